@@ -1,0 +1,67 @@
+package io.maintenance.api;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The facade a host service uses. Every method checks the principal's scope first and audits what
+ * it did; failures are {@link MaintenanceException}s with a stable {@link ErrorCode}.
+ */
+public interface Maintenance extends AutoCloseable {
+
+  /** Takes a backup set. Scope {@link Scope#BACKUP}. Blocks until it succeeded or failed. */
+  BackupRecord backup(BackupRequest request, Principal principal);
+
+  /** Lists backups, newest first. Scope {@link Scope#READ}. */
+  Page<BackupRecord> listBackups(BackupQuery query, Principal principal);
+
+  /** Looks a backup up. Scope {@link Scope#READ}. */
+  Optional<BackupRecord> findBackup(String backupId, Principal principal);
+
+  /** Reads and checks a succeeded backup's manifest. Scope {@link Scope#READ}. */
+  BackupManifest manifest(String backupId, Principal principal);
+
+  /** Deletes a backup: artifacts first, then the row. Scope {@link Scope#HOUSEKEEPING}. */
+  void deleteBackup(String backupId, Principal principal);
+
+  /**
+   * Step 1 of a restore: checks every selected artifact's integrity, asks each datastore for a dry-run
+   * plan and diff, and returns a single-use token. Nothing is written to the datastores.
+   * Scope {@link Scope#RESTORE_PREVIEW}.
+   */
+  RestorePreview previewRestore(RestoreRequest request, Principal principal);
+
+  /** Approves a previewed restore; the requester may not approve their own. Scope {@link Scope#RESTORE_APPROVE}. */
+  RestoreRecord approveRestore(String requestId, String comment, Principal principal);
+
+  /**
+   * Step 2 of a restore: applies a previewed plan if the token is valid, unused and unexpired, the
+   * approvals are there and the target has not changed since the preview. Scope {@link Scope#RESTORE_APPLY}.
+   */
+  RestoreRecord confirmRestore(String token, Principal principal);
+
+  /** Looks a restore request up. Scope {@link Scope#READ}. */
+  Optional<RestoreRecord> findRestore(String requestId, Principal principal);
+
+  /** Runs a housekeeping task. Scope {@link Scope#HOUSEKEEPING}. */
+  TaskResult runTask(TaskRequest request, Principal principal);
+
+  /** Probes the catalog, the storage and every datastore. Scope {@link Scope#READ}. */
+  ReadinessReport readiness(Principal principal);
+
+  /** The JSON metrics summary. Scope {@link Scope#READ}. */
+  MetricsSummary metrics(Principal principal);
+
+  /** The library's meters in the Prometheus text format. Scope {@link Scope#READ}. */
+  String prometheusText(Principal principal);
+
+  /** Audit records, newest first. Scope {@link Scope#READ}. */
+  List<AuditRecord> audit(AuditQuery query, Principal principal);
+
+  /** Re-computes the audit hash chain and reports the first row that does not match. Scope {@link Scope#READ}. */
+  AuditVerification verifyAudit(Principal principal);
+
+  /** Stops background work and releases plugins. */
+  @Override
+  void close();
+}

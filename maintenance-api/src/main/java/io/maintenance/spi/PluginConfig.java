@@ -1,0 +1,144 @@
+package io.maintenance.spi;
+
+import io.maintenance.api.ErrorCode;
+import io.maintenance.api.MaintenanceException;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * String key/values a plugin is created from (from a properties file, environment, or code).
+ * Every accessor fails with {@link ErrorCode#CONFIG_INVALID} naming the key, never with a bare
+ * {@code NumberFormatException}. {@link #toString()} masks values whose key looks secret.
+ */
+public final class PluginConfig {
+  private static final Pattern SECRET_KEY = Pattern.compile("(?i).*(password|secret|token|credential|api[-_.]?key|private).*");
+
+  private final String owner;
+  private final Map<String, String> values;
+
+  private PluginConfig(String owner, Map<String, String> values) {
+    this.owner = Objects.requireNonNull(owner, "owner");
+    this.values = Map.copyOf(values);
+  }
+
+  /** @param owner who the config is for, used in error messages (e.g. {@code storage s3}) */
+  public static PluginConfig of(String owner, Map<String, String> values) {
+    return new PluginConfig(owner, values);
+  }
+
+  public static PluginConfig empty(String owner) {
+    return new PluginConfig(owner, Map.of());
+  }
+
+  public Map<String, String> asMap() {
+    return values;
+  }
+
+  public Optional<String> optional(String key) {
+    String v = values.get(key);
+    return v == null || v.isBlank() ? Optional.empty() : Optional.of(v.trim());
+  }
+
+  public String require(String key) {
+    return optional(key).orElseThrow(() -> invalid(key, "is required"));
+  }
+
+  public String string(String key, String defaultValue) {
+    return optional(key).orElse(defaultValue);
+  }
+
+  public int integer(String key, int defaultValue) {
+    return (int) longValue(key, defaultValue);
+  }
+
+  public long longValue(String key, long defaultValue) {
+    Optional<String> v = optional(key);
+    if (v.isEmpty()) {
+      return defaultValue;
+    }
+    try {
+      return Long.parseLong(v.get());
+    } catch (NumberFormatException e) {
+      throw invalid(key, "must be an integer, was '" + v.get() + "'");
+    }
+  }
+
+  /** Sizes such as {@code 8388608}, {@code 8MiB}, {@code 64KiB}, {@code 1GiB}. */
+  public long bytes(String key, long defaultValue) {
+    Optional<String> v = optional(key);
+    if (v.isEmpty()) {
+      return defaultValue;
+    }
+    String s = v.get().replace(" ", "");
+    long unit = 1;
+    for (String[] suffix : new String[][] {{"GiB", "1073741824"}, {"MiB", "1048576"}, {"KiB", "1024"}, {"B", "1"}}) {
+      if (s.endsWith(suffix[0])) {
+        unit = Long.parseLong(suffix[1]);
+        s = s.substring(0, s.length() - suffix[0].length());
+        break;
+      }
+    }
+    try {
+      return Math.multiplyExact(Long.parseLong(s), unit);
+    } catch (NumberFormatException | ArithmeticException e) {
+      throw invalid(key, "must be a size such as 8MiB, was '" + v.get() + "'");
+    }
+  }
+
+  public boolean bool(String key, boolean defaultValue) {
+    Optional<String> v = optional(key);
+    if (v.isEmpty()) {
+      return defaultValue;
+    }
+    return switch (v.get().toLowerCase(java.util.Locale.ROOT)) {
+      case "true", "yes", "on", "1" -> true;
+      case "false", "no", "off", "0" -> false;
+      default -> throw invalid(key, "must be true or false, was '" + v.get() + "'");
+    };
+  }
+
+  /** ISO-8601 ({@code PT30S}) or a number with a unit: {@code 500ms}, {@code 30s}, {@code 5m}, {@code 2h}. */
+  public Duration duration(String key, Duration defaultValue) {
+    Optional<String> v = optional(key);
+    if (v.isEmpty()) {
+      return defaultValue;
+    }
+    String s = v.get();
+    try {
+      if (s.startsWith("P") || s.startsWith("p")) {
+        return Duration.parse(s);
+      }
+      if (s.endsWith("ms")) {
+        return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
+      }
+      long n = Long.parseLong(s.substring(0, s.length() - 1));
+      return switch (s.charAt(s.length() - 1)) {
+        case 's' -> Duration.ofSeconds(n);
+        case 'm' -> Duration.ofMinutes(n);
+        case 'h' -> Duration.ofHours(n);
+        case 'd' -> Duration.ofDays(n);
+        default -> throw invalid(key, "must be a duration such as 30s or PT30S, was '" + s + "'");
+      };
+    } catch (NumberFormatException | DateTimeParseException | StringIndexOutOfBoundsException e) {
+      throw invalid(key, "must be a duration such as 30s or PT30S, was '" + s + "'");
+    }
+  }
+
+  /** A {@link ErrorCode#CONFIG_INVALID} error about one key. */
+  public MaintenanceException invalid(String key, String problem) {
+    return new MaintenanceException(
+        ErrorCode.CONFIG_INVALID, owner + ": '" + key + "' " + problem, Map.of("owner", owner, "key", key));
+  }
+
+  @Override
+  public String toString() {
+    Map<String, String> shown = new TreeMap<>();
+    values.forEach((k, v) -> shown.put(k, SECRET_KEY.matcher(k).matches() ? "****" : v));
+    return "PluginConfig[" + owner + " " + shown + "]";
+  }
+}

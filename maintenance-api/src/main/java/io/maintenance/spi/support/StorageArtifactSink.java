@@ -1,0 +1,177 @@
+package io.maintenance.spi.support;
+
+import io.maintenance.api.ArtifactInfo;
+import io.maintenance.api.Compression;
+import io.maintenance.api.ErrorCode;
+import io.maintenance.api.MaintenanceException;
+import io.maintenance.spi.ArtifactSink;
+import io.maintenance.spi.StorageProvider;
+import io.maintenance.spi.Upload;
+import io.maintenance.spi.UploadOptions;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * An {@link ArtifactSink} that streams each artifact into a {@link StorageProvider} upload under
+ * {@code <folder>/<name>}, computing size and SHA-256 of the stored bytes on the way. Used by the
+ * engine and by the TCK.
+ */
+public final class StorageArtifactSink implements ArtifactSink {
+  private static final int BUFFER = 64 * 1024;
+
+  private final StorageProvider storage;
+  private final String folder;
+  private final UploadTracker tracker;
+  private final Optional<String> parentBackupId;
+  private final List<ArtifactInfo> completed = Collections.synchronizedList(new ArrayList<>());
+  private final Set<String> names = Collections.synchronizedSet(new HashSet<>());
+  private final Set<ArtifactStream> open = Collections.synchronizedSet(new HashSet<>());
+
+  /**
+   * @param folder the datastore's folder of the backup set
+   * @param parentBackupId the parent backup, for {@link #reuse}
+   */
+  public StorageArtifactSink(StorageProvider storage, String folder, UploadTracker tracker, Optional<String> parentBackupId) {
+    this.storage = storage;
+    this.folder = StorageKeys.validate(folder);
+    this.tracker = tracker;
+    this.parentBackupId = parentBackupId;
+  }
+
+  @Override
+  public OutputStream create(String name, String contentType, Compression compression) throws IOException {
+    StorageKeys.segment(name);
+    if (!names.add(name)) {
+      throw new MaintenanceException(ErrorCode.INVALID_REQUEST, "artifact '" + name + "' was already written",
+          Map.of("artifact", name));
+    }
+    String key = StorageKeys.join(folder, name);
+    Upload upload;
+    try {
+      upload = storage.startUpload(key, new UploadOptions(contentType, tracker::checkpoint));
+    } catch (IOException e) {
+      throw storageFailure("cannot start writing artifact '" + name + "'", e);
+    }
+    tracker.started(upload.state());
+    ArtifactStream stream = new ArtifactStream(name, contentType, compression, upload);
+    open.add(stream);
+    return compression == Compression.GZIP
+        ? new GZIPOutputStream(stream, BUFFER)
+        : new BufferedOutputStream(stream, BUFFER);
+  }
+
+  @Override
+  public void reuse(ArtifactInfo parentArtifact) {
+    String holder = parentArtifact.heldBy().or(() -> parentBackupId).orElseThrow(() ->
+        new MaintenanceException(ErrorCode.INVALID_REQUEST, "reuse needs a parent backup (incremental backups only)"));
+    if (!names.add(parentArtifact.name())) {
+      throw new MaintenanceException(ErrorCode.INVALID_REQUEST, "artifact '" + parentArtifact.name() + "' was already written");
+    }
+    completed.add(new ArtifactInfo(parentArtifact.name(), parentArtifact.size(), parentArtifact.sha256(),
+        parentArtifact.contentType(), parentArtifact.compression(), Optional.of(holder)));
+  }
+
+  @Override
+  public List<ArtifactInfo> completed() {
+    synchronized (completed) {
+      return List.copyOf(completed);
+    }
+  }
+
+  /** Aborts every artifact still open (after a failed backup), so no half-written object stays behind. */
+  public void abortOpen() {
+    List<ArtifactStream> streams;
+    synchronized (open) {
+      streams = new ArrayList<>(open);
+    }
+    for (ArtifactStream s : streams) {
+      s.abort();
+    }
+  }
+
+  private static MaintenanceException storageFailure(String message, Exception e) {
+    if (e instanceof MaintenanceException me) {
+      return me;
+    }
+    return new MaintenanceException(ErrorCode.STORAGE_FAILURE, message + ": " + e.getMessage(), e);
+  }
+
+  /** Counts and hashes stored bytes on their way into the upload; close() completes it. */
+  private final class ArtifactStream extends OutputStream {
+    private final String name;
+    private final String contentType;
+    private final Compression compression;
+    private final Upload upload;
+    private final MessageDigest digest = Digests.sha256();
+    private long size;
+    private boolean done;
+
+    ArtifactStream(String name, String contentType, Compression compression, Upload upload) {
+      this.name = name;
+      this.contentType = contentType;
+      this.compression = compression;
+      this.upload = upload;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      if (done) {
+        throw new IOException("artifact '" + name + "' is already closed");
+      }
+      try {
+        upload.write(b, off, len);
+      } catch (IOException | RuntimeException e) {
+        abort();
+        throw storageFailure("writing artifact '" + name + "' failed", e);
+      }
+      digest.update(b, off, len);
+      size += len;
+    }
+
+    @Override
+    public void close() throws IOException {
+      if (done) {
+        return;
+      }
+      try {
+        upload.complete();
+      } catch (IOException | RuntimeException e) {
+        abort();
+        throw storageFailure("completing artifact '" + name + "' failed", e);
+      }
+      done = true;
+      open.remove(this);
+      tracker.finished(upload.state(), true);
+      completed.add(new ArtifactInfo(name, size, Digests.hex(digest.digest()), contentType, compression, Optional.empty()));
+    }
+
+    void abort() {
+      if (done) {
+        return;
+      }
+      done = true;
+      open.remove(this);
+      try {
+        upload.abort();
+        tracker.finished(upload.state(), false);
+      } catch (IOException | RuntimeException e) {
+        // The session row stays; the orphan sweep aborts it later.
+      }
+    }
+  }
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs every test of the project against real servers, which it installs (once, into .tools/) and
+# starts on 127.0.0.1 by itself. PostgreSQL is embedded in the tests (binaries from Maven Central).
+#
+#   scripts/test.sh                              all modules, all services
+#   SERVICES="falkordb" scripts/test.sh -pl datastore-falkordb -am
+#
+# Extra arguments go to Maven. Each scripts/services/<name>.sh defines start_<name>, which exports
+# the MAINTENANCE_IT_* variables its integration tests read; a missing variable fails those tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib/services.sh
+trap stop_services EXIT
+
+for f in scripts/services/*.sh; do
+  [ -e "$f" ] && source "$f"
+done
+if [ -z "${SERVICES+x}" ]; then
+  SERVICES=""
+  for f in scripts/services/*.sh; do
+    [ -e "$f" ] && SERVICES="$SERVICES $(basename "$f" .sh)"
+  done
+fi
+for s in $SERVICES; do
+  log "starting $s"
+  "start_$s"
+done
+
+mvn -B -ntp verify "$@"
