@@ -1,0 +1,89 @@
+package io.maintenance.storage.s3;
+
+import com.google.auto.service.AutoService;
+import io.maintenance.spi.PluginConfig;
+import io.maintenance.spi.StorageProvider;
+import io.maintenance.spi.StorageProviderFactory;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.Optional;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+
+/**
+ * The {@code s3} storage provider, from configuration keys (defaults in brackets):
+ *
+ * <pre>
+ * bucket            required
+ * prefix            key prefix inside the bucket                           [none]
+ * region            AWS region                [SDK region chain; us-east-1 with an endpoint]
+ * endpoint          URL of an S3-compatible server or VPC endpoint          [AWS]
+ * path-style        endpoint/bucket/key URLs instead of virtual hosts       [false]
+ * access-key        with secret-key (and optional session-token): explicit credentials
+ * secret-key                                           [SDK default credentials chain]
+ * session-token
+ * checksum          crc32c | md5: checksum of every part, verified by the server  [crc32c]
+ * part-size         bytes per part, 5MiB..1GiB                              [16MiB]
+ * parallelism       parts of one upload in flight                           [4]
+ * part-attempts     sends of a part the server rejects as corrupted         [3]
+ * max-attempts      attempts per request, and per broken download          [3]
+ * connect-timeout                                                           [10s]
+ * socket-timeout    longest wait for data on an open connection             [60s]
+ * max-connections                                                           [50]
+ * list-page-size    keys per listing request, 1..1000                       [1000]
+ * </pre>
+ */
+@AutoService(StorageProviderFactory.class)
+public final class S3StorageProviderFactory implements StorageProviderFactory {
+
+  @Override
+  public String name() {
+    return S3StorageProvider.NAME;
+  }
+
+  @Override
+  public StorageProvider create(PluginConfig config) {
+    S3StorageProvider.Builder b = S3StorageProvider.builder()
+        .bucket(config.require("bucket"))
+        .prefix(config.string("prefix", ""))
+        .partSize(config.bytes("part-size", 16L * 1024 * 1024))
+        .parallelism(config.integer("parallelism", 4))
+        .partAttempts(config.integer("part-attempts", 3))
+        .maxAttempts(config.integer("max-attempts", 3))
+        .listPageSize(config.integer("list-page-size", 1000))
+        .pathStyle(config.bool("path-style", false))
+        .connectTimeout(config.duration("connect-timeout", Duration.ofSeconds(10)))
+        .socketTimeout(config.duration("socket-timeout", Duration.ofSeconds(60)))
+        .maxConnections(config.integer("max-connections", 50));
+    String checksum = config.string("checksum", ChecksumMode.CRC32C.configValue());
+    b.checksumMode(ChecksumMode.parse(checksum)
+        .orElseThrow(() -> config.invalid("checksum", "must be crc32c or md5, was '" + checksum + "'")));
+    config.optional("region").ifPresent(b::region);
+    Optional<String> endpoint = config.optional("endpoint");
+    if (endpoint.isPresent()) {
+      try {
+        b.endpoint(new URI(endpoint.get()));
+      } catch (URISyntaxException e) {
+        throw config.invalid("endpoint", "must be a URL such as http://127.0.0.1:9000, was '" + endpoint.get() + "'");
+      }
+    }
+    Optional<String> accessKey = config.optional("access-key");
+    Optional<String> secretKey = config.optional("secret-key");
+    Optional<String> sessionToken = config.optional("session-token");
+    if (accessKey.isPresent() != secretKey.isPresent()) {
+      throw config.invalid(accessKey.isPresent() ? "secret-key" : "access-key",
+          "is required when " + (accessKey.isPresent() ? "access-key" : "secret-key") + " is set");
+    }
+    if (sessionToken.isPresent() && accessKey.isEmpty()) {
+      throw config.invalid("session-token", "needs access-key and secret-key");
+    }
+    if (accessKey.isPresent()) {
+      b.credentials(StaticCredentialsProvider.create(sessionToken.isPresent()
+          ? AwsSessionCredentials.create(accessKey.get(), secretKey.get(), sessionToken.get())
+          : AwsBasicCredentials.create(accessKey.get(), secretKey.get())));
+    }
+    return b.build();
+  }
+}
