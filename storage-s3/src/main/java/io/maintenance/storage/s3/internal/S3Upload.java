@@ -185,17 +185,16 @@ public final class S3Upload extends ChunkedUpload {
   }
 
   /**
-   * The stored object as S3 reports it, pinned to the ETag just written. A size other than what was sent is
-   * an integrity failure; a failed lookup is not (the write already succeeded), so the write's own facts are used.
+   * The stored object as S3 reports it. Its ETag is the version later reads pin to: some servers (S3Proxy)
+   * report a different ETag for a completed multipart object than the completion returned. A size other than
+   * what was sent is an integrity failure; a failed lookup is not (the write already succeeded), so the write's
+   * own facts are used then.
    */
   private ObjectInfo describe(String etag, long totalBytes) {
     Optional<ObjectInfo> stored;
     try {
-      stored = bucket.head(key(), Optional.of(etag));
+      stored = bucket.head(key(), Optional.empty());
     } catch (MaintenanceException e) {
-      if (e.code() == ErrorCode.INTEGRITY_MISMATCH) {
-        throw e;
-      }
       LOG.warn("could not read back '{}' after writing it: {}", key(), e.getMessage());
       stored = Optional.empty();
     }
