@@ -32,6 +32,8 @@ import java.util.stream.Stream;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.S3ServiceClientConfiguration;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 /**
@@ -58,11 +60,17 @@ public final class S3StorageProvider implements StorageProvider {
   private final int partSize;
   private final int parallelism;
   private final ExecutorService uploads;
+  private final boolean pathStyle;
+  private final boolean ownsPresigner;
   private S3Presigner presigner;
 
   private S3StorageProvider(Builder b, S3Client client, boolean ownsClient) {
     this.client = client;
     this.ownsClient = ownsClient;
+    this.presigner = b.presigner;
+    this.ownsPresigner = b.presigner == null;
+    // A host client does not reveal its path style: S3-compatible endpoints need path style, AWS does not.
+    this.pathStyle = b.pathStyle != null ? b.pathStyle : client.serviceClientConfiguration().endpointOverride().isPresent();
     this.bucket = new S3Bucket(client, b.bucket, new ObjectKeys(b.prefix), b.partAttempts, b.listPageSize);
     this.reader = new ObjectReader(bucket, b.maxAttempts, READ_BACKOFF);
     this.checksumMode = b.checksumMode;
@@ -178,10 +186,10 @@ public final class S3StorageProvider implements StorageProvider {
   @Override
   public synchronized void close() {
     uploads.shutdown();
-    if (presigner != null) {
+    if (presigner != null && ownsPresigner) {
       presigner.close();
-      presigner = null;
     }
+    presigner = null;
     if (ownsClient) {
       client.close();
     }
@@ -189,7 +197,13 @@ public final class S3StorageProvider implements StorageProvider {
 
   private synchronized S3Presigner presigner() {
     if (presigner == null) {
-      presigner = S3Presigner.builder().s3Client(client).build();
+      S3ServiceClientConfiguration c = client.serviceClientConfiguration();
+      S3Presigner.Builder b = S3Presigner.builder()
+          .region(c.region())
+          .credentialsProvider(c.credentialsProvider())
+          .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(pathStyle).build());
+      c.endpointOverride().ifPresent(b::endpointOverride);
+      presigner = b.build();
     }
     return presigner;
   }
@@ -230,12 +244,22 @@ public final class S3StorageProvider implements StorageProvider {
     private Duration connectTimeout;
     private Duration socketTimeout;
     private Integer maxConnections;
+    private S3Presigner presigner;
 
     private Builder() {}
 
     /** The host's S3 client; the provider uses it as configured and does not close it. */
     public Builder client(S3Client client) {
       this.client = client;
+      return this;
+    }
+
+    /**
+     * The host's presigner for {@link #presignGet}; default one built from the client's region, endpoint and
+     * credentials, with path-style URLs when an endpoint is set (or as {@link #pathStyle} says).
+     */
+    public Builder presigner(S3Presigner presigner) {
+      this.presigner = presigner;
       return this;
     }
 

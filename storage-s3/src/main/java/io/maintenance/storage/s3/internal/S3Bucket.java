@@ -11,6 +11,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.Spliterator;
 import java.util.Spliterators;
@@ -171,11 +172,24 @@ public final class S3Bucket {
       return Optional.of(new ObjectInfo(key, r.contentLength(), orEpoch(r.lastModified()), Optional.of(unquote(r.eTag()))));
     } catch (SdkException e) {
       if (S3Errors.isNotFound(e)) {
+        confirmAbsent(key);
         return Optional.empty();
       }
       if (ifMatch.isPresent() && S3Errors.isPreconditionFailed(e)) {
         throw changed(key, ifMatch.get());
       }
+      throw S3Errors.failure("HeadObject", key, e);
+    }
+  }
+
+  /**
+   * A HEAD answer has no body, so its 404 cannot tell a missing object from a missing bucket (or, on some
+   * servers, from an unknown access key): a one-key listing at the key tells them apart.
+   */
+  private void confirmAbsent(String key) {
+    try {
+      client.listObjectsV2(b -> b.bucket(bucket).prefix(keys.objectKey(key)).maxKeys(1));
+    } catch (SdkException e) {
       throw S3Errors.failure("HeadObject", key, e);
     }
   }
@@ -196,12 +210,17 @@ public final class S3Bucket {
   /** Objects under a provider prefix, in key order, one ListObjectsV2 page at a time as the stream is consumed. */
   public Stream<ObjectInfo> list(String prefix) {
     String s3Prefix = keys.listPrefix(prefix);
-    Iterator<S3Object> objects = client.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(s3Prefix).maxKeys(listPageSize))
-        .contents().iterator();
     Iterator<S3Object> translated = new Iterator<>() {
+      private Iterator<S3Object> objects;
+
       @Override
       public boolean hasNext() {
         try {
+          if (objects == null) {
+            // The first page is requested here, when the stream is first consumed.
+            objects = client.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(s3Prefix).maxKeys(listPageSize))
+                .contents().iterator();
+          }
           return objects.hasNext();
         } catch (SdkException e) {
           throw S3Errors.failure("ListObjectsV2", prefix, e);
@@ -210,6 +229,9 @@ public final class S3Bucket {
 
       @Override
       public S3Object next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException();
+        }
         try {
           return objects.next();
         } catch (SdkException e) {
