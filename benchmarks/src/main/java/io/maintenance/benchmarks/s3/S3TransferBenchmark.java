@@ -11,6 +11,7 @@ import io.maintenance.tck.TestData;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,6 +82,8 @@ public final class S3TransferBenchmark {
 
     long upNanos;
     long downNanos;
+    long upCpu;
+    long downCpu;
     String config;
     if (tool.equals("library")) {
       Map<String, String> c = new LinkedHashMap<>();
@@ -89,9 +92,17 @@ public final class S3TransferBenchmark {
       c.put("path-style", "true");
       c.put("access-key", access);
       c.put("secret-key", secret);
+      // Optional overrides for experiments, e.g. -Ds3.bench.part-size=8MiB -Ds3.bench.parallelism=8
+      for (String k : new String[] {"part-size", "parallelism", "checksum"}) {
+        String v = System.getProperty("s3.bench." + k);
+        if (v != null) {
+          c.put(k, v);
+        }
+      }
       try (S3StorageProvider storage = (S3StorageProvider) new S3StorageProviderFactory().create(PluginConfig.of("storage s3", c))) {
-        config = "defaults: part-size " + storage.partSize() / (1024 * 1024) + " MiB, parallelism " + storage.parallelism()
+        config = "part-size " + storage.partSize() / (1024 * 1024) + " MiB, parallelism " + storage.parallelism()
             + ", checksum " + storage.checksumMode().configValue();
+        long c0 = cpuNanos();
         long t0 = System.nanoTime();
         try (InputStream in = Files.newInputStream(file); Upload u = storage.startUpload(key, UploadOptions.of("application/octet-stream"))) {
           byte[] buf = new byte[BUFFER];
@@ -102,11 +113,14 @@ public final class S3TransferBenchmark {
           u.complete();
         }
         upNanos = System.nanoTime() - t0;
+        upCpu = cpuNanos() - c0;
+        long c1 = cpuNanos();
         long t1 = System.nanoTime();
         try (InputStream in = storage.openRead(ReadRequest.whole(key)); OutputStream out = Files.newOutputStream(downloaded)) {
           in.transferTo(out);
         }
         downNanos = System.nanoTime() - t1;
+        downCpu = cpuNanos() - c1;
         storage.delete(key);
       }
     } else if (tool.equals("transfer-manager")) {
@@ -115,12 +129,16 @@ public final class S3TransferBenchmark {
               .multipartEnabled(true).build();
           S3TransferManager tm = S3TransferManager.builder().s3Client(async).build()) {
         config = "defaults: Java-based multipart S3AsyncClient (8 MiB parts, netty), SDK default checksums (CRC32)";
+        long c0 = cpuNanos();
         long t0 = System.nanoTime();
         tm.uploadFile(u -> u.source(file).putObjectRequest(p -> p.bucket(BUCKET).key(key))).completionFuture().join();
         upNanos = System.nanoTime() - t0;
+        upCpu = cpuNanos() - c0;
+        long c1 = cpuNanos();
         long t1 = System.nanoTime();
         tm.downloadFile(d -> d.destination(downloaded).getObjectRequest(g -> g.bucket(BUCKET).key(key))).completionFuture().join();
         downNanos = System.nanoTime() - t1;
+        downCpu = cpuNanos() - c1;
         async.deleteObject(d -> d.bucket(BUCKET).key(key)).join();
       }
     } else {
@@ -137,8 +155,9 @@ public final class S3TransferBenchmark {
     }
     double mib = size / (1024.0 * 1024.0);
     System.out.printf(Locale.ROOT, "RESULT tool=%s bytes=%d upload_s=%.2f download_s=%.2f upload_mibps=%.1f download_mibps=%.1f"
-            + " vmhwm_mib=%.0f heap_max_mib=%d%n", tool, size, upNanos / 1e9, downNanos / 1e9, mib / (upNanos / 1e9),
-        mib / (downNanos / 1e9), vmHwmKib() / 1024.0, Runtime.getRuntime().maxMemory() / (1024 * 1024));
+            + " upload_cpu_s=%.2f download_cpu_s=%.2f vmhwm_mib=%.0f heap_max_mib=%d%n", tool, size, upNanos / 1e9, downNanos / 1e9,
+        mib / (upNanos / 1e9), mib / (downNanos / 1e9), upCpu / 1e9, downCpu / 1e9, vmHwmKib() / 1024.0,
+        Runtime.getRuntime().maxMemory() / (1024 * 1024));
     System.out.println("CONFIG tool=" + tool + " " + config);
   }
 
@@ -151,6 +170,11 @@ public final class S3TransferBenchmark {
         c.createBucket(b -> b.bucket(BUCKET));
       }
     }
+  }
+
+  /** CPU time of this JVM (all threads, user and system): under load, a fairer measure than elapsed time. */
+  private static long cpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
   /** Peak resident set size of this JVM (VmHWM), in KiB. */
