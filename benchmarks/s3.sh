@@ -38,6 +38,7 @@ echo "machine: $(nproc) cores; load before: $(uptime | sed 's/.*load average/loa
 for ((round = 1; round <= ROUNDS; round++)); do
   if ((round % 2 == 1)); then order="library transfer-manager"; else order="transfer-manager library"; fi
   for tool in $order; do
+    sync # start each run without the previous run's dirty pages
     java -Xmx256m -cp "$CP" "$MAIN" run "$tool" "$FILE" "$SHA" 2>"$WORK/$tool.err" | tee -a "$RESULTS" \
       || { cat "$WORK/$tool.err" >&2; exit 1; }
   done
@@ -45,18 +46,21 @@ done
 echo "load after: $(uptime | sed 's/.*load average/load average/')"
 
 python3 - "$RESULTS" <<'PY'
-import sys, statistics
+import sys
 rows = [dict(kv.split("=", 1) for kv in line.split()[1:]) for line in open(sys.argv[1]) if line.startswith("RESULT")]
-def best(tool, field):
-    return max(float(r[field]) for r in rows if r["tool"] == tool)
-def peak(tool):
-    return max(float(r["vmhwm_mib"]) for r in rows if r["tool"] == tool)
+def values(tool, field):
+    return [float(r[field]) for r in rows if r["tool"] == tool]
 gib = int(rows[0]["bytes"]) / 2**30
+rounds = len(values("library", "upload_mibps"))
 print()
-print(f"{gib:.2f} GiB, best of {sum(1 for r in rows if r['tool'] == 'library')} rounds, -Xmx256m per JVM")
-print(f"{'':22}{'library':>12}{'transfer-mgr':>14}{'ratio':>8}")
+print(f"{gib:.2f} GiB per transfer, {rounds} round(s), each tool in its own JVM with -Xmx256m")
+print(f"{'':28}{'library':>10}{'transfer-mgr':>14}{'lib/tm':>8}")
 for op in ("upload", "download"):
-    lib, tm = best("library", op + "_mibps"), best("transfer-manager", op + "_mibps")
-    print(f"{op + ' MiB/s':22}{lib:12.1f}{tm:14.1f}{lib / tm:8.2f}")
-print(f"{'peak RSS MiB (VmHWM)':22}{peak('library'):12.0f}{peak('transfer-manager'):14.0f}")
+    lib, tm = max(values("library", op + "_mibps")), max(values("transfer-manager", op + "_mibps"))
+    print(f"{op + ' MiB/s (best)':28}{lib:10.1f}{tm:14.1f}{lib / tm:8.2f}")
+    lib, tm = sorted(values("library", op + "_mibps"))[(rounds - 1) // 2], sorted(values("transfer-manager", op + "_mibps"))[(rounds - 1) // 2]
+    print(f"{op + ' MiB/s (median)':28}{lib:10.1f}{tm:14.1f}{lib / tm:8.2f}")
+    lib, tm = min(values("library", op + "_cpu_s")), min(values("transfer-manager", op + "_cpu_s"))
+    print(f"{op + ' client CPU s (least)':28}{lib:10.2f}{tm:14.2f}{lib / tm:8.2f}")
+print(f"{'peak RSS MiB (VmHWM, max)':28}{max(values('library', 'vmhwm_mib')):10.0f}{max(values('transfer-manager', 'vmhwm_mib')):14.0f}")
 PY
