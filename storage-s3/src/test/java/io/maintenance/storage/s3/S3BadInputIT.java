@@ -84,7 +84,7 @@ class S3BadInputIT {
   }
 
   @Test
-  void uploadStatesOfOtherProvidersBucketsOrChecksumModesAreRefusedWithoutARequest() {
+  void uploadStatesOfOtherProvidersBucketsOrChecksumModesAreNeitherResumedNorAbortedWithoutARequest() {
     String objectKey = storage.prefix() + "/a.bin";
     List<UploadState> foreign = List.of(
         new UploadState("s1", "gcs", "a.bin", 5 << 20, List.of(), Map.of("bucket", S3Server.BUCKET, "objectKey", objectKey, "checksum", "crc32c")),
@@ -93,6 +93,12 @@ class S3BadInputIT {
         new UploadState("s4", "s3", "a.bin", 5 << 20, List.of("ab"), Map.of("bucket", S3Server.BUCKET, "objectKey", objectKey, "checksum", "crc32c")));
     for (UploadState s : foreign) {
       assertThatThrownBy(() -> storage.resumeUpload(s, UploadOptions.of("application/octet-stream"))).as(s.sessionId())
+          .isInstanceOfSatisfying(MaintenanceException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_REQUEST));
+    }
+    for (UploadState s : foreign.subList(0, 2)) {
+      UploadState withUpload = new UploadState(s.sessionId(), s.provider(), s.key(), s.chunkSize(), s.chunkSha256(),
+          Map.of("bucket", s.attributes().get("bucket"), "objectKey", objectKey, "uploadId", "someone-elses"));
+      assertThatThrownBy(() -> storage.abortUpload(withUpload)).as("abort " + s.sessionId())
           .isInstanceOfSatisfying(MaintenanceException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_REQUEST));
     }
     assertThat(recorder.sent()).isEmpty();

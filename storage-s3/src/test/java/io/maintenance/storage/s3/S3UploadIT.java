@@ -177,6 +177,17 @@ class S3UploadIT {
   }
 
   @Test
+  void sweeperConfiguredWithAnotherPrefixAbortsTheUploadAtItsRecordedKey() throws IOException {
+    UploadState saved = interruptedUpload("moved.bin", 12);
+
+    try (S3StorageProvider sweeper = SERVER.provider(client, S3Server.BUCKET, "another/prefix").build()) {
+      sweeper.abortUpload(saved);
+    }
+
+    assertThat(SERVER.openUploads(S3Server.BUCKET, prefix + "/")).isEmpty();
+  }
+
+  @Test
   void resumeFailsWithIntegrityMismatchWhenACommittedPartWasReplacedOnTheServer() throws IOException {
     UploadState saved = interruptedUpload("replaced.bin", 8);
     byte[] other = TestData.bytes(99, PART);

@@ -133,8 +133,13 @@ public final class S3Bucket {
 
   /** Aborts a multipart upload; false if the server no longer knew it (already aborted or completed). */
   public boolean abortMultipart(String key, String uploadId) {
+    return abortMultipartAt(keys.objectKey(key), key, uploadId);
+  }
+
+  /** Aborts a multipart upload at an object key recorded earlier; {@code key} names it in errors. */
+  public boolean abortMultipartAt(String objectKey, String key, String uploadId) {
     try {
-      client.abortMultipartUpload(b -> b.bucket(bucket).key(keys.objectKey(key)).uploadId(uploadId));
+      client.abortMultipartUpload(b -> b.bucket(bucket).key(objectKey).uploadId(uploadId));
       return true;
     } catch (SdkException e) {
       if (S3Errors.isNoSuchUpload(e)) {

@@ -6,6 +6,7 @@ import io.maintenance.spi.ObjectInfo;
 import io.maintenance.spi.UploadOptions;
 import io.maintenance.spi.UploadState;
 import io.maintenance.spi.support.ChunkedUpload;
+import io.maintenance.spi.support.StorageKeys;
 import io.maintenance.storage.s3.ChecksumMode;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -106,11 +107,22 @@ public final class S3Upload extends ChunkedUpload {
     return new S3Upload(bucket, key, (int) state.chunkSize(), mode, parallelism, pool, options, Optional.of(state));
   }
 
-  /** Aborts the multipart upload a state records, if any; safe to repeat and to call from another process. */
+  /**
+   * Aborts the multipart upload a state records, if any; safe to repeat and to call from another process. The
+   * object key recorded in the state is used, so a provider whose prefix changed since still finds the upload.
+   */
   public static void abort(S3Bucket bucket, UploadState state) {
-    String uploadId = state.attributes().get(UPLOAD_ID);
+    Map<String, String> a = state.attributes();
+    if (!PROVIDER.equals(state.provider())) {
+      throw invalidState(state, "it belongs to provider '" + state.provider() + "'");
+    }
+    if (a.containsKey(BUCKET) && !bucket.name().equals(a.get(BUCKET))) {
+      throw invalidState(state, "it was started in bucket '" + a.get(BUCKET) + "', not '" + bucket.name() + "'");
+    }
+    String uploadId = a.get(UPLOAD_ID);
     if (uploadId != null) {
-      bucket.abortMultipart(state.key(), uploadId);
+      String objectKey = a.containsKey(OBJECT_KEY) ? StorageKeys.validate(a.get(OBJECT_KEY)) : bucket.keys().objectKey(state.key());
+      bucket.abortMultipartAt(objectKey, state.key(), uploadId);
     }
   }
 
@@ -207,7 +219,7 @@ public final class S3Upload extends ChunkedUpload {
   }
 
   private static MaintenanceException invalidState(UploadState state, String why) {
-    return new MaintenanceException(ErrorCode.INVALID_REQUEST, "cannot resume upload of '" + state.key() + "' with this "
+    return new MaintenanceException(ErrorCode.INVALID_REQUEST, "upload state of '" + state.key() + "' does not fit this "
         + "provider: " + why, Map.of("key", state.key(), "sessionId", state.sessionId()));
   }
 }
