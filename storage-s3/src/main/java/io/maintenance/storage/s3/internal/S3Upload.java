@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
  * whole object fits in one chunk.
  *
  * <p>The multipart upload is created when the first full chunk is committed, in the writer's thread, and
- * announced through the checkpoint before any part is sent, so a crash never leaves an upload that no
- * session records. Later parts go to the executor, up to {@code parallelism} at once. The state's
+ * its id is announced through the checkpoint right away, before any part is sent, so that the orphan sweep
+ * can abort it after a crash. Later parts go to the executor, up to {@code parallelism} at once. The state's
  * attributes hold what another process needs to resume or abort: bucket, object key, checksum mode,
  * upload id, and the ETag (and CRC32C) of each part.
  */
