@@ -51,6 +51,11 @@ install_s3proxy() {
   S3PROXY_JAR="$jar"
 }
 
+# Data of earlier runs: removed once no run can still be using it.
+_s3_prune_old_data() {
+  find "$RUN_DIR" -maxdepth 1 \( -name 'versitygw-[0-9]*' -o -name 's3proxy-[0-9]*' \) -mmin +120 -exec rm -rf {} + 2>/dev/null || true
+}
+
 _s3_secret() {
   python3 -c 'import secrets; print(secrets.token_hex(20))'
 }
@@ -104,6 +109,7 @@ PROPS
 }
 
 start_s3() {
+  _s3_prune_old_data
   start_versitygw
   start_s3proxy
 }
