@@ -21,6 +21,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /** Presigned GET URLs, fetched without credentials from both servers, which both verify the signature. */
 class S3PresignIT {
@@ -57,6 +58,26 @@ class S3PresignIT {
       URI tampered = URI.create(url.toString().replaceAll("X-Amz-Signature=[0-9a-f]", "X-Amz-Signature=x"));
       HttpResponse<byte[]> refused = HTTP.send(HttpRequest.newBuilder(tampered).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
       assertThat(refused.statusCode()).isEqualTo(403);
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("servers")
+  void presignedUrlFromAHostClientUsesItsEndpointAndCredentials(String name) throws Exception {
+    S3Server server = SERVERS.get(name);
+    byte[] data = TestData.bytes(2, 1000);
+    try (S3Client host = server.client();
+        StorageProvider storage = server.provider(host, S3Server.BUCKET, "presign-it/" + UUID.randomUUID()).build()) {
+      try (Upload u = storage.startUpload("a.bin", UploadOptions.of("application/octet-stream"))) {
+        u.write(data, 0, data.length);
+        u.complete();
+      }
+      URI url = storage.presignGet("a.bin", Duration.ofMinutes(1)).orElseThrow();
+
+      assertThat(url.getPort()).isEqualTo(server.endpoint().getPort());
+      HttpResponse<byte[]> ok = HTTP.send(HttpRequest.newBuilder(url).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+      assertThat(ok.statusCode()).isEqualTo(200);
+      assertThat(ok.body()).isEqualTo(data);
     }
   }
 
