@@ -44,6 +44,9 @@ public final class Artifact {
   private static final JsonFactory JSON = JsonFactory.builder()
       // A single string property may be large; a record is still streamed value by value.
       .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(512 * 1024 * 1024).maxNestingDepth(1000).build())
+      // The caller closes the stream: closing is what makes the source verify its checksum.
+      .disable(com.fasterxml.jackson.core.StreamReadFeature.AUTO_CLOSE_SOURCE)
+      .disable(com.fasterxml.jackson.core.StreamWriteFeature.AUTO_CLOSE_TARGET)
       .build();
 
   private Artifact() {}

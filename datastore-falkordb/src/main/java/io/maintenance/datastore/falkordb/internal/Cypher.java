@@ -76,9 +76,9 @@ public final class Cypher {
       sb.append(v);
     } else if (v instanceof Double d) {
       if (d.isNaN()) {
-        sb.append("{t:'nan'}");
+        sb.append("{t:'nan',v:[]}");
       } else if (d.isInfinite()) {
-        sb.append(d > 0 ? "{t:'inf'}" : "{t:'-inf'}");
+        sb.append(d > 0 ? "{t:'inf',v:[]}" : "{t:'-inf',v:[]}");
       } else {
         // Double.toString round-trips exactly; the lexer wants a lower-case exponent marker.
         sb.append(Double.toString(d).replace('E', 'e'));
@@ -154,18 +154,103 @@ public final class Cypher {
   }
 
   // ---- server-side expressions ----
+  //
+  // FalkorDB evaluates every branch of a CASE, whatever the condition, so each expression below is
+  // total: type-specific functions only ever see guarded inputs (a list, a float, a map) of the right type.
 
-  /** Turns one tagged map (see {@link #literal}) into the value it stands for. */
-  private static String special(String x) {
-    return "CASE " + x + ".t"
-        + " WHEN 'date' THEN date({year: " + x + ".v[0], month: " + x + ".v[1], day: " + x + ".v[2]})"
-        + " WHEN 'time' THEN localtime({hour: " + x + ".v[0], minute: " + x + ".v[1], second: " + x + ".v[2]})"
-        + " WHEN 'datetime' THEN localdatetime({year: " + x + ".v[0], month: " + x + ".v[1], day: " + x + ".v[2], hour: "
-        + x + ".v[3], minute: " + x + ".v[4], second: " + x + ".v[5]})"
-        + " WHEN 'duration' THEN duration({years: " + x + ".v[0], months: " + x + ".v[1], days: " + x + ".v[2], hours: "
-        + x + ".v[3], minutes: " + x + ".v[4], seconds: " + x + ".v[5]})"
-        + " WHEN 'point' THEN point({latitude: " + x + ".v[0], longitude: " + x + ".v[1]})"
-        + " WHEN 'vecf32' THEN vecf32(" + x + ".v)"
+  static String guardList(String x) {
+    return "CASE typeof(" + x + ") WHEN 'List' THEN " + x + " ELSE [] END";
+  }
+
+  private static String guardFloat(String x) {
+    return "CASE typeof(" + x + ") WHEN 'Float' THEN " + x + " ELSE 1.0 END";
+  }
+
+  private static String guardMap(String x) {
+    return "CASE typeof(" + x + ") WHEN 'Map' THEN " + x + " ELSE {t: '', v: []} END";
+  }
+
+  /** The code of a special value (see {@link Values#isSpecial}) for grouping rows by shape. */
+  public static String kind(Object v) {
+    if (v instanceof Double d) {
+      return d.isNaN() ? "nan" : d > 0 ? "inf" : "-inf";
+    }
+    if (v instanceof Point) {
+      return "point";
+    }
+    if (v instanceof VectorF32) {
+      return "vecf32";
+    }
+    if (v instanceof Temporal t) {
+      return t.kind().tag();
+    }
+    if (v instanceof List<?>) {
+      return "list" + Values.depth(v);
+    }
+    throw new IllegalArgumentException("not a special value");
+  }
+
+  /** What a special value sends as parameter: its constructor's arguments (a list literal, or null). */
+  public static Object payload(Object v) {
+    if (v instanceof Point p) {
+      return List.of((double) p.latitude(), (double) p.longitude());
+    }
+    if (v instanceof VectorF32 vec) {
+      List<Object> out = new java.util.ArrayList<>();
+      for (float f : vec.elements()) {
+        out.add((double) f);
+      }
+      return out;
+    }
+    if (v instanceof Temporal t) {
+      List<Object> out = new java.util.ArrayList<>();
+      for (long c : t.components()) {
+        out.add(c);
+      }
+      return out;
+    }
+    if (v instanceof List<?>) {
+      return v; // encoded with tagged maps by literal()
+    }
+    return null;
+  }
+
+  /** An expression building the value of kind {@code kind} from its payload {@code x}. */
+  public static String construct(String kind, String x) {
+    if (kind.startsWith("list")) {
+      return decode(x, Integer.parseInt(kind.substring(4)));
+    }
+    return switch (kind) {
+      case "date" -> "date({year: " + x + "[0], month: " + x + "[1], day: " + x + "[2]})";
+      case "time" -> "localtime({hour: " + x + "[0], minute: " + x + "[1], second: " + x + "[2]})";
+      case "datetime" -> "localdatetime({year: " + x + "[0], month: " + x + "[1], day: " + x + "[2], hour: " + x + "[3], minute: "
+          + x + "[4], second: " + x + "[5]})";
+      case "duration" -> "duration({years: " + x + "[0], months: " + x + "[1], days: " + x + "[2], hours: " + x + "[3], minutes: "
+          + x + "[4], seconds: " + x + "[5]})";
+      case "point" -> "point({latitude: " + x + "[0], longitude: " + x + "[1]})";
+      case "vecf32" -> "vecf32(" + x + ")";
+      case "nan" -> "0.0/0.0";
+      case "inf" -> "1.0/0.0";
+      case "-inf" -> "-1.0/0.0";
+      default -> throw new IllegalArgumentException("unknown kind " + kind);
+    };
+  }
+
+  /** Turns a tagged map (see {@link #literal}) into its value; any other input gives a harmless default. */
+  private static String special(String m) {
+    String v = m + ".v";
+    return "CASE " + m + ".t"
+        + " WHEN 'date' THEN date(CASE " + m + ".t WHEN 'date' THEN {year: " + v + "[0], month: " + v + "[1], day: " + v
+        + "[2]} ELSE {year: 1970, month: 1, day: 1} END)"
+        + " WHEN 'time' THEN localtime(CASE " + m + ".t WHEN 'time' THEN {hour: " + v + "[0], minute: " + v + "[1], second: " + v
+        + "[2]} ELSE {hour: 0, minute: 0, second: 0} END)"
+        + " WHEN 'datetime' THEN localdatetime(CASE " + m + ".t WHEN 'datetime' THEN {year: " + v + "[0], month: " + v + "[1], day: "
+        + v + "[2], hour: " + v + "[3], minute: " + v + "[4], second: " + v + "[5]} ELSE {year: 1970, month: 1, day: 1} END)"
+        + " WHEN 'duration' THEN duration(CASE " + m + ".t WHEN 'duration' THEN {years: " + v + "[0], months: " + v + "[1], days: "
+        + v + "[2], hours: " + v + "[3], minutes: " + v + "[4], seconds: " + v + "[5]} ELSE {seconds: 0} END)"
+        + " WHEN 'point' THEN point(CASE " + m + ".t WHEN 'point' THEN {latitude: " + v + "[0], longitude: " + v
+        + "[1]} ELSE {latitude: 0.0, longitude: 0.0} END)"
+        + " WHEN 'vecf32' THEN vecf32(CASE " + m + ".t WHEN 'vecf32' THEN " + v + " ELSE [0.0] END)"
         + " WHEN 'nan' THEN 0.0/0.0 WHEN 'inf' THEN 1.0/0.0 WHEN '-inf' THEN -1.0/0.0 END";
   }
 
@@ -174,11 +259,12 @@ public final class Cypher {
    * levels deep (0 for a scalar).
    */
   public static String decode(String x, int depth) {
+    String s = special(guardMap(x));
     if (depth == 0) {
-      return "CASE WHEN typeof(" + x + ") = 'Map' THEN " + special(x) + " ELSE " + x + " END";
+      return "CASE typeof(" + x + ") WHEN 'Map' THEN " + s + " ELSE " + x + " END";
     }
     String y = "y" + depth;
-    return "CASE typeof(" + x + ") WHEN 'Map' THEN " + special(x) + " WHEN 'List' THEN [" + y + " IN " + x + " | "
+    return "CASE typeof(" + x + ") WHEN 'Map' THEN " + s + " WHEN 'List' THEN [" + y + " IN " + guardList(x) + " | "
         + decode(y, depth - 1) + "] ELSE " + x + " END";
   }
 
@@ -186,7 +272,8 @@ public final class Cypher {
    * An expression giving the exact bits of a float {@code x}, which replies only show to 15 digits:
    * {@code [m, e]} with {@code x = m * 2^e} (m a 53-bit integer), or 0, '-0', 'NaN', 'Infinity',
    * '-Infinity'. The binary exponent comes from log() and is corrected by exact comparisons with
-   * powers of two; the scaling is split in two so that subnormals do not overflow.
+   * powers of two; the scaling is split in two so that subnormals do not overflow. Total for any
+   * float (zero and non-finite values go through harmless arithmetic in the unused branches).
    */
   public static String exactFloat(String x, String suffix) {
     String a = "abs(" + x + ")";
@@ -206,9 +293,10 @@ public final class Cypher {
    * with {@link #exactFloat} in place of each float and null elsewhere; 'deep' where lists nest deeper.
    */
   public static String exact(String x, int depth) {
-    String list = depth == 0 ? "'deep'" : "[z" + depth + " IN " + x + " | " + exact("z" + depth, depth - 1) + "]";
-    return "CASE typeof(" + x + ") WHEN 'Float' THEN " + exactFloat(x, "_" + depth) + " WHEN 'List' THEN " + list
-        + " ELSE null END";
+    String f = "f" + depth;
+    String floatPart = "[" + f + " IN [" + guardFloat(x) + "] | " + exactFloat(f, "_" + depth) + "][0]";
+    String list = depth == 0 ? "'deep'" : "[z" + depth + " IN " + guardList(x) + " | " + exact("z" + depth, depth - 1) + "]";
+    return "CASE typeof(" + x + ") WHEN 'Float' THEN " + floatPart + " WHEN 'List' THEN " + list + " ELSE null END";
   }
 
   /** Rebuilds a double from what {@link #exactFloat} returned. */

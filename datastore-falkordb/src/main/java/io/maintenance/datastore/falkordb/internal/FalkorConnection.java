@@ -118,10 +118,15 @@ public final class FalkorConnection implements AutoCloseable {
     command(from, "copy to '" + to + "'", "GRAPH.COPY", from, to);
   }
 
-  /** Removes keys, freeing big graphs in the background. */
+  /**
+   * Deletes graphs that exist. GRAPH.DELETE rather than UNLINK: on FalkorDB 4.16 an UNLINK of a graph
+   * made by GRAPH.COPY can drop the source graph from GRAPH.LIST.
+   */
   public void delete(String... keys) {
-    if (keys.length > 0) {
-      command(keys[0], "delete", "UNLINK", keys);
+    for (String k : keys) {
+      if (exists(k)) {
+        command(k, "delete", "GRAPH.DELETE", k);
+      }
     }
   }
 

@@ -34,7 +34,7 @@ public final class Loader implements Artifact.Visitor {
   private final Map<GroupKey, Group> groups = new LinkedHashMap<>();
   private GraphSchema schema = GraphSchema.EMPTY;
 
-  private record GroupKey(boolean edge, List<String> labels, List<String> specialKeys, List<Integer> depths) {}
+  private record GroupKey(boolean edge, List<String> labels, List<String> specialKeys, List<String> kinds) {}
 
   private static final class Group {
     final StringBuilder rows = new StringBuilder();
@@ -113,9 +113,13 @@ public final class Loader implements Artifact.Visitor {
     Map<String, Object> plain = new LinkedHashMap<>();
     TreeMap<String, Object> special = new TreeMap<>();
     properties.forEach((k, v) -> (Values.isSpecial(v) ? special : plain).put(k, v));
-    List<Integer> depths = new ArrayList<>(special.size());
-    special.values().forEach(v -> depths.add(Values.depth(v)));
-    GroupKey gk = new GroupKey(edge, labels, List.copyOf(special.keySet()), depths);
+    List<String> kinds = new ArrayList<>(special.size());
+    List<Object> payloads = new ArrayList<>(special.size());
+    special.values().forEach(v -> {
+      kinds.add(Cypher.kind(v));
+      payloads.add(Cypher.payload(v));
+    });
+    GroupKey gk = new GroupKey(edge, labels, List.copyOf(special.keySet()), kinds);
     Group g = groups.get(gk);
     if (g == null) {
       if (groups.size() >= MAX_GROUPS) {
@@ -132,7 +136,7 @@ public final class Loader implements Artifact.Visitor {
     head.accept(sb);
     sb.append(',');
     Cypher.literal(sb, plain).append(',');
-    Cypher.literal(sb, new ArrayList<>(special.values())).append(']');
+    Cypher.literal(sb, payloads).append(']');
     g.count++;
     if (g.count >= batchSize || sb.length() >= MAX_BATCH_CHARS) {
       flush(gk, g);
@@ -183,7 +187,7 @@ public final class Loader implements Artifact.Visitor {
   private static void setSpecials(StringBuilder q, String var, String list, GroupKey gk) {
     for (int i = 0; i < gk.specialKeys().size(); i++) {
       q.append(", ").append(var).append('.').append(Cypher.quote(gk.specialKeys().get(i))).append(" = ")
-          .append(Cypher.decode(list + "[" + i + "]", gk.depths().get(i)));
+          .append(Cypher.construct(gk.kinds().get(i), list + "[" + i + "]"));
     }
   }
 

@@ -341,7 +341,7 @@ public final class Operations {
         // already failed
       }
       return e;
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
       // undecodable; the close below still tells whether the stored bytes are intact
     }
     try {
@@ -349,7 +349,7 @@ public final class Operations {
       return null;
     } catch (MaintenanceException e) {
       return e;
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
       return null;
     }
   }
