@@ -49,6 +49,10 @@ public final class TestServer {
     return c.query(graph, cypher, Map.of());
   }
 
+  public static QueryResult query(FalkorConnection c, String graph, String cypher, Map<String, ?> params) {
+    return c.query(graph, cypher, params);
+  }
+
   /** Deletes every graph whose name starts with {@code prefix} (and our reserved keys for them). */
   public static void dropGraphs(FalkorConnection c, String prefix) {
     for (String g : c.graphList()) {

@@ -3,6 +3,7 @@ package io.maintenance.datastore.falkordb.internal;
 import io.maintenance.api.ErrorCode;
 import io.maintenance.api.MaintenanceException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -20,9 +21,11 @@ import redis.clients.jedis.exceptions.JedisException;
  */
 public final class FalkorConnection implements AutoCloseable {
   private final Jedis jedis;
+  private final Duration indexTimeout;
 
-  private FalkorConnection(Jedis jedis) {
+  private FalkorConnection(Jedis jedis, Duration indexTimeout) {
     this.jedis = jedis;
+    this.indexTimeout = indexTimeout;
   }
 
   public static FalkorConnection open(Settings s) {
@@ -41,7 +44,7 @@ public final class FalkorConnection implements AutoCloseable {
       jedis.close();
       throw e;
     }
-    return new FalkorConnection(jedis);
+    return new FalkorConnection(jedis, s.indexTimeout());
   }
 
   /** A command by name (GRAPH.QUERY, GRAPH.COPY, ...). */
@@ -113,9 +116,54 @@ public final class FalkorConnection implements AutoCloseable {
     return (Long) command(key, "check existence", "EXISTS", key) > 0;
   }
 
-  /** Copies a graph (the server clones it; blocking, not allowed inside MULTI). */
+  /**
+   * Copies a graph (the server clones it; blocking, not allowed inside MULTI). FalkorDB 4.16 can
+   * deadlock the whole server when GRAPH.COPY meets an index that is still being populated, so both
+   * sides are first allowed to settle.
+   */
   public void copy(String from, String to) {
+    awaitIndexes(from, false);
     command(from, "copy to '" + to + "'", "GRAPH.COPY", from, to);
+    awaitIndexes(to, false);
+  }
+
+  /**
+   * Waits until no index or constraint of the graph is being built.
+   *
+   * @param failOnFailedConstraint whether a constraint the data violates is an error (restores) or
+   *     just a settled state (copies of live graphs)
+   */
+  public void awaitIndexes(String key, boolean failOnFailedConstraint) {
+    long deadline = System.nanoTime() + indexTimeout.toNanos();
+    while (true) {
+      boolean pending = false;
+      for (List<Object> row : readOnly(key, "CALL db.indexes() YIELD status RETURN status", Map.of()).rows()) {
+        pending |= !"OPERATIONAL".equals(row.get(0));
+      }
+      for (List<Object> row : readOnly(key, "CALL db.constraints() YIELD status, type, label RETURN status, type, label", Map.of()).rows()) {
+        if ("FAILED".equals(row.get(0))) {
+          if (failOnFailedConstraint) {
+            throw new MaintenanceException(ErrorCode.INCOMPATIBLE_ARTIFACT, "the restored data violates a " + row.get(1)
+                + " constraint on '" + row.get(2) + "'", Map.of("label", String.valueOf(row.get(2))));
+          }
+        } else {
+          pending |= !"OPERATIONAL".equals(row.get(0));
+        }
+      }
+      if (!pending) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new MaintenanceException(ErrorCode.DATASTORE_FAILURE, "indexes and constraints of graph '" + key
+            + "' were not operational within " + indexTimeout, Map.of("graph", key));
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new MaintenanceException(ErrorCode.DATASTORE_FAILURE, "interrupted while waiting for indexes", e);
+      }
+    }
   }
 
   /**

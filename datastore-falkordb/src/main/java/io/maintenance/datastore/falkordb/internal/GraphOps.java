@@ -7,7 +7,6 @@ import io.maintenance.datastore.falkordb.internal.GraphSchema.Entity;
 import io.maintenance.datastore.falkordb.internal.GraphSchema.Index;
 import io.maintenance.datastore.falkordb.internal.GraphSchema.IndexKind;
 import io.maintenance.spi.support.Digests;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -103,7 +102,7 @@ public final class GraphOps {
   }
 
   /** Creates indexes then constraints (unique constraints need their range index first) and waits for them. */
-  public static void create(FalkorConnection c, String key, GraphSchema schema, Duration timeout) {
+  public static void create(FalkorConnection c, String key, GraphSchema schema) {
     for (Index i : schema.indexes()) {
       String pattern = pattern(i.entity(), i.label());
       String prop = "x." + Cypher.quote(i.property());
@@ -122,7 +121,7 @@ public final class GraphOps {
       args.addAll(con.properties());
       c.command(key, "constraint creation", "GRAPH.CONSTRAINT", args.toArray(String[]::new));
     }
-    awaitOperational(c, key, timeout);
+    c.awaitIndexes(key, true);
   }
 
   private static String pattern(Entity entity, String label) {
@@ -190,37 +189,6 @@ public final class GraphOps {
         Cypher.literal(q, stopwords);
       }
       c.query(key, q.append('}').toString(), Map.of());
-    }
-  }
-
-  /** Waits until every index and constraint is operational; a failed constraint fails the restore. */
-  private static void awaitOperational(FalkorConnection c, String key, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (true) {
-      boolean pending = false;
-      for (List<Object> row : c.readOnly(key, "CALL db.indexes() YIELD status RETURN status", Map.of()).rows()) {
-        pending |= !"OPERATIONAL".equals(row.get(0));
-      }
-      for (List<Object> row : c.readOnly(key, "CALL db.constraints() YIELD status, type, label RETURN status, type, label", Map.of()).rows()) {
-        if ("FAILED".equals(row.get(0))) {
-          throw new MaintenanceException(ErrorCode.INCOMPATIBLE_ARTIFACT,
-              "the restored data violates a " + row.get(1) + " constraint on '" + row.get(2) + "'", Map.of("label", (String) row.get(2)));
-        }
-        pending |= !"OPERATIONAL".equals(row.get(0));
-      }
-      if (!pending) {
-        return;
-      }
-      if (System.nanoTime() > deadline) {
-        throw new MaintenanceException(ErrorCode.DATASTORE_FAILURE,
-            "indexes and constraints were not operational within " + timeout, Map.of());
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new MaintenanceException(ErrorCode.DATASTORE_FAILURE, "interrupted while waiting for indexes", e);
-      }
     }
   }
 

@@ -392,7 +392,7 @@ public final class Operations {
                 r.counts().getOrDefault(GraphCounts.NODES, -1L), r.counts().getOrDefault(GraphCounts.EDGES, -1L));
             read(ctx, g, loader);
           }
-          GraphOps.create(c, staging, loader.schema(), settings.indexTimeout());
+          GraphOps.create(c, staging, loader.schema());
           GraphCounts built = GraphOps.counts(c, staging);
           if (!built.equals(loader.counts())) {
             throw new MaintenanceException(ErrorCode.DATASTORE_FAILURE, "graph '" + g + "': the staged copy holds " + built
