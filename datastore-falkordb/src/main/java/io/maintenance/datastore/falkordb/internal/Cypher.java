@@ -269,23 +269,17 @@ public final class Cypher {
   }
 
   /**
-   * An expression giving the exact bits of a float {@code x}, which replies only show to 15 digits:
-   * {@code [m, e]} with {@code x = m * 2^e} (m a 53-bit integer), or 0, '-0', 'NaN', 'Infinity',
-   * '-Infinity'. The binary exponent comes from log() and is corrected by exact comparisons with
-   * powers of two; the scaling is split in two so that subnormals do not overflow. Total for any
-   * float (zero and non-finite values go through harmless arithmetic in the unused branches).
+   * An expression giving the exact bits of a finite, non-zero float {@code x}, which replies only
+   * show to 15 digits: {@code [m, e]} with {@code x = m * 2^e} exactly. The binary exponent comes from
+   * log() and may be off by one, so x is scaled to 54-55 bits (still an exact integer in a double and
+   * an int64); the scaling is split in two so that subnormals do not overflow. Zeros, NaN and
+   * infinities give garbage here and are read from the reply itself, where they are exact.
    */
   public static String exactFloat(String x, String suffix) {
-    String a = "abs(" + x + ")";
-    String e0 = "e0" + suffix;
     String e = "e" + suffix;
-    String h = "(52 - " + e + ")";
-    String g = "[" + e0 + " IN [toInteger(floor(log(" + a + ") / log(2)))] | [" + e + " IN [" + e0 + " + CASE WHEN 2.0^" + e0
-        + " > " + a + " THEN -1 WHEN 2.0^(" + e0 + " + 1) <= " + a + " THEN 1 ELSE 0 END] | [toInteger(" + x
-        + " * 2.0^(" + h + " / 2) * 2.0^(" + h + " - " + h + " / 2)), " + e + " - 52]][0]][0]";
-    return "CASE WHEN " + x + " <> " + x + " THEN 'NaN' WHEN " + x + " = 1.0/0.0 THEN 'Infinity' WHEN " + x
-        + " = -1.0/0.0 THEN '-Infinity' WHEN " + x + " = 0.0 THEN CASE WHEN 1.0/" + x + " < 0.0 THEN '-0' ELSE 0 END ELSE "
-        + g + " END";
+    String h = "(53 - " + e + ")";
+    return "[" + e + " IN [toInteger(floor(log(abs(" + x + ")) / log(2)))] | [toInteger(" + x + " * 2.0^(" + h + " / 2) * 2.0^("
+        + h + " - " + h + " / 2)), " + e + " - 53]][0]";
   }
 
   /**
@@ -297,6 +291,17 @@ public final class Cypher {
     String floatPart = "[" + f + " IN [" + guardFloat(x) + "] | " + exactFloat(f, "_" + depth) + "][0]";
     String list = depth == 0 ? "'deep'" : "[z" + depth + " IN " + guardList(x) + " | " + exact("z" + depth, depth - 1) + "]";
     return "CASE typeof(" + x + ") WHEN 'Float' THEN " + floatPart + " WHEN 'List' THEN " + list + " ELSE null END";
+  }
+
+  /**
+   * The exact double behind a reply's 15-digit {@code rounded} value and what {@link #exactFloat}
+   * returned for it; zeros, NaN and infinities are exact in the reply already.
+   */
+  public static double exactDouble(double rounded, Object encoded) {
+    if (rounded == 0.0 || Double.isNaN(rounded) || Double.isInfinite(rounded)) {
+      return rounded;
+    }
+    return exactDouble(encoded);
   }
 
   /** Rebuilds a double from what {@link #exactFloat} returned. */

@@ -23,9 +23,11 @@ public final class Exporter {
    */
   static final int EXACT_DEPTH = 1;
 
-  // CASE, not AND: the server evaluates both sides of AND.
-  private static final String FIX = "[k IN keys(x) WHERE CASE typeof(x[k]) WHEN 'Float' THEN true WHEN 'List' THEN "
-      + "any(y IN " + Cypher.guardList("x[k]") + " WHERE typeof(y) IN ['Float', 'List']) ELSE false END | [k, " + Cypher.exact("x[k]", EXACT_DEPTH) + "]]";
+  // Exact floats: top-level floats (the common case, kept cheap) plus lists that hold floats. The
+  // server evaluates every branch of CASE and both sides of AND, so list functions get guarded input.
+  private static final String FIX = "[k IN keys(x) WHERE typeof(x[k]) = 'Float' | [k, [f IN [x[k]] | "
+      + Cypher.exactFloat("f", "") + "][0]]] + [k IN keys(x) WHERE typeof(x[k]) = 'List' AND any(y IN "
+      + Cypher.guardList("x[k]") + " WHERE typeof(y) IN ['Float', 'List']) | [k, " + Cypher.exact("x[k]", EXACT_DEPTH) + "]]";
   private static final String NODES = "MATCH (x) WHERE id(x) >= $lo AND id(x) < $hi RETURN x, " + FIX;
   private static final String EDGES = "MATCH (a)-[x]->() WHERE id(a) >= $lo AND id(a) < $hi RETURN x, " + FIX;
 
@@ -150,8 +152,8 @@ public final class Exporter {
   }
 
   private static Object fix(Object value, Object exact) {
-    if (value instanceof Double) {
-      return Cypher.exactDouble(exact);
+    if (value instanceof Double d) {
+      return Cypher.exactDouble(d, exact);
     }
     if (value instanceof List<?> list) {
       List<?> fixes = (List<?>) exact;

@@ -105,13 +105,20 @@ public record QueryResult(List<String> columns, List<List<Object>> rows, List<St
     };
   }
 
-  /** The C library's spellings of special values. */
+  /**
+   * A 15-digit double as the server prints it (C spellings of special values). Rounding can push the
+   * largest doubles past the range ("1.79769313486232e+308"); those stay finite so that callers can
+   * tell them from real infinities.
+   */
   static double parseDouble(String s) {
     return switch (s) {
       case "nan", "-nan" -> Double.NaN;
       case "inf" -> Double.POSITIVE_INFINITY;
       case "-inf" -> Double.NEGATIVE_INFINITY;
-      default -> Double.parseDouble(s);
+      default -> {
+        double d = Double.parseDouble(s);
+        yield Double.isInfinite(d) ? Math.copySign(Double.MAX_VALUE, d) : d;
+      }
     };
   }
 

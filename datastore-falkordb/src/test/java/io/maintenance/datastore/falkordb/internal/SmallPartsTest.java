@@ -55,4 +55,13 @@ class SmallPartsTest {
     assertThat(GraphSchema.diff(now, later)).containsExactly("+ UNIQUE CONSTRAINT NODE A[x]", "- RANGE INDEX NODE A(x)");
     assertThat(Operations.versionText(41603)).isEqualTo("4.16.3");
   }
+
+  @Test
+  void repliesRoundedPastTheLargestDoubleStayFiniteSoTheExactValueIsUsed() {
+    assertThat(QueryResult.parseDouble("1.79769313486232e+308")).isEqualTo(Double.MAX_VALUE);
+    assertThat(QueryResult.parseDouble("-inf")).isEqualTo(Double.NEGATIVE_INFINITY);
+    assertThat(QueryResult.parseDouble("-nan")).isNaN();
+    assertThat(Cypher.exactDouble(Double.MAX_VALUE, java.util.List.of(9007199254740991L, 971L))).isEqualTo(Double.MAX_VALUE);
+    assertThat(Cypher.exactDouble(Double.NEGATIVE_INFINITY, "garbage")).isEqualTo(Double.NEGATIVE_INFINITY);
+  }
 }
