@@ -47,6 +47,9 @@ public final class Artifact {
       // The caller closes the stream: closing is what makes the source verify its checksum.
       .disable(com.fasterxml.jackson.core.StreamReadFeature.AUTO_CLOSE_SOURCE)
       .disable(com.fasterxml.jackson.core.StreamWriteFeature.AUTO_CLOSE_TARGET)
+      // Both exact (shortest round-trip form / correctly rounded parse), several times faster than the JDK's.
+      .enable(com.fasterxml.jackson.core.StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
+      .enable(com.fasterxml.jackson.core.StreamReadFeature.USE_FAST_DOUBLE_PARSER)
       .build();
 
   private Artifact() {}

@@ -1,5 +1,6 @@
 package io.maintenance.datastore.falkordb.internal;
 
+import com.fasterxml.jackson.core.io.NumberOutput;
 import io.maintenance.datastore.falkordb.internal.Values.Point;
 import io.maintenance.datastore.falkordb.internal.Values.Temporal;
 import io.maintenance.datastore.falkordb.internal.Values.VectorF32;
@@ -80,8 +81,8 @@ public final class Cypher {
       } else if (d.isInfinite()) {
         sb.append(d > 0 ? "{t:'inf',v:[]}" : "{t:'-inf',v:[]}");
       } else {
-        // Double.toString round-trips exactly; the lexer wants a lower-case exponent marker.
-        sb.append(Double.toString(d).replace('E', 'e'));
+        // The shortest form that round-trips exactly; the lexer wants a lower-case exponent marker.
+        sb.append(NumberOutput.toString(d, true).replace('E', 'e'));
       }
     } else if (v instanceof String s) {
       string(sb, s);

@@ -21,6 +21,8 @@ import java.util.TreeMap;
 public final class Loader implements Artifact.Visitor {
   private static final int MAX_GROUPS = 128;
   private static final int MAX_BATCH_CHARS = 8 << 20;
+  /** Bound on the rows pending in all groups together, so the heap stays flat whatever the data. */
+  private static final long MAX_PENDING_CHARS = 32L << 20;
 
   private final FalkorConnection conn; // null for a dry run
   private final String key;
@@ -32,6 +34,7 @@ public final class Loader implements Artifact.Visitor {
   private final long expectedEdges;
   private final GraphCounts counts = new GraphCounts();
   private final Map<GroupKey, Group> groups = new LinkedHashMap<>();
+  private long pendingChars;
   private GraphSchema schema = GraphSchema.EMPTY;
 
   private record GroupKey(boolean edge, List<String> labels, List<String> specialKeys, List<String> kinds) {}
@@ -129,6 +132,7 @@ public final class Loader implements Artifact.Visitor {
       groups.put(gk, g);
     }
     StringBuilder sb = g.rows;
+    int lengthBefore = sb.length();
     if (g.count > 0) {
       sb.append(',');
     }
@@ -138,9 +142,13 @@ public final class Loader implements Artifact.Visitor {
     Cypher.literal(sb, plain).append(',');
     Cypher.literal(sb, payloads).append(']');
     g.count++;
+    pendingChars += sb.length() - lengthBefore;
     if (g.count >= batchSize || sb.length() >= MAX_BATCH_CHARS) {
+      pendingChars -= sb.length();
       flush(gk, g);
       groups.remove(gk);
+    } else if (pendingChars >= MAX_PENDING_CHARS) {
+      flushAll();
     }
   }
 
@@ -150,6 +158,7 @@ public final class Loader implements Artifact.Visitor {
       flush(e.getKey(), e.getValue());
       it.remove();
     }
+    pendingChars = 0;
   }
 
   private void flush(GroupKey gk, Group g) {

@@ -281,10 +281,15 @@ public final class Operations {
     return new DatastorePlan(id, TYPE, diffs, warnings);
   }
 
-  private static List<ResourceSummary> graphs(RestoreContext ctx) {
+  private List<ResourceSummary> graphs(RestoreContext ctx) {
     List<ResourceSummary> out = new ArrayList<>();
     for (ResourceSummary r : ctx.manifest().resources()) {
       if (KIND.equals(r.kind())) {
+        if (selector.reserved(r.name())) {
+          // Our own staging/safety keys are never backed up; a manifest naming one is forged.
+          throw new MaintenanceException(ErrorCode.INCOMPATIBLE_ARTIFACT, "graph '" + r.name()
+              + "' uses the reserved prefix '" + settings.reservedPrefix() + "'", Map.of("graph", r.name()));
+        }
         out.add(r);
       }
     }
