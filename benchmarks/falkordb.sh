@@ -4,6 +4,7 @@
 # at 256 MiB, compared in the same run with GRAPH.COPY of the graph and `redis-cli --rdb` of the server.
 #
 #   benchmarks/falkordb.sh [NODES]
+#   BENCH_JAVA_OPTS="-Dbench.batchSize=5000 -Dbench.readBatchSize=20000" benchmarks/falkordb.sh   (tuning)
 #
 # Provisions FalkorDB with scripts/services/falkordb.sh, installs redis-cli (Debian redis-tools) if
 # missing, builds the benchmarks module, prints a table with absolute numbers, ratios and peak RSS.
@@ -26,7 +27,7 @@ rm -rf "$WORK" && mkdir -p "$WORK"
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $(java -version 2>&1 | head -1)"
 TIMER=()
 [ -x /usr/bin/time ] && TIMER=(/usr/bin/time -v -o "$WORK/time.txt")
-"${TIMER[@]}" java -Xmx256m -XX:+UseSerialGC -Djava.io.tmpdir="$WORK" \
+"${TIMER[@]}" java -Xmx256m -XX:+UseSerialGC ${BENCH_JAVA_OPTS:-} -Djava.io.tmpdir="$WORK" \
   -cp "benchmarks/target/classes:$(cat benchmarks/target/classpath.txt)" \
   io.maintenance.benchmarks.falkordb.FalkorDbBenchmark "$MAINTENANCE_IT_FALKORDB_URL" "$NODES" "$WORK" "$(command -v redis-cli)"
 if [ -f "$WORK/time.txt" ]; then

@@ -84,7 +84,14 @@ public final class FalkorDbBenchmark {
       double rdbSecs = secs(t);
       long rdbBytes = Files.size(rdb);
 
-      FalkorDbDatastore ds = FalkorDbDatastore.builder("bench").uri(url).include(GRAPH).build();
+      FalkorDbDatastore.Builder builder = FalkorDbDatastore.builder("bench").uri(url).include(GRAPH);
+      if (System.getProperty("bench.batchSize") != null) {
+        builder.batchSize(Integer.getInteger("bench.batchSize"));
+      }
+      if (System.getProperty("bench.readBatchSize") != null) {
+        builder.readBatchSize(Integer.getInteger("bench.readBatchSize"));
+      }
+      FalkorDbDatastore ds = builder.build();
       FileArtifacts files = new FileArtifacts(work.resolve("artifacts"));
       t = System.nanoTime();
       DatastoreBackup backup = ds.backup(backupContext(files));
