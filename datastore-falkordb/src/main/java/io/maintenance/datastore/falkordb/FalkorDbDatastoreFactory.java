@@ -11,9 +11,9 @@ import java.util.Arrays;
 /**
  * Creates {@link FalkorDbDatastore}s of type {@code falkordb} from configuration keys: {@code uri}
  * (or {@code host}/{@code port}/{@code database}/{@code tls}), {@code user}, {@code password},
- * {@code include}, {@code exclude} (comma-separated globs), {@code batchSize}, {@code readBatchSize},
- * {@code connectTimeout}, {@code socketTimeout}, {@code indexTimeout}, {@code snapshot},
- * {@code keepSafetyCopy}, {@code reservedPrefix}, {@code tempDir}.
+ * {@code include}, {@code exclude} (comma-separated globs), {@code batch-size}, {@code read-batch-size},
+ * {@code connect-timeout}, {@code socket-timeout}, {@code index-timeout}, {@code snapshot},
+ * {@code keep-safety-copy}, {@code reserved-prefix}, {@code temp-dir}.
  */
 @AutoService(DatastoreFactory.class)
 public final class FalkorDbDatastoreFactory implements DatastoreFactory {
@@ -51,15 +51,15 @@ public final class FalkorDbDatastoreFactory implements DatastoreFactory {
     config.optional("password").ifPresent(b::password);
     config.optional("include").ifPresent(v -> b.include(list(v)));
     config.optional("exclude").ifPresent(v -> b.exclude(list(v)));
-    b.batchSize(positive(config, "batchSize", 2000));
-    b.readBatchSize(positive(config, "readBatchSize", 10_000));
-    b.connectTimeout(config.duration("connectTimeout", Duration.ofSeconds(5)));
-    b.socketTimeout(config.duration("socketTimeout", Duration.ofMinutes(10)));
-    b.indexTimeout(config.duration("indexTimeout", Duration.ofMinutes(30)));
+    b.batchSize(positive(config, "batch-size", 2000));
+    b.readBatchSize(positive(config, "read-batch-size", 10_000));
+    b.connectTimeout(config.duration("connect-timeout", Duration.ofSeconds(5)));
+    b.socketTimeout(config.duration("socket-timeout", Duration.ofMinutes(10)));
+    b.indexTimeout(config.duration("index-timeout", Duration.ofMinutes(30)));
     b.snapshot(config.bool("snapshot", true));
-    b.keepSafetyCopy(config.bool("keepSafetyCopy", false));
-    b.reservedPrefix(config.string("reservedPrefix", "__maintenance__:"));
-    config.optional("tempDir").ifPresent(d -> b.tempDir(Path.of(d)));
+    b.keepSafetyCopy(config.bool("keep-safety-copy", false));
+    b.reservedPrefix(config.string("reserved-prefix", "__maintenance__:"));
+    config.optional("temp-dir").ifPresent(d -> b.tempDir(Path.of(d)));
     return b.build();
   }
 

@@ -24,7 +24,7 @@ class FalkorDbDatastoreFactoryTest {
 
   @Test
   void buildsFromAUriWithoutShowingThePassword() {
-    Datastore ds = create(Map.of("uri", "rediss://ops:s3cret@db.example:6390/2", "include", "a*, b", "batchSize", "500"));
+    Datastore ds = create(Map.of("uri", "rediss://ops:s3cret@db.example:6390/2", "include", "a*, b", "batch-size", "500"));
     assertThat(ds.id()).isEqualTo("graphs");
     assertThat(ds.type()).isEqualTo("falkordb");
     assertThat(ds.toString()).contains("db.example:6390", "db=2", "user=ops", "tls=true").doesNotContain("s3cret");
@@ -33,9 +33,9 @@ class FalkorDbDatastoreFactoryTest {
   @Test
   void invalidValuesFailAsConfigInvalidNamingTheKeyNotTheSecret() {
     Map<String, Map<String, String>> bad = Map.of(
-        "batchSize", Map.of("batchSize", "0"),
+        "batch-size", Map.of("batch-size", "0"),
         "port", Map.of("port", "70000"),
-        "socketTimeout", Map.of("socketTimeout", "soon"),
+        "socket-timeout", Map.of("socket-timeout", "soon"),
         "snapshot", Map.of("snapshot", "maybe"),
         "uri", Map.of("uri", "http://u:hunter2@x"));
     bad.forEach((key, values) -> assertThatThrownBy(() -> create(values)).isInstanceOfSatisfying(MaintenanceException.class, e -> {
