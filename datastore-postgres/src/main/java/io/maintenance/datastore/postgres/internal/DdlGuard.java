@@ -27,6 +27,31 @@ final class DdlGuard {
 
   private DdlGuard() {}
 
+  /**
+   * Checks a statement of {@code t}'s artifact: right kind, one statement, and for table-level kinds the
+   * header's own table, so an artifact cannot create or alter a table other than the one it names.
+   */
+  static String check(Model.Table t, Ddl ddl) {
+    String table = t.resourceName();
+    check(table, ddl);
+    String upper = ddl.sql().stripLeading();
+    switch (ddl.kind()) {
+      case "table" -> {
+        if (!(upper.startsWith("CREATE TABLE " + t.qualified() + " (")
+            || upper.startsWith("CREATE UNLOGGED TABLE " + t.qualified() + " ("))) {
+          throw Errors.artifact(table, 0, "its CREATE TABLE statement does not create " + Sql.printable(t.qualified()));
+        }
+      }
+      case "check", "key", "foreign-key" -> {
+        if (!upper.startsWith("ALTER TABLE ONLY " + t.qualified() + " ADD CONSTRAINT ")) {
+          throw Errors.artifact(table, 0, "a constraint statement does not alter " + Sql.printable(t.qualified()));
+        }
+      }
+      default -> { }
+    }
+    return ddl.sql();
+  }
+
   static String check(String table, Ddl ddl) {
     List<String> allowed = PREFIXES.get(ddl.kind());
     if (allowed == null) {

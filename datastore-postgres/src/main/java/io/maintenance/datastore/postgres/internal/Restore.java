@@ -93,6 +93,10 @@ public final class Restore {
       List<String> schemaChanges = live.isPresent()
           ? schemaChanges(t.columns(), Catalog.columns(c, live.get().oid()))
           : List.of("table will be created");
+      if (live.isEmpty()) {
+        // Dry-run the creation too (rolled back with the plan) so bad schema statements fail the preview.
+        createTable(c, t, new ArrayList<>());
+      }
       createMissingTypes(c, t);
       checkTypes(c, t);
       if (!settings.validateRowsOnPlan()) {
@@ -299,22 +303,9 @@ public final class Restore {
         exec(c, "DROP TABLE " + t.qualified() + " RESTRICT");
         live = Optional.empty();
       }
-      List<Ddl> afterLoad = new ArrayList<>();
+      List<Ddl> afterLoad = List.of();
       if (live.isEmpty()) {
-        createMissingTypes(c, t);
-        for (Ddl d : t.ddl()) {
-          switch (d.kind()) {
-            case "type" -> { }
-            case "sequence" -> {
-              if (!exists(c, "SELECT to_regclass(?) IS NOT NULL", d.object())) {
-                exec(c, DdlGuard.check(name, d));
-              }
-            }
-            case "table", "check" -> exec(c, DdlGuard.check(name, d));
-            case "foreign-key" -> foreignKeys.add(new Ddl(d.kind(), d.object(), DdlGuard.check(name, d)));
-            default -> afterLoad.add(new Ddl(d.kind(), d.object(), DdlGuard.check(name, d)));
-          }
-        }
+        afterLoad = createTable(c, t, foreignKeys);
       } else {
         checkTypes(c, t);
       }
@@ -353,6 +344,47 @@ public final class Restore {
         throw Errors.load(name, e);
       }
     }
+  }
+
+  /**
+   * Creates a missing table from its artifact (schema, types, sequences, table, checks) and checks that
+   * the result has the header's columns. Returns what runs after the rows are loaded (keys, indexes,
+   * sequence ownership); foreign keys are added to {@code foreignKeys}, to run after every table.
+   */
+  private static List<Ddl> createTable(Connection c, Table t, List<Ddl> foreignKeys) throws SQLException {
+    String name = t.resourceName();
+    exec(c, "CREATE SCHEMA IF NOT EXISTS " + Sql.quote(t.schema()));
+    createMissingTypes(c, t);
+    List<Ddl> afterLoad = new ArrayList<>();
+    boolean created = false;
+    for (Ddl d : t.ddl()) {
+      String sql = DdlGuard.check(t, d);
+      switch (d.kind()) {
+        case "type" -> { }
+        case "sequence" -> {
+          if (!exists(c, "SELECT to_regclass(?) IS NOT NULL", d.object())) {
+            exec(c, sql);
+          }
+        }
+        case "table" -> {
+          exec(c, sql);
+          created = true;
+        }
+        case "check" -> exec(c, sql);
+        case "foreign-key" -> foreignKeys.add(d);
+        default -> afterLoad.add(d);
+      }
+    }
+    if (!created) {
+      throw Errors.artifact(name, 0, "the table does not exist and the artifact has no CREATE TABLE statement");
+    }
+    TableRef ref = Catalog.find(c, t.schema(), t.name()).orElseThrow(() ->
+        Errors.artifact(name, 0, "its CREATE TABLE statement did not create the table"));
+    List<String> mismatch = schemaChanges(t.columns(), Catalog.columns(c, ref.oid()));
+    if (!mismatch.isEmpty()) {
+      throw Errors.artifact(name, 0, "its schema statements do not match its columns: " + String.join("; ", mismatch));
+    }
+    return afterLoad;
   }
 
   private static boolean hasUserTriggers(Connection c, long oid) throws SQLException {
@@ -396,7 +428,7 @@ public final class Restore {
   private static void createMissingTypes(Connection c, Table t) throws SQLException {
     for (Ddl d : t.ddl()) {
       if (d.kind().equals("type") && !exists(c, "SELECT to_regtype(?) IS NOT NULL", d.object())) {
-        exec(c, DdlGuard.check(t.resourceName(), d));
+        exec(c, DdlGuard.check(t, d));
       }
     }
   }
