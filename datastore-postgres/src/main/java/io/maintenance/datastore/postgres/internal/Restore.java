@@ -96,6 +96,12 @@ public final class Restore {
       if (live.isEmpty()) {
         // Dry-run the creation too (rolled back with the plan) so bad schema statements fail the preview.
         createTable(c, t, new ArrayList<>());
+      } else if (!schemaChanges.isEmpty()) {
+        // Dry-run the replacement; rolling back to the savepoint also releases the table lock at once.
+        exec(c, "SAVEPOINT maintenance_replace");
+        dropForReplace(c, t);
+        createTable(c, t, new ArrayList<>());
+        exec(c, "ROLLBACK TO SAVEPOINT maintenance_replace");
       }
       createMissingTypes(c, t);
       checkTypes(c, t);
@@ -299,8 +305,7 @@ public final class Restore {
       String name = t.resourceName();
       Optional<TableRef> live = Catalog.find(c, t.schema(), t.name());
       if (live.isPresent() && !schemaChanges(t.columns(), Catalog.columns(c, live.get().oid())).isEmpty()) {
-        // The backup's shape wins; RESTRICT makes the restore fail (and roll back) if views or keys depend on it.
-        exec(c, "DROP TABLE " + t.qualified() + " RESTRICT");
+        dropForReplace(c, t);
         live = Optional.empty();
       }
       List<Ddl> afterLoad = List.of();
@@ -385,6 +390,19 @@ public final class Restore {
       throw Errors.artifact(name, 0, "its schema statements do not match its columns: " + String.join("; ", mismatch));
     }
     return afterLoad;
+  }
+
+  /** The backup's shape wins; RESTRICT refuses (and the restore rolls back) if views or keys depend on the table. */
+  private static void dropForReplace(Connection c, Table t) throws SQLException {
+    try {
+      exec(c, "DROP TABLE " + t.qualified() + " RESTRICT");
+    } catch (SQLException e) {
+      if ("2BP01".equals(e.getSQLState())) {
+        throw Errors.artifact(t.resourceName(), 0, "its columns differ from the live table, which cannot be replaced"
+            + " because other objects depend on it: " + e.getMessage());
+      }
+      throw e;
+    }
   }
 
   private static boolean hasUserTriggers(Connection c, long oid) throws SQLException {
