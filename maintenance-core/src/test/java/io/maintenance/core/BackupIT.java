@@ -79,6 +79,17 @@ class BackupIT {
   }
 
   @Test
+  void anArtifactTheDatastoreNeverClosedFailsTheBackup() {
+    f.orders.leaveNextArtifactOpen();
+
+    assertThatThrownBy(() -> f.engine.backup(BackupRequest.all(), ALICE)).satisfies(code(ErrorCode.DATASTORE_FAILURE))
+        .hasMessageContaining("forgotten.json");
+    assertThat(f.storedKeys()).isEmpty();
+    assertThat(f.count("maintenance_upload_sessions", "")).isZero();
+    assertThat(f.storage.backing().openSessions()).isZero();
+  }
+
+  @Test
   void secondBackupWhileOneHoldsTheLockFailsWithOperationInProgressAndChangesNothing() throws Exception {
     CountDownLatch started = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);

@@ -14,6 +14,8 @@ import io.maintenance.spi.support.StorageArtifactSink;
 import io.maintenance.spi.support.StorageArtifactSource;
 import io.maintenance.spi.support.UploadTracker;
 import io.maintenance.storage.local.LocalStorage;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -51,12 +53,16 @@ public final class ControlPlaneBenchmark {
         st.execute("CREATE TABLE settings (key text PRIMARY KEY, value text)");
         st.execute("INSERT INTO settings VALUES ('mode', 'on')");
       }
-      try (MaintenanceEngine engine = MaintenanceEngine.builder()
-          .dataSource(pg.getDatabase("postgres", "catalog"))
-          .storage(new LocalStorage(work.resolve("store"), 8 << 20, true))
-          .datastore(PostgresDatastore.builder().id("app").dataSource(pg.getDatabase("postgres", "app")).build())
-          .build()) {
-        previewConfirm(engine, runs);
+      // Without a pool every catalog statement opens a connection (a PostgreSQL backend process);
+      // hosts normally pass a pooled DataSource, so both are measured.
+      try (MaintenanceEngine engine = engine(pg, work, pg.getDatabase("postgres", "catalog"))) {
+        previewConfirm(engine, runs, "unpooled catalog DataSource (PGSimpleDataSource)");
+      }
+      HikariConfig hc = new HikariConfig();
+      hc.setJdbcUrl(pg.getJdbcUrl("postgres", "catalog"));
+      hc.setMaximumPoolSize(4);
+      try (HikariDataSource pool = new HikariDataSource(hc); MaintenanceEngine engine = engine(pg, work, pool)) {
+        previewConfirm(engine, runs, "pooled catalog DataSource (HikariCP, 4 connections)");
         listing(engine, pg);
       }
     }
@@ -64,7 +70,15 @@ public final class ControlPlaneBenchmark {
     System.out.printf("peak RSS of this JVM: %d MiB%n", peakRssKiB() / 1024);
   }
 
-  private static void previewConfirm(MaintenanceEngine engine, int runs) {
+  private static MaintenanceEngine engine(EmbeddedPostgres pg, Path work, javax.sql.DataSource catalog) {
+    return MaintenanceEngine.builder()
+        .dataSource(catalog)
+        .storage(new LocalStorage(work.resolve("store"), 8 << 20, true))
+        .datastore(PostgresDatastore.builder().id("app").dataSource(pg.getDatabase("postgres", "app")).build())
+        .build();
+  }
+
+  private static void previewConfirm(MaintenanceEngine engine, int runs, String setup) {
     BackupRecord b = engine.backup(BackupRequest.all(), OPS);
     for (int i = 0; i < 20; i++) {
       engine.confirmRestore(engine.previewRestore(RestoreRequest.of(b.id()), OPS).token(), OPS);
@@ -82,7 +96,7 @@ public final class ControlPlaneBenchmark {
       confirm[i] = t2 - t1;
       both[i] = t2 - t0;
     }
-    System.out.printf("%n== preview + confirm of a 1-row table, %d runs (no approvals, no safety backup)%n", runs);
+    System.out.printf("%n== preview + confirm of a 1-row table, %d runs (no approvals, no safety backup), %s%n", runs, setup);
     System.out.printf("   %-18s %8s %8s %8s %8s%n", "", "p50 ms", "p95 ms", "p99 ms", "max ms");
     row("preview", preview);
     row("confirm", confirm);

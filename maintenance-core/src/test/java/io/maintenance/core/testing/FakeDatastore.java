@@ -53,6 +53,7 @@ public final class FakeDatastore implements Datastore {
   private volatile CountDownLatch backupStarted;
   private volatile CountDownLatch backupRelease;
   private volatile boolean down;
+  private volatile boolean leaveArtifactOpen;
   private volatile int restores;
 
   public FakeDatastore(String id) {
@@ -87,6 +88,11 @@ public final class FakeDatastore implements Datastore {
   public void blockNextBackup(CountDownLatch started, CountDownLatch release) {
     this.backupStarted = started;
     this.backupRelease = release;
+  }
+
+  /** The next backup forgets to close one artifact, as a buggy plugin would. */
+  public void leaveNextArtifactOpen() {
+    this.leaveArtifactOpen = true;
   }
 
   public void setDown(boolean down) {
@@ -141,6 +147,10 @@ public final class FakeDatastore implements Datastore {
       }
     }
     Map<String, Map<String, String>> data = snapshot();
+    if (leaveArtifactOpen) {
+      leaveArtifactOpen = false;
+      ctx.artifacts().create("forgotten.json", "application/json").write('{');
+    }
     List<ResourceSummary> resources = new ArrayList<>();
     Map<String, String> metadata = new TreeMap<>();
     for (var table : data.entrySet()) {

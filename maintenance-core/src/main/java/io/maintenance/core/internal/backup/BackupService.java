@@ -214,6 +214,11 @@ public final class BackupService {
     };
     try {
       DatastoreBackup result = Guard.run(ErrorCode.DATASTORE_FAILURE, "datastore " + dsId, () -> ds.backup(bc));
+      if (!sink.openArtifacts().isEmpty()) {
+        // An artifact that was never closed was never completed: the backup would silently miss it.
+        throw new MaintenanceException(ErrorCode.DATASTORE_FAILURE, "datastore " + dsId + " returned without closing artifact(s) "
+            + String.join(", ", sink.openArtifacts()));
+      }
       return new DatastoreManifest(dsId, ds.type(), ds.version(), result.sourceFingerprint().value(), sink.completed(),
           result.resources(), result.metadata());
     } catch (RuntimeException e) {
