@@ -16,7 +16,6 @@ import io.maintenance.spi.Fingerprint;
 import io.maintenance.spi.ProgressListener;
 import io.maintenance.spi.RestoreContext;
 import io.maintenance.spi.RestoreOutcome;
-import io.maintenance.spi.support.Digests;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,7 +23,6 @@ import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -167,9 +165,9 @@ public final class QdrantOperations {
   }
 
   /**
-   * Streams the snapshot from the server into storage, computing SHA-256 on the way, and checks size
-   * and hash against what Qdrant reported. On a mismatch the artifact is left open, so the sink aborts
-   * it and nothing half-right is stored.
+   * Streams the snapshot from the server into storage and checks the stored size and SHA-256 (which the
+   * sink computes on the way, so the bytes are hashed once) against what Qdrant reported. A mismatch
+   * fails the backup; the stored artifact then belongs to a failed backup and is cleaned up with it.
    */
   private String download(BackupContext ctx, String collection, SnapshotInfo snapshot) throws IOException {
     String expected = snapshot.checksum().orElseThrow(() -> new MaintenanceException(ErrorCode.DATASTORE_FAILURE,
@@ -177,7 +175,6 @@ public final class QdrantOperations {
         Map.of("collection", collection)));
     String artifact = Names.snapshotArtifact(collection);
     ProgressListener progress = ctx.progress();
-    MessageDigest md = Digests.sha256();
     long total = 0;
     RestClient.Download download = rest.download(collection, snapshot.name());
     try (InputStream in = download.body()) {
@@ -186,19 +183,20 @@ public final class QdrantOperations {
       int n;
       while ((n = in.read(buf)) >= 0) {
         out.write(buf, 0, n);
-        md.update(buf, 0, n);
         total += n;
         progress.onProgress("collection " + collection + ": snapshot download", total, snapshot.size());
       }
-      String actual = Digests.hex(md.digest());
-      if (total != snapshot.size() || !actual.equals(expected)) {
-        throw new MaintenanceException(ErrorCode.INTEGRITY_MISMATCH, "snapshot '" + snapshot.name() + "' of '" + collection
-            + "' arrived with " + total + " bytes and SHA-256 " + actual + "; Qdrant reported " + snapshot.size()
-            + " bytes and " + expected, Map.of("collection", collection, "expectedSha256", expected, "actualSha256", actual));
-      }
       out.close();
-      return actual;
     }
+    ArtifactInfo stored = ctx.artifacts().completed().stream().filter(a -> a.name().equals(artifact))
+        .reduce((a, b) -> b).orElseThrow();
+    if (stored.size() != snapshot.size() || !stored.sha256().equals(expected)) {
+      throw new MaintenanceException(ErrorCode.INTEGRITY_MISMATCH, "snapshot '" + snapshot.name() + "' of '" + collection
+          + "' arrived with " + stored.size() + " bytes and SHA-256 " + stored.sha256() + "; Qdrant reported "
+          + snapshot.size() + " bytes and " + expected,
+          Map.of("collection", collection, "expectedSha256", expected, "actualSha256", stored.sha256()));
+    }
+    return stored.sha256();
   }
 
   private void deleteServerSnapshot(String collection, SnapshotInfo snapshot, boolean afterSuccess) {

@@ -121,7 +121,7 @@ public final class RestClient {
     HttpRequest req = request("collections/" + Names.encode(collection)
             + "/snapshots/upload?wait=true&priority=snapshot&checksum=" + sha256)
         .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-        .POST(BodyPublishers.fromPublisher(BodyPublishers.ofInputStream(body), head.length + size + tail.length))
+        .POST(new StreamPublisher(body, head.length + size + tail.length))
         .timeout(transferTimeout).build();
     result("upload snapshot of '" + collection + "'", req);
   }
