@@ -58,8 +58,9 @@ public final class Failures {
       if (t instanceof QdrantHttpException) {
         return false;
       }
-      if (t instanceof ConnectException || t instanceof HttpConnectTimeoutException
-          || t instanceof UnresolvedAddressException || t instanceof java.net.UnknownHostException) {
+      if (t instanceof ConnectException || t instanceof HttpConnectTimeoutException || t instanceof java.net.NoRouteToHostException
+          || t instanceof UnresolvedAddressException || t instanceof java.net.UnknownHostException
+          || (t instanceof java.net.SocketTimeoutException && String.valueOf(t.getMessage()).contains("connect"))) {
         return true;
       }
     }
@@ -81,10 +82,5 @@ public final class Failures {
       return message(e.getCause());
     }
     return m == null ? e.getClass().getSimpleName() : m;
-  }
-
-  /** For call sites that only do I/O: rethrows as the right {@code MaintenanceException}. */
-  public static IOException rethrow(String what, IOException e) {
-    throw of(what, e);
   }
 }

@@ -21,7 +21,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -39,6 +38,9 @@ import org.slf4j.LoggerFactory;
 public final class QdrantOperations {
   private static final Logger LOG = LoggerFactory.getLogger(QdrantOperations.class);
   private static final int BUFFER = 256 * 1024;
+  /** Transfers overlap network and storage I/O through a few 1 MiB blocks. */
+  private static final int READ_AHEAD_BLOCK = 1 << 20;
+  private static final int READ_AHEAD_DEPTH = 4;
   /** Snapshots retaken when points were written while one was being made. */
   private static final int SNAPSHOT_ATTEMPTS = 3;
   public static final String META_VERSION = "qdrant.serverVersion";
@@ -177,7 +179,7 @@ public final class QdrantOperations {
     ProgressListener progress = ctx.progress();
     long total = 0;
     RestClient.Download download = rest.download(collection, snapshot.name());
-    try (InputStream in = download.body()) {
+    try (InputStream in = new ReadAheadInputStream(download.body(), READ_AHEAD_BLOCK, READ_AHEAD_DEPTH, "qdrant-download")) {
       OutputStream out = ctx.artifacts().create(artifact, "application/x-tar");
       byte[] buf = new byte[BUFFER];
       int n;
@@ -403,23 +405,20 @@ public final class QdrantOperations {
       rest.recover(r.collection(), url.get(), artifact.sha256());
       return;
     }
-    Capturing[] opened = new Capturing[1];
+    InputStream raw = ctx.artifacts().openRaw(artifact.name());
+    Capturing source = new Capturing(raw);
+    InputStream ahead = new ReadAheadInputStream(source, READ_AHEAD_BLOCK, READ_AHEAD_DEPTH, "qdrant-upload");
     try {
-      rest.upload(r.collection(), artifact.name(), () -> {
-        try {
-          opened[0] = new Capturing(ctx.artifacts().openRaw(artifact.name()));
-          return opened[0];
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      }, artifact.size(), artifact.sha256());
+      rest.upload(r.collection(), artifact.name(), ahead, artifact.size(), artifact.sha256());
     } catch (IOException | RuntimeException e) {
+      closeQuietly(ahead, e);
       // A failure of our own source (tampered or missing artifact) beats the transport error it caused.
-      if (opened[0] != null && opened[0].failure != null) {
-        throw Failures.of("streaming the snapshot of '" + r.collection() + "'", opened[0].failure);
+      if (source.failure != null) {
+        throw Failures.of("streaming the snapshot of '" + r.collection() + "'", source.failure);
       }
       throw e;
     }
+    ahead.close();
     ctx.progress().onProgress("collection " + r.collection() + ": snapshot upload", artifact.size(), artifact.size());
   }
 
@@ -479,6 +478,15 @@ public final class QdrantOperations {
           .orElse("absent");
     } catch (IOException | RuntimeException e) {
       return "unknown (" + Failures.message(e) + ")";
+    }
+  }
+
+  private static void closeQuietly(InputStream in, Throwable primary) {
+    try {
+      in.close();
+    } catch (IOException | RuntimeException e) {
+      // an unread verifying stream complains when closed early; the primary failure is what matters
+      primary.addSuppressed(e);
     }
   }
 
