@@ -37,10 +37,11 @@ final class ReadAheadInputStream extends InputStream {
   }
 
   private void pump(int blockSize) {
-    try {
-      while (!closed) {
-        byte[] block = new byte[blockSize];
-        int filled = 0;
+    while (!closed) {
+      byte[] block = new byte[blockSize];
+      int filled = 0;
+      Exception failure = null;
+      try {
         while (filled < blockSize) {
           int n = source.read(block, filled, blockSize - filled);
           if (n < 0) {
@@ -48,17 +49,21 @@ final class ReadAheadInputStream extends InputStream {
           }
           filled += n;
         }
-        if (filled > 0) {
-          put(new Block(block, filled));
-        }
-        if (filled < blockSize) {
-          put(END);
-          return;
-        }
+      } catch (IOException | RuntimeException e) {
+        failure = e;
       }
-    } catch (IOException | RuntimeException e) {
-      // After close() the consumer no longer listens; otherwise it gets the failure in order.
-      put(e);
+      if (filled > 0) {
+        put(new Block(block, filled));
+      }
+      if (failure != null) {
+        // After close() the consumer no longer listens; otherwise it gets the failure in order.
+        put(failure);
+        return;
+      }
+      if (filled < blockSize) {
+        put(END);
+        return;
+      }
     }
   }
 
