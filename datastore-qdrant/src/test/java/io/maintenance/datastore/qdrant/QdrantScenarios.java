@@ -110,6 +110,22 @@ abstract class QdrantScenarios {
     assertNothingUploaded();
   }
 
+  @Test
+  void snapshotAlteredAfterThePreviewFailsTheRestoreBeforeAnyCollectionIsReplaced() throws Exception {
+    DatastoreManifest m = harness.backup();
+    fixture().mutate();
+    DatastorePlan plan = harness.plan(m);
+    String mutated = fixture().liveData();
+    byte[] bytes = Artifacts.bytes(harness, m, "images.snapshot");
+    bytes[bytes.length - 2000] ^= 0x10;
+    Artifacts.tamper(harness, m, "images.snapshot", bytes);
+
+    assertThatThrownBy(() -> harness.restore(m, plan)).isInstanceOfSatisfying(MaintenanceException.class,
+        e -> assertThat(e.code()).isEqualTo(ErrorCode.INTEGRITY_MISMATCH));
+    assertThat(fixture().liveData()).as("'docs' comes first and must not have been replaced").isEqualTo(mutated);
+    assertNothingUploaded();
+  }
+
   /** Only the double can tell whether bytes reached the server; a real server is checked by its data alone. */
   protected void assertNothingUploaded() {}
 

@@ -379,6 +379,7 @@ public final class QdrantOperations {
       gate(r, ServerVersion.parse(r.serverVersion()), target, "recorded");
       snapshotArtifact(ctx.artifacts(), r);
     }
+    preverify(ctx, records);
     List<ResourceSummary> found = new ArrayList<>();
     List<String> warnings = new ArrayList<>();
     List<String> restored = new ArrayList<>();
@@ -394,6 +395,24 @@ public final class QdrantOperations {
       }
     }
     return new RestoreOutcome(found, warnings);
+  }
+
+  /**
+   * With several collections, a snapshot altered after the preview must not leave the ones before it
+   * restored: every snapshot but the first is read through its checksum before anything is uploaded.
+   * (The first is checked while it streams, and by Qdrant against the checksum parameter, before
+   * Qdrant touches the collection.)
+   */
+  private static void preverify(RestoreContext ctx, List<CollectionRecord> records) {
+    for (CollectionRecord r : records.subList(1, records.size())) {
+      ArtifactInfo artifact = snapshotArtifact(ctx.artifacts(), r);
+      try (InputStream in = ctx.artifacts().openRaw(artifact.name())) {
+        in.transferTo(OutputStream.nullOutputStream());
+      } catch (IOException e) {
+        throw Failures.of("verifying the snapshot of '" + r.collection() + "' before the restore", e);
+      }
+      ctx.progress().onProgress("collection " + r.collection() + ": snapshot verified", artifact.size(), artifact.size());
+    }
   }
 
   private void transfer(RestoreContext ctx, CollectionRecord r) throws IOException {
