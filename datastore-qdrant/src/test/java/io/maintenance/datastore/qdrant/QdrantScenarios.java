@@ -126,6 +126,23 @@ abstract class QdrantScenarios {
     assertNothingUploaded();
   }
 
+  @Test
+  void backupOfNoSelectedCollectionIsEmptyAndRestoresNothing() throws Exception {
+    try (QdrantDatastore none = fixture().datastore("none").include("no-such-*").build()) {
+      DatastoreHarness h = new DatastoreHarness(none);
+      DatastoreManifest m = h.backup();
+      assertThat(m.artifacts()).isEmpty();
+      assertThat(m.resources()).isEmpty();
+      String before = fixture().liveData();
+
+      DatastorePlan plan = h.plan(m);
+
+      assertThat(plan.resources()).isEmpty();
+      assertThat(h.restore(m, plan).resources()).isEmpty();
+      assertThat(fixture().liveData()).isEqualTo(before);
+    }
+  }
+
   /** Only the double can tell whether bytes reached the server; a real server is checked by its data alone. */
   protected void assertNothingUploaded() {}
 

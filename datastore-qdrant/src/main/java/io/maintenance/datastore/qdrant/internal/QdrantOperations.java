@@ -215,7 +215,7 @@ public final class QdrantOperations {
 
   public DatastorePlan plan(RestoreContext ctx, String datastoreId, String type) {
     try {
-      List<CollectionRecord> records = records(ctx.artifacts());
+      List<CollectionRecord> records = records(ctx);
       ServerVersion target = targetVersion();
       List<String> warnings = new ArrayList<>();
       for (CollectionRecord r : records) {
@@ -291,7 +291,8 @@ public final class QdrantOperations {
   }
 
   /** The collection records of the backup, in collection order; names are validated. */
-  private static List<CollectionRecord> records(ArtifactSource source) throws IOException {
+  private static List<CollectionRecord> records(RestoreContext ctx) throws IOException {
+    ArtifactSource source = ctx.artifacts();
     List<CollectionRecord> out = new ArrayList<>();
     for (ArtifactInfo a : source.list()) {
       if (a.name().endsWith(Names.META_SUFFIX)) {
@@ -305,8 +306,11 @@ public final class QdrantOperations {
         }
       }
     }
-    if (out.isEmpty()) {
-      throw new MaintenanceException(ErrorCode.INCOMPATIBLE_ARTIFACT, "the backup holds no Qdrant collection records");
+    // A backup of a server with no (selected) collections is empty and restores nothing; a backup that
+    // names collections but holds none of their records is not one this plugin can restore.
+    if (out.isEmpty() && !ctx.manifest().metadata().getOrDefault(META_COLLECTIONS, "").isEmpty()) {
+      throw new MaintenanceException(ErrorCode.INCOMPATIBLE_ARTIFACT, "the backup names Qdrant collections "
+          + ctx.manifest().metadata().get(META_COLLECTIONS) + " but holds no collection records");
     }
     out.sort(java.util.Comparator.comparing(CollectionRecord::collection));
     return out;
@@ -370,7 +374,7 @@ public final class QdrantOperations {
     List<CollectionRecord> records;
     ServerVersion target;
     try {
-      records = records(ctx.artifacts());
+      records = records(ctx);
       target = targetVersion();
     } catch (IOException e) {
       throw Failures.of("preparing the Qdrant restore", e);
@@ -404,7 +408,7 @@ public final class QdrantOperations {
    * Qdrant touches the collection.)
    */
   private static void preverify(RestoreContext ctx, List<CollectionRecord> records) {
-    for (CollectionRecord r : records.subList(1, records.size())) {
+    for (CollectionRecord r : records.subList(Math.min(1, records.size()), records.size())) {
       ArtifactInfo artifact = snapshotArtifact(ctx.artifacts(), r);
       try (InputStream in = ctx.artifacts().openRaw(artifact.name())) {
         in.transferTo(OutputStream.nullOutputStream());
