@@ -129,8 +129,9 @@ class QdrantScenariosIT extends QdrantScenarios {
     server.version("1.14.1");
     DatastorePlan plan = harness.plan(old);
     assertThat(plan.warnings()).anySatisfy(w -> assertThat(w).contains("backed up from Qdrant 1.13.4"));
-    harness.restore(old, plan);
+    RestoreOutcome outcome = harness.restore(old, plan);
     assertThat(server.recoveries()).isEqualTo(recoveriesAtStart + 2);
+    assertThat(outcome.warnings()).anySatisfy(w -> assertThat(w).contains("backed up from Qdrant 1.13.4 and restored into 1.14.1"));
   }
 
   @Test

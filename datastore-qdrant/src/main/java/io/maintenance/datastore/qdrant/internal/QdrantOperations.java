@@ -386,6 +386,12 @@ public final class QdrantOperations {
     preverify(ctx, records);
     List<ResourceSummary> found = new ArrayList<>();
     List<String> warnings = new ArrayList<>();
+    for (CollectionRecord r : records) {
+      if (!ServerVersion.parse(r.serverVersion()).equals(target)) {
+        warnings.add("collection '" + r.collection() + "' was backed up from Qdrant " + r.serverVersion()
+            + " and restored into " + target);
+      }
+    }
     List<String> restored = new ArrayList<>();
     for (CollectionRecord r : records) {
       try {
