@@ -63,105 +63,121 @@ public final class QdrantSnapshotBenchmark {
     new QdrantSnapshotBenchmark(rest, apiKey, collection, work).run(grpcPort, rounds);
   }
 
+  /** Wall-clock and CPU seconds of one step (CPU of curl/sha256sum, or of this whole JVM). */
+  private record Cost(double seconds, double cpu) {
+    Cost plus(Cost o) {
+      return new Cost(seconds + o.seconds, cpu + o.cpu);
+    }
+  }
+
+  @FunctionalInterface
+  private interface External {
+    double run() throws Exception;
+  }
+
+  @FunctionalInterface
+  private interface Action {
+    void run() throws Exception;
+  }
+
+  private static Cost external(External e) throws Exception {
+    long t0 = System.nanoTime();
+    double cpu = e.run();
+    return new Cost((System.nanoTime() - t0) / 1e9, cpu);
+  }
+
+  private static Cost inJvm(Action a) throws Exception {
+    double cpu0 = processCpuSeconds();
+    long t0 = System.nanoTime();
+    a.run();
+    return new Cost((System.nanoTime() - t0) / 1e9, processCpuSeconds() - cpu0);
+  }
+
   private void run(int grpcPort, int rounds) throws Exception {
     StorageProvider storage = new LocalStorageFactory().create(PluginConfig.of("storage local",
         Map.of("path", work.resolve("storage").toString(), "fsync", "false")));
-    List<double[]> results = new ArrayList<>();
+    List<Map<String, Cost>> results = new ArrayList<>();
     long size = 0;
     try (QdrantDatastore qdrant = QdrantDatastore.builder("bench").url(rest).grpcPort(grpcPort).apiKey(apiKey)
         .include(collection).pollInterval(Duration.ofMillis(100)).build()) {
       System.out.println("probe: " + qdrant.probe().code() + " " + qdrant.probe().attributes());
       for (int round = 1; round <= rounds; round++) {
+        Map<String, Cost> r = new java.util.LinkedHashMap<>();
         Path refFile = work.resolve("curl.snapshot");
-        double refCreate = curlCreateSeconds();
-        String snapshotName = lastCreated;
-        String refSha = lastChecksum;
-        double refDownload = time(() -> curl("-sS", "-f", "-o", refFile.toString(), "-H", "api-key: " + apiKey,
-            rest + "/collections/" + collection + "/snapshots/" + snapshotName));
-        curl("-sS", "-f", "-o", "/dev/null", "-X", "DELETE", "-H", "api-key: " + apiKey, rest + "/collections/" + collection + "/snapshots/" + snapshotName);
+        Path created = work.resolve("create.json");
+        r.put("curl create", external(() -> curl("-sS", "-f", "-o", created.toString(), "-X", "POST", "-H", "api-key: " + apiKey,
+            rest + "/collections/" + collection + "/snapshots?wait=true")));
+        JsonNode description = JSON.readTree(created.toFile()).path("result");
+        String snapshotName = description.path("name").asText();
+        String refSha = description.path("checksum").asText();
+        r.put("curl download", external(() -> curl("-sS", "-f", "-o", refFile.toString(), "-H", "api-key: " + apiKey,
+            rest + "/collections/" + collection + "/snapshots/" + snapshotName)));
+        curl("-sS", "-f", "-o", "/dev/null", "-X", "DELETE", "-H", "api-key: " + apiKey,
+            rest + "/collections/" + collection + "/snapshots/" + snapshotName);
         size = Files.size(refFile);
         // What a careful script adds: check the download against Qdrant's checksum.
-        double refVerify = time(() -> {
-          Process p = new ProcessBuilder("sha256sum", refFile.toString()).redirectErrorStream(true).start();
-          String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
-          if (p.waitFor() != 0 || !out.startsWith(refSha)) {
-            throw new IOException("sha256sum of the curl download does not match Qdrant's checksum");
-          }
-        });
+        r.put("sha256sum", external(() -> cpuOf(List.of("bash", "-c",
+            "echo \"$0  $1\" | sha256sum --check --quiet; rc=$?; times; exit $rc", refSha, refFile.toString()))));
 
         String backupId = "b" + round;
         String folder = "bench/" + backupId + "/qdrant";
         Stages stages = new Stages();
-        long t0 = System.nanoTime();
-        DatastoreManifest manifest = backup(qdrant, storage, folder, backupId, stages);
-        double pluginBackup = (System.nanoTime() - t0) / 1e9;
-        double pluginDownload = stages.seconds("snapshot download");
+        DatastoreManifest[] manifest = new DatastoreManifest[1];
+        r.put("plugin backup", inJvm(() -> manifest[0] = backup(qdrant, storage, folder, backupId, stages)));
+        r.put("plugin download", new Cost(stages.seconds("snapshot download"), Double.NaN));
 
-        double refUpload = time(() -> curl("-sS", "-f", "-o", "/dev/null", "-H", "api-key: " + apiKey,
+        r.put("curl upload", external(() -> curl("-sS", "-f", "-o", "/dev/null", "-H", "api-key: " + apiKey,
             "-F", "snapshot=@" + refFile + ";type=application/octet-stream",
-            rest + "/collections/" + collection + "/snapshots/upload?wait=true&priority=snapshot&checksum=" + refSha));
+            rest + "/collections/" + collection + "/snapshots/upload?wait=true&priority=snapshot&checksum=" + refSha)));
         Files.delete(refFile);
 
-        ArtifactSource source = new StorageArtifactSource(storage, manifest.artifacts(), a -> folder + "/" + a.name());
-        t0 = System.nanoTime();
-        DatastorePlan plan = qdrant.plan(context(manifest, source, Optional.empty()));
-        double pluginPlan = (System.nanoTime() - t0) / 1e9;
-        t0 = System.nanoTime();
-        qdrant.restore(context(manifest, source, Optional.of(plan)));
-        double pluginRestore = (System.nanoTime() - t0) / 1e9;
-        for (ArtifactInfo a : manifest.artifacts()) {
+        ArtifactSource source = new StorageArtifactSource(storage, manifest[0].artifacts(), a -> folder + "/" + a.name());
+        DatastorePlan[] plan = new DatastorePlan[1];
+        r.put("plugin plan", inJvm(() -> plan[0] = qdrant.plan(context(manifest[0], source, Optional.empty()))));
+        r.put("plugin restore", inJvm(() -> qdrant.restore(context(manifest[0], source, Optional.of(plan[0])))));
+        for (ArtifactInfo a : manifest[0].artifacts()) {
           storage.delete(folder + "/" + a.name());
         }
-        results.add(new double[] {refCreate, refDownload, pluginBackup, pluginDownload, refUpload, pluginRestore, pluginPlan, refVerify});
-        System.out.printf("round %d: curl create %.2fs download %.2fs | plugin backup %.2fs (download %.2fs) | "
-            + "curl upload %.2fs | plugin restore %.2fs | plugin plan %.2fs%n", round, refCreate, refDownload, pluginBackup,
-            pluginDownload, refUpload, pluginRestore, pluginPlan);
+        results.add(r);
+        StringBuilder line = new StringBuilder("round " + round + ":");
+        r.forEach((k, v) -> line.append(String.format(" | %s %.2fs", k, v.seconds())));
+        System.out.println(line);
       }
     }
     report(results, size);
   }
 
-  private void report(List<double[]> rounds, long size) throws IOException {
-    double[] best = rounds.get(0).clone();
-    for (double[] r : rounds) {
-      for (int i = 0; i < best.length; i++) {
-        best[i] = Math.min(best[i], r[i]);
-      }
+  private void report(List<Map<String, Cost>> rounds, long size) throws IOException {
+    Map<String, Cost> best = new java.util.LinkedHashMap<>(rounds.get(0));
+    for (Map<String, Cost> r : rounds) {
+      r.forEach((k, v) -> best.merge(k, v, (a, b) -> a.seconds() <= b.seconds() ? a : b));
     }
     double mib = size / (1024.0 * 1024.0);
-    System.out.printf("%nsnapshot size: %d bytes (%.0f MiB); best of %d rounds; heap max %d MiB%n", size, mib, rounds.size(),
-        Runtime.getRuntime().maxMemory() >> 20);
-    System.out.println("| direction | curl (plain HTTP) | plugin | throughput ratio plugin/curl |");
-    System.out.println("|---|---|---|---|");
-    row("download only (server -> file / storage)", best[1], best[3], mib);
-    row("download + SHA-256 check (curl + sha256sum)", best[1] + best[7], best[3], mib);
-    row("backup: create snapshot + download (+ delete)", best[0] + best[1], best[2], mib);
-    row("restore: upload + server recovery (+ verify)", best[4], best[5], mib);
-    System.out.printf("plugin plan (dry run, reads the snapshot through SHA-256 and tar): %.2fs (%.0f MiB/s)%n", best[6], mib / best[6]);
+    System.out.printf("%nsnapshot size: %d bytes (%.0f MiB); fastest of %d rounds per step; heap max %d MiB%n", size, mib,
+        rounds.size(), Runtime.getRuntime().maxMemory() >> 20);
+    System.out.println("| step | curl (plain HTTP) | plugin | throughput ratio plugin/curl | client CPU s curl / plugin |");
+    System.out.println("|---|---|---|---|---|");
+    row("download only (server -> file / storage)", best.get("curl download"), best.get("plugin download"), mib);
+    row("download + SHA-256 check (curl + sha256sum)", best.get("curl download").plus(best.get("sha256sum")),
+        best.get("plugin download"), mib);
+    row("backup: create snapshot + download (+ check, delete)",
+        best.get("curl create").plus(best.get("curl download")).plus(best.get("sha256sum")), best.get("plugin backup"), mib);
+    row("restore: upload + server recovery (+ verify)", best.get("curl upload"), best.get("plugin restore"), mib);
+    Cost plan = best.get("plugin plan");
+    System.out.printf("plugin plan (dry run, reads the snapshot through SHA-256 and tar): %.2fs (%.0f MiB/s), CPU %.2fs%n",
+        plan.seconds(), mib / plan.seconds(), plan.cpu());
     System.out.println("peak RSS of this JVM (VmHWM): " + vmHwm());
   }
 
-  private static void row(String what, double ref, double plugin, double mib) {
-    System.out.printf("| %s | %.2f s (%.0f MiB/s) | %.2f s (%.0f MiB/s) | %.2f |%n", what, ref, mib / ref, plugin, mib / plugin, ref / plugin);
+  private static void row(String what, Cost ref, Cost plugin, double mib) {
+    System.out.printf("| %s | %.2f s (%.0f MiB/s) | %.2f s (%.0f MiB/s) | %.2f | %s / %s |%n", what, ref.seconds(),
+        mib / ref.seconds(), plugin.seconds(), mib / plugin.seconds(), ref.seconds() / plugin.seconds(),
+        String.format("%.2f", ref.cpu()), Double.isNaN(plugin.cpu()) ? "-" : String.format("%.2f", plugin.cpu()));
   }
 
   private static String vmHwm() throws IOException {
     return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("VmHWM"))
         .map(l -> l.substring(6).trim()).findFirst().orElse("n/a");
-  }
-
-  private String lastCreated;
-  private String lastChecksum;
-
-  /** curl's snapshot creation, waiting for it like a script would ({@code wait=true}). */
-  private double curlCreateSeconds() throws Exception {
-    Path out = work.resolve("create.json");
-    double s = time(() -> curl("-sS", "-f", "-o", out.toString(), "-X", "POST", "-H", "api-key: " + apiKey,
-        rest + "/collections/" + collection + "/snapshots?wait=true"));
-    JsonNode r = JSON.readTree(out.toFile());
-    lastCreated = r.path("result").path("name").asText();
-    lastChecksum = r.path("result").path("checksum").asText();
-    return s;
   }
 
   private DatastoreManifest backup(QdrantDatastore qdrant, StorageProvider storage, String folder, String backupId, Stages stages)
@@ -253,24 +269,33 @@ public final class QdrantSnapshotBenchmark {
     }
   }
 
-  @FunctionalInterface
-  private interface Action {
-    void run() throws Exception;
-  }
-
-  private static double time(Action a) throws Exception {
-    long t0 = System.nanoTime();
-    a.run();
-    return (System.nanoTime() - t0) / 1e9;
-  }
-
-  private static void curl(String... args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add("curl");
+  /** Runs curl under bash and returns the CPU seconds (user + system) it used, from bash's {@code times}. */
+  private static double curl(String... args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of("bash", "-c", "\"$0\" \"$@\"; rc=$?; times; exit $rc", "curl"));
     cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).inheritIO().start();
+    return cpuOf(cmd);
+  }
+
+  private static double cpuOf(List<String> cmd) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
     if (p.waitFor() != 0) {
-      throw new IOException("curl failed: " + String.join(" ", cmd.subList(0, Math.min(cmd.size(), 4))));
+      throw new IOException("failed: " + String.join(" ", cmd.subList(0, Math.min(cmd.size(), 5))) + "\n" + out);
     }
+    // The last line of `times` is the children's user and system time, e.g. "0m1.234s 0m0.567s".
+    String[] lines = out.trim().split("\n");
+    double cpu = 0;
+    for (String t : lines[lines.length - 1].trim().split("\\s+")) {
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)m([\\d.]+)s").matcher(t);
+      if (m.matches()) {
+        cpu += Integer.parseInt(m.group(1)) * 60 + Double.parseDouble(m.group(2));
+      }
+    }
+    return cpu;
+  }
+
+  private static double processCpuSeconds() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime() / 1e9;
   }
 }
