@@ -29,6 +29,8 @@ import java.util.OptionalLong;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The parts of the Cloud Storage JSON API that the client library does not expose in a form that
@@ -44,6 +46,7 @@ import java.util.regex.Pattern;
  * then fails with {@code INTEGRITY_MISMATCH}.
  */
 public final class JsonApi {
+  private static final Logger LOG = LoggerFactory.getLogger(JsonApi.class);
   private static final Pattern RANGE = Pattern.compile("bytes=0-(\\d+)");
   private static final GsonFactory JSON = GsonFactory.getDefaultInstance();
 
@@ -235,6 +238,12 @@ public final class JsonApi {
         if (status == 404 || status == 410) {
           return false;
         }
+        if (status == 501) {
+          // Some emulators cannot cancel. An unfinalized session shows nothing under the key and
+          // expires by itself (a week on GCS), so the abort still holds for the caller.
+          LOG.warn("{}: the server does not implement cancelling upload sessions; the session is left to expire", what);
+          return false;
+        }
         if (!retryable(status) || attempt >= maxAttempts) {
           throw GcsFailures.status(status, what, bucket, errorMessage(response));
         }
@@ -275,7 +284,7 @@ public final class JsonApi {
         response = request.execute();
         int status = response.getStatusCode();
         if (status == 200 || status == 206) {
-          checkGeneration(response.getHeaders(), generation, what);
+          checkGeneration(response.getHeaders(), objectName, generation, what);
           InputStream body = response.getContent();
           if (body == null) {
             body = InputStream.nullInputStream();
@@ -441,14 +450,40 @@ public final class JsonApi {
     return persisted;
   }
 
-  private void checkGeneration(HttpHeaders headers, OptionalLong generation, String what) {
-    Object value = headers.get("x-goog-generation");
-    if (generation.isEmpty() || value == null) {
+  /**
+   * GCS names the generation it served in {@code x-goog-generation}. A server that does not (some
+   * emulators, which also ignore the generation parameter) is asked for the live generation instead.
+   */
+  private void checkGeneration(HttpHeaders headers, String objectName, OptionalLong generation, String what) throws IOException {
+    if (generation.isEmpty()) {
       return;
     }
-    String served = value instanceof List<?> l && !l.isEmpty() ? String.valueOf(l.get(0)) : String.valueOf(value);
+    Object value = headers.get("x-goog-generation");
+    String served;
+    if (value != null) {
+      served = value instanceof List<?> l && !l.isEmpty() ? String.valueOf(l.get(0)) : String.valueOf(value);
+    } else {
+      served = liveGeneration(objectName).map(String::valueOf).orElse("none");
+    }
     if (!served.equals(Long.toString(generation.getAsLong()))) {
       throw changed(what, generation);
+    }
+  }
+
+  private Optional<Long> liveGeneration(String objectName) throws IOException {
+    GenericUrl url = new GenericUrl(host + "/storage/v1/b/" + encode(bucket) + "/o/" + encode(objectName) + "?fields=generation");
+    HttpResponse response = null;
+    try {
+      response = prepare(requests.buildGetRequest(url)).execute();
+      if (response.getStatusCode() == 404) {
+        return Optional.empty();
+      }
+      if (response.getStatusCode() != 200) {
+        throw GcsFailures.status(response.getStatusCode(), "generation check of '" + objectName + "'", bucket, errorMessage(response));
+      }
+      return Optional.ofNullable(response.parseAs(StorageObject.class).getGeneration());
+    } finally {
+      release(response);
     }
   }
 
@@ -473,7 +508,7 @@ public final class JsonApi {
   }
 
   private static boolean retryable(int status) {
-    return status == 408 || status == 429 || status >= 500;
+    return status == 408 || status == 429 || (status >= 500 && status != 501);
   }
 
   private static boolean mentionsChecksum(String message) {
