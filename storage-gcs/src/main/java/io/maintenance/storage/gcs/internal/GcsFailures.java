@@ -87,6 +87,11 @@ public final class GcsFailures {
       if (c instanceof Retryable && c instanceof java.io.IOException) {
         return !isUnreachable(c.getCause());
       }
+      // Credentials that cannot refresh a rejected token fail inside the auth library itself.
+      if (c instanceof IllegalStateException && c.getStackTrace().length > 0
+          && c.getStackTrace()[0].getClassName().startsWith("com.google.auth.")) {
+        return true;
+      }
     }
     return false;
   }
