@@ -69,6 +69,8 @@ final class FakeJsonApiServer implements AutoCloseable {
   final AtomicInteger corruptDataPuts = new AtomicInteger();
   final AtomicInteger failPuts = new AtomicInteger();
   final AtomicInteger persistHalfOfChunks = new AtomicInteger();
+  /** Media responses that break off after half of their body (a dropped connection). */
+  final AtomicInteger breakMediaResponses = new AtomicInteger();
   volatile boolean forbidWrites;
   volatile String requiredToken;
 
@@ -115,7 +117,7 @@ final class FakeJsonApiServer implements AutoCloseable {
       Map<String, String> query = query(x.getRequestURI().getRawQuery());
       String method = x.getRequestMethod();
       byte[] body = x.getRequestBody().readAllBytes();
-      log.add(method + " " + (query.containsKey("upload_id") ? "session" : path) + " "
+      log.add(method + " " + (query.containsKey("upload_id") ? "session" : path + ("media".equals(query.get("alt")) ? "?alt=media" : "")) + " "
           + Optional.ofNullable(x.getRequestHeaders().getFirst("Content-Range")).orElse("-"));
       if (requiredToken != null && !("Bearer " + requiredToken).equals(x.getRequestHeaders().getFirst("Authorization"))) {
         error(x, 401, "Invalid Credentials");
@@ -313,6 +315,13 @@ final class FakeJsonApiServer implements AutoCloseable {
     headers.forEach((k, v) -> x.getResponseHeaders().add(k, v));
     int length = (int) (to - from + 1);
     x.sendResponseHeaders(status, length == 0 ? -1 : length);
+    if (length > 1 && breakMediaResponses.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+      OutputStream out = x.getResponseBody();
+      out.write(o.data(), (int) from, length / 2);
+      out.flush();
+      x.close();
+      return;
+    }
     try (OutputStream out = x.getResponseBody()) {
       out.write(o.data(), (int) from, length);
     }

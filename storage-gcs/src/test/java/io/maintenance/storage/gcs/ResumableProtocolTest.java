@@ -8,6 +8,8 @@ import com.google.auth.oauth2.GoogleCredentials;
 import com.google.auth.Credentials;
 import com.google.cloud.NoCredentials;
 import com.google.cloud.storage.StorageOptions;
+import io.maintenance.api.ArtifactInfo;
+import io.maintenance.api.Compression;
 import io.maintenance.api.ErrorCode;
 import io.maintenance.api.MaintenanceException;
 import io.maintenance.api.ProbeResult;
@@ -17,6 +19,8 @@ import io.maintenance.spi.ReadRequest;
 import io.maintenance.spi.Upload;
 import io.maintenance.spi.UploadOptions;
 import io.maintenance.spi.UploadState;
+import io.maintenance.spi.support.Digests;
+import io.maintenance.spi.support.StorageArtifactSource;
 import io.maintenance.tck.TestData;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,6 +29,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -189,6 +194,44 @@ class ResumableProtocolTest {
     put("a/pinned.bin", TestData.bytes(12, 5000));
 
     assertThatThrownBy(() -> storage.openRead(ReadRequest.range("a/pinned.bin", 100, 10).pinnedTo(first.version())))
+        .isInstanceOfSatisfying(MaintenanceException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INTEGRITY_MISMATCH));
+  }
+
+  @Test
+  void interruptedDownloadResumesAtItsOffsetFromTheSameGeneration() throws Exception {
+    byte[] data = TestData.bytes(13, 3 * CHUNK + 11);
+    ObjectInfo info = put("a/download.bin", data);
+    server.breakMediaResponses.set(2);
+    int before = server.log().size();
+
+    ArtifactInfo artifact = new ArtifactInfo("download.bin", data.length, Digests.sha256Hex(data), "application/octet-stream",
+        Compression.NONE, Optional.empty());
+    StorageArtifactSource source = new StorageArtifactSource(storage, List.of(artifact), a -> "a/" + a.name());
+    try (InputStream in = source.openRaw("download.bin")) {
+      assertThat(in.readAllBytes()).isEqualTo(data);
+    }
+    // Three requests: the whole object, then twice from where the broken responses stopped.
+    assertThat(server.log().subList(before, server.log().size()).stream().filter(l -> l.contains("?alt=media")).count()).isEqualTo(3);
+    assertThat(info.version()).isPresent();
+  }
+
+  @Test
+  void downloadInterruptedWhileTheObjectIsReplacedFailsInsteadOfMixingVersions() throws Exception {
+    byte[] data = TestData.bytes(14, 2 * CHUNK);
+    put("a/moving.bin", data);
+    ArtifactInfo artifact = new ArtifactInfo("moving.bin", data.length, Digests.sha256Hex(data), "application/octet-stream",
+        Compression.NONE, Optional.empty());
+    StorageArtifactSource source = new StorageArtifactSource(storage, List.of(artifact), a -> "a/" + a.name());
+    server.breakMediaResponses.set(1);
+
+    InputStream in = source.openRaw("moving.bin");
+    byte[] head = in.readNBytes(CHUNK / 2); // within the first, broken response
+    assertThat(head).hasSize(CHUNK / 2);
+    put("a/moving.bin", TestData.bytes(15, 2 * CHUNK)); // replaced before the reader resumes
+    assertThatThrownBy(in::readAllBytes)
+        .isInstanceOfSatisfying(MaintenanceException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INTEGRITY_MISMATCH));
+    // Closing tries to finish the check and fails the same way: the reader never sees a clean end.
+    assertThatThrownBy(in::close)
         .isInstanceOfSatisfying(MaintenanceException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INTEGRITY_MISMATCH));
   }
 

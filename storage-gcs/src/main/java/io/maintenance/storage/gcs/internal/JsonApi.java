@@ -97,7 +97,7 @@ public final class JsonApi {
           throw GcsFailures.status(status, what, bucket, errorMessage(response));
         }
       } catch (IOException e) {
-        if (attempt >= maxAttempts) {
+        if (attempt >= maxAttempts || GcsFailures.isAuthFailure(e)) {
           throw GcsFailures.io(e, what, bucket);
         }
       } finally {
@@ -248,7 +248,7 @@ public final class JsonApi {
           throw GcsFailures.status(status, what, bucket, errorMessage(response));
         }
       } catch (IOException e) {
-        if (attempt >= maxAttempts) {
+        if (attempt >= maxAttempts || GcsFailures.isAuthFailure(e)) {
           throw GcsFailures.io(e, what, bucket);
         }
       } finally {
@@ -312,7 +312,7 @@ public final class JsonApi {
           throw GcsFailures.status(status, what, bucket, errorMessage(response));
         }
       } catch (IOException e) {
-        if (attempt >= maxAttempts) {
+        if (attempt >= maxAttempts || GcsFailures.isAuthFailure(e)) {
           throw GcsFailures.io(e, what, bucket);
         }
       } finally {
