@@ -2,6 +2,7 @@ package io.maintenance.benchmarks.gcs;
 
 import com.google.cloud.NoCredentials;
 import com.google.cloud.WriteChannel;
+import com.google.cloud.http.HttpTransportOptions;
 import com.google.cloud.storage.Blob;
 import com.google.cloud.storage.BlobId;
 import com.google.cloud.storage.BlobInfo;
@@ -62,8 +63,12 @@ public final class GcsBenchmark {
     int chunk = args.length > 3 ? Integer.parseInt(args[3]) : GcsStorageProvider.DEFAULT_CHUNK_SIZE;
     Path work = Files.createDirectories(args.length > 4 ? Path.of(args[4]) : Path.of("benchmarks/target/gcs-bench"));
 
+    // The emulator answers a 2 GiB single-request upload only after buffering and hashing all of it:
+    // both sides get a read timeout far above the library's 20 s default.
     Storage storage = StorageOptions.http().setHost(endpoint).setProjectId("maintenance-bench")
-        .setCredentials(NoCredentials.getInstance()).build().getService();
+        .setCredentials(NoCredentials.getInstance())
+        .setTransportOptions(HttpTransportOptions.newBuilder().setReadTimeout(600_000).build())
+        .build().getService();
     GcsStorageProvider provider = GcsStorageProvider.builder().storage(storage).bucket(bucket).prefix("bench")
         .chunkSize(chunk).build();
 

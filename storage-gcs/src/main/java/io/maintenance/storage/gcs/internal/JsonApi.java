@@ -182,7 +182,15 @@ public final class JsonApi {
     while (true) {
       try {
         if (from < 0) {
-          SessionStatus s = queryOnce(session, contentType, what);
+          SessionStatus s;
+          try {
+            s = queryOnce(session, contentType, what);
+          } catch (MaintenanceException gone) {
+            if (checksumRejections > 0 && gone.code() == ErrorCode.NOT_FOUND) {
+              throw checksumRejected(what, crc32c, checksumRejections, lastRejection); // the server dropped the session
+            }
+            throw gone;
+          }
           if (s.finished().isPresent()) {
             return s.finished().get();
           }
@@ -204,10 +212,7 @@ public final class JsonApi {
         if (x.status() == 400 && mentionsChecksum(x.message())) {
           lastRejection = x.message();
           if (++checksumRejections >= maxAttempts) {
-            throw new MaintenanceException(ErrorCode.INTEGRITY_MISMATCH,
-                what + ": Cloud Storage rejected the object's CRC32C " + checksumRejections + " times ("
-                    + GcsFailures.abbreviate(lastRejection) + "); the data was corrupted on the way",
-                Map.of("bucket", bucket, "crc32c", Crc32c.base64(crc32c), "attempts", Integer.toString(checksumRejections)));
+            throw checksumRejected(what, crc32c, checksumRejections, lastRejection);
           }
           pause(checksumRejections);
           from = -1; // resend from what the server kept
@@ -224,6 +229,13 @@ public final class JsonApi {
     }
   }
 
+  private MaintenanceException checksumRejected(String what, int crc32c, int rejections, String serverMessage) {
+    return new MaintenanceException(ErrorCode.INTEGRITY_MISMATCH,
+        what + ": Cloud Storage rejected the object's CRC32C " + rejections + " times ("
+            + GcsFailures.abbreviate(serverMessage) + "); the data was corrupted on the way",
+        Map.of("bucket", bucket, "crc32c", Crc32c.base64(crc32c), "attempts", Integer.toString(rejections)));
+  }
+
   /** Cancels a session (DELETE on its URI). Returns false if the server no longer knew it. */
   public boolean cancel(String session, String what) throws IOException {
     for (int attempt = 1; ; attempt++) {
@@ -238,10 +250,11 @@ public final class JsonApi {
         if (status == 404 || status == 410) {
           return false;
         }
-        if (status == 501) {
-          // Some emulators cannot cancel. An unfinalized session shows nothing under the key and
-          // expires by itself (a week on GCS), so the abort still holds for the caller.
-          LOG.warn("{}: the server does not implement cancelling upload sessions; the session is left to expire", what);
+        if (status == 501 || status == 400) {
+          // 501: some emulators cannot cancel; 400: the session is finalized or broken. An unfinalized
+          // session shows nothing under the key and expires by itself (a week on GCS), so the abort
+          // still holds for the caller.
+          LOG.warn("{}: the server did not cancel the upload session (HTTP {}); it is left to expire", what, status);
           return false;
         }
         if (!retryable(status) || attempt >= maxAttempts) {
