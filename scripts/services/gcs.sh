@@ -43,15 +43,19 @@ install_gcp_storage_emulator() {
   GCP_STORAGE_EMULATOR_BIN="$venv/bin/gcp-storage-emulator"
 }
 
-# Creates a bucket through the JSON API of an emulator.
+# Creates a bucket through the JSON API of an emulator (python3, which services.sh needs anyway).
 _gcs_create_bucket() {
-  local endpoint=$1 bucket=$2 code
-  code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
-    --data "{\"name\":\"$bucket\"}" "$endpoint/storage/v1/b?project=maintenance-it")
-  case "$code" in
-    200 | 409) ;;
-    *) die "creating bucket $bucket on $endpoint answered HTTP $code" ;;
-  esac
+  python3 - "$1" "$2" <<'PY' || die "creating bucket $2 on $1 failed"
+import json, sys, urllib.error, urllib.request
+endpoint, bucket = sys.argv[1], sys.argv[2]
+req = urllib.request.Request(endpoint + "/storage/v1/b?project=maintenance-it", method="POST",
+                             data=json.dumps({"name": bucket}).encode(), headers={"Content-Type": "application/json"})
+try:
+    urllib.request.urlopen(req, timeout=30).read()
+except urllib.error.HTTPError as e:
+    if e.code != 409:  # 409: exists already
+        raise
+PY
 }
 
 start_gcs() {
