@@ -4,7 +4,6 @@ import com.google.api.client.http.HttpTransport;
 import com.google.api.client.http.LowLevelHttpRequest;
 import com.google.api.client.http.LowLevelHttpResponse;
 import com.google.api.client.http.javanet.NetHttpTransport;
-import com.google.api.client.util.StreamingContent;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -36,16 +35,17 @@ final class CorruptingTransport extends HttpTransport {
         real.setContentLength(getContentLength());
         real.setContentType(getContentType());
         real.setContentEncoding(getContentEncoding());
-        StreamingContent content = getStreamingContent();
+        var content = getStreamingContent();
         if (content != null && method.equals("PUT") && url.contains("upload_id=") && getContentLength() > 0
             && corruptPuts.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
           ByteArrayOutputStream body = new ByteArrayOutputStream();
           content.writeTo(body);
           byte[] bytes = body.toByteArray();
           bytes[bytes.length / 2] ^= 0x5a;
-          content = out -> out.write(bytes);
+          real.setStreamingContent(out -> out.write(bytes));
+        } else {
+          real.setStreamingContent(content);
         }
-        real.setStreamingContent(content);
         return real.execute();
       }
     };
