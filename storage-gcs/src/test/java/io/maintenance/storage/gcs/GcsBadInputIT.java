@@ -71,7 +71,7 @@ class GcsBadInputIT {
     UploadState template = checkpointedState(storage, "template.bin");
     List<String> bad = List.of("../escape", "a/../b", "/absolute", "a//b", "a/\u0000b", "tab\tname", "back\\slash", "a/.", "", "x/");
     for (String k : bad) {
-      UploadState forged = new UploadState(template.sessionId(), "gcs", k, template.chunkSize(), template.chunkSha256(),
+      UploadState forged = new UploadState(template.sessionId(), "gcs", k, template.chunkSize(), template.chunkCrc32c(),
           template.attributes());
       List<ThrowingCall> calls = List.of(
           () -> storage.startUpload(k, UploadOptions.of("application/octet-stream")),

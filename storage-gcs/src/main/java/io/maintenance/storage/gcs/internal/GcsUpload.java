@@ -13,10 +13,11 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * One object written through a GCS resumable upload session. The session URI, the object it
- * writes and the CRC32C of the committed bytes are the provider state in {@link UploadState}, so
- * that another process can continue the session: it asks the server how much it holds and requires
- * that to equal the committed offset before anything is sent.
+ * One object written through a GCS resumable upload session. The session URI and the object it
+ * writes are the provider state in {@link UploadState}, so that another process can continue the
+ * session: it asks the server how much it holds and requires that to equal the committed offset
+ * before anything is sent. The CRC32C of the committed bytes, needed for the whole-object checksum
+ * GCS verifies at the end, is combined from the chunk CRC32Cs the state records anyway.
  */
 public final class GcsUpload extends ChunkedUpload {
   public static final String PROVIDER = "gcs";
@@ -24,8 +25,6 @@ public final class GcsUpload extends ChunkedUpload {
   public static final String SESSION = "gcs.session";
   /** {@code bucket/objectName} the session writes. */
   public static final String TARGET = "gcs.target";
-  /** CRC32C of the committed bytes, as an unsigned decimal. */
-  public static final String CRC32C = "gcs.crc32c";
 
   /** Chunks other than the last must be multiples of this (a protocol rule). */
   public static final int CHUNK_GRANULARITY = 256 * 1024;
@@ -59,11 +58,13 @@ public final class GcsUpload extends ChunkedUpload {
       throw invalid(state, "writes '" + state.attributes().get(TARGET) + "', not '" + target + "' (bucket or prefix changed?)");
     }
     String session = Optional.ofNullable(state.attributes().get(SESSION)).orElseThrow(() -> invalid(state, "has no session URI"));
-    int crc;
+    int crc = 0;
     try {
-      crc = Integer.parseUnsignedInt(state.attributes().getOrDefault(CRC32C, ""));
+      for (String chunkCrc : state.chunkCrc32c()) {
+        crc = Crc32c.combine(crc, Integer.parseUnsignedInt(chunkCrc, 16), state.chunkSize());
+      }
     } catch (NumberFormatException e) {
-      throw invalid(state, "has no valid CRC32C of its committed bytes");
+      throw invalid(state, "has a chunk CRC32C that is not 8 hex digits");
     }
     JsonApi.SessionStatus status = api.query(session, options.contentType(), what);
     if (status.finished().isPresent()) {
@@ -89,7 +90,6 @@ public final class GcsUpload extends ChunkedUpload {
     this.crc = crc;
     attribute(SESSION, session);
     attribute(TARGET, api.bucket() + "/" + objectName);
-    attribute(CRC32C, Integer.toUnsignedString(crc));
   }
 
   @Override
@@ -102,7 +102,6 @@ public final class GcsUpload extends ChunkedUpload {
       api.putChunk(session, contentType(), offset, data, length, what);
     }
     crc = cumulative;
-    attribute(CRC32C, Integer.toUnsignedString(crc));
   }
 
   @Override
