@@ -80,15 +80,23 @@ public final class Backup {
       ctx.progress().onProgress("table " + name, 0, -1);
       XminDigest digest = new XminDigest();
       OutputStream json = ctx.artifacts().create(base + TableArtifact.JSON_SUFFIX, "application/json");
+      AsyncOutputStream async = new AsyncOutputStream(json, name);
       CopyOut copy = c.unwrap(PGConnection.class).getCopyAPI().copyOut(TableArtifact.copyOutSql(t));
       long rows;
+      boolean written = false;
       try {
-        rows = TableArtifact.write(json, t, copy, digest, done -> ctx.progress().onProgress("table " + name, done, -1));
+        rows = TableArtifact.write(async, t, copy, digest, done -> ctx.progress().onProgress("table " + name, done, -1));
+        async.finish();
+        written = true;
       } finally {
+        if (!written) {
+          async.abort();
+        }
         if (copy.isActive()) {
           copy.cancelCopy();
         }
       }
+      // Closing completes the artifact, so only after everything was written.
       json.close();
       OutputStream sql = ctx.artifacts().create(base + TableArtifact.SQL_SUFFIX, "application/sql");
       TableArtifact.writeSql(sql, t);

@@ -22,6 +22,20 @@ public final class CopyText {
     return n > 0 && row[n - 1] == '\n' ? n - 1 : n;
   }
 
+  /**
+   * Whether a field holds no COPY escape and nothing JSON must escape (quote, backslash, control
+   * characters, DEL), so its UTF-8 bytes can go into a JSON string unchanged.
+   */
+  public static boolean isPlain(byte[] row, int start, int end) {
+    for (int i = start; i < end; i++) {
+      byte b = row[i];
+      if ((b >= 0 && b < 0x20) || b == '"' || b == '\\' || b == 0x7f) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   public static boolean isNull(byte[] row, int start, int end) {
     return end - start == 2 && row[start] == '\\' && row[start + 1] == 'N';
   }

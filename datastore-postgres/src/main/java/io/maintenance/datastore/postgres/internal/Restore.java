@@ -259,11 +259,11 @@ public final class Restore {
           st.execute("SET CONSTRAINTS ALL DEFERRED");
         }
         List<ArtifactInfo> artifacts = tableArtifacts(ctx, warnings);
-        truncateExisting(c, ctx);
+        Set<String> truncated = truncateExisting(c, ctx);
         List<Ddl> foreignKeys = new ArrayList<>();
         Map<Table, List<SequenceValue>> sequences = new LinkedHashMap<>();
         for (ArtifactInfo a : artifacts) {
-          resources.add(restoreTable(c, ctx, a, foreignKeys, sequences));
+          resources.add(restoreTable(c, ctx, a, foreignKeys, sequences, truncated));
         }
         for (Ddl fk : foreignKeys) {
           exec(c, fk.sql());
@@ -286,18 +286,24 @@ public final class Restore {
     return new RestoreOutcome(resources, warnings);
   }
 
-  /** Empties every live table of the backup at once, so foreign keys among them do not get in the way. */
-  private static void truncateExisting(Connection c, RestoreContext ctx) throws SQLException {
+  /**
+   * Empties the live tables the manifest lists, in one statement so that foreign keys among them do not
+   * get in the way; returns their qualified names. A table the manifest does not list is emptied on its
+   * own just before it is loaded.
+   */
+  private static Set<String> truncateExisting(Connection c, RestoreContext ctx) throws SQLException {
     Map<String, TableRef> live = Catalog.byResourceName(c);
     List<String> targets = ctx.manifest().resources().stream()
         .map(r -> live.get(r.name())).filter(java.util.Objects::nonNull).map(TableRef::qualified).distinct().toList();
     if (!targets.isEmpty()) {
       exec(c, "TRUNCATE ONLY " + String.join(", ", targets));
     }
+    return new java.util.HashSet<>(targets);
   }
 
   private ResourceSummary restoreTable(
-      Connection c, RestoreContext ctx, ArtifactInfo a, List<Ddl> foreignKeys, Map<Table, List<SequenceValue>> sequences)
+      Connection c, RestoreContext ctx, ArtifactInfo a, List<Ddl> foreignKeys, Map<Table, List<SequenceValue>> sequences,
+      Set<String> truncated)
       throws IOException, SQLException {
     try (InputStream in = ctx.artifacts().open(a.name());
         TableArtifact.Reader r = TableArtifact.Reader.open(in, a.name())) {
@@ -313,6 +319,9 @@ public final class Restore {
         afterLoad = createTable(c, t, foreignKeys);
       } else {
         checkTypes(c, t);
+        if (truncated.add(t.qualified())) {
+          exec(c, "TRUNCATE ONLY " + t.qualified());
+        }
       }
       boolean triggersOff = live.isPresent() && settings.disableTriggers() && hasUserTriggers(c, live.get().oid());
       if (triggersOff) {

@@ -109,6 +109,11 @@ public final class TableArtifact {
               g.writeBinary(scratch, 0, n);
             }
             case TEXT -> {
+              if (CopyText.isPlain(row, start, pos)) {
+                // Nothing to unescape for COPY nor to escape for JSON: copy the bytes as they are.
+                g.writeRawUTF8String(row, start, pos - start);
+                break;
+              }
               if (scratch.length < pos - start) {
                 scratch = new byte[Math.max(pos - start, scratch.length * 2)];
               }
