@@ -79,8 +79,10 @@ public final class TableArtifact {
         g.writeStartArray();
         for (Encoding e : enc) {
           int start = pos + 1;
-          pos = CopyText.fieldEnd(row, start, end);
-          if (CopyText.isNull(row, start, pos)) {
+          int special = CopyText.firstSpecial(row, start, end);
+          boolean plain = special == end || row[special] == '\t';
+          pos = plain ? special : CopyText.fieldEnd(row, special, end);
+          if (!plain && CopyText.isNull(row, start, pos)) {
             g.writeNull();
             continue;
           }
@@ -109,7 +111,7 @@ public final class TableArtifact {
               g.writeBinary(scratch, 0, n);
             }
             case TEXT -> {
-              if (CopyText.isPlain(row, start, pos)) {
+              if (plain) {
                 // Nothing to unescape for COPY nor to escape for JSON: copy the bytes as they are.
                 g.writeRawUTF8String(row, start, pos - start);
                 break;
