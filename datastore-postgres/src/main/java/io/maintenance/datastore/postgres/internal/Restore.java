@@ -72,6 +72,13 @@ public final class Restore {
         for (ArtifactInfo a : artifacts) {
           diffs.add(planTable(c, ctx, a, i++, restored));
         }
+        for (ArtifactInfo a : legacyScripts(ctx)) {
+          // Parsed, not executed: a script may call setval, which a rollback would not undo.
+          LegacyScript.Result r = replay(null, ctx, a, new ArrayList<>());
+          warnings.add("legacy SQL dump " + a.name() + " (" + r.statements() + " statements, " + r.copiedRows()
+              + " COPY rows) will be replayed as a script; its effect cannot be previewed row by row");
+          diffs.add(new ResourceDiff("script", a.name(), ChangeKind.REPLACE, List.of(), List.of(), 0));
+        }
         warnings.addAll(outsideReferences(c, restored));
       } finally {
         c.rollback();
@@ -268,8 +275,17 @@ public final class Restore {
         for (Ddl fk : foreignKeys) {
           exec(c, fk.sql());
         }
+        List<String> deferredSetval = new ArrayList<>();
+        for (ArtifactInfo a : legacyScripts(ctx)) {
+          LegacyScript.Result r = replay(c, ctx, a, deferredSetval);
+          warnings.add("legacy SQL dump " + a.name() + " was replayed as a script (" + r.statements() + " statements)");
+          resources.add(new ResourceSummary("script", a.name(), Map.of("statements", r.statements(), "rows", r.copiedRows())));
+        }
         // Check deferred constraints now: setval is not transactional, so it must be the last step.
         exec(c, "SET CONSTRAINTS ALL IMMEDIATE");
+        for (String setval : deferredSetval) {
+          exec(c, setval);
+        }
         for (Map.Entry<Table, List<SequenceValue>> e : sequences.entrySet()) {
           setSequences(c, e.getKey(), e.getValue());
         }
@@ -440,15 +456,41 @@ public final class Restore {
     for (ArtifactInfo a : ctx.artifacts().list()) {
       if (a.name().endsWith(TableArtifact.JSON_SUFFIX)) {
         out.add(a);
-      } else if (!a.name().endsWith(TableArtifact.SQL_SUFFIX)) {
+      } else if (!a.name().endsWith(".sql")) {
         warnings.add("artifact " + a.name() + " is not a table artifact of this plugin and is ignored");
       }
     }
-    if (out.isEmpty()) {
+    if (out.isEmpty() && legacyScripts(ctx).isEmpty()) {
       throw new MaintenanceException(io.maintenance.api.ErrorCode.INCOMPATIBLE_ARTIFACT,
-          "the backup holds no " + TableArtifact.JSON_SUFFIX + " table artifacts");
+          "the backup holds no " + TableArtifact.JSON_SUFFIX + " table artifacts and no SQL dump");
     }
     return out;
+  }
+
+  /** Plain SQL dumps from older versions or other tools, replayed as scripts after the table artifacts. */
+  private static List<ArtifactInfo> legacyScripts(RestoreContext ctx) {
+    List<String> names = ctx.artifacts().list().stream().map(ArtifactInfo::name).toList();
+    return ctx.artifacts().list().stream().filter(a -> LegacyScript.isLegacy(a.name(), names)).toList();
+  }
+
+  private static LegacyScript.Result replay(Connection c, RestoreContext ctx, ArtifactInfo a, List<String> deferred)
+      throws IOException, SQLException {
+    try (InputStream in = ctx.artifacts().open(a.name());
+        java.io.Reader r = new java.io.BufferedReader(new java.io.InputStreamReader(in,
+            java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)), 64 * 1024)) {
+      LegacyScript.Result result;
+      try {
+        result = LegacyScript.run(r, c, deferred, a.name());
+      } catch (java.nio.charset.CharacterCodingException e) {
+        throw Errors.artifact(a.name(), 0, "the SQL dump is not valid UTF-8");
+      }
+      // Read to the end so the integrity check runs before anything can commit.
+      while (in.read() >= 0) {
+        // drain
+      }
+      return result;
+    }
   }
 
   /** Creates the enums and domains a table needs that do not exist (inside the caller's transaction). */
