@@ -19,6 +19,7 @@ import io.maintenance.spi.TaskOutcome;
 import io.maintenance.tck.DatastoreHarness;
 import java.net.ServerSocket;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
@@ -80,6 +81,37 @@ class OperationsIT {
     assertThat(Pg.copyOut(ds, "SELECT last_value, is_called FROM ops.accounts_id_seq")).isEqualTo("1000\tt\n");
     Pg.exec(ds, "INSERT INTO ops.accounts (balance) VALUES (7)");
     assertThat(Pg.copyOut(ds, "SELECT id FROM ops.accounts WHERE balance = 7 AND id > 1000")).isEqualTo("1001\n");
+  }
+
+  @Test
+  void parseOnlyPlansCountRowsWithoutLoadingThem() throws Exception {
+    PostgresDatastore cheap = PostgresDatastore.builder().id("ops").dataSource(ds).include("ops.accounts")
+        .validateRowsOnPlan(false).build();
+    DatastoreHarness h = new DatastoreHarness(cheap);
+    DatastoreManifest m = h.backup();
+    Pg.exec(ds, "DELETE FROM ops.accounts WHERE id > 900");
+
+    io.maintenance.api.DatastorePlan plan = h.plan(m);
+
+    assertThat(plan.resources()).singleElement().satisfies(d -> {
+      assertThat(d.counts()).containsExactly(new io.maintenance.api.CountChange("rows", 900, 1000));
+      assertThat(d.itemsLost()).isZero();
+    });
+    h.restore(m, plan);
+    assertThat(Pg.copyOut(ds, "SELECT count(*) FROM ops.accounts")).isEqualTo("1000\n");
+  }
+
+  @Test
+  void restoreWorksFromAManifestThatListsNoResources() throws Exception {
+    DatastoreManifest m = harness.backup();
+    DatastoreManifest bare = new DatastoreManifest(m.id(), m.type(), m.pluginVersion(), m.sourceFingerprint(),
+        m.artifacts(), List.of(), m.metadata());
+    Pg.exec(ds, "UPDATE ops.settings SET v = 'off'; INSERT INTO ops.accounts (balance) VALUES (-1)");
+
+    harness.restore(bare, harness.plan(bare));
+
+    assertThat(Pg.copyOut(ds, "SELECT count(*), min(balance) FROM ops.accounts") + Pg.copyOut(ds, "SELECT v FROM ops.settings"))
+        .isEqualTo("1000\t1\non\n");
   }
 
   // ------------------------------------------------------------ fingerprint
