@@ -23,7 +23,7 @@ public final class XminDigest {
 
   /** {@code rows=N,xmin=<hex>}; the column signature is added by the caller. */
   public String value() {
-    return "rows=" + rows + ",xmin=" + Long.toHexString(sum) + Long.toHexString(xor);
+    return "rows=" + rows + ",xmin=" + String.format("%016x%016x", sum, xor);
   }
 
   /** The SplitMix64 finaliser: a bijective scramble of the xid. */
