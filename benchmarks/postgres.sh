@@ -2,7 +2,7 @@
 # Benchmark of datastore-postgres against pg_dump -Fc -Z0 and pg_restore (issue 3), same server, same
 # data (pgbench -i -s ${SCALE:-20}), same run; the datastore runs in a JVM capped at -Xmx256m.
 #
-#   benchmarks/postgres.sh            (SCALE=20 ROUNDS=2 by default)
+#   benchmarks/postgres.sh            (SCALE=20 ROUNDS=3 by default)
 #
 # Uses Debian's PostgreSQL 15 (server and tools), installed with apt-get when missing.
 set -euo pipefail
@@ -11,7 +11,7 @@ source scripts/lib/services.sh
 trap stop_services EXIT
 
 SCALE=${SCALE:-20}
-export BENCH_ROUNDS=${ROUNDS:-2}
+export BENCH_ROUNDS=${ROUNDS:-3}
 PG_BIN=/usr/lib/postgresql/15/bin
 if [ ! -x "$PG_BIN/pg_dump" ] || [ ! -x "$PG_BIN/pgbench" ] || [ ! -x "$PG_BIN/postgres" ]; then
   log "installing PostgreSQL 15 tools with apt-get"
@@ -33,7 +33,7 @@ fi
 as_pg "$PG_BIN/initdb" -D "$DATA" -U postgres -A trust --no-sync >/dev/null
 PORT=$(free_port)
 # Same server settings for both sides; durability knobs off so shared-disk noise does not dominate.
-as_pg "$PG_BIN/pg_ctl" -D "$DATA" -l "$RUN_DIR/pg-bench.log" -w -o "-h 127.0.0.1 -p $PORT -k $BENCH_DIR \
+as_pg "$PG_BIN/pg_ctl" -D "$DATA" -l "$BENCH_DIR/server.log" -w -o "-h 127.0.0.1 -p $PORT -k $BENCH_DIR \
   -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_wal_size=4GB \
   -c shared_buffers=256MB -c maintenance_work_mem=256MB" start >/dev/null
 register_pid "$(head -1 "$DATA/postmaster.pid")"

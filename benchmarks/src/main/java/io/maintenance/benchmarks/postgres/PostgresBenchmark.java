@@ -37,7 +37,7 @@ import org.postgresql.ds.PGSimpleDataSource;
  *   java -Xmx256m -cp ... io.maintenance.benchmarks.postgres.PostgresBenchmark backup|restore
  * </pre>
  *
- * Environment: PG_BIN (pg_dump, pg_restore), PG_PORT, PG_USER, BENCH_DIR (work directory), BENCH_ROUNDS (2).
+ * Environment: PG_BIN (pg_dump, pg_restore), PG_PORT, PG_USER, BENCH_DIR (work directory), BENCH_ROUNDS (3).
  * {@code backup} times {@code pg_dump -Fc -Z0} and {@code PostgresDatastore.backup} into local storage
  * (fsync on, SHA-256 on the way, as the engine does) alternately; {@code restore} times
  * {@code pg_restore} and {@code PostgresDatastore.restore} into fresh databases (tables, data, indexes)
@@ -49,7 +49,7 @@ public final class PostgresBenchmark {
   private final int port = Integer.parseInt(env("PG_PORT", "5432"));
   private final String user = env("PG_USER", "postgres");
   private final Path dir = Path.of(env("BENCH_DIR", "/tmp/pg-bench"));
-  private final int rounds = Integer.parseInt(env("BENCH_ROUNDS", "2"));
+  private final int rounds = Integer.parseInt(env("BENCH_ROUNDS", "3"));
 
   public static void main(String[] args) throws Exception {
     String phase = args.length > 0 ? args[0] : "backup";

@@ -114,6 +114,29 @@ class OperationsIT {
         .isEqualTo("1000\t1\non\n");
   }
 
+  @Test
+  void replacingRowsKeepsEveryIndexAndKeyAsItWas() throws Exception {
+    Pg.exec(ds, """
+        CREATE INDEX accounts_rich ON ops.accounts (balance DESC) WHERE balance > 10;
+        ALTER TABLE ops.settings ADD CONSTRAINT settings_v_key UNIQUE (v);
+        CREATE TABLE ops.child (id int PRIMARY KEY, account int REFERENCES ops.accounts(id));
+        INSERT INTO ops.child VALUES (1, 5), (2, 6);
+        """);
+    String schema = "SELECT indexdef FROM pg_indexes WHERE schemaname = 'ops' ORDER BY 1";
+    String keys = "SELECT conrelid::regclass, conname, pg_get_constraintdef(oid) FROM pg_constraint"
+        + " WHERE connamespace = 'ops'::regnamespace ORDER BY 1, 2";
+    String before = Pg.copyOut(ds, schema) + Pg.copyOut(ds, keys);
+    DatastoreManifest m = harness.backup();
+    Pg.exec(ds, "DELETE FROM ops.child; UPDATE ops.accounts SET balance = 0; UPDATE ops.settings SET v = 'off'");
+
+    harness.restore(m, harness.plan(m));
+
+    assertThat(Pg.copyOut(ds, schema) + Pg.copyOut(ds, keys)).isEqualTo(before);
+    assertThat(before).contains("accounts_rich", "settings_v_key", "child_account_fkey", "accounts_pkey");
+    assertThat(Pg.copyOut(ds, "SELECT count(*) FROM ops.accounts WHERE balance > 10")).isEqualTo("990\n");
+    assertThat(Pg.copyOut(ds, "SELECT * FROM ops.child ORDER BY id")).isEqualTo("1\t5\n2\t6\n");
+  }
+
   // ------------------------------------------------------------ fingerprint
 
   @Test

@@ -343,10 +343,18 @@ public final class Restore {
       if (triggersOff) {
         exec(c, "ALTER TABLE " + t.qualified() + " DISABLE TRIGGER USER");
       }
+      List<String> rebuild = live.isPresent() ? dropIndexesForLoad(c, live.get()) : List.of();
       long rows = load(c, t.qualified(), t, r, ctx);
       r.finish();
       for (Ddl d : afterLoad) {
         exec(c, d.sql());
+      }
+      for (String sql : rebuild) {
+        try {
+          exec(c, sql);
+        } catch (SQLException e) {
+          throw Errors.load(name, e); // e.g. a duplicate key in the backup's rows
+        }
       }
       if (triggersOff) {
         exec(c, "ALTER TABLE " + t.qualified() + " ENABLE TRIGGER USER");
@@ -428,6 +436,51 @@ public final class Restore {
       }
       throw e;
     }
+  }
+
+  /**
+   * Drops the indexes (and the primary/unique keys they back) of an emptied table so that rows load
+   * without per-row index maintenance, and returns the statements that rebuild them — all inside the
+   * restore's transaction, definitions from the live catalog. Indexes that something else relies on stay:
+   * those of keys referenced by foreign keys, the replica identity, clustered, partition-inherited or
+   * commented ones, exclusion constraints.
+   */
+  private static List<String> dropIndexesForLoad(Connection c, TableRef t) throws SQLException {
+    List<String> drop = new ArrayList<>();
+    List<String> rebuild = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement("""
+        SELECT quote_ident(n.nspname) || '.' || quote_ident(ic.relname), pg_get_indexdef(i.indexrelid),
+               con.conname, CASE WHEN con.oid IS NOT NULL THEN pg_get_constraintdef(con.oid) END
+          FROM pg_index i
+          JOIN pg_class ic ON ic.oid = i.indexrelid
+          JOIN pg_namespace n ON n.oid = ic.relnamespace
+          LEFT JOIN pg_constraint con ON con.conindid = i.indexrelid AND con.conrelid = i.indrelid
+                                     AND con.contype IN ('p', 'u', 'x')
+         WHERE i.indrelid = ? AND i.indisvalid AND NOT i.indisreplident AND NOT i.indisclustered
+           AND (con.oid IS NULL OR (con.contype IN ('p', 'u') AND con.conparentid = 0))
+           AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = i.indexrelid)
+           AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid OR h.inhparent = i.indexrelid)
+           AND NOT EXISTS (SELECT 1 FROM pg_description d WHERE d.objoid IN (i.indexrelid, con.oid))
+         ORDER BY CASE WHEN con.contype = 'p' THEN 0 WHEN con.oid IS NOT NULL THEN 1 ELSE 2 END, ic.relname""")) {
+      ps.setLong(1, t.oid());
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          String constraint = rs.getString(3);
+          if (constraint == null) {
+            drop.add("DROP INDEX " + rs.getString(1));
+            rebuild.add(rs.getString(2));
+          } else {
+            drop.add("ALTER TABLE ONLY " + t.qualified() + " DROP CONSTRAINT " + Sql.quote(constraint));
+            rebuild.add("ALTER TABLE ONLY " + t.qualified() + " ADD CONSTRAINT " + Sql.quote(constraint) + " "
+                + rs.getString(4));
+          }
+        }
+      }
+    }
+    for (String sql : drop) {
+      exec(c, sql);
+    }
+    return rebuild;
   }
 
   private static boolean hasUserTriggers(Connection c, long oid) throws SQLException {
