@@ -78,14 +78,13 @@ public final class Backup {
         }
       }
       ctx.progress().onProgress("table " + name, 0, -1);
-      XminDigest digest = new XminDigest();
       OutputStream json = ctx.artifacts().create(base + TableArtifact.JSON_SUFFIX, "application/json");
       AsyncOutputStream async = new AsyncOutputStream(json, name);
       CopyOut copy = c.unwrap(PGConnection.class).getCopyAPI().copyOut(TableArtifact.copyOutSql(t));
       long rows;
       boolean written = false;
       try {
-        rows = TableArtifact.write(async, t, copy, digest, done -> ctx.progress().onProgress("table " + name, done, -1));
+        rows = TableArtifact.write(async, t, copy, done -> ctx.progress().onProgress("table " + name, done, -1));
         async.finish();
         written = true;
       } finally {
@@ -101,7 +100,8 @@ public final class Backup {
       OutputStream sql = ctx.artifacts().create(base + TableArtifact.SQL_SUFFIX, "application/sql");
       TableArtifact.writeSql(sql, t);
       sql.close();
-      String component = Fingerprints.component(digest, t.columns());
+      // Same snapshot as the rows, so the manifest's fingerprint describes exactly what was written.
+      String component = Fingerprints.component(c, ref);
       components.put(name, component);
       metadata.put(STATE_PREFIX + name, state(component, t));
       resources.add(new ResourceSummary("table", name, Map.of("rows", rows)));

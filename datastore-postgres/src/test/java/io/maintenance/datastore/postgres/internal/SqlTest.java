@@ -64,22 +64,4 @@ class SqlTest {
           e -> assertThat(e.code()).isEqualTo(ErrorCode.INCOMPATIBLE_ARTIFACT));
     }
   }
-
-  @Test
-  void xminDigestIsOrderIndependentAndSensitiveToEveryVersion() {
-    XminDigest a = new XminDigest();
-    XminDigest b = new XminDigest();
-    XminDigest c = new XminDigest();
-    for (long x : new long[] {100, 200, 300}) {
-      a.add(x);
-    }
-    for (long x : new long[] {300, 100, 200}) {
-      b.add(x);
-    }
-    for (long x : new long[] {100, 200, 301}) {
-      c.add(x);
-    }
-    assertThat(a.value()).isEqualTo(b.value()).isNotEqualTo(c.value()).startsWith("rows=3,");
-    assertThat(XminDigest.parseXid("4294967295\tx".getBytes(), 12)).isEqualTo(4294967295L);
-  }
 }
