@@ -583,7 +583,8 @@ public final class Restore {
     String name = t.resourceName();
     CopyIn in;
     try {
-      in = copy.copyIn("COPY " + target + " (" + cols + ") FROM STDIN");
+      // A table may have no data columns at all (CREATE TABLE t (), or only generated ones).
+      in = copy.copyIn("COPY " + target + (cols.isEmpty() ? "" : " (" + cols + ")") + " FROM STDIN");
     } catch (SQLException e) {
       throw Errors.load(name, e);
     }

@@ -50,7 +50,7 @@ public final class TableArtifact {
   /** The COPY statement whose rows {@link #write} expects: the data columns (COPY TO skips child tables). */
   public static String copyOutSql(Table t) {
     String cols = t.dataColumns().stream().map(c -> Sql.quote(c.name())).collect(java.util.stream.Collectors.joining(", "));
-    return "COPY " + t.qualified() + " (" + cols + ") TO STDOUT";
+    return "COPY " + t.qualified() + (cols.isEmpty() ? "" : " (" + cols + ")") + " TO STDOUT";
   }
 
   /** Streams the rows of {@code copy} (started with {@link #copyOutSql}) into a JSON artifact; returns the row count. */
