@@ -29,6 +29,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.stream.Stream;
 
 /**
@@ -44,6 +46,11 @@ public final class LocalStorage implements StorageProvider {
   private final Path root;
   private final int chunkSize;
   private final boolean fsync;
+  private final ExecutorService writers = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "local-storage-writer");
+    t.setDaemon(true);
+    return t;
+  });
 
   /**
    * @param root the directory that holds the objects; created if missing
@@ -78,12 +85,12 @@ public final class LocalStorage implements StorageProvider {
   public Upload startUpload(String key, UploadOptions options) throws IOException {
     Path target = path(key);
     Path temp = root.resolve(UPLOADS).resolve(UUID.randomUUID() + ".part");
-    return LocalUpload.start(key, target, temp, root, chunkSize, fsync, options);
+    return LocalUpload.start(key, target, temp, root, chunkSize, fsync, writers, options);
   }
 
   @Override
   public Upload resumeUpload(UploadState state, UploadOptions options) throws IOException {
-    return LocalUpload.resume(state, path(state.key()), tempOf(state), root, fsync, options);
+    return LocalUpload.resume(state, path(state.key()), tempOf(state), root, fsync, writers, options);
   }
 
   @Override
@@ -150,6 +157,11 @@ public final class LocalStorage implements StorageProvider {
       pruneEmptyParents(p.getParent());
     }
     return deleted;
+  }
+
+  @Override
+  public void close() {
+    writers.shutdown();
   }
 
   @Override

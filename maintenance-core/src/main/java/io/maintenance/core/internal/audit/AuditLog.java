@@ -138,10 +138,8 @@ public final class AuditLog {
         .addKeyValue("outcome", e.outcome())
         .addKeyValue("target", e.target());
     new TreeMap<>(e.details()).forEach(b::addKeyValue);
-    StringBuilder msg = new StringBuilder("audit seq=").append(seq).append(" actor=").append(logfmt(e.actor()))
-        .append(" action=").append(e.action()).append(" outcome=").append(e.outcome()).append(" target=").append(logfmt(e.target()));
-    new TreeMap<>(e.details()).forEach((k, v) -> msg.append(' ').append(k).append('=').append(logfmt(v)));
-    b.log(msg.toString());
+    // The fields travel as key-value pairs; the message is a one-line summary for plain-text logs.
+    b.log("audit " + e.action() + " " + e.outcome() + " " + logfmt(e.target()) + " by " + logfmt(e.actor()));
   }
 
   /** Snapshot of details without nulls, for building events. */

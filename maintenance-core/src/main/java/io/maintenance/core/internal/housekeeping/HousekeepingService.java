@@ -61,6 +61,14 @@ public final class HousekeepingService {
   }
 
   public TaskResult run(TaskRequest request, String actor) {
+    List<String> unknown = request.datastores().stream().filter(d -> !ctx.datastores().containsKey(d)).sorted().toList();
+    if (!unknown.isEmpty()) {
+      MaintenanceException e = new MaintenanceException(ErrorCode.INVALID_REQUEST, "unknown datastore(s) " + String.join(", ", unknown)
+          + "; configured: " + String.join(", ", ctx.datastores().keySet()));
+      ctx.audit(actor, "task." + request.type().name().toLowerCase(java.util.Locale.ROOT), e.code().name(), "-",
+          AuditLog.details("reason", e.getMessage()));
+      throw e;
+    }
     String id = Ids.next("tk", ctx.clock());
     Instant started = ctx.clock().instant();
     ctx.tasks().insertRunning(id, request.type(), request.dryRun(), actor, started);
@@ -304,10 +312,6 @@ public final class HousekeepingService {
   // ---- reindex ---------------------------------------------------------------------------------
 
   private void reindex(String taskId, TaskRequest request, List<TaskItem> items) {
-    List<String> unknown = request.datastores().stream().filter(d -> !ctx.datastores().containsKey(d)).sorted().toList();
-    if (!unknown.isEmpty()) {
-      throw new MaintenanceException(ErrorCode.INVALID_REQUEST, "unknown datastore(s) " + String.join(", ", unknown));
-    }
     for (Map.Entry<String, Datastore> e : ctx.datastores().entrySet()) {
       if (!request.datastores().isEmpty() && !request.datastores().contains(e.getKey())) {
         continue;

@@ -18,6 +18,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 
 /**
  * A crash-safe upload into a temporary file: every chunk is written at its offset and fsynced before
@@ -30,20 +31,22 @@ public final class LocalUpload extends ChunkedUpload {
   private final Path temp;
   private final Path root;
   private final boolean fsync;
+  private final Executor executor;
   private FileChannel channel;
 
-  private LocalUpload(String key, Path target, Path temp, Path root, int chunkSize, boolean fsync, UploadOptions options,
-      Optional<UploadState> resume) {
+  private LocalUpload(String key, Path target, Path temp, Path root, int chunkSize, boolean fsync, Executor executor,
+      UploadOptions options, Optional<UploadState> resume) {
     super("local", key, chunkSize, options, resume);
     this.target = target;
     this.temp = temp;
     this.root = root;
     this.fsync = fsync;
+    this.executor = executor;
   }
 
   public static LocalUpload start(String key, Path target, Path temp, Path root, int chunkSize, boolean fsync,
-      UploadOptions options) throws IOException {
-    LocalUpload u = new LocalUpload(key, target, temp, root, chunkSize, fsync, options, Optional.empty());
+      Executor executor, UploadOptions options) throws IOException {
+    LocalUpload u = new LocalUpload(key, target, temp, root, chunkSize, fsync, executor, options, Optional.empty());
     u.channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     u.attribute(TEMP_FILE, temp.getFileName().toString());
     if (fsync) {
@@ -53,9 +56,10 @@ public final class LocalUpload extends ChunkedUpload {
     return u;
   }
 
-  public static LocalUpload resume(UploadState state, Path target, Path temp, Path root, boolean fsync, UploadOptions options)
-      throws IOException {
-    LocalUpload u = new LocalUpload(state.key(), target, temp, root, (int) state.chunkSize(), fsync, options, Optional.of(state));
+  public static LocalUpload resume(UploadState state, Path target, Path temp, Path root, boolean fsync, Executor executor,
+      UploadOptions options) throws IOException {
+    LocalUpload u = new LocalUpload(state.key(), target, temp, root, (int) state.chunkSize(), fsync, executor, options,
+        Optional.of(state));
     try {
       u.channel = FileChannel.open(temp, StandardOpenOption.WRITE);
     } catch (NoSuchFileException e) {
@@ -70,6 +74,17 @@ public final class LocalUpload extends ChunkedUpload {
     // Bytes after the last checkpoint were never acknowledged; drop them.
     u.channel.truncate(state.committedBytes());
     return u;
+  }
+
+  /** Writing and fsyncing one chunk overlaps with the caller filling (and hashing) the next. */
+  @Override
+  protected int parallelism() {
+    return 2;
+  }
+
+  @Override
+  protected Executor executor() {
+    return executor;
   }
 
   @Override
