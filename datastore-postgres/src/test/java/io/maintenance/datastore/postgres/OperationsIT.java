@@ -137,6 +137,28 @@ class OperationsIT {
     assertThat(Pg.copyOut(ds, "SELECT * FROM ops.child ORDER BY id")).isEqualTo("1\t5\n2\t6\n");
   }
 
+  @Test
+  void backupIgnoresTheRolesStatementTimeoutAndWaitsForLocksOnlyUpToTheLockTimeout() throws Exception {
+    Pg.exec(ds, "ALTER DATABASE operations SET statement_timeout = '1ms'");
+    try {
+      assertThat(harness.backup().resources()).hasSize(2);
+    } finally {
+      Pg.exec(ds, "ALTER DATABASE operations RESET statement_timeout");
+    }
+    PostgresDatastore impatient = PostgresDatastore.builder().id("ops").dataSource(ds).include("ops.*")
+        .exclude("ops.audit_*").lockTimeout(java.time.Duration.ofMillis(200)).build();
+    try (java.sql.Connection holder = ds.getConnection(); java.sql.Statement st = holder.createStatement()) {
+      holder.setAutoCommit(false);
+      st.execute("LOCK TABLE ops.settings IN ACCESS EXCLUSIVE MODE");
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> new DatastoreHarness(impatient).backup())
+          .isInstanceOfSatisfying(io.maintenance.api.MaintenanceException.class, e -> {
+            assertThat(e.code()).isEqualTo(io.maintenance.api.ErrorCode.DATASTORE_FAILURE);
+            assertThat(e.details()).containsEntry("sqlState", "55P03");
+          });
+      holder.rollback();
+    }
+  }
+
   // ------------------------------------------------------------ fingerprint
 
   @Test

@@ -56,6 +56,17 @@ public final class Backup {
   private static DatastoreBackup backup(Connection c, Settings settings, BackupContext ctx)
       throws SQLException, IOException {
     List<TableRef> tables = Catalog.tables(c, settings.selector());
+    if (!tables.isEmpty()) {
+      // Like pg_dump: hold ACCESS SHARE locks so no table is dropped or altered while the backup runs.
+      try (java.sql.PreparedStatement ps = c.prepareStatement("SELECT set_config('lock_timeout', ?, true)")) {
+        ps.setString(1, settings.lockTimeout().toMillis() + "ms");
+        ps.executeQuery().close();
+      }
+      try (java.sql.Statement st = c.createStatement()) {
+        st.execute("LOCK TABLE " + String.join(", ", tables.stream().map(TableRef::qualified).toList())
+            + " IN ACCESS SHARE MODE");
+      }
+    }
     Optional<DatastoreManifest> parent = ctx.type() == BackupType.INCREMENTAL ? ctx.parent() : Optional.empty();
     Map<String, String> components = new LinkedHashMap<>();
     Map<String, String> metadata = new LinkedHashMap<>();
