@@ -159,6 +159,32 @@ class OperationsIT {
     }
   }
 
+  @Test
+  void restoreIntoAnEmptyDatabaseCreatesParentsBeforeChildren() throws Exception {
+    Pg.exec(ds, """
+        CREATE SCHEMA fk;
+        CREATE TABLE fk.z_parent (id int PRIMARY KEY, name text);
+        CREATE TABLE fk.a_child (id int PRIMARY KEY, parent int NOT NULL REFERENCES fk.z_parent(id));
+        INSERT INTO fk.z_parent VALUES (1, 'one'), (2, 'two');
+        INSERT INTO fk.a_child VALUES (10, 1), (11, 2), (12, 2);
+        """);
+    try {
+      DatastoreHarness source = new DatastoreHarness(PostgresDatastore.builder().id("fk").dataSource(ds).include("fk").build());
+      DatastoreManifest m = source.backup();
+      assertThat(m.resources()).extracting(r -> r.name()).containsExactly("fk.z_parent", "fk.a_child");
+      DataSource empty = Pg.freshDatabase("operations_target");
+      DatastoreHarness target = new DatastoreHarness(PostgresDatastore.builder().id("fk").dataSource(empty).build(),
+          source.storage());
+
+      target.restore(m, target.plan(m));
+
+      assertThat(Pg.copyOut(empty, "SELECT * FROM fk.a_child ORDER BY id")).isEqualTo("10\t1\n11\t2\n12\t2\n");
+      assertThat(Pg.copyOut(empty, "SELECT conname FROM pg_constraint WHERE contype = 'f'")).isEqualTo("a_child_parent_fkey\n");
+    } finally {
+      Pg.exec(ds, "DROP SCHEMA fk CASCADE");
+    }
+  }
+
   // ------------------------------------------------------------ fingerprint
 
   @Test
