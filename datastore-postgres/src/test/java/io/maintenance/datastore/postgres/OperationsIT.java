@@ -19,6 +19,7 @@ import io.maintenance.spi.TaskOutcome;
 import io.maintenance.tck.DatastoreHarness;
 import java.net.ServerSocket;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
@@ -80,6 +81,108 @@ class OperationsIT {
     assertThat(Pg.copyOut(ds, "SELECT last_value, is_called FROM ops.accounts_id_seq")).isEqualTo("1000\tt\n");
     Pg.exec(ds, "INSERT INTO ops.accounts (balance) VALUES (7)");
     assertThat(Pg.copyOut(ds, "SELECT id FROM ops.accounts WHERE balance = 7 AND id > 1000")).isEqualTo("1001\n");
+  }
+
+  @Test
+  void parseOnlyPlansCountRowsWithoutLoadingThem() throws Exception {
+    PostgresDatastore cheap = PostgresDatastore.builder().id("ops").dataSource(ds).include("ops.accounts")
+        .validateRowsOnPlan(false).build();
+    DatastoreHarness h = new DatastoreHarness(cheap);
+    DatastoreManifest m = h.backup();
+    Pg.exec(ds, "DELETE FROM ops.accounts WHERE id > 900");
+
+    io.maintenance.api.DatastorePlan plan = h.plan(m);
+
+    assertThat(plan.resources()).singleElement().satisfies(d -> {
+      assertThat(d.counts()).containsExactly(new io.maintenance.api.CountChange("rows", 900, 1000));
+      assertThat(d.itemsLost()).isZero();
+    });
+    h.restore(m, plan);
+    assertThat(Pg.copyOut(ds, "SELECT count(*) FROM ops.accounts")).isEqualTo("1000\n");
+  }
+
+  @Test
+  void restoreWorksFromAManifestThatListsNoResources() throws Exception {
+    DatastoreManifest m = harness.backup();
+    DatastoreManifest bare = new DatastoreManifest(m.id(), m.type(), m.pluginVersion(), m.sourceFingerprint(),
+        m.artifacts(), List.of(), m.metadata());
+    Pg.exec(ds, "UPDATE ops.settings SET v = 'off'; INSERT INTO ops.accounts (balance) VALUES (-1)");
+
+    harness.restore(bare, harness.plan(bare));
+
+    assertThat(Pg.copyOut(ds, "SELECT count(*), min(balance) FROM ops.accounts") + Pg.copyOut(ds, "SELECT v FROM ops.settings"))
+        .isEqualTo("1000\t1\non\n");
+  }
+
+  @Test
+  void replacingRowsKeepsEveryIndexAndKeyAsItWas() throws Exception {
+    Pg.exec(ds, """
+        CREATE INDEX accounts_rich ON ops.accounts (balance DESC) WHERE balance > 10;
+        ALTER TABLE ops.settings ADD CONSTRAINT settings_v_key UNIQUE (v);
+        CREATE TABLE ops.child (id int PRIMARY KEY, account int REFERENCES ops.accounts(id));
+        INSERT INTO ops.child VALUES (1, 5), (2, 6);
+        """);
+    String schema = "SELECT indexdef FROM pg_indexes WHERE schemaname = 'ops' ORDER BY 1";
+    String keys = "SELECT conrelid::regclass, conname, pg_get_constraintdef(oid) FROM pg_constraint"
+        + " WHERE connamespace = 'ops'::regnamespace ORDER BY 1, 2";
+    String before = Pg.copyOut(ds, schema) + Pg.copyOut(ds, keys);
+    DatastoreManifest m = harness.backup();
+    Pg.exec(ds, "DELETE FROM ops.child; UPDATE ops.accounts SET balance = 0; UPDATE ops.settings SET v = 'off'");
+
+    harness.restore(m, harness.plan(m));
+
+    assertThat(Pg.copyOut(ds, schema) + Pg.copyOut(ds, keys)).isEqualTo(before);
+    assertThat(before).contains("accounts_rich", "settings_v_key", "child_account_fkey", "accounts_pkey");
+    assertThat(Pg.copyOut(ds, "SELECT count(*) FROM ops.accounts WHERE balance > 10")).isEqualTo("990\n");
+    assertThat(Pg.copyOut(ds, "SELECT * FROM ops.child ORDER BY id")).isEqualTo("1\t5\n2\t6\n");
+  }
+
+  @Test
+  void backupIgnoresTheRolesStatementTimeoutAndWaitsForLocksOnlyUpToTheLockTimeout() throws Exception {
+    Pg.exec(ds, "ALTER DATABASE operations SET statement_timeout = '1ms'");
+    try {
+      assertThat(harness.backup().resources()).hasSize(2);
+    } finally {
+      Pg.exec(ds, "ALTER DATABASE operations RESET statement_timeout");
+    }
+    PostgresDatastore impatient = PostgresDatastore.builder().id("ops").dataSource(ds).include("ops.*")
+        .exclude("ops.audit_*").lockTimeout(java.time.Duration.ofMillis(200)).build();
+    try (java.sql.Connection holder = ds.getConnection(); java.sql.Statement st = holder.createStatement()) {
+      holder.setAutoCommit(false);
+      st.execute("LOCK TABLE ops.settings IN ACCESS EXCLUSIVE MODE");
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> new DatastoreHarness(impatient).backup())
+          .isInstanceOfSatisfying(io.maintenance.api.MaintenanceException.class, e -> {
+            assertThat(e.code()).isEqualTo(io.maintenance.api.ErrorCode.DATASTORE_FAILURE);
+            assertThat(e.details()).containsEntry("sqlState", "55P03");
+          });
+      holder.rollback();
+    }
+  }
+
+  @Test
+  void restoreIntoAnEmptyDatabaseCreatesParentsBeforeChildren() throws Exception {
+    Pg.exec(ds, """
+        CREATE SCHEMA fk;
+        CREATE TABLE fk.z_parent (id int PRIMARY KEY, name text);
+        CREATE TABLE fk.a_child (id int PRIMARY KEY, parent int NOT NULL REFERENCES fk.z_parent(id));
+        INSERT INTO fk.z_parent VALUES (1, 'one'), (2, 'two');
+        INSERT INTO fk.a_child VALUES (10, 1), (11, 2), (12, 2);
+        """);
+    try {
+      DatastoreHarness source = new DatastoreHarness(PostgresDatastore.builder().id("fk").dataSource(ds).include("fk").build());
+      DatastoreManifest m = source.backup();
+      assertThat(m.resources()).extracting(r -> r.name()).containsExactly("fk.z_parent", "fk.a_child");
+      DataSource empty = Pg.freshDatabase("operations_target");
+      DatastoreHarness target = new DatastoreHarness(PostgresDatastore.builder().id("fk").dataSource(empty).build(),
+          source.storage());
+
+      target.restore(m, target.plan(m));
+
+      assertThat(Pg.copyOut(empty, "SELECT * FROM fk.a_child ORDER BY id")).isEqualTo("10\t1\n11\t2\n12\t2\n");
+      assertThat(Pg.copyOut(empty, "SELECT conname FROM pg_constraint WHERE contype = 'f'")).isEqualTo("a_child_parent_fkey\n");
+    } finally {
+      Pg.exec(ds, "DROP SCHEMA fk CASCADE");
+    }
   }
 
   // ------------------------------------------------------------ fingerprint

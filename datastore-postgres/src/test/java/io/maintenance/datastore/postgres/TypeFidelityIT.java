@@ -92,6 +92,10 @@ class TypeFidelityIT {
         CREATE TABLE fid.node (id int PRIMARY KEY, parent int REFERENCES fid.node(id), label text UNIQUE);
         INSERT INTO fid.node VALUES (1, NULL, 'root'), (2, 1, 'a'), (3, 2, 'b'), (4, 1, 'c');
         SELECT nextval('fid.everything_ident_seq'), nextval('fid.everything_ident_seq');
+        CREATE TABLE fid.nothing ();
+        INSERT INTO fid.nothing DEFAULT VALUES; INSERT INTO fid.nothing DEFAULT VALUES;
+        CREATE TABLE fid.derived (a int GENERATED ALWAYS AS (7) STORED);
+        INSERT INTO fid.derived DEFAULT VALUES;
         """);
     datastore = PostgresDatastore.builder().id("fid").dataSource(ds).include("fid.*").build();
     harness = new DatastoreHarness(datastore);
@@ -99,7 +103,8 @@ class TypeFidelityIT {
 
   private String snapshot() throws Exception {
     return Pg.md5(Pg.copyOut(ds, EVERYTHING)) + " " + Pg.md5(Pg.copyOut(ds, NOPK)) + " " + Pg.md5(Pg.copyOut(ds, TREE))
-        + " " + Pg.copyOut(ds, SEQ).trim();
+        + " " + Pg.copyOut(ds, SEQ).trim() + " " + Pg.copyOut(ds, "SELECT count(*) FROM fid.nothing").trim()
+        + " " + Pg.copyOut(ds, "SELECT * FROM fid.derived").trim();
   }
 
   @Test
@@ -113,6 +118,8 @@ class TypeFidelityIT {
         INSERT INTO fid.everything (id, t) VALUES (99, 'new');
         DELETE FROM fid.nopk WHERE a = 1;
         INSERT INTO fid.node VALUES (5, 4, 'd');
+        INSERT INTO fid.nothing DEFAULT VALUES;
+        DELETE FROM fid.derived;
         SELECT setval('fid.everything_ident_seq', 1000);
         """);
     assertThat(snapshot()).isNotEqualTo(before);

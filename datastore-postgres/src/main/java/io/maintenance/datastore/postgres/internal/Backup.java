@@ -56,6 +56,17 @@ public final class Backup {
   private static DatastoreBackup backup(Connection c, Settings settings, BackupContext ctx)
       throws SQLException, IOException {
     List<TableRef> tables = Catalog.tables(c, settings.selector());
+    if (!tables.isEmpty()) {
+      // Like pg_dump: hold ACCESS SHARE locks so no table is dropped or altered while the backup runs.
+      try (java.sql.PreparedStatement ps = c.prepareStatement("SELECT set_config('lock_timeout', ?, true)")) {
+        ps.setString(1, settings.lockTimeout().toMillis() + "ms");
+        ps.executeQuery().close();
+      }
+      try (java.sql.Statement st = c.createStatement()) {
+        st.execute("LOCK TABLE " + String.join(", ", tables.stream().map(TableRef::qualified).toList())
+            + " IN ACCESS SHARE MODE");
+      }
+    }
     Optional<DatastoreManifest> parent = ctx.type() == BackupType.INCREMENTAL ? ctx.parent() : Optional.empty();
     Map<String, String> components = new LinkedHashMap<>();
     Map<String, String> metadata = new LinkedHashMap<>();
@@ -78,22 +89,30 @@ public final class Backup {
         }
       }
       ctx.progress().onProgress("table " + name, 0, -1);
-      XminDigest digest = new XminDigest();
       OutputStream json = ctx.artifacts().create(base + TableArtifact.JSON_SUFFIX, "application/json");
+      AsyncOutputStream async = new AsyncOutputStream(json, name);
       CopyOut copy = c.unwrap(PGConnection.class).getCopyAPI().copyOut(TableArtifact.copyOutSql(t));
       long rows;
+      boolean written = false;
       try {
-        rows = TableArtifact.write(json, t, copy, digest, done -> ctx.progress().onProgress("table " + name, done, -1));
+        rows = TableArtifact.write(async, t, copy, done -> ctx.progress().onProgress("table " + name, done, -1));
+        async.finish();
+        written = true;
       } finally {
+        if (!written) {
+          async.abort();
+        }
         if (copy.isActive()) {
           copy.cancelCopy();
         }
       }
+      // Closing completes the artifact, so only after everything was written.
       json.close();
       OutputStream sql = ctx.artifacts().create(base + TableArtifact.SQL_SUFFIX, "application/sql");
       TableArtifact.writeSql(sql, t);
       sql.close();
-      String component = Fingerprints.component(digest, t.columns());
+      // Same snapshot as the rows, so the manifest's fingerprint describes exactly what was written.
+      String component = Fingerprints.component(c, ref);
       components.put(name, component);
       metadata.put(STATE_PREFIX + name, state(component, t));
       resources.add(new ResourceSummary("table", name, Map.of("rows", rows)));

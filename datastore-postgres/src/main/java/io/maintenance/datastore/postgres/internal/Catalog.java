@@ -38,7 +38,9 @@ public final class Catalog {
     try (Statement st = c.createStatement()) {
       st.execute("SET search_path = pg_catalog; SET DateStyle = 'ISO, MDY'; SET IntervalStyle = 'postgres';"
           + " SET TimeZone = 'UTC'; SET extra_float_digits = 1; SET bytea_output = 'hex'; SET lc_monetary = 'C';"
-          + " SET client_min_messages = 'warning'");
+          + " SET client_min_messages = 'warning';"
+          // Long COPYs must not be cut by a role's timeouts (pg_dump clears them too).
+          + " SET statement_timeout = 0; SET idle_in_transaction_session_timeout = 0");
     }
   }
 

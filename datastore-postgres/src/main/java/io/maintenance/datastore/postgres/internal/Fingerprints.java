@@ -7,15 +7,19 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.stream.Collectors;
-import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyOut;
+import java.sql.ResultSet;
+import java.sql.Statement;
 
 /**
- * Per-table fingerprint components: exact row count, the {@link XminDigest} of all row versions and the
- * column signature. Costs one streamed scan of the xmin column per table (no data leaves the server
- * except xids), which is what makes it exact: any committed write changes it.
+ * Per-table fingerprint components: {@code rows=<exact count>,xmin=<sum>,columns=<signature>}, where
+ * the sum adds a 64-bit hash of every row version's {@code xmin} exactly (as {@code numeric}, no
+ * wrap-around). Any committed insert, update or delete adds or removes a row version whose xmin the
+ * multiset did not hold in that multiplicity, so the component changes; reads, VACUUM, freezing and
+ * rolled-back writes leave it alone. One scan per table on the server; nothing but two numbers comes back.
  */
 public final class Fingerprints {
+  public static final String ABSENT = "absent";
+
   private Fingerprints() {}
 
   public static String columnSignature(List<Column> columns) {
@@ -23,25 +27,14 @@ public final class Fingerprints {
         .substring(0, 16);
   }
 
-  public static String component(XminDigest digest, List<Column> columns) {
-    return digest.value() + ",columns=" + columnSignature(columns);
-  }
-
   /** The component of one live table (run inside a snapshot for consistency across tables). */
   public static String component(Connection c, TableRef t) throws SQLException {
-    return component(scan(c, t), Catalog.columns(c, t.oid()));
-  }
-
-  static XminDigest scan(Connection c, TableRef t) throws SQLException {
-    XminDigest digest = new XminDigest();
-    CopyOut out = c.unwrap(PGConnection.class).getCopyAPI()
-        .copyOut("COPY (SELECT xmin FROM ONLY " + t.qualified() + ") TO STDOUT");
-    byte[] row;
-    while ((row = out.readFromCopy()) != null) {
-      digest.add(XminDigest.parseXid(row, CopyText.rowEnd(row)));
+    String rows;
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+        "SELECT count(*), coalesce(sum(hashint8extended(xmin::text::bigint, 0)), 0) FROM ONLY " + t.qualified())) {
+      rs.next();
+      rows = "rows=" + rs.getLong(1) + ",xmin=" + rs.getBigDecimal(2).toPlainString();
     }
-    return digest;
+    return rows + ",columns=" + columnSignature(Catalog.columns(c, t.oid()));
   }
-
-  public static final String ABSENT = "absent";
 }

@@ -72,6 +72,13 @@ public final class Restore {
         for (ArtifactInfo a : artifacts) {
           diffs.add(planTable(c, ctx, a, i++, restored));
         }
+        for (ArtifactInfo a : legacyScripts(ctx)) {
+          // Parsed, not executed: a script may call setval, which a rollback would not undo.
+          LegacyScript.Result r = replay(null, ctx, a, new ArrayList<>());
+          warnings.add("legacy SQL dump " + a.name() + " (" + r.statements() + " statements, " + r.copiedRows()
+              + " COPY rows) will be replayed as a script; its effect cannot be previewed row by row");
+          diffs.add(new ResourceDiff("script", a.name(), ChangeKind.REPLACE, List.of(), List.of(), 0));
+        }
         warnings.addAll(outsideReferences(c, restored));
       } finally {
         c.rollback();
@@ -259,17 +266,26 @@ public final class Restore {
           st.execute("SET CONSTRAINTS ALL DEFERRED");
         }
         List<ArtifactInfo> artifacts = tableArtifacts(ctx, warnings);
-        truncateExisting(c, ctx);
+        Set<String> truncated = truncateExisting(c, ctx);
         List<Ddl> foreignKeys = new ArrayList<>();
         Map<Table, List<SequenceValue>> sequences = new LinkedHashMap<>();
         for (ArtifactInfo a : artifacts) {
-          resources.add(restoreTable(c, ctx, a, foreignKeys, sequences));
+          resources.add(restoreTable(c, ctx, a, foreignKeys, sequences, truncated));
         }
         for (Ddl fk : foreignKeys) {
           exec(c, fk.sql());
         }
+        List<String> deferredSetval = new ArrayList<>();
+        for (ArtifactInfo a : legacyScripts(ctx)) {
+          LegacyScript.Result r = replay(c, ctx, a, deferredSetval);
+          warnings.add("legacy SQL dump " + a.name() + " was replayed as a script (" + r.statements() + " statements)");
+          resources.add(new ResourceSummary("script", a.name(), Map.of("statements", r.statements(), "rows", r.copiedRows())));
+        }
         // Check deferred constraints now: setval is not transactional, so it must be the last step.
         exec(c, "SET CONSTRAINTS ALL IMMEDIATE");
+        for (String setval : deferredSetval) {
+          exec(c, setval);
+        }
         for (Map.Entry<Table, List<SequenceValue>> e : sequences.entrySet()) {
           setSequences(c, e.getKey(), e.getValue());
         }
@@ -286,18 +302,24 @@ public final class Restore {
     return new RestoreOutcome(resources, warnings);
   }
 
-  /** Empties every live table of the backup at once, so foreign keys among them do not get in the way. */
-  private static void truncateExisting(Connection c, RestoreContext ctx) throws SQLException {
+  /**
+   * Empties the live tables the manifest lists, in one statement so that foreign keys among them do not
+   * get in the way; returns their qualified names. A table the manifest does not list is emptied on its
+   * own just before it is loaded.
+   */
+  private static Set<String> truncateExisting(Connection c, RestoreContext ctx) throws SQLException {
     Map<String, TableRef> live = Catalog.byResourceName(c);
     List<String> targets = ctx.manifest().resources().stream()
         .map(r -> live.get(r.name())).filter(java.util.Objects::nonNull).map(TableRef::qualified).distinct().toList();
     if (!targets.isEmpty()) {
       exec(c, "TRUNCATE ONLY " + String.join(", ", targets));
     }
+    return new java.util.HashSet<>(targets);
   }
 
   private ResourceSummary restoreTable(
-      Connection c, RestoreContext ctx, ArtifactInfo a, List<Ddl> foreignKeys, Map<Table, List<SequenceValue>> sequences)
+      Connection c, RestoreContext ctx, ArtifactInfo a, List<Ddl> foreignKeys, Map<Table, List<SequenceValue>> sequences,
+      Set<String> truncated)
       throws IOException, SQLException {
     try (InputStream in = ctx.artifacts().open(a.name());
         TableArtifact.Reader r = TableArtifact.Reader.open(in, a.name())) {
@@ -313,15 +335,26 @@ public final class Restore {
         afterLoad = createTable(c, t, foreignKeys);
       } else {
         checkTypes(c, t);
+        if (truncated.add(t.qualified())) {
+          exec(c, "TRUNCATE ONLY " + t.qualified());
+        }
       }
       boolean triggersOff = live.isPresent() && settings.disableTriggers() && hasUserTriggers(c, live.get().oid());
       if (triggersOff) {
         exec(c, "ALTER TABLE " + t.qualified() + " DISABLE TRIGGER USER");
       }
+      List<String> rebuild = live.isPresent() ? dropIndexesForLoad(c, live.get()) : List.of();
       long rows = load(c, t.qualified(), t, r, ctx);
       r.finish();
       for (Ddl d : afterLoad) {
         exec(c, d.sql());
+      }
+      for (String sql : rebuild) {
+        try {
+          exec(c, sql);
+        } catch (SQLException e) {
+          throw Errors.load(name, e); // e.g. a duplicate key in the backup's rows
+        }
       }
       if (triggersOff) {
         exec(c, "ALTER TABLE " + t.qualified() + " ENABLE TRIGGER USER");
@@ -405,6 +438,51 @@ public final class Restore {
     }
   }
 
+  /**
+   * Drops the indexes (and the primary/unique keys they back) of an emptied table so that rows load
+   * without per-row index maintenance, and returns the statements that rebuild them — all inside the
+   * restore's transaction, definitions from the live catalog. Indexes that something else relies on stay:
+   * those of keys referenced by foreign keys, the replica identity, clustered, partition-inherited or
+   * commented ones, exclusion constraints.
+   */
+  private static List<String> dropIndexesForLoad(Connection c, TableRef t) throws SQLException {
+    List<String> drop = new ArrayList<>();
+    List<String> rebuild = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement("""
+        SELECT quote_ident(n.nspname) || '.' || quote_ident(ic.relname), pg_get_indexdef(i.indexrelid),
+               con.conname, CASE WHEN con.oid IS NOT NULL THEN pg_get_constraintdef(con.oid) END
+          FROM pg_index i
+          JOIN pg_class ic ON ic.oid = i.indexrelid
+          JOIN pg_namespace n ON n.oid = ic.relnamespace
+          LEFT JOIN pg_constraint con ON con.conindid = i.indexrelid AND con.conrelid = i.indrelid
+                                     AND con.contype IN ('p', 'u', 'x')
+         WHERE i.indrelid = ? AND i.indisvalid AND NOT i.indisreplident AND NOT i.indisclustered
+           AND (con.oid IS NULL OR (con.contype IN ('p', 'u') AND con.conparentid = 0))
+           AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = i.indexrelid)
+           AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid OR h.inhparent = i.indexrelid)
+           AND NOT EXISTS (SELECT 1 FROM pg_description d WHERE d.objoid IN (i.indexrelid, con.oid))
+         ORDER BY CASE WHEN con.contype = 'p' THEN 0 WHEN con.oid IS NOT NULL THEN 1 ELSE 2 END, ic.relname""")) {
+      ps.setLong(1, t.oid());
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          String constraint = rs.getString(3);
+          if (constraint == null) {
+            drop.add("DROP INDEX " + rs.getString(1));
+            rebuild.add(rs.getString(2));
+          } else {
+            drop.add("ALTER TABLE ONLY " + t.qualified() + " DROP CONSTRAINT " + Sql.quote(constraint));
+            rebuild.add("ALTER TABLE ONLY " + t.qualified() + " ADD CONSTRAINT " + Sql.quote(constraint) + " "
+                + rs.getString(4));
+          }
+        }
+      }
+    }
+    for (String sql : drop) {
+      exec(c, sql);
+    }
+    return rebuild;
+  }
+
   private static boolean hasUserTriggers(Connection c, long oid) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = ? AND NOT tgisinternal)")) {
       ps.setLong(1, oid);
@@ -431,15 +509,41 @@ public final class Restore {
     for (ArtifactInfo a : ctx.artifacts().list()) {
       if (a.name().endsWith(TableArtifact.JSON_SUFFIX)) {
         out.add(a);
-      } else if (!a.name().endsWith(TableArtifact.SQL_SUFFIX)) {
+      } else if (!a.name().endsWith(".sql")) {
         warnings.add("artifact " + a.name() + " is not a table artifact of this plugin and is ignored");
       }
     }
-    if (out.isEmpty()) {
+    if (out.isEmpty() && legacyScripts(ctx).isEmpty()) {
       throw new MaintenanceException(io.maintenance.api.ErrorCode.INCOMPATIBLE_ARTIFACT,
-          "the backup holds no " + TableArtifact.JSON_SUFFIX + " table artifacts");
+          "the backup holds no " + TableArtifact.JSON_SUFFIX + " table artifacts and no SQL dump");
     }
     return out;
+  }
+
+  /** Plain SQL dumps from older versions or other tools, replayed as scripts after the table artifacts. */
+  private static List<ArtifactInfo> legacyScripts(RestoreContext ctx) {
+    List<String> names = ctx.artifacts().list().stream().map(ArtifactInfo::name).toList();
+    return ctx.artifacts().list().stream().filter(a -> LegacyScript.isLegacy(a.name(), names)).toList();
+  }
+
+  private static LegacyScript.Result replay(Connection c, RestoreContext ctx, ArtifactInfo a, List<String> deferred)
+      throws IOException, SQLException {
+    try (InputStream in = ctx.artifacts().open(a.name());
+        java.io.Reader r = new java.io.BufferedReader(new java.io.InputStreamReader(in,
+            java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)), 64 * 1024)) {
+      LegacyScript.Result result;
+      try {
+        result = LegacyScript.run(r, c, deferred, a.name());
+      } catch (java.nio.charset.CharacterCodingException e) {
+        throw Errors.artifact(a.name(), 0, "the SQL dump is not valid UTF-8");
+      }
+      // Read to the end so the integrity check runs before anything can commit.
+      while (in.read() >= 0) {
+        // drain
+      }
+      return result;
+    }
   }
 
   /** Creates the enums and domains a table needs that do not exist (inside the caller's transaction). */
@@ -479,7 +583,8 @@ public final class Restore {
     String name = t.resourceName();
     CopyIn in;
     try {
-      in = copy.copyIn("COPY " + target + " (" + cols + ") FROM STDIN");
+      // A table may have no data columns at all (CREATE TABLE t (), or only generated ones).
+      in = copy.copyIn("COPY " + target + (cols.isEmpty() ? "" : " (" + cols + ")") + " FROM STDIN");
     } catch (SQLException e) {
       throw Errors.load(name, e);
     }

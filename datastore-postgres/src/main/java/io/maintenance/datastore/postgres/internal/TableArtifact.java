@@ -47,21 +47,14 @@ public final class TableArtifact {
 
   // ---------------------------------------------------------------- writing
 
-  /** The COPY statement whose rows {@link #write} expects: the xmin, then the data columns. */
+  /** The COPY statement whose rows {@link #write} expects: the data columns (COPY TO skips child tables). */
   public static String copyOutSql(Table t) {
-    StringBuilder sb = new StringBuilder("COPY (SELECT xmin");
-    for (Column c : t.dataColumns()) {
-      sb.append(", ").append(Sql.quote(c.name()));
-    }
-    return sb.append(" FROM ONLY ").append(t.qualified()).append(") TO STDOUT").toString();
+    String cols = t.dataColumns().stream().map(c -> Sql.quote(c.name())).collect(java.util.stream.Collectors.joining(", "));
+    return "COPY " + t.qualified() + (cols.isEmpty() ? "" : " (" + cols + ")") + " TO STDOUT";
   }
 
-  /**
-   * Streams the rows of {@code copy} (started with {@link #copyOutSql}) into a JSON artifact and feeds
-   * each row's xmin to {@code digest}. Returns the number of rows.
-   */
-  public static long write(OutputStream out, Table t, CopyOut copy, XminDigest digest, RowProgress progress)
-      throws IOException, SQLException {
+  /** Streams the rows of {@code copy} (started with {@link #copyOutSql}) into a JSON artifact; returns the row count. */
+  public static long write(OutputStream out, Table t, CopyOut copy, RowProgress progress) throws IOException, SQLException {
     List<Column> cols = t.dataColumns();
     Encoding[] enc = cols.stream().map(Column::encoding).toArray(Encoding[]::new);
     long rows = 0;
@@ -74,13 +67,14 @@ public final class TableArtifact {
       byte[] row;
       while ((row = copy.readFromCopy()) != null) {
         int end = CopyText.rowEnd(row);
-        int pos = CopyText.fieldEnd(row, 0, end);
-        digest.add(XminDigest.parseXid(row, pos));
+        int pos = -1;
         g.writeStartArray();
         for (Encoding e : enc) {
           int start = pos + 1;
-          pos = CopyText.fieldEnd(row, start, end);
-          if (CopyText.isNull(row, start, pos)) {
+          int special = CopyText.firstSpecial(row, start, end);
+          boolean plain = special == end || row[special] == '\t';
+          pos = plain ? special : CopyText.fieldEnd(row, special, end);
+          if (!plain && CopyText.isNull(row, start, pos)) {
             g.writeNull();
             continue;
           }
@@ -109,6 +103,11 @@ public final class TableArtifact {
               g.writeBinary(scratch, 0, n);
             }
             case TEXT -> {
+              if (plain) {
+                // Nothing to unescape for COPY nor to escape for JSON: copy the bytes as they are.
+                g.writeRawUTF8String(row, start, pos - start);
+                break;
+              }
               if (scratch.length < pos - start) {
                 scratch = new byte[Math.max(pos - start, scratch.length * 2)];
               }
