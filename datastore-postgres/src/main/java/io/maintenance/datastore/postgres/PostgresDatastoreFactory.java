@@ -11,8 +11,8 @@ import org.postgresql.ds.PGSimpleDataSource;
 /**
  * Creates {@link PostgresDatastore}s from configuration (type {@code postgres}). Keys:
  * {@code url} (required, {@code jdbc:postgresql://host:port/db}), {@code user}, {@code password},
- * {@code include}, {@code exclude} (comma-separated {@code schema.table} globs), {@code lockTimeout}
- * (60s), {@code connectTimeout} (10s), {@code plan.validateRows} (true), {@code restore.disableTriggers}
+ * {@code include}, {@code exclude} (comma-separated {@code schema.table} globs), {@code lock-timeout}
+ * (60s), {@code connect-timeout} (10s), {@code plan.validate-rows} (true), {@code restore.disable-triggers}
  * (true), {@code reindex.concurrently} (true).
  */
 @AutoService(DatastoreFactory.class)
@@ -37,7 +37,7 @@ public final class PostgresDatastoreFactory implements DatastoreFactory {
     }
     config.optional("user").ifPresent(ds::setUser);
     config.optional("password").ifPresent(ds::setPassword);
-    Duration connectTimeout = config.duration("connectTimeout", Duration.ofSeconds(10));
+    Duration connectTimeout = config.duration("connect-timeout", Duration.ofSeconds(10));
     ds.setConnectTimeout((int) Math.max(1, connectTimeout.toSeconds()));
     ds.setLoginTimeout((int) Math.max(1, connectTimeout.toSeconds()));
     ds.setApplicationName("maintenance:" + id);
@@ -46,9 +46,9 @@ public final class PostgresDatastoreFactory implements DatastoreFactory {
         .dataSource(ds)
         .include(TableSelector.split(config.string("include", "")))
         .exclude(TableSelector.split(config.string("exclude", "")))
-        .lockTimeout(config.duration("lockTimeout", Duration.ofSeconds(60)))
-        .validateRowsOnPlan(config.bool("plan.validateRows", true))
-        .disableTriggers(config.bool("restore.disableTriggers", true))
+        .lockTimeout(config.duration("lock-timeout", Duration.ofSeconds(60)))
+        .validateRowsOnPlan(config.bool("plan.validate-rows", true))
+        .disableTriggers(config.bool("restore.disable-triggers", true))
         .reindexConcurrently(config.bool("reindex.concurrently", true))
         .build();
   }

@@ -345,7 +345,7 @@ class OperationsIT {
     values.put("user", user);
     values.put("password", password);
     values.put("include", "ops.*");
-    values.put("connectTimeout", "3s");
+    values.put("connect-timeout", "3s");
     return values;
   }
 
