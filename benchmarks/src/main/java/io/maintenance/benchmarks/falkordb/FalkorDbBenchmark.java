@@ -4,13 +4,12 @@ import io.maintenance.api.BackupType;
 import io.maintenance.api.DatastoreManifest;
 import io.maintenance.api.DatastorePlan;
 import io.maintenance.datastore.falkordb.FalkorDbDatastore;
-import io.maintenance.spi.ArtifactSink;
-import io.maintenance.spi.ArtifactSource;
 import io.maintenance.spi.BackupContext;
 import io.maintenance.spi.DatastoreBackup;
 import io.maintenance.spi.ProgressListener;
 import io.maintenance.spi.RestoreContext;
 import io.maintenance.spi.RestoreOutcome;
+import io.maintenance.spi.support.Contexts;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -193,70 +192,10 @@ public final class FalkorDbBenchmark {
   }
 
   private static BackupContext backupContext(FileArtifacts files) {
-    return new BackupContext() {
-      @Override
-      public String backupId() {
-        return "bench-backup";
-      }
-
-      @Override
-      public BackupType type() {
-        return BackupType.FULL;
-      }
-
-      @Override
-      public Optional<DatastoreManifest> parent() {
-        return Optional.empty();
-      }
-
-      @Override
-      public ArtifactSink artifacts() {
-        return files;
-      }
-
-      @Override
-      public ProgressListener progress() {
-        return ProgressListener.NONE;
-      }
-    };
+    return new Contexts.Backup("bench-backup", BackupType.FULL, Optional.empty(), files, ProgressListener.NONE);
   }
 
   private static RestoreContext restoreContext(DatastoreManifest m, FileArtifacts files, Optional<DatastorePlan> plan) {
-    return new RestoreContext() {
-      @Override
-      public String requestId() {
-        return "bench-restore";
-      }
-
-      @Override
-      public String backupId() {
-        return "bench-backup";
-      }
-
-      @Override
-      public DatastoreManifest manifest() {
-        return m;
-      }
-
-      @Override
-      public ArtifactSource artifacts() {
-        return files;
-      }
-
-      @Override
-      public Map<String, String> options() {
-        return Map.of();
-      }
-
-      @Override
-      public Optional<DatastorePlan> approvedPlan() {
-        return plan;
-      }
-
-      @Override
-      public ProgressListener progress() {
-        return ProgressListener.NONE;
-      }
-    };
+    return new Contexts.Restore("bench-restore", "bench-backup", m, files, Map.of(), plan, ProgressListener.NONE);
   }
 }

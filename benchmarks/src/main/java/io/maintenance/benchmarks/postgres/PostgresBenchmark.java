@@ -5,13 +5,12 @@ import io.maintenance.api.BackupType;
 import io.maintenance.api.DatastoreManifest;
 import io.maintenance.api.DatastorePlan;
 import io.maintenance.datastore.postgres.PostgresDatastore;
-import io.maintenance.spi.ArtifactSink;
 import io.maintenance.spi.ArtifactSource;
-import io.maintenance.spi.BackupContext;
 import io.maintenance.spi.DatastoreBackup;
 import io.maintenance.spi.ProgressListener;
 import io.maintenance.spi.RestoreContext;
 import io.maintenance.spi.support.BackupLayout;
+import io.maintenance.spi.support.Contexts;
 import io.maintenance.spi.support.StorageArtifactSink;
 import io.maintenance.spi.support.StorageArtifactSource;
 import io.maintenance.spi.support.UploadTracker;
@@ -95,32 +94,8 @@ public final class PostgresBenchmark {
         UploadTracker.NONE, Optional.empty());
     PostgresDatastore ds = PostgresDatastore.builder().id("pg").dataSource(source).build();
     long start = System.nanoTime();
-    DatastoreBackup result = ds.backup(new BackupContext() {
-      @Override
-      public String backupId() {
-        return backupId;
-      }
-
-      @Override
-      public BackupType type() {
-        return BackupType.FULL;
-      }
-
-      @Override
-      public Optional<DatastoreManifest> parent() {
-        return Optional.empty();
-      }
-
-      @Override
-      public ArtifactSink artifacts() {
-        return sink;
-      }
-
-      @Override
-      public ProgressListener progress() {
-        return ProgressListener.NONE;
-      }
-    });
+    DatastoreBackup result =
+        ds.backup(new Contexts.Backup(backupId, BackupType.FULL, Optional.empty(), sink, ProgressListener.NONE));
     double secs = (System.nanoTime() - start) / 1e9;
     // Keep the manifest next to the artifacts for the restore phase.
     StringBuilder sb = new StringBuilder();
@@ -187,42 +162,7 @@ public final class PostgresBenchmark {
   private static RestoreContext context(LocalStorage storage, DatastoreManifest m, String backupId, Optional<DatastorePlan> plan) {
     ArtifactSource source = new StorageArtifactSource(storage, m.artifacts(),
         a -> BackupLayout.artifactKey("", backupId, "pg", a.name()));
-    return new RestoreContext() {
-      @Override
-      public String requestId() {
-        return "bench";
-      }
-
-      @Override
-      public String backupId() {
-        return backupId;
-      }
-
-      @Override
-      public DatastoreManifest manifest() {
-        return m;
-      }
-
-      @Override
-      public ArtifactSource artifacts() {
-        return source;
-      }
-
-      @Override
-      public Map<String, String> options() {
-        return Map.of();
-      }
-
-      @Override
-      public Optional<DatastorePlan> approvedPlan() {
-        return plan;
-      }
-
-      @Override
-      public ProgressListener progress() {
-        return ProgressListener.NONE;
-      }
-    };
+    return new Contexts.Restore("bench", backupId, m, source, Map.of(), plan, ProgressListener.NONE);
   }
 
   private String checksum(PGSimpleDataSource ds) throws SQLException {

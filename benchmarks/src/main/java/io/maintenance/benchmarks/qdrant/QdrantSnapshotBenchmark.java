@@ -7,14 +7,13 @@ import io.maintenance.api.BackupType;
 import io.maintenance.api.DatastoreManifest;
 import io.maintenance.api.DatastorePlan;
 import io.maintenance.datastore.qdrant.QdrantDatastore;
-import io.maintenance.spi.ArtifactSink;
 import io.maintenance.spi.ArtifactSource;
-import io.maintenance.spi.BackupContext;
 import io.maintenance.spi.DatastoreBackup;
 import io.maintenance.spi.PluginConfig;
 import io.maintenance.spi.ProgressListener;
 import io.maintenance.spi.RestoreContext;
 import io.maintenance.spi.StorageProvider;
+import io.maintenance.spi.support.Contexts;
 import io.maintenance.spi.support.StorageArtifactSink;
 import io.maintenance.spi.support.StorageArtifactSource;
 import io.maintenance.spi.support.UploadTracker;
@@ -183,73 +182,13 @@ public final class QdrantSnapshotBenchmark {
   private DatastoreManifest backup(QdrantDatastore qdrant, StorageProvider storage, String folder, String backupId, Stages stages)
       throws IOException {
     StorageArtifactSink sink = new StorageArtifactSink(storage, folder, UploadTracker.NONE, Optional.empty());
-    DatastoreBackup b = qdrant.backup(new BackupContext() {
-      @Override
-      public String backupId() {
-        return backupId;
-      }
-
-      @Override
-      public BackupType type() {
-        return BackupType.FULL;
-      }
-
-      @Override
-      public Optional<DatastoreManifest> parent() {
-        return Optional.empty();
-      }
-
-      @Override
-      public ArtifactSink artifacts() {
-        return sink;
-      }
-
-      @Override
-      public ProgressListener progress() {
-        return stages;
-      }
-    });
+    DatastoreBackup b = qdrant.backup(new Contexts.Backup(backupId, BackupType.FULL, Optional.empty(), sink, stages));
     return new DatastoreManifest("bench", "qdrant", qdrant.version(), b.sourceFingerprint().value(), sink.completed(),
         b.resources(), b.metadata());
   }
 
   private static RestoreContext context(DatastoreManifest m, ArtifactSource source, Optional<DatastorePlan> plan) {
-    return new RestoreContext() {
-      @Override
-      public String requestId() {
-        return "bench";
-      }
-
-      @Override
-      public String backupId() {
-        return "bench";
-      }
-
-      @Override
-      public DatastoreManifest manifest() {
-        return m;
-      }
-
-      @Override
-      public ArtifactSource artifacts() {
-        return source;
-      }
-
-      @Override
-      public Map<String, String> options() {
-        return Map.of();
-      }
-
-      @Override
-      public Optional<DatastorePlan> approvedPlan() {
-        return plan;
-      }
-
-      @Override
-      public ProgressListener progress() {
-        return ProgressListener.NONE;
-      }
-    };
+    return new Contexts.Restore("bench", "bench", m, source, Map.of(), plan, ProgressListener.NONE);
   }
 
   /** First and last progress report per stage. */

@@ -16,6 +16,7 @@ import io.maintenance.spi.PluginConfig;
 import io.maintenance.spi.ProgressListener;
 import io.maintenance.spi.TaskContext;
 import io.maintenance.spi.TaskOutcome;
+import io.maintenance.spi.support.Contexts;
 import io.maintenance.tck.DatastoreHarness;
 import java.net.ServerSocket;
 import java.util.HashMap;
@@ -308,27 +309,7 @@ class OperationsIT {
   }
 
   private static TaskContext task(TaskType type, boolean dryRun) {
-    return new TaskContext() {
-      @Override
-      public String taskId() {
-        return "t-1";
-      }
-
-      @Override
-      public TaskType type() {
-        return type;
-      }
-
-      @Override
-      public boolean dryRun() {
-        return dryRun;
-      }
-
-      @Override
-      public ProgressListener progress() {
-        return ProgressListener.NONE;
-      }
-    };
+    return new Contexts.Task("t-1", type, dryRun, ProgressListener.NONE);
   }
 
   // ------------------------------------------------------------ probes and factory

@@ -6,6 +6,7 @@ import io.maintenance.api.DatastorePlan;
 import io.maintenance.spi.ArtifactSource;
 import io.maintenance.spi.ProgressListener;
 import io.maintenance.spi.RestoreContext;
+import io.maintenance.spi.support.Contexts;
 import io.maintenance.spi.support.Digests;
 import io.maintenance.tck.DatastoreHarness;
 import java.util.ArrayList;
@@ -40,41 +41,7 @@ final class Artifacts {
 
   /** A restore context like the harness's, over another artifact source. */
   static RestoreContext context(DatastoreManifest m, ArtifactSource source, Optional<DatastorePlan> plan) {
-    return new RestoreContext() {
-      @Override
-      public String requestId() {
-        return "r-test";
-      }
-
-      @Override
-      public String backupId() {
-        return m.metadata().get(DatastoreHarness.BACKUP_ID);
-      }
-
-      @Override
-      public DatastoreManifest manifest() {
-        return m;
-      }
-
-      @Override
-      public ArtifactSource artifacts() {
-        return source;
-      }
-
-      @Override
-      public Map<String, String> options() {
-        return Map.of();
-      }
-
-      @Override
-      public Optional<DatastorePlan> approvedPlan() {
-        return plan;
-      }
-
-      @Override
-      public ProgressListener progress() {
-        return ProgressListener.NONE;
-      }
-    };
+    return new Contexts.Restore("r-test", m.metadata().get(DatastoreHarness.BACKUP_ID), m, source, Map.of(), plan,
+        ProgressListener.NONE);
   }
 }

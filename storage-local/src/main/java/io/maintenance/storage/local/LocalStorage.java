@@ -9,10 +9,10 @@ import io.maintenance.spi.StorageProvider;
 import io.maintenance.spi.Upload;
 import io.maintenance.spi.UploadOptions;
 import io.maintenance.spi.UploadState;
+import io.maintenance.spi.support.BoundedInputStream;
 import io.maintenance.spi.support.Probes;
 import io.maintenance.spi.support.StorageKeys;
 import io.maintenance.storage.local.internal.LocalUpload;
-import io.maintenance.storage.local.internal.RangeInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -115,7 +115,7 @@ public final class LocalStorage implements StorageProvider {
       long from = Math.min(request.offset(), size);
       long length = request.length() < 0 ? size - from : Math.min(request.length(), size - from);
       ch.position(from);
-      return new RangeInputStream(Channels.newInputStream(ch), length);
+      return new BoundedInputStream(Channels.newInputStream(ch), length);
     } catch (IOException | RuntimeException e) {
       ch.close();
       throw e;

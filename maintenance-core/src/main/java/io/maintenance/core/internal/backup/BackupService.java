@@ -17,13 +17,13 @@ import io.maintenance.core.internal.ProgressLog;
 import io.maintenance.core.internal.audit.AuditLog;
 import io.maintenance.core.internal.catalog.BackupCatalog;
 import io.maintenance.core.internal.catalog.OperationLock;
-import io.maintenance.spi.ArtifactSink;
 import io.maintenance.spi.BackupContext;
 import io.maintenance.spi.Datastore;
 import io.maintenance.spi.DatastoreBackup;
 import io.maintenance.spi.ObjectInfo;
 import io.maintenance.spi.ProgressListener;
 import io.maintenance.spi.support.BackupLayout;
+import io.maintenance.spi.support.Contexts;
 import io.maintenance.spi.support.StorageArtifactSink;
 import java.io.IOException;
 import java.time.Duration;
@@ -186,32 +186,8 @@ public final class BackupService {
     StorageArtifactSink sink = new StorageArtifactSink(ctx.storage(), BackupLayout.datastoreFolder(prefix, backupId, dsId),
         ctx.uploads().tracker(Optional.of(backupId)), parentId);
     ProgressListener progress = new ProgressLog("backup " + backupId + " " + dsId, Duration.ofSeconds(10));
-    BackupContext bc = new BackupContext() {
-      @Override
-      public String backupId() {
-        return backupId;
-      }
-
-      @Override
-      public BackupType type() {
-        return type;
-      }
-
-      @Override
-      public Optional<DatastoreManifest> parent() {
-        return ds.supportsIncremental() ? parentSection : Optional.empty();
-      }
-
-      @Override
-      public ArtifactSink artifacts() {
-        return sink;
-      }
-
-      @Override
-      public ProgressListener progress() {
-        return progress;
-      }
-    };
+    BackupContext bc = new Contexts.Backup(backupId, type, ds.supportsIncremental() ? parentSection : Optional.empty(),
+        sink, progress);
     try {
       DatastoreBackup result = Guard.run(ErrorCode.DATASTORE_FAILURE, "datastore " + dsId, () -> ds.backup(bc));
       if (!sink.openArtifacts().isEmpty()) {

@@ -28,6 +28,7 @@ import io.maintenance.spi.TaskContext;
 import io.maintenance.spi.TaskOutcome;
 import io.maintenance.spi.UploadState;
 import io.maintenance.spi.support.BackupLayout;
+import io.maintenance.spi.support.Contexts;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -317,27 +318,7 @@ public final class HousekeepingService {
         continue;
       }
       ProgressListener progress = new ProgressLog("reindex " + e.getKey(), Duration.ofSeconds(10));
-      TaskContext tc = new TaskContext() {
-        @Override
-        public String taskId() {
-          return taskId;
-        }
-
-        @Override
-        public TaskType type() {
-          return TaskType.REINDEX;
-        }
-
-        @Override
-        public boolean dryRun() {
-          return request.dryRun();
-        }
-
-        @Override
-        public ProgressListener progress() {
-          return progress;
-        }
-      };
+      TaskContext tc = new Contexts.Task(taskId, TaskType.REINDEX, request.dryRun(), progress);
       try {
         TaskOutcome outcome = Guard.run(ErrorCode.DATASTORE_FAILURE, "reindex of " + e.getKey(), () -> e.getValue().housekeeping(tc));
         if (outcome.items().isEmpty()) {

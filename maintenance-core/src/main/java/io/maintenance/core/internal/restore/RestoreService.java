@@ -17,7 +17,6 @@ import io.maintenance.api.RestorePlan;
 import io.maintenance.api.RestorePreview;
 import io.maintenance.api.RestoreRecord;
 import io.maintenance.api.RestoreRequest;
-import io.maintenance.api.RestoreStatus;
 import io.maintenance.core.internal.EngineContext;
 import io.maintenance.core.internal.Guard;
 import io.maintenance.core.internal.Ids;
@@ -36,6 +35,7 @@ import io.maintenance.spi.ProgressListener;
 import io.maintenance.spi.RestoreContext;
 import io.maintenance.spi.RestoreOutcome;
 import io.maintenance.spi.support.BackupLayout;
+import io.maintenance.spi.support.Contexts;
 import io.maintenance.spi.support.Digests;
 import io.maintenance.spi.support.StorageArtifactSource;
 import java.security.SecureRandom;
@@ -392,42 +392,7 @@ public final class RestoreService {
   private static RestoreContext context(String requestId, String backupId, DatastoreManifest section, ArtifactSource source,
       Map<String, String> options, Optional<DatastorePlan> approved) {
     ProgressListener progress = new ProgressLog("restore " + requestId + " " + section.id(), Duration.ofSeconds(10));
-    return new RestoreContext() {
-      @Override
-      public String requestId() {
-        return requestId;
-      }
-
-      @Override
-      public String backupId() {
-        return backupId;
-      }
-
-      @Override
-      public DatastoreManifest manifest() {
-        return section;
-      }
-
-      @Override
-      public ArtifactSource artifacts() {
-        return source;
-      }
-
-      @Override
-      public Map<String, String> options() {
-        return options;
-      }
-
-      @Override
-      public Optional<DatastorePlan> approvedPlan() {
-        return approved;
-      }
-
-      @Override
-      public ProgressListener progress() {
-        return progress;
-      }
-    };
+    return new Contexts.Restore(requestId, backupId, section, source, options, approved, progress);
   }
 
   private static String newToken() {

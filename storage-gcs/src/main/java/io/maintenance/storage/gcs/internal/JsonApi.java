@@ -14,6 +14,7 @@ import com.google.api.client.json.gson.GsonFactory;
 import com.google.api.services.storage.model.StorageObject;
 import io.maintenance.api.ErrorCode;
 import io.maintenance.api.MaintenanceException;
+import io.maintenance.spi.support.BoundedInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -306,7 +307,7 @@ public final class JsonApi {
             // A server that ignored the Range header sent the whole object.
             body.skipNBytes(offset);
             if (length >= 0) {
-              body = new LimitedInputStream(body, length);
+              body = new BoundedInputStream(body, length);
             }
           }
           handedOver = true;
@@ -607,39 +608,6 @@ public final class JsonApi {
         // Closing an unfinished body would drain the rest of the object first.
         response.disconnect();
       }
-    }
-  }
-
-  private static final class LimitedInputStream extends FilterInputStream {
-    private long remaining;
-
-    LimitedInputStream(InputStream in, long limit) {
-      super(in);
-      this.remaining = limit;
-    }
-
-    @Override
-    public int read() throws IOException {
-      if (remaining <= 0) {
-        return -1;
-      }
-      int b = super.read();
-      if (b >= 0) {
-        remaining--;
-      }
-      return b;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      if (remaining <= 0) {
-        return -1;
-      }
-      int n = super.read(b, off, (int) Math.min(len, remaining));
-      if (n > 0) {
-        remaining -= n;
-      }
-      return n;
     }
   }
 }

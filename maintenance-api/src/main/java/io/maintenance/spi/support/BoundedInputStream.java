@@ -1,14 +1,14 @@
-package io.maintenance.storage.local.internal;
+package io.maintenance.spi.support;
 
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 
-/** Reads at most {@code limit} bytes of the underlying stream. */
-public final class RangeInputStream extends FilterInputStream {
+/** Reads at most {@code limit} bytes of the underlying stream (the length of a ranged read). */
+public final class BoundedInputStream extends FilterInputStream {
   private long remaining;
 
-  public RangeInputStream(InputStream in, long limit) {
+  public BoundedInputStream(InputStream in, long limit) {
     super(in);
     this.remaining = limit;
   }
