@@ -10,11 +10,12 @@ import java.util.Objects;
  *
  * @param sessionId unique id of this upload session
  * @param chunkSize every committed chunk has this size
- * @param chunkSha256 SHA-256 of each committed chunk, in order; a resume checks the source against them
+ * @param chunkCrc32c CRC32C (8 hex digits) of each committed chunk, in order; a resume checks the replayed
+ *     source against them. End-to-end integrity is the artifact's SHA-256, checked on every read.
  * @param attributes provider state: S3 upload id and part ETags, GCS session URI, temp file name, ...
  */
 public record UploadState(
-    String sessionId, String provider, String key, long chunkSize, List<String> chunkSha256, Map<String, String> attributes) {
+    String sessionId, String provider, String key, long chunkSize, List<String> chunkCrc32c, Map<String, String> attributes) {
   public UploadState {
     Objects.requireNonNull(sessionId, "sessionId");
     Objects.requireNonNull(provider, "provider");
@@ -22,12 +23,12 @@ public record UploadState(
     if (chunkSize <= 0) {
       throw new IllegalArgumentException("chunkSize must be positive");
     }
-    chunkSha256 = List.copyOf(chunkSha256);
+    chunkCrc32c = List.copyOf(chunkCrc32c);
     attributes = Map.copyOf(attributes);
   }
 
   /** Bytes that are durable on the provider's side. */
   public long committedBytes() {
-    return chunkSize * chunkSha256.size();
+    return chunkSize * chunkCrc32c.size();
   }
 }

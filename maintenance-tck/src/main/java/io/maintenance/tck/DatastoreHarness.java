@@ -3,7 +3,6 @@ package io.maintenance.tck;
 import io.maintenance.api.BackupType;
 import io.maintenance.api.DatastoreManifest;
 import io.maintenance.api.DatastorePlan;
-import io.maintenance.spi.ArtifactSink;
 import io.maintenance.spi.ArtifactSource;
 import io.maintenance.spi.BackupContext;
 import io.maintenance.spi.Datastore;
@@ -12,6 +11,7 @@ import io.maintenance.spi.ProgressListener;
 import io.maintenance.spi.RestoreContext;
 import io.maintenance.spi.RestoreOutcome;
 import io.maintenance.spi.support.BackupLayout;
+import io.maintenance.spi.support.Contexts;
 import io.maintenance.spi.support.StorageArtifactSink;
 import io.maintenance.spi.support.StorageArtifactSource;
 import io.maintenance.spi.support.UploadTracker;
@@ -55,32 +55,7 @@ public final class DatastoreHarness {
     Optional<String> parentId = parent.map(p -> p.metadata().get(BACKUP_ID));
     StorageArtifactSink sink = new StorageArtifactSink(
         storage, BackupLayout.datastoreFolder(PREFIX, backupId, datastore.id()), UploadTracker.NONE, parentId);
-    BackupContext ctx = new BackupContext() {
-      @Override
-      public String backupId() {
-        return backupId;
-      }
-
-      @Override
-      public BackupType type() {
-        return type;
-      }
-
-      @Override
-      public Optional<DatastoreManifest> parent() {
-        return parent;
-      }
-
-      @Override
-      public ArtifactSink artifacts() {
-        return sink;
-      }
-
-      @Override
-      public ProgressListener progress() {
-        return ProgressListener.NONE;
-      }
-    };
+    BackupContext ctx = new Contexts.Backup(backupId, type, parent, sink, ProgressListener.NONE);
     DatastoreBackup result;
     try {
       result = datastore.backup(ctx);
@@ -129,41 +104,7 @@ public final class DatastoreHarness {
   private RestoreContext context(DatastoreManifest manifest, Optional<DatastorePlan> approved, Map<String, String> options) {
     String requestId = "r-" + UUID.randomUUID();
     ArtifactSource source = artifacts(manifest);
-    return new RestoreContext() {
-      @Override
-      public String requestId() {
-        return requestId;
-      }
-
-      @Override
-      public String backupId() {
-        return manifest.metadata().get(BACKUP_ID);
-      }
-
-      @Override
-      public DatastoreManifest manifest() {
-        return manifest;
-      }
-
-      @Override
-      public ArtifactSource artifacts() {
-        return source;
-      }
-
-      @Override
-      public Map<String, String> options() {
-        return options;
-      }
-
-      @Override
-      public Optional<DatastorePlan> approvedPlan() {
-        return approved;
-      }
-
-      @Override
-      public ProgressListener progress() {
-        return ProgressListener.NONE;
-      }
-    };
+    return new Contexts.Restore(requestId, manifest.metadata().get(BACKUP_ID), manifest, source, options, approved,
+        ProgressListener.NONE);
   }
 }

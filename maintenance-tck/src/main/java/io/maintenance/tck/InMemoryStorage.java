@@ -50,6 +50,11 @@ public final class InMemoryStorage implements StorageProvider {
       objects.put(key, new Stored(data.clone(), Instant.now(), versions.incrementAndGet()));
     }
 
+    /** Keys of all committed objects, in order. */
+    public java.util.List<String> keys() {
+      return java.util.List.copyOf(objects.keySet());
+    }
+
     public int openSessions() {
       return sessions.size();
     }

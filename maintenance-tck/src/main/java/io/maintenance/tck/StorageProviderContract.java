@@ -176,7 +176,7 @@ public abstract class StorageProviderContract {
     long chunk = first.state().chunkSize();
     long size = chunk * 2 + chunk / 2 + 3;
     writeFrom(first, TestData.stream(9, chunk * 2 + chunk / 3)); // then the process "crashes"
-    UploadState saved = checkpoint.get();
+    UploadState saved = awaitCheckpoint(checkpoint, chunk);
     assertThat(saved).as("a checkpoint after the first full chunks").isNotNull();
     assertThat(saved.committedBytes()).isGreaterThanOrEqualTo(chunk);
     assertThat(storage.stat(key("resumed.bin"))).isEmpty();
@@ -196,7 +196,7 @@ public abstract class StorageProviderContract {
     Upload first = storage.startUpload(key("mismatch.bin"), new UploadOptions("application/octet-stream", checkpoint::set));
     long chunk = first.state().chunkSize();
     writeFrom(first, TestData.stream(11, chunk + chunk / 2));
-    UploadState saved = checkpoint.get();
+    UploadState saved = awaitCheckpoint(checkpoint, chunk);
     assertThat(saved.committedBytes()).isGreaterThanOrEqualTo(chunk);
 
     try (StorageProvider second = createProvider()) {
@@ -213,7 +213,7 @@ public abstract class StorageProviderContract {
     AtomicReference<UploadState> checkpoint = new AtomicReference<>();
     Upload first = storage.startUpload(key("abandoned.bin"), new UploadOptions("application/octet-stream", checkpoint::set));
     writeFrom(first, TestData.stream(13, first.state().chunkSize() + 10));
-    UploadState saved = checkpoint.get();
+    UploadState saved = awaitCheckpoint(checkpoint, first.state().chunkSize());
 
     try (StorageProvider sweeper = createProvider()) {
       sweeper.abortUpload(saved);
@@ -275,6 +275,21 @@ public abstract class StorageProviderContract {
   public void probeReportsUp() {
     assertThat(storage.probe().status()).isEqualTo(ProbeStatus.UP);
     assertThat(storage.probe().code()).isEqualTo("OK");
+  }
+
+  /**
+   * The newest checkpoint covering at least {@code bytes}. Providers that commit chunks in parallel
+   * report a checkpoint when a chunk becomes durable, which may be shortly after write() returned.
+   */
+  private static UploadState awaitCheckpoint(AtomicReference<UploadState> ref, long bytes) throws InterruptedException {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      UploadState s = ref.get();
+      if ((s != null && s.committedBytes() >= bytes) || System.nanoTime() > deadline) {
+        return s;
+      }
+      Thread.sleep(10);
+    }
   }
 
   private byte[] read(ReadRequest r) throws IOException {

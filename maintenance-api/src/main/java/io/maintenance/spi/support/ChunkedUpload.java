@@ -8,7 +8,6 @@ import io.maintenance.spi.UploadOptions;
 import io.maintenance.spi.UploadState;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.security.MessageDigest;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -17,15 +16,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.FutureTask;
+import java.util.zip.CRC32C;
 
 /**
  * The resumable-upload logic every provider shares: buffers one chunk at a time (memory is bounded
  * by chunk size × {@link #parallelism()}, whatever the object size), hands full chunks to the provider,
- * records each chunk's SHA-256 and reports a checkpoint once a chunk and all before it are durable; on
+ * records each chunk's CRC32C and reports a checkpoint once a chunk and all before it are durable; on
  * resume, checks the replayed source against the recorded digests and sends only what follows the
  * committed offset.
  *
@@ -45,19 +42,33 @@ public abstract class ChunkedUpload implements Upload {
   private final Map<String, String> attributes;
   private final long resumeOffset;
 
+  /** Guards the committed list, attributes and parallel bookkeeping; checkpoints fire under it, in order. */
+  private final Object lock = new Object();
   /** Chunks sent but not yet known to be durable (parallel mode), by index. */
   private final TreeMap<Integer, Pending> inFlight = new TreeMap<>();
   private final ArrayDeque<byte[]> spare = new ArrayDeque<>();
+  private Throwable failure;
+  /** Chunk commits still executing (parallel mode). */
+  private int running;
   private int nextIndex;
 
   private byte[] buffer;
   private int buffered;
   private long seen;
-  private MessageDigest verifying;
+  private CRC32C verifying;
   private boolean completed;
   private boolean aborted;
 
-  private record Pending(FutureTask<Void> task, byte[] data, String digest) {}
+  private static final class Pending {
+    final byte[] data;
+    final String digest;
+    boolean done;
+
+    Pending(byte[] data, String digest) {
+      this.data = data;
+      this.digest = digest;
+    }
+  }
 
   /**
    * @param resumeFrom the state of an interrupted upload of the same key, or empty for a new one
@@ -78,7 +89,7 @@ public abstract class ChunkedUpload implements Upload {
       }
       this.sessionId = s.sessionId();
       this.chunkSize = (int) s.chunkSize();
-      this.committed = new ArrayList<>(s.chunkSha256());
+      this.committed = new ArrayList<>(s.chunkCrc32c());
       this.attributes = new LinkedHashMap<>(s.attributes());
     } else {
       if (chunkSize <= 0) {
@@ -121,20 +132,22 @@ public abstract class ChunkedUpload implements Upload {
 
   /** Provider state that must survive a crash (upload id, part ETags, session URI, ...). Thread-safe. */
   protected final void attribute(String name, String value) {
-    synchronized (attributes) {
+    synchronized (lock) {
       attributes.put(name, value);
     }
   }
 
   protected final Optional<String> attribute(String name) {
-    synchronized (attributes) {
+    synchronized (lock) {
       return Optional.ofNullable(attributes.get(name));
     }
   }
 
   /** Announces the current state, e.g. after construction-time provider calls (creating the multipart upload). */
   protected final void checkpoint() {
-    options.checkpoint().accept(state());
+    synchronized (lock) {
+      options.checkpoint().accept(state());
+    }
   }
 
   protected final String contentType() {
@@ -156,12 +169,14 @@ public abstract class ChunkedUpload implements Upload {
 
   @Override
   public final long committedBytes() {
-    return (long) chunkSize * committed.size();
+    synchronized (lock) {
+      return (long) chunkSize * committed.size();
+    }
   }
 
   @Override
   public final UploadState state() {
-    synchronized (attributes) {
+    synchronized (lock) {
       return new UploadState(sessionId, provider, key, chunkSize, committed, attributes);
     }
   }
@@ -198,7 +213,7 @@ public abstract class ChunkedUpload implements Upload {
     if (seen < resumeOffset) {
       throw mismatch("the source ended at byte " + seen + " but " + resumeOffset + " bytes were already committed");
     }
-    drainInFlight(0);
+    awaitInFlight(0);
     if (buffer == null) {
       buffer = new byte[0];
     }
@@ -216,19 +231,20 @@ public abstract class ChunkedUpload implements Upload {
       return;
     }
     aborted = true;
-    for (Pending p : inFlight.values()) {
-      p.task().cancel(false);
-      try {
-        p.task().get();
-      } catch (ExecutionException | CancellationException e) {
-        // being aborted anyway
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+    // Let chunks in flight finish so that discarding does not race with their writes.
+    synchronized (lock) {
+      while (running > 0) {
+        try {
+          lock.wait();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
       }
+      inFlight.clear();
+      spare.clear();
     }
-    inFlight.clear();
     buffer = null;
-    spare.clear();
     discard();
   }
 
@@ -242,75 +258,99 @@ public abstract class ChunkedUpload implements Upload {
   private void commitFull() throws IOException {
     int index = nextIndex++;
     long offset = (long) index * chunkSize;
-    String digest = Digests.sha256Hex(buffer, 0, buffered);
+    String digest = crc32c(buffer, 0, buffered);
     if (parallelism() <= 1) {
       commitChunk(index, offset, buffer, buffered, false);
-      committed.add(digest);
+      synchronized (lock) {
+        committed.add(digest);
+        checkpoint();
+      }
       buffered = 0;
-      checkpoint();
       return;
     }
-    byte[] data = buffer;
-    FutureTask<Void> task = new FutureTask<>(() -> {
-      commitChunk(index, offset, data, data.length, false);
-      return null;
+    Pending p = new Pending(buffer, digest);
+    synchronized (lock) {
+      inFlight.put(index, p);
+      running++;
+    }
+    executor().execute(() -> {
+      Throwable error = null;
+      try {
+        commitChunk(index, offset, p.data, p.data.length, false);
+      } catch (Throwable t) {
+        error = t;
+      }
+      synchronized (lock) {
+        if (error != null) {
+          inFlight.remove(index);
+          if (failure == null) {
+            failure = error;
+          }
+        } else {
+          p.done = true;
+          advanceLocked();
+        }
+        running--;
+        lock.notifyAll();
+      }
     });
-    inFlight.put(index, new Pending(task, data, digest));
-    executor().execute(task);
     buffer = null;
     buffered = 0;
-    drainInFlight(parallelism() - 1);
+    awaitInFlight(parallelism() - 1);
     buffer = takeBuffer();
   }
 
-  /** Waits until at most {@code maxPending} chunks are in flight, recording durable ones in order. */
-  private void drainInFlight(int maxPending) throws IOException {
-    while (true) {
-      // Record every chunk that is done and follows the committed prefix without a gap.
-      boolean advanced = false;
-      while (!inFlight.isEmpty() && inFlight.firstKey() == committed.size() && inFlight.firstEntry().getValue().task().isDone()) {
-        Pending p = inFlight.pollFirstEntry().getValue();
-        await(p);
-        committed.add(p.digest());
-        spare.push(p.data());
-        advanced = true;
-      }
-      if (advanced) {
-        checkpoint();
-      }
-      if (inFlight.size() <= maxPending) {
-        return;
-      }
-      await(inFlight.firstEntry().getValue());
+  /** Records every done chunk that extends the committed prefix without a gap, then checkpoints once. */
+  private void advanceLocked() {
+    boolean advanced = false;
+    while (!inFlight.isEmpty() && inFlight.firstKey() == committed.size() && inFlight.firstEntry().getValue().done) {
+      Pending p = inFlight.pollFirstEntry().getValue();
+      committed.add(p.digest);
+      spare.push(p.data);
+      advanced = true;
+    }
+    if (advanced) {
+      options.checkpoint().accept(state());
     }
   }
 
-  private void await(Pending p) throws IOException {
-    try {
-      p.task().get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted while uploading '" + key + "'");
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof IOException io) {
-        throw io;
+  /** Waits until at most {@code maxPending} chunks are in flight; rethrows the first failure of a chunk. */
+  private void awaitInFlight(int maxPending) throws IOException {
+    synchronized (lock) {
+      while (failure == null && inFlight.size() > maxPending) {
+        try {
+          lock.wait();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new InterruptedIOException("interrupted while uploading '" + key + "'");
+        }
       }
-      if (cause instanceof RuntimeException re) {
-        throw re;
+      if (failure != null) {
+        Throwable f = failure;
+        if (f instanceof IOException io) {
+          throw io;
+        }
+        if (f instanceof RuntimeException re) {
+          throw re;
+        }
+        if (f instanceof Error err) {
+          throw err;
+        }
+        throw new IOException("uploading a chunk of '" + key + "' failed", f);
       }
-      throw new IOException("uploading a chunk of '" + key + "' failed", cause);
     }
   }
 
   private byte[] takeBuffer() {
-    byte[] b = spare.poll();
-    return b != null ? b : new byte[chunkSize];
+    synchronized (lock) {
+      byte[] b = spare.poll();
+      return b != null ? b : new byte[chunkSize];
+    }
   }
 
   private int verifyReplayed(byte[] b, int off, int len) {
     if (verifying == null) {
-      verifying = Digests.sha256();
+      verifying = new CRC32C();
     }
     int chunkIndex = (int) (seen / chunkSize);
     long chunkEnd = (long) (chunkIndex + 1) * chunkSize;
@@ -318,13 +358,24 @@ public abstract class ChunkedUpload implements Upload {
     verifying.update(b, off, n);
     seen += n;
     if (seen == chunkEnd) {
-      String actual = Digests.hex(verifying.digest());
+      String actual = hex(verifying);
+      verifying.reset();
       if (!actual.equals(committed.get(chunkIndex))) {
         throw mismatch("the source differs from the committed upload in chunk " + chunkIndex
             + " (bytes " + (chunkEnd - chunkSize) + ".." + (chunkEnd - 1) + ")");
       }
     }
     return n;
+  }
+
+  private static String crc32c(byte[] b, int off, int len) {
+    CRC32C c = new CRC32C();
+    c.update(b, off, len);
+    return hex(c);
+  }
+
+  private static String hex(CRC32C c) {
+    return String.format("%08x", c.getValue());
   }
 
   private MaintenanceException mismatch(String why) {

@@ -88,6 +88,13 @@ public final class StorageArtifactSink implements ArtifactSink {
     }
   }
 
+  /** Names of artifacts created but not closed yet. */
+  public List<String> openArtifacts() {
+    synchronized (open) {
+      return open.stream().map(a -> a.name).sorted().toList();
+    }
+  }
+
   /** Aborts every artifact still open (after a failed backup), so no half-written object stays behind. */
   public void abortOpen() {
     List<ArtifactStream> streams;

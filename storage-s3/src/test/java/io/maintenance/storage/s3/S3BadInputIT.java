@@ -96,7 +96,7 @@ class S3BadInputIT {
           .isInstanceOfSatisfying(MaintenanceException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_REQUEST));
     }
     for (UploadState s : foreign.subList(0, 2)) {
-      UploadState withUpload = new UploadState(s.sessionId(), s.provider(), s.key(), s.chunkSize(), s.chunkSha256(),
+      UploadState withUpload = new UploadState(s.sessionId(), s.provider(), s.key(), s.chunkSize(), s.chunkCrc32c(),
           Map.of("bucket", s.attributes().get("bucket"), "objectKey", objectKey, "uploadId", "someone-elses"));
       assertThatThrownBy(() -> storage.abortUpload(withUpload)).as("abort " + s.sessionId())
           .isInstanceOfSatisfying(MaintenanceException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_REQUEST));

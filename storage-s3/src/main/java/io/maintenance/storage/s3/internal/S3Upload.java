@@ -83,7 +83,7 @@ public final class S3Upload extends ChunkedUpload {
     }
     ChecksumMode mode = ChecksumMode.parse(String.valueOf(a.get(CHECKSUM)))
         .orElseThrow(() -> invalidState(state, "its checksum mode '" + a.get(CHECKSUM) + "' is unknown"));
-    int committedParts = state.chunkSha256().size();
+    int committedParts = state.chunkCrc32c().size();
     String uploadId = a.get(UPLOAD_ID);
     if (committedParts > 0) {
       if (uploadId == null) {

@@ -1,0 +1,259 @@
+package io.maintenance.benchmarks.postgres;
+
+import io.maintenance.api.ArtifactInfo;
+import io.maintenance.api.BackupType;
+import io.maintenance.api.DatastoreManifest;
+import io.maintenance.api.DatastorePlan;
+import io.maintenance.datastore.postgres.PostgresDatastore;
+import io.maintenance.spi.ArtifactSource;
+import io.maintenance.spi.DatastoreBackup;
+import io.maintenance.spi.ProgressListener;
+import io.maintenance.spi.RestoreContext;
+import io.maintenance.spi.support.BackupLayout;
+import io.maintenance.spi.support.Contexts;
+import io.maintenance.spi.support.StorageArtifactSink;
+import io.maintenance.spi.support.StorageArtifactSource;
+import io.maintenance.spi.support.UploadTracker;
+import io.maintenance.storage.local.LocalStorage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * The PostgreSQL datastore against pg_dump / pg_restore on the same server, same data, same run.
+ *
+ * <pre>
+ *   java -Xmx256m -cp ... io.maintenance.benchmarks.postgres.PostgresBenchmark backup|restore
+ * </pre>
+ *
+ * Environment: PG_BIN (pg_dump, pg_restore), PG_PORT, PG_USER, BENCH_DIR (work directory), BENCH_ROUNDS (3).
+ * {@code backup} times {@code pg_dump -Fc -Z0} and {@code PostgresDatastore.backup} into local storage
+ * (fsync on, SHA-256 on the way, as the engine does) alternately; {@code restore} times
+ * {@code pg_restore} and {@code PostgresDatastore.restore} into fresh databases (tables, data, indexes)
+ * and checks the restored data equals the source. Each phase ends with the JVM's peak RSS (VmHWM).
+ */
+public final class PostgresBenchmark {
+  private static final String SOURCE_DB = "bench";
+  private final String bin = env("PG_BIN", "/usr/lib/postgresql/15/bin");
+  private final int port = Integer.parseInt(env("PG_PORT", "5432"));
+  private final String user = env("PG_USER", "postgres");
+  private final Path dir = Path.of(env("BENCH_DIR", "/tmp/pg-bench"));
+  private final int rounds = Integer.parseInt(env("BENCH_ROUNDS", "3"));
+
+  public static void main(String[] args) throws Exception {
+    String phase = args.length > 0 ? args[0] : "backup";
+    PostgresBenchmark b = new PostgresBenchmark();
+    Files.createDirectories(b.dir);
+    System.out.printf("phase %s, load average at start: %s%n", phase, loadAverage());
+    switch (phase) {
+      case "backup" -> b.backupPhase();
+      case "restore" -> b.restorePhase();
+      default -> throw new IllegalArgumentException("phase must be backup or restore");
+    }
+    System.out.printf("load average at end: %s%n", loadAverage());
+    System.out.printf("JVM peak RSS (VmHWM) for the %s phase: %s, max heap %d MiB%n", phase, vmHwm(),
+        Runtime.getRuntime().maxMemory() >> 20);
+  }
+
+  // ------------------------------------------------------------------ backup
+
+  private void backupPhase() throws Exception {
+    PGSimpleDataSource source = dataSource(SOURCE_DB);
+    System.out.printf("source: %s rows in pgbench_accounts, database size %s%n",
+        query(source, "SELECT count(*) FROM pgbench_accounts"), query(source, "SELECT pg_size_pretty(pg_database_size(current_database()))"));
+    List<Double> dump = new ArrayList<>();
+    List<Double> ours = new ArrayList<>();
+    Path dumpFile = dir.resolve("bench.dump");
+    for (int r = 1; r <= rounds; r++) {
+      Files.deleteIfExists(dumpFile);
+      dump.add(run(List.of(bin + "/pg_dump", "-Fc", "-Z0", "-h", "127.0.0.1", "-p", Integer.toString(port), "-U", user,
+          "-f", dumpFile.toString(), SOURCE_DB)));
+      ours.add(ourBackup(source, "run" + r));
+      System.out.printf("round %d: pg_dump -Fc -Z0 %.2f s, datastore backup %.2f s%n", r, dump.get(r - 1), ours.get(r - 1));
+    }
+    long dumpBytes = Files.size(dumpFile);
+    long ourBytes = folderSize(dir.resolve("store"), "run" + rounds);
+    report("backup", "pg_dump -Fc -Z0", dump, ours);
+    System.out.printf("output size: pg_dump %d MiB, datastore artifacts %d MiB%n", dumpBytes >> 20, ourBytes >> 20);
+  }
+
+  private double ourBackup(PGSimpleDataSource source, String backupId) throws IOException {
+    LocalStorage storage = new LocalStorage(dir.resolve("store"), 8 << 20, true);
+    deleteTree(dir.resolve("store").resolve(backupId));
+    StorageArtifactSink sink = new StorageArtifactSink(storage, BackupLayout.datastoreFolder("", backupId, "pg"),
+        UploadTracker.NONE, Optional.empty());
+    PostgresDatastore ds = PostgresDatastore.builder().id("pg").dataSource(source).build();
+    long start = System.nanoTime();
+    DatastoreBackup result =
+        ds.backup(new Contexts.Backup(backupId, BackupType.FULL, Optional.empty(), sink, ProgressListener.NONE));
+    double secs = (System.nanoTime() - start) / 1e9;
+    // Keep the manifest next to the artifacts for the restore phase.
+    StringBuilder sb = new StringBuilder();
+    for (ArtifactInfo a : sink.completed()) {
+      sb.append(a.name()).append('\t').append(a.size()).append('\t').append(a.sha256()).append('\t').append(a.contentType()).append('\n');
+    }
+    Files.writeString(dir.resolve(backupId + ".artifacts"), sb.toString());
+    Files.writeString(dir.resolve(backupId + ".resources"), result.resources().toString());
+    return secs;
+  }
+
+  // ------------------------------------------------------------------ restore
+
+  private void restorePhase() throws Exception {
+    String backupId = "run" + rounds;
+    List<ArtifactInfo> artifacts = new ArrayList<>();
+    for (String line : Files.readAllLines(dir.resolve(backupId + ".artifacts"))) {
+      String[] f = line.split("\t");
+      artifacts.add(new ArtifactInfo(f[0], Long.parseLong(f[1]), f[2], f[3], io.maintenance.api.Compression.NONE, Optional.empty()));
+    }
+    PGSimpleDataSource source = dataSource(SOURCE_DB);
+    String expected = checksum(source);
+    List<Double> ref = new ArrayList<>();
+    List<Double> ours = new ArrayList<>();
+    double plan = 0;
+    for (int r = 1; r <= rounds; r++) {
+      recreate("bench_ref");
+      ref.add(run(List.of(bin + "/pg_restore", "-h", "127.0.0.1", "-p", Integer.toString(port), "-U", user,
+          "-d", "bench_ref", dir.resolve("bench.dump").toString())));
+      recreate("bench_ours");
+      PostgresDatastore target = PostgresDatastore.builder().id("pg").dataSource(dataSource("bench_ours")).build();
+      LocalStorage storage = new LocalStorage(dir.resolve("store"), 8 << 20, true);
+      DatastoreManifest manifest = new DatastoreManifest("pg", "postgres", "bench", "n/a", artifacts, List.of(), Map.of());
+      long start = System.nanoTime();
+      DatastorePlan p = target.plan(context(storage, manifest, backupId, Optional.empty()));
+      plan = (System.nanoTime() - start) / 1e9;
+      start = System.nanoTime();
+      target.restore(context(storage, manifest, backupId, Optional.of(p)));
+      ours.add((System.nanoTime() - start) / 1e9);
+      System.out.printf("round %d: pg_restore %.2f s, datastore restore %.2f s (its preview/plan took %.2f s, not counted)%n",
+          r, ref.get(r - 1), ours.get(r - 1), plan);
+      String got = checksum(dataSource("bench_ours"));
+      if (!got.equals(expected)) {
+        throw new IllegalStateException("restored data differs from the source: " + got + " vs " + expected);
+      }
+      String refSum = checksum(dataSource("bench_ref"));
+      if (!refSum.equals(expected)) {
+        throw new IllegalStateException("pg_restore data differs from the source: " + refSum + " vs " + expected);
+      }
+    }
+    System.out.println("restored data checked: row counts and per-row hashes of all four pgbench tables equal the source,"
+        + " indexes: " + query(dataSource("bench_ours"), "SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE schemaname = 'public'"));
+    report("restore", "pg_restore", ref, ours);
+    // Replacing existing tables (the usual production case), for information.
+    PostgresDatastore target = PostgresDatastore.builder().id("pg").dataSource(dataSource("bench_ours")).build();
+    LocalStorage storage = new LocalStorage(dir.resolve("store"), 8 << 20, true);
+    DatastoreManifest manifest = new DatastoreManifest("pg", "postgres", "bench", "n/a", artifacts, List.of(), Map.of());
+    long start = System.nanoTime();
+    target.restore(context(storage, manifest, backupId, Optional.empty()));
+    System.out.printf("datastore restore over the existing tables (truncate, drop safe indexes, load, rebuild): %.2f s%n",
+        (System.nanoTime() - start) / 1e9);
+  }
+
+  private static RestoreContext context(LocalStorage storage, DatastoreManifest m, String backupId, Optional<DatastorePlan> plan) {
+    ArtifactSource source = new StorageArtifactSource(storage, m.artifacts(),
+        a -> BackupLayout.artifactKey("", backupId, "pg", a.name()));
+    return new Contexts.Restore("bench", backupId, m, source, Map.of(), plan, ProgressListener.NONE);
+  }
+
+  private String checksum(PGSimpleDataSource ds) throws SQLException {
+    StringBuilder sb = new StringBuilder();
+    for (String t : List.of("pgbench_accounts", "pgbench_branches", "pgbench_tellers", "pgbench_history")) {
+      sb.append(query(ds, "SELECT count(*) || ':' || coalesce(sum(hashtext(x::text)::bigint), 0) FROM " + t + " x")).append(' ');
+    }
+    return sb.toString();
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private static void report(String what, String tool, List<Double> ref, List<Double> ours) {
+    double bestRef = ref.stream().min(Double::compare).orElseThrow();
+    double bestOurs = ours.stream().min(Double::compare).orElseThrow();
+    double medianRatio = median(ours) / median(ref);
+    System.out.printf("RESULT %s: %s best %.2f s, datastore best %.2f s, ratio (best/best) %.2f, ratio (median/median) %.2f%n",
+        what, tool, bestRef, bestOurs, bestOurs / bestRef, medianRatio);
+  }
+
+  private static double median(List<Double> xs) {
+    List<Double> s = xs.stream().sorted().toList();
+    return s.size() % 2 == 1 ? s.get(s.size() / 2) : (s.get(s.size() / 2 - 1) + s.get(s.size() / 2)) / 2;
+  }
+
+  private double run(List<String> command) throws IOException, InterruptedException {
+    long start = System.nanoTime();
+    Process p = new ProcessBuilder(command).inheritIO().start();
+    int rc = p.waitFor();
+    double secs = (System.nanoTime() - start) / 1e9;
+    if (rc != 0) {
+      throw new IllegalStateException(command.get(0) + " exited with " + rc);
+    }
+    return secs;
+  }
+
+  private void recreate(String db) throws SQLException {
+    try (Connection c = dataSource("postgres").getConnection(); Statement st = c.createStatement()) {
+      st.execute("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
+      st.execute("CREATE DATABASE " + db);
+    }
+  }
+
+  private PGSimpleDataSource dataSource(String db) {
+    PGSimpleDataSource ds = new PGSimpleDataSource();
+    ds.setServerNames(new String[] {"127.0.0.1"});
+    ds.setPortNumbers(new int[] {port});
+    ds.setDatabaseName(db);
+    ds.setUser(user);
+    return ds;
+  }
+
+  private static String query(PGSimpleDataSource ds, String sql) throws SQLException {
+    try (Connection c = ds.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+      rs.next();
+      return rs.getString(1);
+    }
+  }
+
+  private static long folderSize(Path root, String backupId) throws IOException {
+    try (Stream<Path> s = Files.walk(root.resolve(backupId))) {
+      return s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+    }
+  }
+
+  private static void deleteTree(Path p) throws IOException {
+    if (!Files.exists(p)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(p)) {
+      for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(x);
+      }
+    }
+  }
+
+  private static String vmHwm() throws IOException {
+    return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("VmHWM"))
+        .map(l -> l.substring(6).trim()).findFirst().orElse("unknown");
+  }
+
+  private static String loadAverage() {
+    try {
+      return Files.readString(Path.of("/proc/loadavg")).trim();
+    } catch (IOException e) {
+      return "unknown";
+    }
+  }
+
+  private static String env(String key, String def) {
+    String v = System.getenv(key);
+    return v == null || v.isBlank() ? def : v;
+  }
+}

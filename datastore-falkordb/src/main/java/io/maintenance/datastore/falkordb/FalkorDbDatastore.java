@@ -1,0 +1,270 @@
+package io.maintenance.datastore.falkordb;
+
+import io.maintenance.api.DatastorePlan;
+import io.maintenance.api.ProbeResult;
+import io.maintenance.datastore.falkordb.internal.Operations;
+import io.maintenance.datastore.falkordb.internal.Settings;
+import io.maintenance.spi.BackupContext;
+import io.maintenance.spi.Datastore;
+import io.maintenance.spi.DatastoreBackup;
+import io.maintenance.spi.Fingerprint;
+import io.maintenance.spi.RestoreContext;
+import io.maintenance.spi.RestoreOutcome;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Backs up and restores the graphs of one FalkorDB server: a logical export per graph (nodes, edges,
+ * every property exactly, indexes, constraints), restored through a staging graph that replaces the
+ * original only once it is complete, with the original kept as a safety copy until the result is
+ * verified.
+ *
+ * <pre>{@code
+ * Datastore graphs = FalkorDbDatastore.builder("graphs")
+ *     .uri("redis://falkordb.internal:6379")
+ *     .user("maintenance").password(secret)
+ *     .include("social*")
+ *     .build();
+ * }</pre>
+ *
+ * Readiness codes: {@value #UNREACHABLE}, {@value #AUTH_FAILED}, {@value #MODULE_MISSING},
+ * {@value #VERSION_UNSUPPORTED}.
+ */
+public final class FalkorDbDatastore implements Datastore {
+  public static final String TYPE = Operations.TYPE;
+  public static final String UNREACHABLE = Operations.UNREACHABLE;
+  public static final String AUTH_FAILED = Operations.AUTH_FAILED;
+  public static final String MODULE_MISSING = Operations.MODULE_MISSING;
+  public static final String VERSION_UNSUPPORTED = Operations.VERSION_UNSUPPORTED;
+
+  private final String id;
+  private final Operations ops;
+
+  private FalkorDbDatastore(String id, Settings settings) {
+    this.id = id;
+    this.ops = new Operations(id, settings);
+  }
+
+  public static Builder builder(String id) {
+    return new Builder(id);
+  }
+
+  @Override
+  public String id() {
+    return id;
+  }
+
+  @Override
+  public String type() {
+    return TYPE;
+  }
+
+  @Override
+  public ProbeResult probe() {
+    return ops.probe();
+  }
+
+  @Override
+  public Fingerprint fingerprint(Set<String> resources) {
+    return ops.fingerprint(resources);
+  }
+
+  @Override
+  public DatastoreBackup backup(BackupContext context) throws IOException {
+    return ops.backup(context);
+  }
+
+  @Override
+  public DatastorePlan plan(RestoreContext context) throws IOException {
+    return ops.plan(context);
+  }
+
+  @Override
+  public RestoreOutcome restore(RestoreContext context) throws IOException {
+    return ops.restore(context);
+  }
+
+  @Override
+  public String toString() {
+    return "FalkorDbDatastore[" + id + " " + ops.settings() + "]";
+  }
+
+  /** Settings of a {@link FalkorDbDatastore}; defaults as documented on each method. */
+  public static final class Builder {
+    private final String id;
+    private String host = "127.0.0.1";
+    private int port = 6379;
+    private boolean tls;
+    private int database;
+    private String user;
+    private String password;
+    private final List<String> include = new ArrayList<>();
+    private final List<String> exclude = new ArrayList<>();
+    private int batchSize = 2000;
+    private int readBatchSize = 10_000;
+    private Duration connectTimeout = Duration.ofSeconds(5);
+    private Duration socketTimeout = Duration.ofMinutes(10);
+    private Duration indexTimeout = Duration.ofMinutes(30);
+    private boolean snapshot = true;
+    private boolean keepSafetyCopy;
+    private String reservedPrefix = "__maintenance__:";
+    private Path tempDir = Path.of(System.getProperty("java.io.tmpdir"));
+
+    private Builder(String id) {
+      this.id = Objects.requireNonNull(id, "id");
+    }
+
+    /**
+     * {@code redis://[user:password@]host:port[/db]} or {@code rediss://} for TLS; sets host, port,
+     * database, TLS and credentials found in it.
+     */
+    public Builder uri(String uri) {
+      URI u = URI.create(uri);
+      if (!"redis".equals(u.getScheme()) && !"rediss".equals(u.getScheme())) {
+        throw new IllegalArgumentException("FalkorDB URI must start with redis:// or rediss://");
+      }
+      tls = "rediss".equals(u.getScheme());
+      host = Objects.requireNonNull(u.getHost(), "host in URI");
+      port = u.getPort() > 0 ? u.getPort() : 6379;
+      String path = u.getPath();
+      if (path != null && path.length() > 1) {
+        database = Integer.parseInt(path.substring(1));
+      }
+      if (u.getRawUserInfo() != null) {
+        String[] parts = u.getUserInfo().split(":", 2);
+        if (parts.length == 2) {
+          if (!parts[0].isEmpty()) {
+            user = parts[0];
+          }
+          password = parts[1];
+        } else {
+          password = parts[0];
+        }
+      }
+      return this;
+    }
+
+    /** Default {@code 127.0.0.1}. */
+    public Builder host(String host) {
+      this.host = Objects.requireNonNull(host, "host");
+      return this;
+    }
+
+    /** Default 6379. */
+    public Builder port(int port) {
+      this.port = port;
+      return this;
+    }
+
+    /** Default false. */
+    public Builder tls(boolean tls) {
+      this.tls = tls;
+      return this;
+    }
+
+    /** Redis logical database, default 0. */
+    public Builder database(int database) {
+      this.database = database;
+      return this;
+    }
+
+    /** ACL user; default: the server's default user. */
+    public Builder user(String user) {
+      this.user = user;
+      return this;
+    }
+
+    public Builder password(String password) {
+      this.password = password;
+      return this;
+    }
+
+    /** Glob patterns ({@code *}, {@code ?}) of graphs to back up; default all. */
+    public Builder include(String... patterns) {
+      include.addAll(List.of(patterns));
+      return this;
+    }
+
+    /** Glob patterns of graphs to leave out. */
+    public Builder exclude(String... patterns) {
+      exclude.addAll(List.of(patterns));
+      return this;
+    }
+
+    /** Nodes or edges per restore {@code UNWIND} query; default 2000. */
+    public Builder batchSize(int n) {
+      this.batchSize = n;
+      return this;
+    }
+
+    /** Width of the node-id ranges read per backup query; default 10000. */
+    public Builder readBatchSize(int n) {
+      this.readBatchSize = n;
+      return this;
+    }
+
+    /** Default 5 s. */
+    public Builder connectTimeout(Duration d) {
+      this.connectTimeout = d;
+      return this;
+    }
+
+    /** Longest wait for one reply (a {@code GRAPH.COPY} of a big graph included); default 10 min. */
+    public Builder socketTimeout(Duration d) {
+      this.socketTimeout = d;
+      return this;
+    }
+
+    /** Longest wait for restored indexes and constraints to become operational; default 30 min. */
+    public Builder indexTimeout(Duration d) {
+      this.indexTimeout = d;
+      return this;
+    }
+
+    /** Back up from a {@code GRAPH.COPY} snapshot of each graph (consistent; needs memory for the copy); default true. */
+    public Builder snapshot(boolean snapshot) {
+      this.snapshot = snapshot;
+      return this;
+    }
+
+    /** Keep the safety copy of each replaced graph after a successful restore; default false. */
+    public Builder keepSafetyCopy(boolean keep) {
+      this.keepSafetyCopy = keep;
+      return this;
+    }
+
+    /** Prefix of the keys this plugin creates (staging, safety, snapshot); never backed up. Default {@code __maintenance__:}. */
+    public Builder reservedPrefix(String prefix) {
+      this.reservedPrefix = prefix;
+      return this;
+    }
+
+    /** Where the restore keeps its node-id map file; default {@code java.io.tmpdir}. */
+    public Builder tempDir(Path dir) {
+      this.tempDir = dir;
+      return this;
+    }
+
+    public FalkorDbDatastore build() {
+      if (port <= 0 || port > 65535) {
+        throw new IllegalArgumentException("port must be within 1..65535");
+      }
+      if (batchSize < 1 || readBatchSize < 1) {
+        throw new IllegalArgumentException("batch sizes must be positive");
+      }
+      if (reservedPrefix.isEmpty()) {
+        throw new IllegalArgumentException("reservedPrefix must not be empty");
+      }
+      return new FalkorDbDatastore(id, new Settings(host, port, tls, database, Optional.ofNullable(user),
+          Optional.ofNullable(password), include, exclude, batchSize, readBatchSize, connectTimeout, socketTimeout,
+          indexTimeout, snapshot, keepSafetyCopy, reservedPrefix, tempDir));
+    }
+  }
+}

@@ -1,0 +1,77 @@
+package io.maintenance.datastore.falkordb;
+
+import com.google.auto.service.AutoService;
+import io.maintenance.spi.Datastore;
+import io.maintenance.spi.DatastoreFactory;
+import io.maintenance.spi.PluginConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+
+/**
+ * Creates {@link FalkorDbDatastore}s of type {@code falkordb} from configuration keys: {@code uri}
+ * (or {@code host}/{@code port}/{@code database}/{@code tls}), {@code user}, {@code password},
+ * {@code include}, {@code exclude} (comma-separated globs), {@code batch-size}, {@code read-batch-size},
+ * {@code connect-timeout}, {@code socket-timeout}, {@code index-timeout}, {@code snapshot},
+ * {@code keep-safety-copy}, {@code reserved-prefix}, {@code temp-dir}.
+ */
+@AutoService(DatastoreFactory.class)
+public final class FalkorDbDatastoreFactory implements DatastoreFactory {
+  @Override
+  public String type() {
+    return FalkorDbDatastore.TYPE;
+  }
+
+  @Override
+  public Datastore create(String id, PluginConfig config) {
+    FalkorDbDatastore.Builder b = FalkorDbDatastore.builder(id);
+    config.optional("uri").ifPresent(uri -> {
+      try {
+        b.uri(uri);
+      } catch (IllegalArgumentException | NullPointerException e) {
+        // The message must not echo the URI: it may hold a password.
+        throw config.invalid("uri", "must look like redis://host:port[/db] or rediss://...");
+      }
+    });
+    config.optional("host").ifPresent(b::host);
+    if (config.optional("port").isPresent()) {
+      int port = config.integer("port", 6379);
+      if (port <= 0 || port > 65535) {
+        throw config.invalid("port", "must be within 1..65535");
+      }
+      b.port(port);
+    }
+    if (config.optional("database").isPresent()) {
+      b.database(config.integer("database", 0));
+    }
+    if (config.optional("tls").isPresent()) {
+      b.tls(config.bool("tls", false));
+    }
+    config.optional("user").ifPresent(b::user);
+    config.optional("password").ifPresent(b::password);
+    config.optional("include").ifPresent(v -> b.include(list(v)));
+    config.optional("exclude").ifPresent(v -> b.exclude(list(v)));
+    b.batchSize(positive(config, "batch-size", 2000));
+    b.readBatchSize(positive(config, "read-batch-size", 10_000));
+    b.connectTimeout(config.duration("connect-timeout", Duration.ofSeconds(5)));
+    b.socketTimeout(config.duration("socket-timeout", Duration.ofMinutes(10)));
+    b.indexTimeout(config.duration("index-timeout", Duration.ofMinutes(30)));
+    b.snapshot(config.bool("snapshot", true));
+    b.keepSafetyCopy(config.bool("keep-safety-copy", false));
+    b.reservedPrefix(config.string("reserved-prefix", "__maintenance__:"));
+    config.optional("temp-dir").ifPresent(d -> b.tempDir(Path.of(d)));
+    return b.build();
+  }
+
+  private static int positive(PluginConfig config, String key, int dflt) {
+    int v = config.integer(key, dflt);
+    if (v < 1) {
+      throw config.invalid(key, "must be a positive integer");
+    }
+    return v;
+  }
+
+  private static String[] list(String v) {
+    return Arrays.stream(v.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toArray(String[]::new);
+  }
+}

@@ -1,0 +1,47 @@
+package io.maintenance.datastore.falkordb.internal;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/** Validated settings of one FalkorDB datastore (built by the public builder or the factory). */
+public record Settings(
+    String host,
+    int port,
+    boolean tls,
+    int database,
+    Optional<String> user,
+    Optional<String> password,
+    List<String> include,
+    List<String> exclude,
+    int batchSize,
+    int readBatchSize,
+    Duration connectTimeout,
+    Duration socketTimeout,
+    Duration indexTimeout,
+    boolean snapshot,
+    boolean keepSafetyCopy,
+    String reservedPrefix,
+    Path tempDir) {
+
+  public Settings {
+    Objects.requireNonNull(host, "host");
+    Objects.requireNonNull(user, "user");
+    Objects.requireNonNull(password, "password");
+    include = List.copyOf(include);
+    exclude = List.copyOf(exclude);
+    Objects.requireNonNull(connectTimeout, "connectTimeout");
+    Objects.requireNonNull(socketTimeout, "socketTimeout");
+    Objects.requireNonNull(indexTimeout, "indexTimeout");
+    Objects.requireNonNull(reservedPrefix, "reservedPrefix");
+    Objects.requireNonNull(tempDir, "tempDir");
+  }
+
+  @Override
+  public String toString() {
+    // Never show the password.
+    return "Settings[" + host + ":" + port + " db=" + database + " user=" + user.orElse("default") + " tls=" + tls + "]";
+  }
+}

@@ -1,0 +1,135 @@
+package io.maintenance.datastore.falkordb.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.maintenance.datastore.falkordb.internal.GraphSchema.Constraint;
+import io.maintenance.datastore.falkordb.internal.GraphSchema.Entity;
+import io.maintenance.datastore.falkordb.internal.GraphSchema.Index;
+import io.maintenance.datastore.falkordb.internal.GraphSchema.IndexKind;
+import io.maintenance.datastore.falkordb.internal.Values.Point;
+import io.maintenance.datastore.falkordb.internal.Values.Temporal;
+import io.maintenance.datastore.falkordb.internal.Values.TemporalKind;
+import io.maintenance.datastore.falkordb.internal.Values.VectorF32;
+import io.maintenance.spi.support.StorageKeys;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ArtifactTest {
+  private static final GraphSchema SCHEMA = new GraphSchema(
+      List.of(new Index(Entity.NODE, "P", IndexKind.RANGE, "name", Map.of()),
+          new Index(Entity.NODE, "P", IndexKind.VECTOR, "v", Map.of("dimension", 3L, "similarityFunction", "cosine")),
+          new Index(Entity.RELATIONSHIP, "K", IndexKind.FULLTEXT, "note",
+              Map.of("language", "german", "stopwords", List.of("der"), "weight", 2.0, "nostem", true, "phonetic", false))),
+      List.of(new Constraint("UNIQUE", Entity.NODE, "P", List.of("name"))));
+
+  private static final List<Object> VALUES = List.of("", "é😀\n\"", Long.MIN_VALUE, Long.MAX_VALUE, true, 0.1 + 0.2, -0.0,
+      Double.MIN_VALUE, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, List.of(), List.of(1L, "a", List.of(2.5, false)),
+      new Point(51.5f, -0.12f), new VectorF32(new float[] {0.1f, -3.4028235e38f}),
+      new Temporal(TemporalKind.DATE, -62324985600L), new Temporal(TemporalKind.TIME, -2208902401L),
+      new Temporal(TemporalKind.DATETIME, -1L), new Temporal(TemporalKind.DURATION, 36907506L));
+
+  private static String write() throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (Artifact.Writer w = new Artifact.Writer(out)) {
+      w.header("g", "4.16.3");
+      w.schema(SCHEMA);
+      List<String> keys = new ArrayList<>();
+      for (int i = 0; i < VALUES.size(); i++) {
+        keys.add("k" + i);
+      }
+      w.node(3, List.of("P", "Q r"), keys, VALUES);
+      w.node(7, List.of(), List.of(), List.of());
+      w.edge(7, 3, "K", List.of("w"), List.of(1.5));
+      w.edge(3, 3, "K", List.of(), List.of());
+      w.end(2, 2);
+    }
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  private static final class Recorder implements Artifact.Visitor {
+    GraphSchema schema;
+    final List<Object> records = new ArrayList<>();
+
+    @Override
+    public void schema(GraphSchema s) {
+      schema = s;
+    }
+
+    @Override
+    public void node(long id, List<String> labels, Map<String, Object> properties) {
+      records.add(List.of(id, labels, properties));
+    }
+
+    @Override
+    public void edge(long source, long target, String type, Map<String, Object> properties) {
+      records.add(List.of(source, target, type, properties));
+    }
+  }
+
+  private static Recorder read(String text, String graph) throws IOException {
+    Recorder r = new Recorder();
+    Artifact.read(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)), graph, r);
+    return r;
+  }
+
+  @Test
+  void everyValueAndTheSchemaRoundTripExactly() throws IOException {
+    String text = write();
+    Recorder r = read(text, "g");
+
+    assertThat(r.schema.describe()).isEqualTo(SCHEMA.describe());
+    @SuppressWarnings("unchecked")
+    Map<String, Object> props = (Map<String, Object>) ((List<Object>) r.records.get(0)).get(2);
+    for (int i = 0; i < VALUES.size(); i++) {
+      Object expected = VALUES.get(i);
+      Object actual = props.get("k" + i);
+      if (expected instanceof Double d) {
+        assertThat(Double.doubleToRawLongBits((Double) actual) == Double.doubleToRawLongBits(d) || d.isNaN() && ((Double) actual).isNaN())
+            .as("k%d %s", i, d).isTrue();
+      } else {
+        assertThat(actual).as("k%d", i).isEqualTo(expected);
+      }
+    }
+    assertThat(r.records).hasSize(4);
+    assertThat(text.lines()).hasSize(7);
+  }
+
+  @Test
+  void malformedOrForeignArtifactsAreRejectedWithTheReason() throws IOException {
+    String text = write();
+    Map<String, String> cases = Map.of(
+        "another graph", text,
+        "backtick", text.replace("\"Q r\"", "\"Q`r\""),
+        "ascending", text.replace("{\"n\":[7,", "{\"n\":[2,"),
+        "after the first edge", text.replace("{\"end\"", "{\"n\":[9,[],{}]}\n{\"end\""),
+        "end record", text.replace("\"edges\":2", "\"edges\":5"),
+        "int64", text.replace("\"w\":1.5", "\"w\":123456789012345678901234"),
+        "32-bit float", text.replace("[51.5,", "[51.50000000000001,"),
+        "malformed JSON", text.substring(0, text.length() / 2),
+        "data after the end", text + "{}\n",
+        "unknown record", text.replace("{\"end\"", "{\"x\":1}\n{\"end\""));
+    for (Map.Entry<String, String> c : cases.entrySet()) {
+      String graph = c.getKey().equals("another graph") ? "other" : "g";
+      assertThatThrownBy(() -> read(c.getValue(), graph)).as(c.getKey())
+          .isInstanceOf(ArtifactFormatException.class).hasMessageContaining(c.getKey());
+    }
+  }
+
+  @Test
+  void artifactNamesAreSafeStorageSegmentsForAnyGraphName() {
+    for (String g : List.of("social", "a/b", "..", ".", "x y\u0001z", "é", "", "k".repeat(500))) {
+      String name = Artifact.nameFor(g);
+      assertThat(StorageKeys.segment(name)).isEqualTo(name);
+      assertThat(name.length()).isLessThan(230);
+    }
+    assertThat(Artifact.nameFor("social")).isEqualTo("graph-social.ndjson");
+    assertThat(Artifact.nameFor("a/b")).isNotEqualTo(Artifact.nameFor("a_b")).isNotEqualTo(Artifact.nameFor("a%2Fb"));
+  }
+}

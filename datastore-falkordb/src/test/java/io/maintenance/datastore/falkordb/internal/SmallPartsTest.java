@@ -1,0 +1,67 @@
+package io.maintenance.datastore.falkordb.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.maintenance.datastore.falkordb.internal.Values.Temporal;
+import io.maintenance.datastore.falkordb.internal.Values.TemporalKind;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SmallPartsTest {
+  @TempDir
+  Path dir;
+
+  @Test
+  void idMapKeepsSparseIdsOffHeapAndAnswersMissesWithMinusOne() {
+    try (IdMap ids = new IdMap(dir)) {
+      ids.put(0, 5);
+      ids.put(1L << 30, 0);
+      ids.put(123_456_789L, 42);
+      assertThat(ids.get(0)).isEqualTo(5);
+      assertThat(ids.get(1L << 30)).isZero();
+      assertThat(ids.get(123_456_789L)).isEqualTo(42);
+      assertThat(ids.get(7)).isEqualTo(-1);
+      assertThat(ids.get(1L << 35)).isEqualTo(-1);
+      assertThat(ids.size()).isEqualTo(3);
+    }
+    assertThat(dir.toFile().list()).as("the map file is unlinked at once").isEmpty();
+  }
+
+  @Test
+  void selectorAppliesIncludeExcludeAndNeverSelectsReservedKeys() {
+    GraphSelector s = new GraphSelector(List.of("app_*", "audit"), List.of("app_tmp?"), "__maintenance__:");
+    assertThat(s.select(List.of("app_b", "app_a", "app_tmp1", "audit", "other", "__maintenance__:staging:x:app_a")))
+        .containsExactly("app_a", "app_b", "audit");
+    assertThat(new GraphSelector(List.of(), List.of(), "__m:").select(List.of("x", "__m:y", "a.b*"))).containsExactly("a.b*", "x");
+  }
+
+  @Test
+  void temporalsRebuildFromCalendarFieldsOnlyWhereTheServerCan() {
+    assertThat(new Temporal(TemporalKind.DATETIME, 1704164645L).components()).containsExactly(2024, 1, 2, 3, 4, 5);
+    assertThat(new Temporal(TemporalKind.DATE, 1704153600L).rebuildable()).isTrue();
+    assertThat(new Temporal(TemporalKind.DATE, 1704153601L).rebuildable()).as("a date is midnight").isFalse();
+    assertThat(new Temporal(TemporalKind.TIME, -2208943504L).rebuildable()).isTrue();
+    assertThat(new Temporal(TemporalKind.TIME, 45296L).rebuildable()).as("a time lives on 1900-01-01").isFalse();
+  }
+
+  @Test
+  void schemaDiffListsAddedAndRemovedEntries() {
+    GraphSchema now = new GraphSchema(List.of(new GraphSchema.Index(GraphSchema.Entity.NODE, "A", GraphSchema.IndexKind.RANGE, "x",
+        java.util.Map.of())), List.of());
+    GraphSchema later = new GraphSchema(List.of(), List.of(new GraphSchema.Constraint("UNIQUE", GraphSchema.Entity.NODE, "A",
+        List.of("x"))));
+    assertThat(GraphSchema.diff(now, later)).containsExactly("+ UNIQUE CONSTRAINT NODE A[x]", "- RANGE INDEX NODE A(x)");
+    assertThat(Operations.versionText(41603)).isEqualTo("4.16.3");
+  }
+
+  @Test
+  void repliesRoundedPastTheLargestDoubleStayFiniteSoTheExactValueIsUsed() {
+    assertThat(QueryResult.parseDouble("1.79769313486232e+308")).isEqualTo(Double.MAX_VALUE);
+    assertThat(QueryResult.parseDouble("-inf")).isEqualTo(Double.NEGATIVE_INFINITY);
+    assertThat(QueryResult.parseDouble("-nan")).isNaN();
+    assertThat(Cypher.exactDouble(Double.MAX_VALUE, java.util.List.of(9007199254740991L, 971L))).isEqualTo(Double.MAX_VALUE);
+    assertThat(Cypher.exactDouble(Double.NEGATIVE_INFINITY, "garbage")).isEqualTo(Double.NEGATIVE_INFINITY);
+  }
+}

@@ -1,0 +1,163 @@
+package io.maintenance.datastore.falkordb.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.maintenance.api.DatastoreManifest;
+import io.maintenance.api.DatastorePlan;
+import io.maintenance.api.ErrorCode;
+import io.maintenance.api.MaintenanceException;
+import io.maintenance.api.ProbeResult;
+import io.maintenance.datastore.falkordb.FalkorDbDatastore;
+import io.maintenance.datastore.falkordb.TestServer;
+import io.maintenance.spi.BackupContext;
+import io.maintenance.spi.Datastore;
+import io.maintenance.spi.DatastoreBackup;
+import io.maintenance.spi.Fingerprint;
+import io.maintenance.spi.RestoreContext;
+import io.maintenance.spi.RestoreOutcome;
+import io.maintenance.tck.DatastoreHarness;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Failures after graphs were swapped in: every original must be put back, and nothing of ours left. */
+class SwapFailureIT {
+  private static FalkorConnection conn;
+
+  @BeforeAll
+  static void connect() {
+    conn = TestServer.connect();
+  }
+
+  @AfterAll
+  static void disconnect() {
+    TestServer.dropGraphs(conn, "sw_");
+    conn.close();
+  }
+
+  @BeforeEach
+  void seed() {
+    TestServer.dropGraphs(conn, "sw_");
+    TestServer.query(conn, "sw_a", "UNWIND range(1, 20) AS i CREATE (:A {i: i})-[:E]->(:B {i: i})");
+    TestServer.query(conn, "sw_a", "CREATE INDEX FOR (a:A) ON (a.i)");
+    TestServer.query(conn, "sw_b", "CREATE (:X {v: 0.1})");
+  }
+
+  /** A datastore whose restore runs with test hooks. */
+  private static Datastore withHooks(Operations ops, RestoreHooks hooks) {
+    return new Datastore() {
+      @Override
+      public String id() {
+        return "graphs";
+      }
+
+      @Override
+      public String type() {
+        return Operations.TYPE;
+      }
+
+      @Override
+      public ProbeResult probe() {
+        return ops.probe();
+      }
+
+      @Override
+      public Fingerprint fingerprint(Set<String> resources) {
+        return ops.fingerprint(resources);
+      }
+
+      @Override
+      public DatastoreBackup backup(BackupContext context) throws IOException {
+        return ops.backup(context);
+      }
+
+      @Override
+      public DatastorePlan plan(RestoreContext context) throws IOException {
+        return ops.plan(context);
+      }
+
+      @Override
+      public RestoreOutcome restore(RestoreContext context) throws IOException {
+        return ops.restore(context, hooks);
+      }
+    };
+  }
+
+  private static Operations operations() {
+    URI u = URI.create(TestServer.url());
+    return new Operations("graphs", new Settings(u.getHost(), u.getPort(), false, 0, Optional.empty(), Optional.empty(),
+        List.of("sw_*"), List.of(), 5, 5, Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofMinutes(1), true, false,
+        "__maintenance__:", Path.of(System.getProperty("java.io.tmpdir"))));
+  }
+
+  @Test
+  void failureAfterTheSecondSwapPutsEveryOriginalBack() throws Exception {
+    AtomicInteger swaps = new AtomicInteger();
+    DatastoreHarness harness = new DatastoreHarness(withHooks(operations(), new RestoreHooks() {
+      @Override
+      public void afterSwap(String graph) {
+        if (swaps.incrementAndGet() == 2) {
+          throw new IllegalStateException("injected failure after swapping " + graph);
+        }
+      }
+    }));
+    DatastoreManifest m = harness.backup();
+    TestServer.query(conn, "sw_a", "MATCH (a:A {i: 1}) DETACH DELETE a");
+    TestServer.query(conn, "sw_b", "CREATE (:Y)");
+    String a = TestServer.render(conn, "sw_a");
+    String b = TestServer.render(conn, "sw_b");
+    DatastorePlan plan = harness.plan(m);
+
+    assertThatThrownBy(() -> harness.restore(m, plan)).isInstanceOfSatisfying(MaintenanceException.class, e -> {
+      assertThat(e.code()).isEqualTo(ErrorCode.DATASTORE_FAILURE);
+      assertThat(e.getMessage()).contains("rolled back");
+    });
+
+    assertThat(swaps.get()).isEqualTo(2);
+    assertThat(TestServer.render(conn, "sw_a")).isEqualTo(a);
+    assertThat(TestServer.render(conn, "sw_b")).isEqualTo(b);
+    assertThat(conn.graphList()).noneMatch(g -> g.startsWith("__maintenance__:"));
+  }
+
+  @Test
+  void failedRestoreOfAGraphThatDidNotExistLeavesItAbsent() throws Exception {
+    DatastoreHarness harness = new DatastoreHarness(withHooks(operations(), new RestoreHooks() {
+      @Override
+      public void afterSwap(String graph) {
+        throw new IllegalStateException("injected");
+      }
+    }));
+    DatastoreManifest m = harness.backup();
+    conn.delete("sw_a");
+    DatastorePlan plan = harness.plan(m);
+
+    assertThatThrownBy(() -> harness.restore(m, plan)).isInstanceOf(MaintenanceException.class);
+
+    assertThat(conn.exists("sw_a")).isFalse();
+    assertThat(conn.graphList()).noneMatch(g -> g.startsWith("__maintenance__:"));
+  }
+
+  @Test
+  void keepSafetyCopyLeavesTheReplacedGraphUnderAReservedName() throws Exception {
+    try (FalkorDbDatastore ds = TestServer.datastore("graphs").include("sw_*").keepSafetyCopy(true).build()) {
+      DatastoreHarness harness = new DatastoreHarness(ds);
+      DatastoreManifest m = harness.backup();
+      TestServer.query(conn, "sw_b", "CREATE (:Changed)");
+      String changed = TestServer.render(conn, "sw_b");
+      harness.restore(m, harness.plan(m));
+      List<String> safety = conn.graphList().stream().filter(g -> g.startsWith("__maintenance__:safety:") && g.endsWith(":sw_b")).toList();
+      assertThat(safety).hasSize(1);
+      assertThat(TestServer.render(conn, safety.get(0))).isEqualTo(changed);
+    }
+  }
+}

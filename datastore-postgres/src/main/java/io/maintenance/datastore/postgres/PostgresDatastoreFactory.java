@@ -1,0 +1,55 @@
+package io.maintenance.datastore.postgres;
+
+import com.google.auto.service.AutoService;
+import io.maintenance.datastore.postgres.internal.TableSelector;
+import io.maintenance.spi.Datastore;
+import io.maintenance.spi.DatastoreFactory;
+import io.maintenance.spi.PluginConfig;
+import java.time.Duration;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * Creates {@link PostgresDatastore}s from configuration (type {@code postgres}). Keys:
+ * {@code url} (required, {@code jdbc:postgresql://host:port/db}), {@code user}, {@code password},
+ * {@code include}, {@code exclude} (comma-separated {@code schema.table} globs), {@code lock-timeout}
+ * (60s), {@code connect-timeout} (10s), {@code plan.validate-rows} (true), {@code restore.disable-triggers}
+ * (true), {@code reindex.concurrently} (true).
+ */
+@AutoService(DatastoreFactory.class)
+public final class PostgresDatastoreFactory implements DatastoreFactory {
+
+  @Override
+  public String type() {
+    return PostgresDatastore.TYPE;
+  }
+
+  @Override
+  public Datastore create(String id, PluginConfig config) {
+    String url = config.require("url");
+    if (!url.startsWith("jdbc:postgresql:")) {
+      throw config.invalid("url", "must start with jdbc:postgresql:");
+    }
+    PGSimpleDataSource ds = new PGSimpleDataSource();
+    try {
+      ds.setURL(url);
+    } catch (IllegalArgumentException e) {
+      throw config.invalid("url", "is not a valid PostgreSQL JDBC URL");
+    }
+    config.optional("user").ifPresent(ds::setUser);
+    config.optional("password").ifPresent(ds::setPassword);
+    Duration connectTimeout = config.duration("connect-timeout", Duration.ofSeconds(10));
+    ds.setConnectTimeout((int) Math.max(1, connectTimeout.toSeconds()));
+    ds.setLoginTimeout((int) Math.max(1, connectTimeout.toSeconds()));
+    ds.setApplicationName("maintenance:" + id);
+    return PostgresDatastore.builder()
+        .id(id)
+        .dataSource(ds)
+        .include(TableSelector.split(config.string("include", "")))
+        .exclude(TableSelector.split(config.string("exclude", "")))
+        .lockTimeout(config.duration("lock-timeout", Duration.ofSeconds(60)))
+        .validateRowsOnPlan(config.bool("plan.validate-rows", true))
+        .disableTriggers(config.bool("restore.disable-triggers", true))
+        .reindexConcurrently(config.bool("reindex.concurrently", true))
+        .build();
+  }
+}

@@ -1,0 +1,279 @@
+package io.maintenance.datastore.qdrant;
+
+import io.maintenance.api.DatastorePlan;
+import io.maintenance.api.ErrorCode;
+import io.maintenance.api.MaintenanceException;
+import io.maintenance.api.ProbeResult;
+import io.maintenance.api.ProbeStatus;
+import io.maintenance.datastore.qdrant.internal.Failures;
+import io.maintenance.datastore.qdrant.internal.GrpcGateway;
+import io.maintenance.datastore.qdrant.internal.QdrantOperations;
+import io.maintenance.datastore.qdrant.internal.QdrantSettings;
+import io.maintenance.datastore.qdrant.internal.RestClient;
+import io.maintenance.datastore.qdrant.internal.ServerVersion;
+import io.maintenance.spi.BackupContext;
+import io.maintenance.spi.Datastore;
+import io.maintenance.spi.DatastoreBackup;
+import io.maintenance.spi.Fingerprint;
+import io.maintenance.spi.RestoreContext;
+import io.maintenance.spi.RestoreOutcome;
+import io.maintenance.spi.support.Probes;
+import io.maintenance.spi.support.Probes.ProbeFailure;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Backs up and restores Qdrant collections through Qdrant's snapshot API. One artifact pair per
+ * collection: the snapshot itself ({@code <collection>.snapshot}, streamed from the server into storage
+ * and checked against Qdrant's SHA-256) and a small JSON record ({@code <collection>.qdrant.json}) with
+ * the exact point count, config, payload indexes and aliases. Snapshot transfers use the REST API;
+ * everything else the gRPC API through {@code io.qdrant:client}.
+ *
+ * <pre>{@code
+ * Datastore qdrant = QdrantDatastore.builder("vectors")
+ *     .url(URI.create("http://qdrant:6333"))
+ *     .apiKey(System.getenv("QDRANT_API_KEY"))
+ *     .include("docs-*")
+ *     .build();
+ * }</pre>
+ */
+public final class QdrantDatastore implements Datastore {
+  /** Plugin type, as used in configuration. */
+  public static final String TYPE = "qdrant";
+  /** Probe code: the REST or gRPC port does not answer. */
+  public static final String QDRANT_UNREACHABLE = Failures.UNREACHABLE;
+  /** Probe code: the server rejects the API key (or needs one). */
+  public static final String QDRANT_UNAUTHORIZED = Failures.UNAUTHORIZED;
+  /** Probe code: the server is older than the oldest release the plugin supports (1.8.0). */
+  public static final String QDRANT_VERSION_UNSUPPORTED = Failures.VERSION_UNSUPPORTED;
+
+  private final String id;
+  private final QdrantSettings settings;
+  private final RestClient rest;
+  private final GrpcGateway grpc;
+  private final QdrantOperations operations;
+
+  private QdrantDatastore(String id, QdrantSettings settings) {
+    this.id = id;
+    this.settings = settings;
+    this.rest = new RestClient(settings);
+    this.grpc = new GrpcGateway(settings);
+    this.operations = new QdrantOperations(settings, rest, grpc);
+  }
+
+  public static Builder builder(String id) {
+    return new Builder(id);
+  }
+
+  @Override
+  public String id() {
+    return id;
+  }
+
+  @Override
+  public String type() {
+    return TYPE;
+  }
+
+  @Override
+  public ProbeResult probe() {
+    return Probes.run("qdrant", QDRANT_UNREACHABLE, () -> {
+      String restVersion;
+      int collections;
+      try {
+        restVersion = rest.version();
+        collections = rest.collectionCount();
+      } catch (IOException e) {
+        throw probeFailure("REST API at " + settings.restUrl(), e);
+      }
+      String grpcVersion;
+      try {
+        grpcVersion = grpc.version();
+        grpc.listCollections();
+      } catch (IOException e) {
+        throw probeFailure("gRPC API at " + settings.grpcHost() + ":" + settings.grpcPort(), e);
+      }
+      ServerVersion version;
+      try {
+        version = ServerVersion.parse(grpcVersion.isEmpty() ? restVersion : grpcVersion);
+      } catch (IllegalArgumentException e) {
+        throw new ProbeFailure(QDRANT_VERSION_UNSUPPORTED, "the server reports an unreadable version '" + grpcVersion + "'");
+      }
+      if (!version.supported()) {
+        throw new ProbeFailure(QDRANT_VERSION_UNSUPPORTED, "Qdrant " + version + " is older than " + ServerVersion.MINIMUM
+            + ", the oldest release with snapshot checksums");
+      }
+      return Map.of("version", version.toString(), "collections", Integer.toString(collections));
+    });
+  }
+
+  private static ProbeFailure probeFailure(String api, IOException e) {
+    if (Failures.unauthorized(e)) {
+      return new ProbeFailure(QDRANT_UNAUTHORIZED, ProbeStatus.DOWN, api + " rejected the API key: " + e.getMessage(), null);
+    }
+    return new ProbeFailure(QDRANT_UNREACHABLE, ProbeStatus.DOWN, api + " is unreachable: " + e.getMessage(), null);
+  }
+
+  @Override
+  public Fingerprint fingerprint(Set<String> resources) {
+    return operations.fingerprint(resources);
+  }
+
+  @Override
+  public DatastoreBackup backup(BackupContext context) {
+    return operations.backup(context);
+  }
+
+  @Override
+  public DatastorePlan plan(RestoreContext context) {
+    return operations.plan(context, id, TYPE);
+  }
+
+  @Override
+  public RestoreOutcome restore(RestoreContext context) {
+    return operations.restore(context);
+  }
+
+  @Override
+  public void close() {
+    grpc.close();
+  }
+
+  @Override
+  public String toString() {
+    return "QdrantDatastore[" + id + ", " + settings + "]";
+  }
+
+  /** Options of a {@link QdrantDatastore}; only {@link #url} is required. */
+  public static final class Builder {
+    private final String id;
+    private URI url;
+    private String grpcHost;
+    private int grpcPort = 6334;
+    private Boolean grpcTls;
+    private String apiKey;
+    private final List<String> include = new ArrayList<>();
+    private final List<String> exclude = new ArrayList<>();
+    private Duration connectTimeout = Duration.ofSeconds(10);
+    private Duration requestTimeout = Duration.ofSeconds(60);
+    private Duration snapshotTimeout = Duration.ofHours(1);
+    private Duration transferTimeout = Duration.ofHours(6);
+    private Duration pollInterval = Duration.ofMillis(500);
+    private Duration presignTtl = Duration.ofHours(1);
+    private boolean uploadOnly;
+
+    private Builder(String id) {
+      this.id = Objects.requireNonNull(id, "id");
+    }
+
+    /** REST base URL, e.g. {@code http://qdrant:6333}; {@code https} also switches gRPC to TLS. */
+    public Builder url(URI url) {
+      this.url = url;
+      return this;
+    }
+
+    /** gRPC host; the REST URL's host by default. */
+    public Builder grpcHost(String host) {
+      this.grpcHost = host;
+      return this;
+    }
+
+    /** gRPC port; 6334 by default. */
+    public Builder grpcPort(int port) {
+      this.grpcPort = port;
+      return this;
+    }
+
+    /** gRPC over TLS; follows the REST URL's scheme by default. */
+    public Builder grpcTls(boolean tls) {
+      this.grpcTls = tls;
+      return this;
+    }
+
+    /** The {@code api-key} for both APIs; none by default. */
+    public Builder apiKey(String apiKey) {
+      this.apiKey = apiKey;
+      return this;
+    }
+
+    /** Collections to back up, as globs ({@code *}, {@code ?}); all when none is given. */
+    public Builder include(String... globs) {
+      include.addAll(List.of(globs));
+      return this;
+    }
+
+    /** Collections to leave out, as globs; applied after {@link #include}. */
+    public Builder exclude(String... globs) {
+      exclude.addAll(List.of(globs));
+      return this;
+    }
+
+    public Builder connectTimeout(Duration d) {
+      this.connectTimeout = d;
+      return this;
+    }
+
+    /** Timeout of metadata calls (info, counts, listings, aliases, snapshot creation requests). */
+    public Builder requestTimeout(Duration d) {
+      this.requestTimeout = d;
+      return this;
+    }
+
+    /** How long to wait for a snapshot to be made on the server. */
+    public Builder snapshotTimeout(Duration d) {
+      this.snapshotTimeout = d;
+      return this;
+    }
+
+    /** Timeout of one snapshot transfer (until the download starts; for an upload, until Qdrant answers). */
+    public Builder transferTimeout(Duration d) {
+      this.transferTimeout = d;
+      return this;
+    }
+
+    /** How often the snapshot listing is polled while a snapshot is being made. */
+    public Builder pollInterval(Duration d) {
+      this.pollInterval = d;
+      return this;
+    }
+
+    /** How long a presigned storage URL handed to Qdrant for recovery stays valid. */
+    public Builder presignTtl(Duration d) {
+      this.presignTtl = d;
+      return this;
+    }
+
+    /** Always stream uploads, even where the storage could presign a URL for Qdrant to fetch. */
+    public Builder uploadOnly(boolean uploadOnly) {
+      this.uploadOnly = uploadOnly;
+      return this;
+    }
+
+    public QdrantDatastore build() {
+      if (url == null || url.getHost() == null || !(url.getScheme().equals("http") || url.getScheme().equals("https"))) {
+        throw new MaintenanceException(ErrorCode.CONFIG_INVALID,
+            "datastore " + id + ": the Qdrant REST url must be an http(s) URL with a host, was '" + url + "'");
+      }
+      for (Duration d : List.of(connectTimeout, requestTimeout, snapshotTimeout, transferTimeout, pollInterval, presignTtl)) {
+        if (d.isNegative() || d.isZero()) {
+          throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "datastore " + id + ": timeouts and intervals must be positive");
+        }
+      }
+      if (grpcPort <= 0 || grpcPort > 65535) {
+        throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "datastore " + id + ": grpc-port must be 1..65535, was " + grpcPort);
+      }
+      boolean tls = grpcTls != null ? grpcTls : url.getScheme().equals("https");
+      QdrantSettings s = new QdrantSettings(url, grpcHost != null ? grpcHost : url.getHost(), grpcPort, tls,
+          Optional.ofNullable(apiKey).filter(k -> !k.isBlank()), include.isEmpty() ? List.of("*") : include, exclude,
+          connectTimeout, requestTimeout, snapshotTimeout, transferTimeout, pollInterval, presignTtl, uploadOnly);
+      return new QdrantDatastore(id, s);
+    }
+  }
+}

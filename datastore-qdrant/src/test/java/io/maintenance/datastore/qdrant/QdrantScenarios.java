@@ -1,0 +1,304 @@
+package io.maintenance.datastore.qdrant;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.maintenance.api.ArtifactInfo;
+import io.maintenance.api.ChangeKind;
+import io.maintenance.api.DatastoreManifest;
+import io.maintenance.api.DatastorePlan;
+import io.maintenance.api.ErrorCode;
+import io.maintenance.api.MaintenanceException;
+import io.maintenance.api.ProbeResult;
+import io.maintenance.api.ProbeStatus;
+import io.maintenance.api.ResourceDiff;
+import io.maintenance.api.ResourceSummary;
+import io.maintenance.spi.Fingerprint;
+import io.maintenance.spi.RestoreOutcome;
+import io.maintenance.tck.DatastoreHarness;
+import java.io.ByteArrayOutputStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What the issue asks of the Qdrant plugin beyond the TCK, written against the official client only so
+ * that it runs against the in-JVM double and, where Docker exists, a real Qdrant.
+ */
+abstract class QdrantScenarios {
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  protected QdrantDatastore datastore;
+  protected DatastoreHarness harness;
+
+  protected abstract QdrantFixture fixture();
+
+  @BeforeEach
+  void seedAndConnect() throws Exception {
+    fixture().seed();
+    datastore = fixture().datastore("vectors").build();
+    harness = new DatastoreHarness(datastore);
+  }
+
+  @AfterEach
+  void closeDatastore() {
+    datastore.close();
+  }
+
+  @Test
+  void backupRecordsEachCollectionWithExactPointsAndQdrantsChecksum() throws Exception {
+    DatastoreManifest m = harness.backup();
+
+    assertThat(m.resources()).containsExactly(
+        new ResourceSummary("collection", "docs", Map.of("points", 5L)),
+        new ResourceSummary("collection", "images", Map.of("points", 3L)));
+    assertThat(m.artifacts()).extracting(ArtifactInfo::name)
+        .containsExactly("docs.snapshot", "docs.qdrant.json", "images.snapshot", "images.qdrant.json");
+    JsonNode docs = record(m, "docs");
+    ArtifactInfo snapshot = m.artifacts().get(0);
+    assertThat(docs.path("snapshot").path("sha256").asText()).isEqualTo(snapshot.sha256());
+    assertThat(docs.path("snapshot").path("size").asLong()).isEqualTo(snapshot.size());
+    assertThat(docs.path("points").asLong()).isEqualTo(5);
+    assertThat(docs.path("aliases").toString()).isEqualTo("[\"docs-current\"]");
+    assertThat(docs.path("payloadSchema").path("city").asText()).startsWith("Keyword");
+    assertThat(docs.path("vectors").path("").asText()).contains("size: 4").contains("Cosine");
+    assertThat(docs.path("restInfo").path("config").path("params").path("vectors").path("size").asInt()).isEqualTo(4);
+    assertThat(record(m, "images").path("vectors").path("image").asText()).contains("size: 3").contains("Dot");
+    assertThat(m.metadata()).containsKey("qdrant.serverVersion");
+  }
+
+  @Test
+  void backupDeletesTheServerSideSnapshotItMade() throws Exception {
+    harness.backup();
+
+    assertThat(fixture().client.listSnapshotAsync("docs").get()).isEmpty();
+    assertThat(fixture().client.listSnapshotAsync("images").get()).isEmpty();
+  }
+
+  @Test
+  void includeAndExcludePatternsSelectCollections() throws Exception {
+    try (QdrantDatastore onlyDocs = fixture().datastore("d").include("doc*").build();
+        QdrantDatastore notDocs = fixture().datastore("n").exclude("docs").build()) {
+      assertThat(new DatastoreHarness(onlyDocs).backup().resources()).extracting(ResourceSummary::name).containsExactly("docs");
+      assertThat(new DatastoreHarness(notDocs).backup().resources()).extracting(ResourceSummary::name).containsExactly("images");
+    }
+  }
+
+  @Test
+  void tamperedSnapshotFailsThePreviewWithIntegrityMismatchAndIsNeverUploaded() throws Exception {
+    DatastoreManifest m = harness.backup();
+    fixture().mutate();
+    String mutated = fixture().liveData();
+    byte[] bytes = Artifacts.bytes(harness, m, "docs.snapshot");
+    bytes[bytes.length / 3] ^= 0x01;
+    Artifacts.tamper(harness, m, "docs.snapshot", bytes);
+
+    assertThatThrownBy(() -> harness.plan(m))
+        .isInstanceOfSatisfying(MaintenanceException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INTEGRITY_MISMATCH));
+    assertThat(fixture().liveData()).isEqualTo(mutated);
+    assertNothingUploaded();
+  }
+
+  @Test
+  void snapshotAlteredAfterThePreviewFailsTheRestoreBeforeAnyCollectionIsReplaced() throws Exception {
+    DatastoreManifest m = harness.backup();
+    fixture().mutate();
+    DatastorePlan plan = harness.plan(m);
+    String mutated = fixture().liveData();
+    byte[] bytes = Artifacts.bytes(harness, m, "images.snapshot");
+    bytes[bytes.length - 2000] ^= 0x10;
+    Artifacts.tamper(harness, m, "images.snapshot", bytes);
+
+    assertThatThrownBy(() -> harness.restore(m, plan)).isInstanceOfSatisfying(MaintenanceException.class,
+        e -> assertThat(e.code()).isEqualTo(ErrorCode.INTEGRITY_MISMATCH));
+    assertThat(fixture().liveData()).as("'docs' comes first and must not have been replaced").isEqualTo(mutated);
+    assertNothingUploaded();
+  }
+
+  @Test
+  void backupOfNoSelectedCollectionIsEmptyAndRestoresNothing() throws Exception {
+    try (QdrantDatastore none = fixture().datastore("none").include("no-such-*").build()) {
+      DatastoreHarness h = new DatastoreHarness(none);
+      DatastoreManifest m = h.backup();
+      assertThat(m.artifacts()).isEmpty();
+      assertThat(m.resources()).isEmpty();
+      String before = fixture().liveData();
+
+      DatastorePlan plan = h.plan(m);
+
+      assertThat(plan.resources()).isEmpty();
+      assertThat(h.restore(m, plan).resources()).isEmpty();
+      assertThat(fixture().liveData()).isEqualTo(before);
+    }
+  }
+
+  /** Only the double can tell whether bytes reached the server; a real server is checked by its data alone. */
+  protected void assertNothingUploaded() {}
+
+  @Test
+  void wrongApiKeyGivesQdrantUnauthorizedAndTouchesNothing() throws Exception {
+    try (QdrantDatastore wrong = fixture().datastore("wrong").apiKey("not-the-key").build()) {
+      ProbeResult probe = wrong.probe();
+      assertThat(probe.status()).isEqualTo(ProbeStatus.DOWN);
+      assertThat(probe.code()).isEqualTo(QdrantDatastore.QDRANT_UNAUTHORIZED);
+      assertThat(probe.detail()).doesNotContain("not-the-key");
+
+      assertThatThrownBy(() -> new DatastoreHarness(wrong).backup()).isInstanceOfSatisfying(MaintenanceException.class, e -> {
+        assertThat(e.details()).containsEntry("reason", QdrantDatastore.QDRANT_UNAUTHORIZED);
+        assertThat(e.getMessage()).doesNotContain("not-the-key");
+      });
+    }
+    assertThat(fixture().client.listSnapshotAsync("docs").get()).isEmpty();
+  }
+
+  @Test
+  void unreachableServerGivesQdrantUnreachable() throws Exception {
+    int closed;
+    try (ServerSocket s = new ServerSocket(0)) {
+      closed = s.getLocalPort();
+    }
+    try (QdrantDatastore nowhere = QdrantDatastore.builder("nowhere").url(URI.create("http://127.0.0.1:" + closed))
+        .grpcPort(closed).requestTimeout(java.time.Duration.ofSeconds(3)).build()) {
+      ProbeResult probe = nowhere.probe();
+      assertThat(probe.status()).isEqualTo(ProbeStatus.DOWN);
+      assertThat(probe.code()).isEqualTo(QdrantDatastore.QDRANT_UNREACHABLE);
+      assertThatThrownBy(() -> nowhere.fingerprint(Set.of())).isInstanceOfSatisfying(MaintenanceException.class,
+          e -> assertThat(e.code()).isEqualTo(ErrorCode.DEPENDENCY_UNAVAILABLE));
+    }
+  }
+
+  @Test
+  void planDiffsPointsVectorParamsPayloadIndexesAndAliases() throws Exception {
+    DatastoreManifest m = harness.backup();
+    fixture().mutate();
+    fixture().client.deleteCollectionAsync("images").get();
+    fixture().client.createCollectionAsync("images", io.qdrant.client.grpc.Collections.VectorParams.newBuilder()
+        .setSize(8).setDistance(io.qdrant.client.grpc.Collections.Distance.Cosine).build()).get();
+
+    DatastorePlan plan = harness.plan(m);
+
+    Map<String, ResourceDiff> byName = plan.resources().stream().collect(Collectors.toMap(ResourceDiff::name, d -> d));
+    ResourceDiff docs = byName.get("docs");
+    assertThat(docs.change()).isEqualTo(ChangeKind.REPLACE);
+    assertThat(docs.counts()).singleElement().satisfies(c -> {
+      assertThat(c.metric()).isEqualTo("points");
+      assertThat(c.before()).isEqualTo(6);
+      assertThat(c.after()).isEqualTo(5);
+    });
+    assertThat(docs.itemsLost()).isEqualTo(1);
+    assertThat(docs.schemaChanges()).contains("alias 'docs-current' will be created");
+    ResourceDiff images = byName.get("images");
+    assertThat(images.counts().get(0).before()).isZero();
+    assertThat(images.counts().get(0).after()).isEqualTo(3);
+    assertThat(images.schemaChanges()).anySatisfy(s -> assertThat(s).startsWith("vector will be removed"));
+    assertThat(images.schemaChanges()).anySatisfy(s -> assertThat(s).startsWith("vector 'image' will be added"));
+  }
+
+  @Test
+  void restoreRecreatesADroppedCollectionWithItsAliases() throws Exception {
+    String original = fixture().liveData();
+    DatastoreManifest m = harness.backup();
+    fixture().client.deleteCollectionAsync("docs").get();
+
+    DatastorePlan plan = harness.plan(m);
+    assertThat(plan.resources()).filteredOn(d -> d.name().equals("docs")).singleElement()
+        .satisfies(d -> assertThat(d.change()).isEqualTo(ChangeKind.CREATE));
+    RestoreOutcome outcome = harness.restore(m, plan);
+
+    assertThat(outcome.resources()).contains(new ResourceSummary("collection", "docs", Map.of("points", 5L)));
+    assertThat(fixture().liveData()).isEqualTo(original);
+  }
+
+  @Test
+  void fingerprintTracksExactCountConfigAndAliasesPerCollection() throws Exception {
+    Fingerprint before = datastore.fingerprint(Set.of("docs", "missing"));
+    assertThat(before.components()).containsEntry("missing", "absent");
+    assertThat(before.components().get("docs")).startsWith("points=5;config=").endsWith(";aliases=docs-current");
+
+    fixture().client.createAliasAsync("docs-extra", "docs").get();
+    Fingerprint aliased = datastore.fingerprint(Set.of("docs", "missing"));
+    fixture().client.upsertAsync("docs", java.util.List.of(io.qdrant.client.grpc.Points.PointStruct.newBuilder()
+        .setId(io.qdrant.client.PointIdFactory.id(99)).setVectors(io.qdrant.client.VectorsFactory.vectors(1, 2, 3, 4)).build())).get();
+    Fingerprint grown = datastore.fingerprint(Set.of("docs", "missing"));
+
+    assertThat(aliased.value()).isNotEqualTo(before.value());
+    assertThat(grown.value()).isNotEqualTo(aliased.value());
+    assertThat(grown.components().get("docs")).startsWith("points=6;");
+  }
+
+  @Test
+  void snapshotOfAnIncompatibleQdrantVersionIsRejectedBeforeAnythingIsTouched() throws Exception {
+    DatastoreManifest m = harness.backup();
+    DatastorePlan planOfOriginal = harness.plan(m);
+    fixture().mutate();
+    String mutated = fixture().liveData();
+    String target = datastore.probe().attributes().get("version");
+    String[] parts = target.split("\\.");
+    ObjectNode record = (ObjectNode) record(m, "docs");
+    record.put("serverVersion", parts[0] + "." + (Integer.parseInt(parts[1]) + 1) + ".0");
+    DatastoreManifest newer = Artifacts.replace(harness, m, "docs.qdrant.json", JSON.writeValueAsBytes(record));
+
+    assertThatThrownBy(() -> harness.plan(newer)).isInstanceOfSatisfying(MaintenanceException.class, e -> {
+      assertThat(e.code()).isEqualTo(ErrorCode.INCOMPATIBLE_ARTIFACT);
+      assertThat(e.details()).containsEntry("collection", "docs").containsEntry("targetVersion", target);
+    });
+    assertThatThrownBy(() -> harness.restore(newer, planOfOriginal)).isInstanceOfSatisfying(MaintenanceException.class,
+        e -> assertThat(e.code()).isEqualTo(ErrorCode.INCOMPATIBLE_ARTIFACT));
+    assertThat(fixture().liveData()).isEqualTo(mutated);
+    assertNothingUploaded();
+  }
+
+  @Test
+  void serverFailureDuringRecoveryFailsTheRestoreWithTheServersMessageAndTheCollectionState() throws Exception {
+    DatastoreManifest m = harness.backup();
+    fixture().mutate();
+    // A well-formed archive with a collection config but no shard: it passes the dry run, and Qdrant
+    // fails while recovering it, after the whole upload arrived.
+    byte[] broken = tar(Map.of("./config.json", record(m, "docs").path("restInfo").path("config").toString(),
+        "./version.info", record(m, "docs").path("serverVersion").asText()));
+    ObjectNode record = (ObjectNode) record(m, "docs");
+    ((ObjectNode) record.path("snapshot")).put("sha256", io.maintenance.spi.support.Digests.sha256Hex(broken));
+    ((ObjectNode) record.path("snapshot")).put("size", broken.length);
+    DatastoreManifest withBroken = Artifacts.replace(harness, Artifacts.replace(harness, m, "docs.snapshot", broken),
+        "docs.qdrant.json", JSON.writeValueAsBytes(record));
+    DatastorePlan plan = harness.plan(withBroken);
+
+    assertThatThrownBy(() -> harness.restore(withBroken, plan)).isInstanceOfSatisfying(MaintenanceException.class, e -> {
+      assertThat(e.code()).isEqualTo(ErrorCode.DATASTORE_FAILURE);
+      assertThat(e.details()).containsKey("serverMessage").containsEntry("collection", "docs")
+          .containsEntry("notAttempted", "images").containsKey("httpStatus");
+      assertThat(e.getMessage()).contains(e.details().get("serverMessage")).contains("Collection 'docs' is now");
+      assertThat(e.details().get("collectionState")).isNotBlank();
+    });
+  }
+
+  JsonNode record(DatastoreManifest m, String collection) throws Exception {
+    return JSON.readTree(Artifacts.bytes(harness, m, collection + ".qdrant.json"));
+  }
+
+  static byte[] tar(Map<String, String> files) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
+      for (Map.Entry<String, String> f : new java.util.TreeMap<>(files).entrySet()) {
+        byte[] b = f.getValue().getBytes(StandardCharsets.UTF_8);
+        TarArchiveEntry e = new TarArchiveEntry(f.getKey());
+        e.setSize(b.length);
+        tar.putArchiveEntry(e);
+        tar.write(b);
+        tar.closeArchiveEntry();
+      }
+    }
+    return out.toByteArray();
+  }
+}

@@ -1,0 +1,34 @@
+package io.maintenance.spi.support;
+
+import io.maintenance.api.BackupType;
+import io.maintenance.api.DatastoreManifest;
+import io.maintenance.api.DatastorePlan;
+import io.maintenance.api.TaskType;
+import io.maintenance.spi.ArtifactSink;
+import io.maintenance.spi.ArtifactSource;
+import io.maintenance.spi.BackupContext;
+import io.maintenance.spi.ProgressListener;
+import io.maintenance.spi.RestoreContext;
+import io.maintenance.spi.TaskContext;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Plain implementations of the datastore contexts, for whoever drives a datastore: the engine, the
+ * TCK's harness, benchmarks, a plugin's own tests.
+ */
+public final class Contexts {
+  private Contexts() {}
+
+  public record Backup(String backupId, BackupType type, Optional<DatastoreManifest> parent, ArtifactSink artifacts,
+      ProgressListener progress) implements BackupContext {}
+
+  public record Restore(String requestId, String backupId, DatastoreManifest manifest, ArtifactSource artifacts,
+      Map<String, String> options, Optional<DatastorePlan> approvedPlan, ProgressListener progress) implements RestoreContext {
+    public Restore {
+      options = Map.copyOf(options);
+    }
+  }
+
+  public record Task(String taskId, TaskType type, boolean dryRun, ProgressListener progress) implements TaskContext {}
+}

@@ -1,0 +1,85 @@
+package io.maintenance.core.internal;
+
+import io.maintenance.api.ErrorCode;
+import io.maintenance.api.MaintenanceException;
+import io.maintenance.api.RestorePolicy;
+import io.maintenance.api.RetentionPolicy;
+import io.maintenance.spi.PluginConfig;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Engine settings from flat properties ({@code storage.type}, {@code datastores.<id>.type}, {@code restore.*},
+ * {@code retention.*}, {@code storage-prefix}); unknown top-level keys are refused so typos do not pass silently.
+ */
+public record EngineConfig(
+    Optional<Map.Entry<String, Map<String, String>>> storage,
+    Map<String, Map.Entry<String, Map<String, String>>> datastores,
+    Optional<String> storagePrefix,
+    RestorePolicy restorePolicy,
+    RetentionPolicy retentionPolicy) {
+
+  private static final Set<String> RESTORE_KEYS = Set.of("approvals-required", "token-ttl", "safety-backup");
+  private static final Set<String> RETENTION_KEYS = Set.of("keep-last", "keep-within", "keep-daily", "keep-weekly", "keep-monthly");
+
+  public static EngineConfig parse(Map<String, String> props, RestorePolicy restoreDefaults, RetentionPolicy retentionDefaults) {
+    Map<String, String> storage = new TreeMap<>();
+    Map<String, Map<String, String>> datastores = new LinkedHashMap<>();
+    Map<String, String> restore = new TreeMap<>();
+    Map<String, String> retention = new TreeMap<>();
+    Optional<String> prefix = Optional.empty();
+    for (var e : new TreeMap<>(props).entrySet()) {
+      String k = e.getKey();
+      if (k.startsWith("storage.")) {
+        storage.put(k.substring("storage.".length()), e.getValue());
+      } else if (k.startsWith("datastores.")) {
+        String rest = k.substring("datastores.".length());
+        int dot = rest.indexOf('.');
+        if (dot <= 0) {
+          throw invalid(k, "must look like datastores.<id>.<key>");
+        }
+        datastores.computeIfAbsent(rest.substring(0, dot), x -> new TreeMap<>()).put(rest.substring(dot + 1), e.getValue());
+      } else if (k.startsWith("restore.") && RESTORE_KEYS.contains(k.substring(8))) {
+        restore.put(k.substring(8), e.getValue());
+      } else if (k.startsWith("retention.") && RETENTION_KEYS.contains(k.substring(10))) {
+        retention.put(k.substring(10), e.getValue());
+      } else if (k.equals("storage-prefix")) {
+        prefix = Optional.of(e.getValue());
+      } else {
+        throw invalid(k, "is not a setting of the engine");
+      }
+    }
+    Optional<Map.Entry<String, Map<String, String>>> st = Optional.empty();
+    if (!storage.isEmpty()) {
+      String type = Optional.ofNullable(storage.remove("type")).orElseThrow(() -> invalid("storage.type", "is required"));
+      st = Optional.of(Map.entry(type, Map.copyOf(storage)));
+    }
+    Map<String, Map.Entry<String, Map<String, String>>> ds = new LinkedHashMap<>();
+    for (var e : datastores.entrySet()) {
+      String type = Optional.ofNullable(e.getValue().remove("type"))
+          .orElseThrow(() -> invalid("datastores." + e.getKey() + ".type", "is required"));
+      ds.put(e.getKey(), Map.entry(type, Map.copyOf(e.getValue())));
+    }
+    PluginConfig r = PluginConfig.of("engine restore", restore);
+    RestorePolicy restorePolicy = new RestorePolicy(
+        r.integer("approvals-required", restoreDefaults.approvalsRequired()),
+        r.duration("token-ttl", restoreDefaults.tokenTtl()),
+        r.bool("safety-backup", restoreDefaults.safetyBackup()));
+    PluginConfig t = PluginConfig.of("engine retention", retention);
+    RetentionPolicy retentionPolicy = retention.isEmpty() ? retentionDefaults : RetentionPolicy.builder()
+        .keepLast(t.integer("keep-last", 0))
+        .keepWithin(t.duration("keep-within", java.time.Duration.ZERO))
+        .keepDaily(t.integer("keep-daily", 0))
+        .keepWeekly(t.integer("keep-weekly", 0))
+        .keepMonthly(t.integer("keep-monthly", 0))
+        .build();
+    return new EngineConfig(st, ds, prefix, restorePolicy, retentionPolicy);
+  }
+
+  private static MaintenanceException invalid(String key, String problem) {
+    return new MaintenanceException(ErrorCode.CONFIG_INVALID, "engine setting '" + key + "' " + problem, Map.of("key", key));
+  }
+}

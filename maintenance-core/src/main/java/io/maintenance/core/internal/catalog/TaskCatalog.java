@@ -1,0 +1,38 @@
+package io.maintenance.core.internal.catalog;
+
+import io.maintenance.api.ErrorInfo;
+import io.maintenance.api.TaskItem;
+import io.maintenance.api.TaskStatus;
+import io.maintenance.api.TaskType;
+import io.maintenance.core.internal.Json;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/** The {@code maintenance_tasks} table: one row per housekeeping run with what it did. */
+public final class TaskCatalog {
+  private final Db db;
+
+  public TaskCatalog(Db db) {
+    this.db = db;
+  }
+
+  public void insertRunning(String id, TaskType type, boolean dryRun, String requestedBy, Instant startedAt) {
+    db.tx(c -> Db.update(c, "INSERT INTO maintenance_tasks (id, type, status, dry_run, requested_by, started_at)"
+        + " VALUES (?, ?, 'RUNNING', ?, ?, ?)", id, type, dryRun, requestedBy, startedAt));
+  }
+
+  public void finish(String id, TaskStatus status, List<TaskItem> items, Optional<ErrorInfo> error, Instant finishedAt) {
+    db.tx(c -> Db.update(c, "UPDATE maintenance_tasks SET status = ?, items = ?::jsonb, error_code = ?, error_message = ?,"
+            + " finished_at = ? WHERE id = ?",
+        status, new Db.JsonText(Json.write(items)), error.map(ErrorInfo::code).orElse(null),
+        error.map(ErrorInfo::message).orElse(null), finishedAt, id));
+  }
+
+  /** Tasks left RUNNING by a process that is gone. */
+  public List<String> failRunning(Instant now, String exceptId) {
+    return db.tx(c -> Db.query(c, "UPDATE maintenance_tasks SET status = 'FAILED', finished_at = ?,"
+        + " error_code = 'INTERNAL_ERROR', error_message = 'the process running this task stopped before it finished'"
+        + " WHERE status = 'RUNNING' AND id <> ? RETURNING id", rs -> rs.getString("id"), now, exceptId));
+  }
+}

@@ -1,0 +1,169 @@
+package io.maintenance.core.internal.metrics;
+
+import io.maintenance.api.BackupStatus;
+import io.maintenance.api.MeterSample;
+import io.maintenance.api.MetricsSummary;
+import io.maintenance.api.RestoreStatus;
+import io.maintenance.core.internal.catalog.BackupCatalog;
+import io.maintenance.core.internal.catalog.RestoreCatalog;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The engine's meters, under the names DESIGN.md fixes (as they appear in the Prometheus text):
+ * {@code maintenance_backup_total}, {@code maintenance_restore_total}, {@code maintenance_task_total},
+ * {@code maintenance_restore_approvals_total}, the two duration histograms (1 s .. 30 min buckets) and
+ * {@code maintenance_metrics_age_seconds}. Meters go to an own Prometheus registry (for the text
+ * endpoint) and to the host's registry, if one was given.
+ */
+public final class EngineMetrics {
+  /** Histogram buckets from 1 s to 30 min. */
+  static final Duration[] BUCKETS = {
+    Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(15), Duration.ofSeconds(30), Duration.ofMinutes(1),
+    Duration.ofMinutes(2), Duration.ofMinutes(5), Duration.ofMinutes(10), Duration.ofMinutes(20), Duration.ofMinutes(30)
+  };
+
+  private final PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final MeterRegistry registry;
+  private final Clock clock;
+  private final BackupCatalog backups;
+  private final RestoreCatalog restores;
+  private final Duration catalogRefresh;
+  private final AtomicReference<CatalogSnapshot> snapshot = new AtomicReference<>();
+
+  /** What the catalog said at one moment; refreshed at most every {@code catalogRefresh}. */
+  record CatalogSnapshot(Instant takenAt, Map<BackupStatus, Long> backups, BackupCatalog.Totals totals,
+      Map<RestoreStatus, Long> restores) {}
+
+  public EngineMetrics(Optional<MeterRegistry> host, Clock clock, BackupCatalog backups, RestoreCatalog restores,
+      Duration catalogRefresh) {
+    this.clock = clock;
+    this.backups = backups;
+    this.restores = restores;
+    this.catalogRefresh = catalogRefresh;
+    if (host.isPresent()) {
+      CompositeMeterRegistry composite = new CompositeMeterRegistry();
+      composite.add(prometheus);
+      composite.add(host.get());
+      this.registry = composite;
+    } else {
+      this.registry = prometheus;
+    }
+    Gauge.builder("maintenance.metrics.age", this, m -> m.ageSeconds())
+        .baseUnit("seconds")
+        .description("Seconds since the catalog-derived gauges were refreshed")
+        .register(registry);
+    for (BackupStatus s : BackupStatus.values()) {
+      Gauge.builder("maintenance.backups", this, m -> m.catalog().backups().getOrDefault(s, 0L))
+          .tag("status", s.name())
+          .description("Backups in the catalog by status")
+          .register(registry);
+    }
+    Gauge.builder("maintenance.last.successful.backup.timestamp", this,
+            m -> m.catalog().totals().lastSucceededAt().map(t -> t.toEpochMilli() / 1000.0).orElse(0.0))
+        .baseUnit("seconds")
+        .description("When the newest succeeded backup finished (epoch seconds; 0 if none)")
+        .register(registry);
+  }
+
+  public void backup(BackupStatus status, String provider, String type, Duration took) {
+    Counter.builder("maintenance.backup").description("Backups by outcome")
+        .tags("status", status.name(), "provider", provider, "type", type).register(registry).increment();
+    timer("maintenance.backup.duration", "Backup wall time", List.of(Tag.of("status", status.name()))).record(took);
+  }
+
+  public void restore(String mode, String status, boolean requiresApproval, String provider, Duration took) {
+    Counter.builder("maintenance.restore").description("Restore previews and applies by outcome")
+        .tags("mode", mode, "status", status, "requires_approval", Boolean.toString(requiresApproval), "provider", provider)
+        .register(registry).increment();
+    timer("maintenance.restore.duration", "Restore preview/apply wall time", List.of(Tag.of("mode", mode), Tag.of("status", status)))
+        .record(took);
+  }
+
+  public void task(String taskType, String status) {
+    Counter.builder("maintenance.task").description("Housekeeping runs by outcome")
+        .tags("task_type", taskType, "status", status).register(registry).increment();
+  }
+
+  public void approval(String status) {
+    Counter.builder("maintenance.restore.approvals").description("Restore approvals by outcome")
+        .tags("status", status).register(registry).increment();
+  }
+
+  /** The Prometheus text exposition of the engine's meters. */
+  public String prometheusText() {
+    catalog();
+    return prometheus.scrape();
+  }
+
+  public MetricsSummary summary() {
+    CatalogSnapshot s = catalog();
+    List<MeterSample> samples = new ArrayList<>();
+    for (Meter m : prometheus.getMeters()) {
+      String base = m.getId().getConventionName(prometheus.config().namingConvention());
+      Map<String, String> tags = new LinkedHashMap<>();
+      m.getId().getConventionTags(prometheus.config().namingConvention()).forEach(t -> tags.put(t.getKey(), t.getValue()));
+      if (m instanceof Counter c) {
+        samples.add(new MeterSample(base + "_total", tags, c.count()));
+      } else if (m instanceof Timer t) {
+        samples.add(new MeterSample(base + "_count", tags, t.count()));
+        samples.add(new MeterSample(base + "_sum", tags, t.totalTime(java.util.concurrent.TimeUnit.SECONDS)));
+      } else if (m instanceof Gauge g) {
+        samples.add(new MeterSample(base, tags, g.value()));
+      }
+    }
+    return new MetricsSummary(clock.instant(), s.backups(), s.totals().lastSucceededAt(), s.totals().storedBytes(),
+        s.restores(), samples);
+  }
+
+  private Timer timer(String name, String description, List<Tag> tags) {
+    return Timer.builder(name).description(description).tags(tags)
+        .serviceLevelObjectives(BUCKETS)
+        .minimumExpectedValue(Duration.ofSeconds(1))
+        .maximumExpectedValue(Duration.ofMinutes(30))
+        .register(registry);
+  }
+
+  private CatalogSnapshot catalog() {
+    CatalogSnapshot s = snapshot.get();
+    Instant now = clock.instant();
+    if (s == null || Duration.between(s.takenAt(), now).compareTo(catalogRefresh) >= 0) {
+      try {
+        s = new CatalogSnapshot(now, backups.countByStatus(), backups.succeededTotals(), restores.countByStatus());
+        snapshot.set(s);
+      } catch (RuntimeException e) {
+        // Keep serving the last snapshot; maintenance_metrics_age_seconds shows how stale it is.
+        if (s == null) {
+          s = new CatalogSnapshot(Instant.EPOCH, new EnumMap<>(BackupStatus.class), new BackupCatalog.Totals(Optional.empty(), 0),
+              new EnumMap<>(RestoreStatus.class));
+        }
+      }
+    }
+    return s;
+  }
+
+  private double ageSeconds() {
+    CatalogSnapshot s = snapshot.get();
+    if (s == null) {
+      return 0;
+    }
+    return Duration.between(s.takenAt(), clock.instant()).toMillis() / 1000.0;
+  }
+}

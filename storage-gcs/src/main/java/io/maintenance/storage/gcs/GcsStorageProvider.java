@@ -1,0 +1,466 @@
+package io.maintenance.storage.gcs;
+
+import com.google.api.client.http.HttpRequestFactory;
+import com.google.api.gax.paging.Page;
+import com.google.auth.ServiceAccountSigner;
+import com.google.cloud.http.HttpTransportOptions;
+import com.google.cloud.storage.Blob;
+import com.google.cloud.storage.BlobId;
+import com.google.cloud.storage.BlobInfo;
+import com.google.cloud.storage.Bucket;
+import com.google.cloud.storage.Storage;
+import com.google.cloud.storage.Storage.BlobListOption;
+import com.google.cloud.storage.Storage.SignUrlOption;
+import com.google.cloud.storage.StorageException;
+import com.google.cloud.storage.StorageOptions;
+import io.maintenance.api.ErrorCode;
+import io.maintenance.api.MaintenanceException;
+import io.maintenance.api.ProbeResult;
+import io.maintenance.spi.ObjectInfo;
+import io.maintenance.spi.ReadRequest;
+import io.maintenance.spi.StorageProvider;
+import io.maintenance.spi.Upload;
+import io.maintenance.spi.UploadOptions;
+import io.maintenance.spi.UploadState;
+import io.maintenance.spi.support.Probes;
+import io.maintenance.spi.support.StorageKeys;
+import io.maintenance.storage.gcs.internal.Crc32c;
+import io.maintenance.storage.gcs.internal.GcsFailures;
+import io.maintenance.storage.gcs.internal.GcsUpload;
+import io.maintenance.storage.gcs.internal.JsonApi;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Spliterators;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+
+/**
+ * Backup artifacts in a Google Cloud Storage bucket, under an optional prefix.
+ *
+ * <p>Uploads are GCS resumable upload sessions fed chunk by chunk (memory bounded by the chunk
+ * size); the session URI, committed offset and CRC32C travel in the {@link UploadState}, so another
+ * process can finish an upload. The server verifies the CRC32C of the whole object before creating
+ * it. Reads are ranged and pinned to an object generation. Build one with {@link #builder()} around
+ * a {@link Storage} the host configured, or let {@link GcsStorageFactory} build it from configuration.
+ */
+public final class GcsStorageProvider implements StorageProvider {
+  public static final String NAME = "gcs";
+  public static final int DEFAULT_CHUNK_SIZE = 16 * 1024 * 1024;
+  public static final int DEFAULT_MAX_ATTEMPTS = 6;
+  public static final Duration DEFAULT_RETRY_DELAY = Duration.ofMillis(500);
+  public static final int DEFAULT_PAGE_SIZE = 1000;
+  /** Signed URLs (V4) live at most seven days. */
+  public static final Duration MAX_PRESIGN_TTL = Duration.ofDays(7);
+
+  private static final String COMPONENT = "storage:" + NAME;
+  private static final String PROBE_FOLDER = "_maintenance_probe";
+  private static final String GOOGLE_HOST = "https://storage.googleapis.com";
+  private static final Pattern BUCKET_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]");
+
+  private final Storage storage;
+  private final boolean closeStorage;
+  private final String bucket;
+  private final String prefix;
+  private final int chunkSize;
+  private final int pageSize;
+  private final Optional<ServiceAccountSigner> signer;
+  private final String host;
+  private final JsonApi api;
+
+  private GcsStorageProvider(Builder b) {
+    this.storage = b.storage;
+    this.closeStorage = b.closeStorage;
+    this.bucket = b.bucket;
+    this.prefix = b.prefix;
+    this.chunkSize = b.chunkSize;
+    this.pageSize = b.pageSize;
+    this.signer = Optional.ofNullable(b.signer);
+    StorageOptions options = storage.getOptions();
+    if (!(options.getTransportOptions() instanceof HttpTransportOptions transport)) {
+      throw new MaintenanceException(ErrorCode.CONFIG_INVALID,
+          "storage gcs: the Storage must use the JSON API (StorageOptions.http()), not gRPC");
+    }
+    HttpRequestFactory requests =
+        transport.getHttpTransportFactory().create().createRequestFactory(transport.getHttpRequestInitializer(options));
+    this.host = options.getHost();
+    this.api = new JsonApi(requests, host, bucket, b.maxAttempts, b.retryDelay);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public String bucket() {
+    return bucket;
+  }
+
+  /** The object-name prefix every key is stored under: empty or ending in {@code /}. */
+  public String prefix() {
+    return prefix;
+  }
+
+  public int chunkSize() {
+    return chunkSize;
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public Upload startUpload(String key, UploadOptions options) throws IOException {
+    String name = objectName(key);
+    return GcsUpload.start(api, key, name, chunkSize, options);
+  }
+
+  @Override
+  public Upload resumeUpload(UploadState state, UploadOptions options) throws IOException {
+    return GcsUpload.resume(api, state, objectName(state.key()), options);
+  }
+
+  @Override
+  public void abortUpload(UploadState state) throws IOException {
+    StorageKeys.validate(state.key());
+    String session = state.attributes().get(GcsUpload.SESSION);
+    if (session != null) {
+      api.cancel(session, "abort of the upload of '" + state.key() + "'");
+    }
+  }
+
+  @Override
+  public InputStream openRead(ReadRequest request) throws IOException {
+    String key = request.key();
+    String name = objectName(key);
+    OptionalLong generation = generation(request.version(), key);
+    String what = "read of '" + key + "'";
+    if (request.length() == 0) {
+      Optional<ObjectInfo> info = stat(key);
+      if (info.isEmpty()) {
+        throw new NoSuchFileException(key);
+      }
+      if (generation.isPresent() && !info.get().version().equals(request.version())) {
+        throw api.changed(what, generation);
+      }
+      return InputStream.nullInputStream();
+    }
+    Optional<InputStream> in = api.openMedia(name, request.offset(), request.length(), generation, what);
+    if (in.isPresent()) {
+      return in.get();
+    }
+    // 404: either no object, or (pinned) a generation that is gone because the object was replaced.
+    if (generation.isPresent() && stat(key).isPresent()) {
+      throw api.changed(what, generation);
+    }
+    throw new NoSuchFileException(key);
+  }
+
+  @Override
+  public Optional<ObjectInfo> stat(String key) throws IOException {
+    String name = objectName(key);
+    try {
+      Blob blob = storage.get(BlobId.of(bucket, name));
+      return blob == null ? Optional.empty() : Optional.of(info(key, blob));
+    } catch (StorageException e) {
+      throw GcsFailures.translate(e, "stat of '" + key + "'", bucket);
+    }
+  }
+
+  @Override
+  public Stream<ObjectInfo> list(String keyPrefix) throws IOException {
+    StorageKeys.prefix(keyPrefix);
+    String what = "listing of '" + keyPrefix + "'";
+    Iterator<Blob> blobs;
+    try {
+      Page<Blob> first = storage.list(bucket, BlobListOption.prefix(prefix + keyPrefix), BlobListOption.pageSize(pageSize));
+      blobs = first.iterateAll().iterator(); // fetches further pages as the stream is consumed
+    } catch (StorageException e) {
+      throw GcsFailures.translate(e, what, bucket);
+    }
+    Iterator<ObjectInfo> infos = new Iterator<>() {
+      private ObjectInfo next;
+
+      @Override
+      public boolean hasNext() {
+        try {
+          while (next == null && blobs.hasNext()) {
+            Blob b = blobs.next();
+            String key = b.getName().substring(prefix.length());
+            if (validKey(key)) { // objects not written through a provider (e.g. "folder/") are not artifacts
+              next = info(key, b);
+            }
+          }
+          return next != null;
+        } catch (StorageException e) {
+          throw GcsFailures.translate(e, what, bucket);
+        }
+      }
+
+      @Override
+      public ObjectInfo next() {
+        if (!hasNext()) {
+          throw new java.util.NoSuchElementException();
+        }
+        ObjectInfo n = next;
+        next = null;
+        return n;
+      }
+    };
+    return StreamSupport.stream(Spliterators.spliteratorUnknownSize(infos, java.util.Spliterator.ORDERED), false);
+  }
+
+  @Override
+  public boolean delete(String key) throws IOException {
+    String name = objectName(key);
+    try {
+      return storage.delete(BlobId.of(bucket, name));
+    } catch (StorageException e) {
+      throw GcsFailures.translate(e, "delete of '" + key + "'", bucket);
+    }
+  }
+
+  @Override
+  public ProbeResult probe() {
+    return Probes.run(COMPONENT, GcsFailures.UNREACHABLE, () -> {
+      Map<String, String> facts = new LinkedHashMap<>();
+      facts.put("bucket", bucket);
+      facts.put("endpoint", host);
+      Bucket b;
+      try {
+        b = storage.get(bucket);
+      } catch (StorageException e) {
+        throw probeFailure(e, GcsFailures.UNREACHABLE);
+      }
+      if (b == null) {
+        throw new Probes.ProbeFailure(GcsFailures.BUCKET_MISSING, "bucket '" + bucket + "' does not exist");
+      }
+      if (b.getLocation() != null) {
+        facts.put("location", b.getLocation());
+      }
+      // Writability: a tiny object through the same resumable path uploads use, then removed.
+      String name = prefix + PROBE_FOLDER + "/" + UUID.randomUUID();
+      byte[] body = "probe".getBytes(StandardCharsets.US_ASCII);
+      try {
+        String session = api.startSession(name, "text/plain", "readiness probe write");
+        var created = api.putFinal(session, "text/plain", 0, body, body.length, Crc32c.of(body, 0, body.length), "readiness probe write");
+        api.deleteGeneration(name, created.getGeneration(), "readiness probe delete");
+      } catch (MaintenanceException e) {
+        throw probeFailure(e, GcsFailures.UNWRITABLE);
+      }
+      return facts;
+    });
+  }
+
+  @Override
+  public Optional<URI> presignGet(String key, Duration ttl) throws IOException {
+    String name = objectName(key);
+    if (ttl.isNegative() || ttl.isZero() || ttl.compareTo(MAX_PRESIGN_TTL) > 0) {
+      throw new MaintenanceException(ErrorCode.INVALID_REQUEST, "a signed URL must live between 1 second and 7 days, not " + ttl);
+    }
+    List<SignUrlOption> options = new ArrayList<>();
+    options.add(SignUrlOption.withV4Signature());
+    signer.ifPresent(s -> options.add(SignUrlOption.signWith(s)));
+    if (!GOOGLE_HOST.equals(host)) {
+      options.add(SignUrlOption.withHostName(host));
+    }
+    try {
+      return Optional.of(storage.signUrl(BlobInfo.newBuilder(bucket, name).build(), Math.max(1, ttl.toSeconds()),
+          TimeUnit.SECONDS, options.toArray(SignUrlOption[]::new)).toURI());
+    } catch (IllegalStateException e) {
+      return Optional.empty(); // the credentials cannot sign (user or anonymous credentials)
+    } catch (URISyntaxException e) {
+      throw new MaintenanceException(ErrorCode.STORAGE_FAILURE, "signed URL for '" + key + "' is not a valid URI", e);
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (closeStorage) {
+      try {
+        storage.close();
+      } catch (IOException | RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new IOException("closing the Cloud Storage client failed", e);
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "GcsStorageProvider[gs://" + bucket + "/" + prefix + "]";
+  }
+
+  private String objectName(String key) {
+    return prefix + StorageKeys.validate(key);
+  }
+
+  private static boolean validKey(String key) {
+    try {
+      StorageKeys.validate(key);
+      return true;
+    } catch (MaintenanceException e) {
+      return false;
+    }
+  }
+
+  private static OptionalLong generation(Optional<String> version, String key) {
+    if (version.isEmpty()) {
+      return OptionalLong.empty();
+    }
+    try {
+      return OptionalLong.of(Long.parseLong(version.get()));
+    } catch (NumberFormatException e) {
+      throw new MaintenanceException(ErrorCode.INTEGRITY_MISMATCH,
+          "read of '" + key + "' is pinned to version '" + version.get() + "', which is no GCS generation", Map.of("key", key));
+    }
+  }
+
+  private static ObjectInfo info(String key, Blob b) {
+    Instant updated = b.getUpdateTimeOffsetDateTime() != null ? b.getUpdateTimeOffsetDateTime().toInstant()
+        : b.getCreateTimeOffsetDateTime() != null ? b.getCreateTimeOffsetDateTime().toInstant() : Instant.EPOCH;
+    long size = b.getSize() == null ? 0 : b.getSize();
+    return new ObjectInfo(key, size, updated, Optional.ofNullable(b.getGeneration()).map(String::valueOf));
+  }
+
+  private static Probes.ProbeFailure probeFailure(RuntimeException e, String otherwise) {
+    String reason;
+    if (e instanceof MaintenanceException me) {
+      reason = me.details().getOrDefault("reason", otherwise);
+      // Refused writes with working reads mean missing permissions, not bad credentials.
+      if (GcsFailures.AUTH_FAILED.equals(reason) && GcsFailures.UNWRITABLE.equals(otherwise)) {
+        reason = GcsFailures.UNWRITABLE;
+      }
+    } else if (GcsFailures.isAuthFailure(e)) {
+      reason = GcsFailures.AUTH_FAILED;
+    } else if (GcsFailures.isUnreachable(e)) {
+      reason = GcsFailures.UNREACHABLE;
+    } else if (e instanceof StorageException se && se.getCode() == 404) {
+      reason = GcsFailures.BUCKET_MISSING;
+    } else {
+      reason = otherwise;
+    }
+    return new Probes.ProbeFailure(reason, io.maintenance.api.ProbeStatus.DOWN, e.getMessage(), e);
+  }
+
+  /** Options of a {@link GcsStorageProvider}; {@link #storage} and {@link #bucket} are required. */
+  public static final class Builder {
+    private Storage storage;
+    private boolean closeStorage;
+    private String bucket;
+    private String prefix = "";
+    private int chunkSize = DEFAULT_CHUNK_SIZE;
+    private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
+    private Duration retryDelay = DEFAULT_RETRY_DELAY;
+    private int pageSize = DEFAULT_PAGE_SIZE;
+    private ServiceAccountSigner signer;
+
+    private Builder() {}
+
+    /** A client built with {@code StorageOptions.http()} (the provider speaks the JSON API through its transport). */
+    public Builder storage(Storage storage) {
+      this.storage = Objects.requireNonNull(storage, "storage");
+      return this;
+    }
+
+    /** Whether {@link GcsStorageProvider#close()} closes the client too (default false: the host owns it). */
+    public Builder closeStorage(boolean close) {
+      this.closeStorage = close;
+      return this;
+    }
+
+    public Builder bucket(String bucket) {
+      this.bucket = Objects.requireNonNull(bucket, "bucket");
+      return this;
+    }
+
+    /** Object-name prefix for every key, e.g. {@code backups/prod}; default none. */
+    public Builder prefix(String prefix) {
+      this.prefix = Objects.requireNonNull(prefix, "prefix");
+      return this;
+    }
+
+    /** Bytes per upload request and per buffer; a multiple of 256 KiB. Default 16 MiB. */
+    public Builder chunkSize(long chunkSize) {
+      if (chunkSize < GcsUpload.CHUNK_GRANULARITY || chunkSize % GcsUpload.CHUNK_GRANULARITY != 0 || chunkSize > (1L << 30)) {
+        throw invalid("chunk-size", "must be a multiple of 256KiB between 256KiB and 1GiB, was " + chunkSize);
+      }
+      this.chunkSize = (int) chunkSize;
+      return this;
+    }
+
+    /** Attempts per request before a transient failure (network, 408, 429, 5xx) is reported. Default 6. */
+    public Builder maxAttempts(int maxAttempts) {
+      if (maxAttempts < 1) {
+        throw invalid("max-attempts", "must be at least 1, was " + maxAttempts);
+      }
+      this.maxAttempts = maxAttempts;
+      return this;
+    }
+
+    /** First pause between attempts, doubled each time (capped at 30 s). Default 500 ms. */
+    public Builder retryDelay(Duration retryDelay) {
+      if (retryDelay.isNegative()) {
+        throw invalid("retry-delay", "must not be negative");
+      }
+      this.retryDelay = retryDelay;
+      return this;
+    }
+
+    /** Objects per listing page. Default 1000. */
+    public Builder pageSize(int pageSize) {
+      if (pageSize < 1 || pageSize > 5000) {
+        throw invalid("page-size", "must be between 1 and 5000, was " + pageSize);
+      }
+      this.pageSize = pageSize;
+      return this;
+    }
+
+    /** Signs {@link #presignGet} URLs when the client's own credentials cannot. */
+    public Builder signer(ServiceAccountSigner signer) {
+      this.signer = signer;
+      return this;
+    }
+
+    public GcsStorageProvider build() {
+      if (storage == null) {
+        throw invalid("storage", "is required");
+      }
+      if (bucket == null || !BUCKET_NAME.matcher(bucket).matches()) {
+        throw invalid("bucket", "must be a bucket name (3-222 of a-z 0-9 . _ -), was '" + bucket + "'");
+      }
+      if (!prefix.isEmpty()) {
+        String p = prefix.endsWith("/") ? prefix : prefix + "/";
+        try {
+          StorageKeys.prefix(p);
+        } catch (MaintenanceException e) {
+          throw invalid("prefix", "is not a valid key prefix: " + e.getMessage());
+        }
+        prefix = p;
+      }
+      return new GcsStorageProvider(this);
+    }
+
+    private static MaintenanceException invalid(String key, String problem) {
+      return new MaintenanceException(ErrorCode.CONFIG_INVALID, "storage gcs: '" + key + "' " + problem,
+          Map.of("owner", "storage gcs", "key", key));
+    }
+  }
+}

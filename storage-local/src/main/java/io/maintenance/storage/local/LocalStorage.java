@@ -1,0 +1,267 @@
+package io.maintenance.storage.local;
+
+import io.maintenance.api.ErrorCode;
+import io.maintenance.api.MaintenanceException;
+import io.maintenance.api.ProbeResult;
+import io.maintenance.spi.ObjectInfo;
+import io.maintenance.spi.ReadRequest;
+import io.maintenance.spi.StorageProvider;
+import io.maintenance.spi.Upload;
+import io.maintenance.spi.UploadOptions;
+import io.maintenance.spi.UploadState;
+import io.maintenance.spi.support.BoundedInputStream;
+import io.maintenance.spi.support.Probes;
+import io.maintenance.spi.support.StorageKeys;
+import io.maintenance.storage.local.internal.LocalUpload;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.stream.Stream;
+
+/**
+ * Storage in a local directory (or a mounted volume). Writes are crash-safe: chunks go to a temporary
+ * file under {@code .uploads/} in the same file system, each chunk is fsynced before it counts as
+ * committed, and completion is an fsync, an atomic rename and an fsync of the directory. A crash never
+ * leaves a partial object under its key.
+ */
+public final class LocalStorage implements StorageProvider {
+  /** Reserved folder for uploads in progress; keys may not start with it. */
+  public static final String UPLOADS = ".uploads";
+
+  private final Path root;
+  private final int chunkSize;
+  private final boolean fsync;
+  private final ExecutorService writers = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "local-storage-writer");
+    t.setDaemon(true);
+    return t;
+  });
+
+  /**
+   * @param root the directory that holds the objects; created if missing
+   * @param chunkSize bytes per durable chunk (the resume granularity)
+   * @param fsync whether to fsync chunks, files and directories (only turn off for throwaway data)
+   */
+  public LocalStorage(Path root, int chunkSize, boolean fsync) {
+    if (chunkSize <= 0) {
+      throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "storage local: chunk size must be positive");
+    }
+    try {
+      Files.createDirectories(root);
+      this.root = root.toRealPath();
+      Files.createDirectories(this.root.resolve(UPLOADS));
+    } catch (IOException e) {
+      throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "storage local: cannot use directory " + root + ": " + e.getMessage(), e);
+    }
+    this.chunkSize = chunkSize;
+    this.fsync = fsync;
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  @Override
+  public String name() {
+    return "local";
+  }
+
+  @Override
+  public Upload startUpload(String key, UploadOptions options) throws IOException {
+    Path target = path(key);
+    Path temp = root.resolve(UPLOADS).resolve(UUID.randomUUID() + ".part");
+    return LocalUpload.start(key, target, temp, root, chunkSize, fsync, writers, options);
+  }
+
+  @Override
+  public Upload resumeUpload(UploadState state, UploadOptions options) throws IOException {
+    return LocalUpload.resume(state, path(state.key()), tempOf(state), root, fsync, writers, options);
+  }
+
+  @Override
+  public void abortUpload(UploadState state) throws IOException {
+    path(state.key());
+    Files.deleteIfExists(tempOf(state));
+  }
+
+  @Override
+  public InputStream openRead(ReadRequest request) throws IOException {
+    Path p = path(request.key());
+    FileChannel ch = FileChannel.open(p, StandardOpenOption.READ);
+    try {
+      if (request.version().isPresent()) {
+        String current = version(Files.readAttributes(p, BasicFileAttributes.class));
+        if (!current.equals(request.version().get())) {
+          throw new MaintenanceException(ErrorCode.INTEGRITY_MISMATCH, "object '" + request.key() + "' was replaced during the read",
+              Map.of("key", request.key()));
+        }
+      }
+      long size = ch.size();
+      long from = Math.min(request.offset(), size);
+      long length = request.length() < 0 ? size - from : Math.min(request.length(), size - from);
+      ch.position(from);
+      return new BoundedInputStream(Channels.newInputStream(ch), length);
+    } catch (IOException | RuntimeException e) {
+      ch.close();
+      throw e;
+    }
+  }
+
+  @Override
+  public Optional<ObjectInfo> stat(String key) throws IOException {
+    Path p = path(key);
+    try {
+      BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
+      return a.isRegularFile() ? Optional.of(info(key, a)) : Optional.empty();
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    }
+  }
+
+  @Override
+  public Stream<ObjectInfo> list(String prefix) throws IOException {
+    StorageKeys.prefix(prefix);
+    // Start at the deepest directory the prefix names, then filter by the rest.
+    int slash = prefix.lastIndexOf('/');
+    String dirKey = slash < 0 ? "" : prefix.substring(0, slash);
+    Path dir = dirKey.isEmpty() ? root : root.resolve(dirKey);
+    if (!Files.isDirectory(dir)) {
+      return Stream.empty();
+    }
+    return walk(dir, dirKey).filter(o -> o.key().startsWith(prefix));
+  }
+
+  @Override
+  public boolean delete(String key) throws IOException {
+    Path p = path(key);
+    boolean deleted = Files.deleteIfExists(p);
+    if (deleted) {
+      if (fsync) {
+        LocalUpload.fsyncDirectory(p.getParent());
+      }
+      pruneEmptyParents(p.getParent());
+    }
+    return deleted;
+  }
+
+  @Override
+  public void close() {
+    writers.shutdown();
+  }
+
+  @Override
+  public ProbeResult probe() {
+    return Probes.run("storage:local", "STORAGE_UNWRITABLE", () -> {
+      if (!Files.isDirectory(root)) {
+        throw new Probes.ProbeFailure("STORAGE_UNREACHABLE", "directory " + root + " does not exist");
+      }
+      Path probe = root.resolve(UPLOADS).resolve("probe-" + UUID.randomUUID());
+      try {
+        Files.write(probe, new byte[] {1}, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.DSYNC);
+        Files.delete(probe);
+      } catch (IOException e) {
+        throw new Probes.ProbeFailure("STORAGE_UNWRITABLE", "cannot write in " + root + ": " + e.getMessage());
+      }
+      return Map.of("path", root.toString(), "freeBytes", Long.toString(Files.getFileStore(root).getUsableSpace()));
+    });
+  }
+
+  /** Maps a validated key to a path under the root; refuses anything that would leave it. */
+  private Path path(String key) {
+    StorageKeys.validate(key);
+    if (key.equals(UPLOADS) || key.startsWith(UPLOADS + "/")) {
+      throw new MaintenanceException(ErrorCode.INVALID_REQUEST, "storage key '" + key + "' uses the reserved folder " + UPLOADS,
+          Map.of("key", key));
+    }
+    Path p = root.resolve(key).normalize();
+    if (!p.startsWith(root) || p.equals(root) || !insideRoot(p)) {
+      throw new MaintenanceException(ErrorCode.INVALID_REQUEST, "storage key '" + key + "' leaves the storage directory",
+          Map.of("key", key));
+    }
+    return p;
+  }
+
+  /** Whether the nearest existing ancestor of p, with symbolic links resolved, is still under the root. */
+  private boolean insideRoot(Path p) {
+    for (Path q = p; q != null; q = q.getParent()) {
+      if (Files.exists(q, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        try {
+          return q.toRealPath().startsWith(root);
+        } catch (IOException e) {
+          return false;
+        }
+      }
+    }
+    return false;
+  }
+
+  private Path tempOf(UploadState state) {
+    String name = state.attributes().get(LocalUpload.TEMP_FILE);
+    if (name == null || !name.matches("[0-9a-f-]{36}\\.part")) {
+      throw new MaintenanceException(ErrorCode.INVALID_REQUEST, "upload state of '" + state.key() + "' has no valid temp file");
+    }
+    return root.resolve(UPLOADS).resolve(name);
+  }
+
+  /** Objects under dir in key order: a directory sorts as "name/", so the order equals plain key order. */
+  private Stream<ObjectInfo> walk(Path dir, String dirKey) throws IOException {
+    List<Path> entries;
+    try (Stream<Path> s = Files.list(dir)) {
+      entries = s.filter(p -> !(dirKey.isEmpty() && p.getFileName().toString().equals(UPLOADS)))
+          .sorted(Comparator.comparing(p -> Files.isDirectory(p) ? p.getFileName() + "/" : p.getFileName().toString()))
+          .toList();
+    } catch (NoSuchFileException e) {
+      return Stream.empty();
+    }
+    return entries.stream().flatMap(p -> {
+      String key = dirKey.isEmpty() ? p.getFileName().toString() : dirKey + "/" + p.getFileName();
+      try {
+        BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
+        if (a.isDirectory()) {
+          return walk(p, key);
+        }
+        return a.isRegularFile() ? Stream.of(info(key, a)) : Stream.empty();
+      } catch (NoSuchFileException e) {
+        return Stream.empty(); // deleted while listing
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    });
+  }
+
+  private void pruneEmptyParents(Path dir) {
+    while (dir != null && !dir.equals(root) && dir.startsWith(root)) {
+      try {
+        Files.delete(dir);
+      } catch (DirectoryNotEmptyException | NoSuchFileException e) {
+        return;
+      } catch (IOException e) {
+        return;
+      }
+      dir = dir.getParent();
+    }
+  }
+
+  private static ObjectInfo info(String key, BasicFileAttributes a) {
+    return new ObjectInfo(key, a.size(), a.lastModifiedTime().toInstant(), Optional.of(version(a)));
+  }
+
+  private static String version(BasicFileAttributes a) {
+    return LocalUpload.versionOf(a);
+  }
+}
