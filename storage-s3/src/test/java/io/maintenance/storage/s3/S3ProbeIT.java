@@ -180,7 +180,7 @@ class S3ProbeIT {
 
   private static MaintenanceException assertFailsWithReason(ThrowingRunnable action, String reason) {
     MaintenanceException e = assertFails(action);
-    assertThat(e.code()).isEqualTo(ErrorCode.STORAGE_FAILURE);
+    assertThat(e.code()).isEqualTo(ErrorCode.CONFIG_INVALID);
     assertThat(e.details()).containsEntry("reason", reason);
     return e;
   }

@@ -117,7 +117,13 @@ public final class S3Errors {
         details.put("s3Code", code(e));
       }
     }
-    ErrorCode code = UNREACHABLE.equals(reason) ? ErrorCode.DEPENDENCY_UNAVAILABLE : ErrorCode.STORAGE_FAILURE;
+    // Wrong credentials and a missing bucket are the operator's configuration to fix, not worth retrying;
+    // every storage provider reports them as CONFIG_INVALID with the readiness code as the reason.
+    ErrorCode code = switch (reason) {
+      case UNREACHABLE -> ErrorCode.DEPENDENCY_UNAVAILABLE;
+      case AUTH_FAILED, BUCKET_MISSING -> ErrorCode.CONFIG_INVALID;
+      default -> ErrorCode.STORAGE_FAILURE;
+    };
     return new MaintenanceException(code, "S3 " + operation + (key.isEmpty() ? "" : " of '" + key + "'") + " failed: "
         + describe(e), details, e);
   }

@@ -63,7 +63,7 @@ class S3ErrorsTest {
     MaintenanceException e = S3Errors.failure("PutObject", "b1/pg/t.json", s3(403, "SignatureDoesNotMatch",
         "The request signature we calculated does not match the signature you provided."));
 
-    assertThat(e.code()).isEqualTo(ErrorCode.STORAGE_FAILURE);
+    assertThat(e.code()).isEqualTo(ErrorCode.CONFIG_INVALID);
     assertThat(e.getMessage()).contains("PutObject").contains("b1/pg/t.json").contains("403 SignatureDoesNotMatch");
     assertThat(e.details()).containsEntry("reason", "STORAGE_AUTH_FAILED").containsEntry("status", "403")
         .containsEntry("s3Code", "SignatureDoesNotMatch").containsEntry("key", "b1/pg/t.json");
