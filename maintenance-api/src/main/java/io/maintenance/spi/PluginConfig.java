@@ -44,6 +44,12 @@ public final class PluginConfig {
     return v == null || v.isBlank() ? Optional.empty() : Optional.of(v.trim());
   }
 
+  /** A comma-separated list, blanks dropped; empty when the key is not set. */
+  public java.util.List<String> list(String key) {
+    return optional(key).map(v -> java.util.Arrays.stream(v.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList())
+        .orElse(java.util.List.of());
+  }
+
   public String require(String key) {
     return optional(key).orElseThrow(() -> invalid(key, "is required"));
   }

@@ -6,7 +6,6 @@ import io.maintenance.spi.DatastoreFactory;
 import io.maintenance.spi.PluginConfig;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 
 /**
  * Creates {@link FalkorDbDatastore}s of type {@code falkordb} from configuration keys: {@code uri}
@@ -49,8 +48,8 @@ public final class FalkorDbDatastoreFactory implements DatastoreFactory {
     }
     config.optional("user").ifPresent(b::user);
     config.optional("password").ifPresent(b::password);
-    config.optional("include").ifPresent(v -> b.include(list(v)));
-    config.optional("exclude").ifPresent(v -> b.exclude(list(v)));
+    b.include(config.list("include").toArray(String[]::new));
+    b.exclude(config.list("exclude").toArray(String[]::new));
     b.batchSize(positive(config, "batch-size", 2000));
     b.readBatchSize(positive(config, "read-batch-size", 10_000));
     b.connectTimeout(config.duration("connect-timeout", Duration.ofSeconds(5)));
@@ -71,7 +70,4 @@ public final class FalkorDbDatastoreFactory implements DatastoreFactory {
     return v;
   }
 
-  private static String[] list(String v) {
-    return Arrays.stream(v.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toArray(String[]::new);
-  }
 }

@@ -7,7 +7,6 @@ import io.maintenance.spi.PluginConfig;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
-import java.util.Arrays;
 
 /**
  * Creates {@link QdrantDatastore}s from configuration (type {@code qdrant}). Keys: {@code url}
@@ -47,12 +46,9 @@ public final class QdrantDatastoreFactory implements DatastoreFactory {
     config.optional("grpc-host").ifPresent(b::grpcHost);
     config.optional("grpc-tls").ifPresent(v -> b.grpcTls(config.bool("grpc-tls", false)));
     config.optional("api-key").ifPresent(b::apiKey);
-    config.optional("include").ifPresent(v -> b.include(globs(v)));
-    config.optional("exclude").ifPresent(v -> b.exclude(globs(v)));
+    b.include(config.list("include").toArray(String[]::new));
+    b.exclude(config.list("exclude").toArray(String[]::new));
     return b.build();
   }
 
-  private static String[] globs(String list) {
-    return Arrays.stream(list.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toArray(String[]::new);
-  }
 }

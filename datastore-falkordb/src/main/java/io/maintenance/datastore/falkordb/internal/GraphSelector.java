@@ -1,18 +1,16 @@
 package io.maintenance.datastore.falkordb.internal;
 
+import io.maintenance.spi.support.NameFilter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /** Which graphs a datastore backs up: include/exclude glob patterns ({@code *}, {@code ?}), never reserved keys. */
 public final class GraphSelector {
-  private final List<Pattern> include;
-  private final List<Pattern> exclude;
+  private final NameFilter names;
   private final String reservedPrefix;
 
   public GraphSelector(List<String> include, List<String> exclude, String reservedPrefix) {
-    this.include = include.stream().map(GraphSelector::glob).toList();
-    this.exclude = exclude.stream().map(GraphSelector::glob).toList();
+    this.names = NameFilter.of(include, exclude);
     this.reservedPrefix = reservedPrefix;
   }
 
@@ -24,8 +22,7 @@ public final class GraphSelector {
     if (reserved(graph)) {
       return false;
     }
-    boolean in = include.isEmpty() || include.stream().anyMatch(p -> p.matcher(graph).matches());
-    return in && exclude.stream().noneMatch(p -> p.matcher(graph).matches());
+    return names.matches(graph);
   }
 
   public List<String> select(List<String> graphs) {
@@ -37,17 +34,5 @@ public final class GraphSelector {
     }
     out.sort(null);
     return out;
-  }
-
-  static Pattern glob(String glob) {
-    StringBuilder re = new StringBuilder();
-    for (char c : glob.toCharArray()) {
-      switch (c) {
-        case '*' -> re.append(".*");
-        case '?' -> re.append('.');
-        default -> re.append(Pattern.quote(String.valueOf(c)));
-      }
-    }
-    return Pattern.compile(re.toString(), Pattern.DOTALL);
   }
 }

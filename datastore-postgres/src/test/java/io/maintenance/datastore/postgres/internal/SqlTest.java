@@ -47,7 +47,7 @@ class SqlTest {
     assertThat(s.selects("sales", "audit12")).isTrue();
     assertThat(s.selects("other", "accounts")).isFalse();
     assertThat(new TableSelector(List.of(), List.of()).selects("any", "thing")).isTrue();
-    assertThat(TableSelector.split(" a.* , ,b ")).containsExactly("a.*", "b");
+    assertThat(io.maintenance.spi.PluginConfig.of("t", java.util.Map.of("include", " a.* , ,b ")).list("include")).containsExactly("a.*", "b");
   }
 
   @Test

@@ -9,6 +9,7 @@ import io.maintenance.api.ErrorCode;
 import io.maintenance.api.MaintenanceException;
 import io.maintenance.api.ResourceDiff;
 import io.maintenance.api.ResourceSummary;
+import io.maintenance.spi.support.NameFilter;
 import io.maintenance.spi.ArtifactSource;
 import io.maintenance.spi.BackupContext;
 import io.maintenance.spi.DatastoreBackup;
@@ -50,13 +51,13 @@ public final class QdrantOperations {
   private final QdrantSettings settings;
   private final RestClient rest;
   private final GrpcGateway grpc;
-  private final CollectionSelector selector;
+  private final NameFilter selector;
 
   public QdrantOperations(QdrantSettings settings, RestClient rest, GrpcGateway grpc) {
     this.settings = settings;
     this.rest = rest;
     this.grpc = grpc;
-    this.selector = new CollectionSelector(settings.include(), settings.exclude());
+    this.selector = NameFilter.of(settings.include(), settings.exclude());
   }
 
   // ---------------------------------------------------------------- fingerprint
@@ -77,7 +78,7 @@ public final class QdrantOperations {
   }
 
   private List<String> selected() throws IOException {
-    return grpc.listCollections().stream().filter(selector::selects).sorted().toList();
+    return grpc.listCollections().stream().filter(selector::matches).sorted().toList();
   }
 
   // ---------------------------------------------------------------- backup

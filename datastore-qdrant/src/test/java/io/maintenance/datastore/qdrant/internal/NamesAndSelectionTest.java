@@ -1,5 +1,6 @@
 package io.maintenance.datastore.qdrant.internal;
 
+import io.maintenance.spi.support.NameFilter;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -29,13 +30,13 @@ class NamesAndSelectionTest {
 
   @Test
   void includeAndExcludeGlobsSelectCollections() {
-    CollectionSelector s = new CollectionSelector(List.of("docs-*", "img?"), List.of("*-tmp"));
-    assertThat(s.selects("docs-2024")).isTrue();
-    assertThat(s.selects("img1")).isTrue();
-    assertThat(s.selects("img12")).isFalse();
-    assertThat(s.selects("docs-tmp")).isFalse();
-    assertThat(s.selects("other")).isFalse();
-    assertThat(new CollectionSelector(List.of("*"), List.of()).selects("a.b[c]")).isTrue();
-    assertThat(new CollectionSelector(List.of("a.b"), List.of()).selects("aXb")).isFalse();
+    NameFilter s = NameFilter.of(List.of("docs-*", "img?"), List.of("*-tmp"));
+    assertThat(s.matches("docs-2024")).isTrue();
+    assertThat(s.matches("img1")).isTrue();
+    assertThat(s.matches("img12")).isFalse();
+    assertThat(s.matches("docs-tmp")).isFalse();
+    assertThat(s.matches("other")).isFalse();
+    assertThat(NameFilter.of(List.of("*"), List.of()).matches("a.b[c]")).isTrue();
+    assertThat(NameFilter.of(List.of("a.b"), List.of()).matches("aXb")).isFalse();
   }
 }
