@@ -14,8 +14,8 @@ import com.google.api.client.json.gson.GsonFactory;
 import com.google.api.services.storage.model.StorageObject;
 import io.maintenance.api.ErrorCode;
 import io.maintenance.api.MaintenanceException;
+import io.maintenance.spi.support.AbortOnEarlyCloseInputStream;
 import io.maintenance.spi.support.BoundedInputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -311,7 +311,8 @@ public final class JsonApi {
             }
           }
           handedOver = true;
-          return Optional.of(new ResponseStream(body, response));
+          // Closing an unfinished body would drain the rest of the object first.
+          return Optional.of(new AbortOnEarlyCloseInputStream(body, response::disconnect));
         }
         if (status == 416) {
           return Optional.of(InputStream.nullInputStream()); // offset at or past the end
@@ -572,42 +573,4 @@ public final class JsonApi {
   }
 
   /** Releases the connection when the caller closes: keeps it alive after a full read, drops it otherwise. */
-  private static final class ResponseStream extends FilterInputStream {
-    private final HttpResponse response;
-    private boolean eof;
-    private boolean closed;
-
-    ResponseStream(InputStream in, HttpResponse response) {
-      super(in);
-      this.response = response;
-    }
-
-    @Override
-    public int read() throws IOException {
-      int b = super.read();
-      eof |= b < 0;
-      return b;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      int n = super.read(b, off, len);
-      eof |= n < 0;
-      return n;
-    }
-
-    @Override
-    public void close() throws IOException {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      if (eof) {
-        super.close();
-      } else {
-        // Closing an unfinished body would drain the rest of the object first.
-        response.disconnect();
-      }
-    }
-  }
 }

@@ -1,8 +1,8 @@
 package io.maintenance.storage.s3.internal;
 
 import io.maintenance.spi.ReadRequest;
+import io.maintenance.spi.support.AbortOnEarlyCloseInputStream;
 import io.maintenance.spi.support.ResumingInputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.NoSuchFileException;
@@ -100,42 +100,10 @@ public final class ObjectReader {
     if (pinned == null) {
       pin.etag = S3Bucket.unquote(response.response().eTag());
     }
-    return new AbortOnEarlyClose(response);
-  }
-
-  /**
-   * Closing an SDK response before its end would drain the rest of the body to reuse the connection, which
-   * for a large object means downloading it; abort the connection instead.
-   */
-  private static final class AbortOnEarlyClose extends FilterInputStream {
-    private final ResponseInputStream<GetObjectResponse> response;
-    private boolean eof;
-
-    AbortOnEarlyClose(ResponseInputStream<GetObjectResponse> response) {
-      super(response);
-      this.response = response;
-    }
-
-    @Override
-    public int read() throws IOException {
-      int b = super.read();
-      eof |= b < 0;
-      return b;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      int n = super.read(b, off, len);
-      eof |= n < 0;
-      return n;
-    }
-
-    @Override
-    public void close() throws IOException {
-      if (!eof) {
-        response.abort();
-      }
-      super.close();
-    }
+    // Closing an SDK response before its end would drain the rest of the body to reuse the connection.
+    return new AbortOnEarlyCloseInputStream(response, () -> {
+      response.abort();
+      response.close();
+    });
   }
 }
