@@ -40,7 +40,7 @@ public final class Backup {
       c.setReadOnly(true);
       try {
         Catalog.configureSession(c);
-        DatastoreBackup result = backup(c, settings, ctx);
+        DatastoreBackup result = backup(ds, c, settings, ctx);
         c.commit();
         return result;
       } finally {
@@ -53,7 +53,7 @@ public final class Backup {
     }
   }
 
-  private static DatastoreBackup backup(Connection c, Settings settings, BackupContext ctx)
+  private static DatastoreBackup backup(DataSource ds, Connection c, Settings settings, BackupContext ctx)
       throws SQLException, IOException {
     List<TableRef> tables = Catalog.tables(c, settings.selector());
     if (!tables.isEmpty()) {
@@ -68,11 +68,24 @@ public final class Backup {
       }
     }
     Optional<DatastoreManifest> parent = ctx.type() == BackupType.INCREMENTAL ? ctx.parent() : Optional.empty();
-    Map<String, String> components = new LinkedHashMap<>();
     Map<String, String> metadata = new LinkedHashMap<>();
-    List<ResourceSummary> resources = new ArrayList<>();
     metadata.put("format", TableArtifact.FORMAT + "/" + TableArtifact.VERSION);
     metadata.put("serverVersion", c.getMetaData().getDatabaseProductVersion());
+    // A full backup fingerprints every table on a second connection in the same snapshot while the rows
+    // are copied here: the same numbers, but the scans overlap with the copy instead of following it.
+    SnapshotFingerprints fingerprints = parent.isEmpty() && !tables.isEmpty()
+        ? SnapshotFingerprints.start(ds, c, tables) : SnapshotFingerprints.none();
+    try {
+      return backupTables(c, tables, parent, fingerprints, metadata, ctx);
+    } finally {
+      fingerprints.close();
+    }
+  }
+
+  private static DatastoreBackup backupTables(Connection c, List<TableRef> tables, Optional<DatastoreManifest> parent,
+      SnapshotFingerprints fingerprints, Map<String, String> metadata, BackupContext ctx) throws SQLException, IOException {
+    Map<String, String> components = new LinkedHashMap<>();
+    List<ResourceSummary> resources = new ArrayList<>();
     for (TableRef ref : tables) {
       Table t = Catalog.describe(c, ref);
       String base = Sql.artifactBase(t.schema(), t.name());
@@ -112,7 +125,10 @@ public final class Backup {
       TableArtifact.writeSql(sql, t);
       sql.close();
       // Same snapshot as the rows, so the manifest's fingerprint describes exactly what was written.
-      String component = Fingerprints.component(c, ref);
+      String component = fingerprints.component(ref).orElse(null);
+      if (component == null) {
+        component = Fingerprints.component(c, ref);
+      }
       components.put(name, component);
       metadata.put(STATE_PREFIX + name, state(component, t));
       resources.add(new ResourceSummary("table", name, Map.of("rows", rows)));
