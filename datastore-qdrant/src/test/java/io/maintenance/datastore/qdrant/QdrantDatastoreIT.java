@@ -1,14 +1,12 @@
 package io.maintenance.datastore.qdrant;
 
 import io.maintenance.datastore.qdrant.testing.FakeQdrant;
-import io.maintenance.spi.Datastore;
-import io.maintenance.tck.DatastoreContract;
 import java.nio.file.Files;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
 /** The TCK datastore contract against the in-JVM Qdrant double (REST + gRPC on loopback ports). */
-class QdrantDatastoreIT extends DatastoreContract {
+class QdrantDatastoreIT extends QdrantContract {
   private static FakeQdrant server;
   private static QdrantFixture fixture;
 
@@ -25,22 +23,7 @@ class QdrantDatastoreIT extends DatastoreContract {
   }
 
   @Override
-  protected Datastore createDatastore() {
-    return fixture.datastore("vectors").build();
-  }
-
-  @Override
-  protected void seed() throws Exception {
-    fixture.seed();
-  }
-
-  @Override
-  protected void mutate() throws Exception {
-    fixture.mutate();
-  }
-
-  @Override
-  protected String liveData() throws Exception {
-    return fixture.liveData();
+  protected QdrantFixture fixture() {
+    return fixture;
   }
 }
