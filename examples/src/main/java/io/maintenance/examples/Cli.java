@@ -169,6 +169,13 @@ public final class Cli {
           String f = a.pop();
           switch (f) {
             case "--datastore" -> r.datastore(next(a, f));
+            case "--resource" -> {
+              String[] dr = next(a, f).split(":", 2);
+              if (dr.length != 2) {
+                throw new IllegalArgumentException("--resource takes DATASTORE:NAME");
+              }
+              r.resource(dr[0], dr[1]);
+            }
             case "--safety-backup" -> r.safetyBackup(Boolean.parseBoolean(next(a, f)));
             case "--option" -> {
               String[] kv = next(a, f).split("=", 2);

@@ -11,4 +11,10 @@ public interface TaskContext {
   boolean dryRun();
 
   ProgressListener progress();
+
+  /**
+   * Throws {@code MaintenanceException} when the operation must stop (cancelled, or the engine lost
+   * its operation lease). Cheap: call it between batches, tables, graphs or collections.
+   */
+  default void ensureActive() {}
 }

@@ -24,7 +24,7 @@ class ReadinessIT {
 
     assertThat(r.status()).isEqualTo(ProbeStatus.UP);
     assertThat(r.checks()).extracting(c -> c.component()).containsExactly("catalog", "storage:memory", "datastore:orders");
-    assertThat(r.checks().get(0).attributes()).containsEntry("schemaVersion", "1").containsKey("postgresVersion");
+    assertThat(r.checks().get(0).attributes()).containsEntry("schemaVersion", Integer.toString(io.maintenance.core.internal.catalog.SchemaInstaller.CURRENT_VERSION)).containsKey("postgresVersion");
   }
 
   @Test

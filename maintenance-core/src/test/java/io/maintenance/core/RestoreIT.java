@@ -258,6 +258,30 @@ class RestoreIT {
   }
 
   @Test
+  void aSelectionOfResourcesRestoresOnlyThoseAndDriftElsewhereDoesNotMatter() {
+    RestorePreview p = f.engine.previewRestore(RestoreRequest.builder(backup.id()).resource("orders", "customers").build(), ALICE);
+    assertThat(p.plan().datastores()).singleElement().satisfies(d ->
+        assertThat(d.resources()).extracting(r -> r.name()).containsExactly("customers"));
+    f.engine.approveRestore(p.requestId(), "", BOB);
+    // A write to a table outside the selection is not drift for this restore.
+    f.orders.put("invoices", "101", "1.00");
+    Map<String, String> invoicesBefore = live().get("invoices");
+
+    RestoreRecord r = f.engine.confirmRestore(p.token(), ALICE);
+
+    assertThat(r.status()).isEqualTo(RestoreStatus.APPLIED);
+    assertThat(live().get("customers")).isEqualTo(original.get("customers"));
+    assertThat(live().get("invoices")).isEqualTo(invoicesBefore);
+  }
+
+  @Test
+  void aResourceTheBackupDoesNotHoldIsRefused() {
+    assertThatThrownBy(() -> f.engine.previewRestore(RestoreRequest.builder(backup.id()).resource("orders", "nope").build(), ALICE))
+        .satisfies(code(ErrorCode.INVALID_REQUEST))
+        .hasMessageContaining("orders:nope");
+  }
+
+  @Test
   void twoConcurrentConfirmsApplyExactlyOnce() throws Exception {
     RestorePreview p = f.engine.previewRestore(RestoreRequest.of(backup.id()), ALICE);
     f.engine.approveRestore(p.requestId(), "", BOB);

@@ -12,6 +12,7 @@ import io.maintenance.spi.RestoreContext;
 import io.maintenance.spi.TaskContext;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Plain implementations of the datastore contexts, for whoever drives a datastore: the engine, the
@@ -24,9 +25,17 @@ public final class Contexts {
       ProgressListener progress) implements BackupContext {}
 
   public record Restore(String requestId, String backupId, DatastoreManifest manifest, ArtifactSource artifacts,
-      Map<String, String> options, Optional<DatastorePlan> approvedPlan, ProgressListener progress) implements RestoreContext {
+      Set<String> resources, Map<String, String> options, Optional<DatastorePlan> approvedPlan, ProgressListener progress)
+      implements RestoreContext {
     public Restore {
+      resources = Set.copyOf(resources);
       options = Map.copyOf(options);
+    }
+
+    /** A restore of every resource in the manifest. */
+    public Restore(String requestId, String backupId, DatastoreManifest manifest, ArtifactSource artifacts,
+        Map<String, String> options, Optional<DatastorePlan> approvedPlan, ProgressListener progress) {
+      this(requestId, backupId, manifest, artifacts, Set.of(), options, approvedPlan, progress);
     }
   }
 

@@ -170,7 +170,8 @@ public final class AdminRoutes {
 
   record BackupBody(List<String> datastores, String type, Boolean pinned, Map<String, String> labels) {}
 
-  record PreviewBody(String backupId, List<String> datastores, Boolean safetyBackup, Map<String, String> options) {}
+  record PreviewBody(String backupId, List<String> datastores, Map<String, List<String>> resources, Boolean safetyBackup,
+      Map<String, String> options) {}
 
   record ApprovalBody(String comment) {}
 
@@ -200,6 +201,9 @@ public final class AdminRoutes {
     RestoreRequest.Builder req = RestoreRequest.builder(b.backupId());
     if (b.datastores() != null) {
       req.datastores(Set.copyOf(b.datastores()));
+    }
+    if (b.resources() != null) {
+      b.resources().forEach(req::resources);
     }
     if (b.safetyBackup() != null) {
       req.safetyBackup(b.safetyBackup());

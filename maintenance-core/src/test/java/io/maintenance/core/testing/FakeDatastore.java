@@ -220,6 +220,9 @@ public final class FakeDatastore implements Datastore {
     Map<String, TreeMap<String, String>> out = new HashMap<>();
     for (ArtifactInfo a : ctx.manifest().artifacts()) {
       String table = a.name().substring(0, a.name().length() - ".json".length());
+      if (!ctx.resources().isEmpty() && !ctx.resources().contains(table)) {
+        continue;
+      }
       TreeMap<String, String> rows = new TreeMap<>();
       try (InputStream in = ctx.artifacts().open(a.name()); JsonParser p = JSON.createParser(in)) {
         if (p.nextToken() != JsonToken.START_OBJECT) {

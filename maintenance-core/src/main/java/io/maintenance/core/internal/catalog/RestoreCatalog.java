@@ -19,10 +19,11 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /** The {@code maintenance_restore_requests} and {@code maintenance_restore_approvals} tables. */
 public final class RestoreCatalog {
-  private static final String COLUMNS = "id, backup_id, status, requested_by, datastores, options::text AS options, safety_backup,"
+  private static final String COLUMNS = "id, backup_id, status, requested_by, datastores, resources::text AS resources, options::text AS options, safety_backup,"
       + " plan::text AS plan, plan_sha256, manifest_sha256, target_fingerprint::text AS target_fingerprint,"
       + " approvals_required, created_at, expires_at, consumed_at, finished_at, safety_backup_id, applied::text AS applied,"
       + " error_code, error_message";
@@ -30,6 +31,7 @@ public final class RestoreCatalog {
   /** A request with what the engine needs beyond the public record. */
   public record Row(
       RestoreRecord record,
+      Map<String, Set<String>> resources,
       Map<String, String> options,
       boolean safetyBackup,
       String planSha256,
@@ -38,11 +40,17 @@ public final class RestoreCatalog {
     public String id() {
       return record.id();
     }
+
+    /** The resources selected in one datastore; empty means all of them. */
+    public Set<String> resourcesOf(String datastoreId) {
+      return resources.getOrDefault(datastoreId, Set.of());
+    }
   }
 
   /** What a preview stores. */
   public record NewRequest(
-      String id, String backupId, String requestedBy, List<String> datastores, Map<String, String> options,
+      String id, String backupId, String requestedBy, List<String> datastores, Map<String, Set<String>> resources,
+      Map<String, String> options,
       boolean safetyBackup, String tokenHash, RestorePlan plan, String planSha256, String manifestSha256,
       Map<String, Fingerprint> targetFingerprint, int approvalsRequired, Instant createdAt, Instant expiresAt) {}
 
@@ -54,10 +62,11 @@ public final class RestoreCatalog {
 
   public void insert(NewRequest r) {
     db.tx(c -> Db.update(c, "INSERT INTO maintenance_restore_requests (id, backup_id, status, requested_by, datastores,"
-            + " options, safety_backup, token_hash, plan, plan_sha256, manifest_sha256, target_fingerprint,"
+            + " resources, options, safety_backup, token_hash, plan, plan_sha256, manifest_sha256, target_fingerprint,"
             + " approvals_required, created_at, expires_at)"
-            + " VALUES (?, ?, 'PREVIEWED', ?, ?, ?::jsonb, ?, ?, ?::jsonb, ?, ?, ?::jsonb, ?, ?, ?)",
-        r.id(), r.backupId(), r.requestedBy(), r.datastores(), new Db.JsonText(Json.write(r.options())), r.safetyBackup(),
+            + " VALUES (?, ?, 'PREVIEWED', ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?::jsonb, ?, ?, ?::jsonb, ?, ?, ?)",
+        r.id(), r.backupId(), r.requestedBy(), r.datastores(), new Db.JsonText(Json.write(r.resources())),
+        new Db.JsonText(Json.write(r.options())), r.safetyBackup(),
         r.tokenHash(), new Db.JsonText(Json.write(r.plan())), r.planSha256(), r.manifestSha256(),
         new Db.JsonText(Json.write(r.targetFingerprint())), r.approvalsRequired(), r.createdAt(), r.expiresAt()));
   }
@@ -175,6 +184,7 @@ public final class RestoreCatalog {
         Json.read(rs.getString("applied"), new TypeReference<List<ResourceSummary>>() {}),
         code == null ? Optional.empty() : Optional.of(new ErrorInfo(code, String.valueOf(rs.getString("error_message")))));
     return new Row(record,
+        Json.read(rs.getString("resources"), new TypeReference<Map<String, Set<String>>>() {}),
         Json.read(rs.getString("options"), new TypeReference<Map<String, String>>() {}),
         rs.getBoolean("safety_backup"),
         rs.getString("plan_sha256"),

@@ -49,6 +49,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -91,6 +92,7 @@ public final class RestoreService {
       String requestId = Ids.next("rr", ctx.clock());
       List<DatastorePlan> plans = new ArrayList<>();
       Map<String, Fingerprint> fingerprints = new LinkedHashMap<>();
+      Map<String, Set<String>> resources = selectResources(manifest, selected, request);
       for (DatastoreManifest section : selected) {
         Datastore ds = ctx.datastores().get(section.id());
         StorageArtifactSource source = sourceFor(backup, section);
@@ -98,10 +100,11 @@ public final class RestoreService {
           source.verifyAll();
           return null;
         });
+        Set<String> chosen = resources.getOrDefault(section.id(), Set.of());
         DatastorePlan plan = Guard.run(ErrorCode.DATASTORE_FAILURE, "planning the restore of " + section.id(),
-            () -> ds.plan(context(requestId, backup.id(), section, source, request.options(), Optional.empty())));
+            () -> ds.plan(context(requestId, backup.id(), section, source, chosen, request.options(), Optional.empty())));
         plans.add(plan);
-        fingerprints.put(section.id(), fingerprint(ds, section));
+        fingerprints.put(section.id(), fingerprint(ds, section, chosen));
       }
       RestorePlan plan = new RestorePlan(backup.id(), plans);
       String token = newToken();
@@ -109,7 +112,7 @@ public final class RestoreService {
       Instant expires = now.plus(ctx.restorePolicy().tokenTtl());
       boolean safety = request.safetyBackup().orElse(ctx.restorePolicy().safetyBackup());
       ctx.restores().insert(new RestoreCatalog.NewRequest(requestId, backup.id(), actor,
-          selected.stream().map(DatastoreManifest::id).toList(), request.options(), safety, hashToken(token), plan,
+          selected.stream().map(DatastoreManifest::id).toList(), resources, request.options(), safety, hashToken(token), plan,
           Digests.sha256Hex(Json.write(plan)), backup.record().manifestSha256().orElseThrow(), fingerprints, approvals, now, expires));
       Duration took = Duration.ofNanos(System.nanoTime() - t0);
       ctx.metrics().restore("preview", "SUCCEEDED", approvals > 0, ctx.storage().name(), took);
@@ -217,8 +220,8 @@ public final class RestoreService {
       List<String> done = new ArrayList<>();
       for (DatastoreManifest section : sections) {
         Datastore ds = ctx.datastores().get(section.id());
-        RestoreContext rc = context(row.id(), backup.id(), section, sourceFor(backup, section), row.options(),
-            Optional.of(plans.get(section.id())));
+        RestoreContext rc = context(row.id(), backup.id(), section, sourceFor(backup, section),
+            row.resourcesOf(section.id()), row.options(), Optional.of(plans.get(section.id())));
         RestoreOutcome outcome;
         try {
           outcome = Guard.run(ErrorCode.DATASTORE_FAILURE, "restoring " + section.id(), () -> ds.restore(rc));
@@ -286,7 +289,7 @@ public final class RestoreService {
     List<String> changed = new ArrayList<>();
     for (DatastoreManifest section : sections) {
       Fingerprint then = row.targetFingerprint().get(section.id());
-      Fingerprint now = fingerprint(ctx.datastores().get(section.id()), section);
+      Fingerprint now = fingerprint(ctx.datastores().get(section.id()), section, row.resourcesOf(section.id()));
       if (then == null || !then.value().equals(now.value())) {
         Set<String> keys = new TreeSet<>(now.components().keySet());
         if (then != null) {
@@ -371,8 +374,32 @@ public final class RestoreService {
     return selected;
   }
 
-  private Fingerprint fingerprint(Datastore ds, DatastoreManifest section) {
-    Set<String> resources = section.resources().stream().map(ResourceSummary::name).collect(Collectors.toCollection(TreeSet::new));
+  /** The live fingerprint of the resources a restore would overwrite: the selected ones, or all of the backup's. */
+  /** The resource selection per selected datastore; every name must be a resource of that datastore in the backup. */
+  private static Map<String, Set<String>> selectResources(BackupManifest manifest, List<DatastoreManifest> selected,
+      RestoreRequest request) {
+    Map<String, Set<String>> out = new TreeMap<>();
+    List<String> unknown = new ArrayList<>();
+    for (DatastoreManifest section : selected) {
+      Set<String> chosen = request.resourcesOf(section.id());
+      if (chosen.isEmpty()) {
+        continue;
+      }
+      Set<String> known = section.resources().stream().map(ResourceSummary::name).collect(Collectors.toSet());
+      chosen.stream().filter(n -> !known.contains(n)).sorted().forEach(n -> unknown.add(section.id() + ":" + n));
+      out.put(section.id(), new TreeSet<>(chosen));
+    }
+    if (!unknown.isEmpty()) {
+      throw new MaintenanceException(ErrorCode.INVALID_REQUEST, "backup " + manifest.backupId() + " holds no resource "
+          + String.join(", ", unknown), Map.of("missing", String.join(",", unknown)));
+    }
+    return out;
+  }
+
+  private Fingerprint fingerprint(Datastore ds, DatastoreManifest section, Set<String> chosen) {
+    Set<String> resources = chosen.isEmpty()
+        ? section.resources().stream().map(ResourceSummary::name).collect(Collectors.toCollection(TreeSet::new))
+        : new TreeSet<>(chosen);
     return Guard.run(ErrorCode.DATASTORE_FAILURE, "fingerprinting " + ds.id(), () -> ds.fingerprint(resources));
   }
 
@@ -390,9 +417,9 @@ public final class RestoreService {
   }
 
   private static RestoreContext context(String requestId, String backupId, DatastoreManifest section, ArtifactSource source,
-      Map<String, String> options, Optional<DatastorePlan> approved) {
+      Set<String> resources, Map<String, String> options, Optional<DatastorePlan> approved) {
     ProgressListener progress = new ProgressLog("restore " + requestId + " " + section.id(), Duration.ofSeconds(10));
-    return new Contexts.Restore(requestId, backupId, section, source, options, approved, progress);
+    return new Contexts.Restore(requestId, backupId, section, source, resources, options, approved, progress);
   }
 
   private static String newToken() {
