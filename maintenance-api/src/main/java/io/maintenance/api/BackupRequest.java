@@ -12,13 +12,16 @@ import java.util.Set;
  * @param datastores ids of the datastores to include; empty means all registered datastores
  * @param type full, or incremental against the newest succeeded backup of the same datastores
  * @param pinned pinned backups are never pruned by retention
- * @param labels free-form key/values stored with the backup (e.g. {@code reason=pre-migration})
+ * @param labels free-form key/values stored with the backup (e.g. {@code reason=pre-migration}); checked
+ *     by {@link Inputs#entries}
  */
 public record BackupRequest(Set<String> datastores, BackupType type, boolean pinned, Map<String, String> labels) {
   public BackupRequest {
+    Objects.requireNonNull(datastores, "datastores");
+    datastores.forEach(d -> Inputs.name("/datastores", d));
     datastores = Set.copyOf(datastores);
     Objects.requireNonNull(type, "type");
-    labels = Map.copyOf(labels);
+    labels = Map.copyOf(Inputs.entries("/labels", labels));
   }
 
   /** A full, unpinned backup of every datastore. */

@@ -11,5 +11,10 @@ public enum BackupStatus {
   /** The process running the backup disappeared; found at start-up or by the orphan sweep. */
   ABANDONED,
   /** Artifacts are being deleted; the row goes once they are gone (a crash leaves it for the sweep). */
-  DELETING
+  DELETING,
+  /**
+   * VERIFY found an artifact or the manifest missing or not matching its SHA-256 (the error says which
+   * and the code). Not restorable and not counted by retention until a later VERIFY finds it intact again.
+   */
+  CORRUPT
 }

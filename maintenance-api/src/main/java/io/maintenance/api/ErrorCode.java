@@ -5,14 +5,26 @@ package io.maintenance.api;
  * responses, audit events and metrics, and never changes meaning between versions.
  */
 public enum ErrorCode {
+  /** The request carries no credentials, or credentials the host does not know. */
+  UNAUTHENTICATED(401, false),
   /** The principal lacks the scope the operation requires. */
   FORBIDDEN(403, false),
   /** The request itself is malformed: missing fields, bad values, unsafe storage keys. */
   INVALID_REQUEST(400, false),
   /** The backup, restore request or task does not exist. */
   NOT_FOUND(404, false),
+  /** The route exists but not for this HTTP method; the {@code allow} detail lists the methods it takes. */
+  METHOD_NOT_ALLOWED(405, false),
+  /** The request body is larger than the entry point accepts. */
+  PAYLOAD_TOO_LARGE(413, false),
   /** Another mutating operation holds the operation lock; try again when it finishes. */
   OPERATION_IN_PROGRESS(409, true),
+  /**
+   * The operation lost its lease on the operation lock (the catalog could not confirm it in time, or
+   * another replica took it over after it expired) and stopped before its next step; what it had not
+   * finished was not applied. Try again.
+   */
+  LEASE_LOST(503, true),
   /** The restore token does not match any preview. */
   TOKEN_INVALID(403, false),
   /** The restore token matched but its preview has expired; preview again. */

@@ -61,6 +61,15 @@ public interface Maintenance extends AutoCloseable {
   /** Re-computes the audit hash chain and reports the first row that does not match. Scope {@link Scope#READ}. */
   AuditVerification verifyAudit(Principal principal);
 
+  /**
+   * Records a request that an entry point (admin routes, a command line) refused before it reached an
+   * operation: a malformed body, a wrong method, an oversized body. With a principal it is audited as
+   * {@code action} with the error code as outcome; without one (missing or unknown credentials) it is
+   * only counted, because anyone can send those and they must not fill the audit table. Both are counted
+   * in {@code maintenance_requests_refused_total{code}}. Needs no scope.
+   */
+  void recordRefusal(Optional<Principal> principal, String action, String target, MaintenanceException reason);
+
   /** Stops background work and releases plugins. */
   @Override
   void close();

@@ -14,6 +14,7 @@ public record Principal(String name, Set<Scope> scopes) {
     if (name.isBlank()) {
       throw new MaintenanceException(ErrorCode.INVALID_REQUEST, "principal name must not be blank");
     }
+    Inputs.name("/principal", name);
     scopes = scopes.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(scopes));
   }
 

@@ -29,7 +29,15 @@ public record RestoreRequest(
     Optional<Boolean> safetyBackup,
     Map<String, String> options) {
   public RestoreRequest {
-    Objects.requireNonNull(backupId, "backupId");
+    Inputs.id("/backupId", backupId);
+    Objects.requireNonNull(datastores, "datastores");
+    Objects.requireNonNull(resources, "resources");
+    datastores.forEach(d -> Inputs.name("/datastores", d));
+    resources.forEach((ds, names) -> {
+      Inputs.name("/resources", ds);
+      Objects.requireNonNull(names, "resources of " + ds);
+      names.forEach(n -> Inputs.name("/resources/" + ds, n));
+    });
     if (!datastores.isEmpty() || resources.isEmpty()) {
       Set<String> all = new LinkedHashSet<>(datastores);
       all.addAll(resources.keySet());
@@ -43,7 +51,7 @@ public record RestoreRequest(
         Set.copyOf(new TreeSet<>(names))));
     resources = Map.copyOf(copy);
     Objects.requireNonNull(safetyBackup, "safetyBackup");
-    options = Map.copyOf(options);
+    options = Map.copyOf(Inputs.entries("/options", options));
   }
 
   public static RestoreRequest of(String backupId) {

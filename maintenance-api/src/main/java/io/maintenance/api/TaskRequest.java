@@ -14,6 +14,10 @@ import java.util.Set;
 public record TaskRequest(TaskType type, boolean dryRun, Set<String> datastores, Set<String> backupIds) {
   public TaskRequest {
     Objects.requireNonNull(type, "type");
+    Objects.requireNonNull(datastores, "datastores");
+    Objects.requireNonNull(backupIds, "backupIds");
+    datastores.forEach(d -> Inputs.name("/datastores", d));
+    backupIds.forEach(id -> Inputs.id("/backupIds", id));
     datastores = Set.copyOf(datastores);
     backupIds = Set.copyOf(backupIds);
   }

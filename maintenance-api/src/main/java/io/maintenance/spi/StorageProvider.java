@@ -5,6 +5,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -47,6 +50,26 @@ public interface StorageProvider extends AutoCloseable {
 
   /** Checks that the storage is reachable and writable, with a structured code when it is not. */
   ProbeResult probe();
+
+  /**
+   * Entries under {@code prefix} that are not objects and that {@link #list} therefore skips (symbolic
+   * links, devices, sockets in a directory), so that the orphan sweep can report them. They are never
+   * followed, read or deleted. Empty for providers that store only objects.
+   */
+  default List<String> irregularEntries(String prefix) throws IOException {
+    return List.of();
+  }
+
+  /**
+   * Removes partial uploads that none of the {@code known} states describes and that were last written
+   * before {@code staleBefore}: what a process left when it died before its upload session was recorded.
+   * Returns a description of each one removed (or, with {@code dryRun}, that would be). Providers that
+   * cannot list partial uploads return nothing (and should document how they expire them instead).
+   */
+  default List<String> sweepPartialUploads(Collection<UploadState> known, Instant staleBefore, boolean dryRun)
+      throws IOException {
+    return List.of();
+  }
 
   /** A URL from which the object can be fetched without credentials for {@code ttl}, if supported. */
   default Optional<URI> presignGet(String key, Duration ttl) throws IOException {

@@ -8,7 +8,8 @@ import java.util.function.Consumer;
  *
  * @param contentType stored with the object where the provider supports it
  * @param checkpoint called with the new state each time a chunk became durable (before more data is
- *     sent), so that a crash can resume from it; must not throw
+ *     sent), so that a crash can resume from it; if it throws (the state could not be recorded), the
+ *     upload fails with that exception
  */
 public record UploadOptions(String contentType, Consumer<UploadState> checkpoint) {
   public UploadOptions {

@@ -8,6 +8,7 @@ import io.maintenance.api.BackupQuery;
 import io.maintenance.api.BackupRecord;
 import io.maintenance.api.BackupRequest;
 import io.maintenance.api.ErrorCode;
+import io.maintenance.api.Inputs;
 import io.maintenance.api.Maintenance;
 import io.maintenance.api.MaintenanceException;
 import io.maintenance.api.MetricsSummary;
@@ -24,12 +25,14 @@ import io.maintenance.api.TaskRequest;
 import io.maintenance.api.TaskResult;
 import io.maintenance.core.internal.EngineConfig;
 import io.maintenance.core.internal.EngineContext;
+import io.maintenance.core.internal.Ids;
+import io.maintenance.core.internal.Recovery;
 import io.maintenance.core.internal.audit.AuditLog;
 import io.maintenance.core.internal.backup.BackupService;
 import io.maintenance.core.internal.backup.ManifestStore;
 import io.maintenance.core.internal.catalog.BackupCatalog;
 import io.maintenance.core.internal.catalog.Db;
-import io.maintenance.core.internal.catalog.OperationLock;
+import io.maintenance.core.internal.catalog.Leases;
 import io.maintenance.core.internal.catalog.RestoreCatalog;
 import io.maintenance.core.internal.catalog.SchemaInstaller;
 import io.maintenance.core.internal.catalog.TaskCatalog;
@@ -54,6 +57,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.ServiceLoader;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,6 +86,7 @@ public final class MaintenanceEngine implements Maintenance {
   private final RestoreService restores;
   private final HousekeepingService housekeeping;
   private final Readiness readiness;
+  private final Recovery recovery;
   private final List<AutoCloseable> owned;
 
   private MaintenanceEngine(EngineContext ctx, Readiness readiness, List<AutoCloseable> owned) {
@@ -88,9 +94,12 @@ public final class MaintenanceEngine implements Maintenance {
     this.manifests = new ManifestStore(ctx.storage());
     this.backups = new BackupService(ctx, manifests);
     this.restores = new RestoreService(ctx, manifests, backups);
-    this.housekeeping = new HousekeepingService(ctx, manifests, backups, restores);
+    this.recovery = new Recovery(ctx, restores);
+    this.housekeeping = new HousekeepingService(ctx, manifests, backups, restores, recovery);
     this.readiness = readiness;
     this.owned = owned;
+    // Whoever takes the lock over from an owner that is gone settles what that owner left first.
+    ctx.leases().onTakeover(lease -> recovery.settle("engine:" + ctx.owner(), false));
   }
 
   public static Builder builder() {
@@ -112,12 +121,14 @@ public final class MaintenanceEngine implements Maintenance {
   @Override
   public Optional<BackupRecord> findBackup(String backupId, Principal principal) {
     authorize(principal, Scope.READ, "backup.get", backupId);
+    Inputs.id("/backupId", backupId);
     return ctx.backups().find(backupId).map(BackupCatalog.Row::record);
   }
 
   @Override
   public BackupManifest manifest(String backupId, Principal principal) {
     authorize(principal, Scope.READ, "backup.manifest", backupId);
+    Inputs.id("/backupId", backupId);
     return manifests.read(ctx.backups().require(backupId));
   }
 
@@ -148,6 +159,7 @@ public final class MaintenanceEngine implements Maintenance {
   @Override
   public Optional<RestoreRecord> findRestore(String requestId, Principal principal) {
     authorize(principal, Scope.READ, "restore.get", requestId);
+    Inputs.id("/requestId", requestId);
     return ctx.restores().find(requestId).map(RestoreCatalog.Row::record);
   }
 
@@ -188,6 +200,13 @@ public final class MaintenanceEngine implements Maintenance {
   }
 
   @Override
+  public void recordRefusal(Optional<Principal> principal, String action, String target, MaintenanceException reason) {
+    ctx.metrics().refused(reason.code());
+    principal.ifPresent(p -> ctx.audit(p.name(), action, reason.code().name(), target,
+        AuditLog.details("reason", reason.getMessage())));
+  }
+
+  @Override
   public void close() {
     readiness.close();
     for (AutoCloseable c : owned) {
@@ -203,33 +222,31 @@ public final class MaintenanceEngine implements Maintenance {
   private void authorize(Principal principal, Scope scope, String action, String target) {
     Objects.requireNonNull(principal, "principal");
     if (!principal.has(scope)) {
+      MaintenanceException refusal = new MaintenanceException(ErrorCode.FORBIDDEN, principal.name() + " lacks scope "
+          + scope.value() + " for " + action, Map.of("requiredScope", scope.value()));
+      ctx.metrics().refused(ErrorCode.FORBIDDEN);
       ctx.audit(principal.name(), action, ErrorCode.FORBIDDEN.name(), target, AuditLog.details("requiredScope", scope.value()));
-      throw new MaintenanceException(ErrorCode.FORBIDDEN, principal.name() + " lacks scope " + scope.value() + " for " + action,
-          Map.of("requiredScope", scope.value()));
+      throw refusal;
     }
   }
 
   /** Settles what a crashed process left behind, if no other replica is working right now. */
   private void recover() {
-    OperationLock.Held lock;
+    Leases.Lease lease;
     try {
-      lock = ctx.lock().acquire("start-up recovery", Optional::empty);
+      lease = ctx.leases().exclusive("recovery", "-", "engine:" + ctx.owner());
     } catch (MaintenanceException e) {
-      LOG.info("Another replica holds the operation lock; leaving RUNNING rows to it");
+      LOG.info("Start-up recovery skipped ({}); rows of gone processes are settled by the next operation that takes the"
+          + " lock over, or by the orphan sweep", e.getMessage());
       return;
     }
-    try (lock) {
-      var now = ctx.clock().instant();
-      List<String> abandoned = ctx.backups().abandonRunning(now);
-      List<String> failed = ctx.restores().failApplying(now);
-      List<String> tasks = ctx.tasks().failRunning(now, "-");
-      if (!abandoned.isEmpty() || !failed.isEmpty() || !tasks.isEmpty()) {
-        LOG.warn("Start-up recovery: backups {} ABANDONED, restores {} FAILED, tasks {} FAILED; run ORPHAN_SWEEP to remove"
-            + " their leftovers", abandoned, failed, tasks);
-        ctx.audit("engine:" + ctx.owner(), "engine.recover", "success", "-", AuditLog.details(
-            "abandonedBackups", String.join(",", abandoned), "failedRestores", String.join(",", failed),
-            "failedTasks", String.join(",", tasks)));
+    try (lease) {
+      // A takeover already settled everything in the acquisition itself.
+      if (lease.expiredPredecessors().isEmpty()) {
+        recovery.settle("engine:" + ctx.owner(), false);
       }
+    } catch (MaintenanceException e) {
+      LOG.warn("Start-up recovery did not finish ({}); the orphan sweep settles what is left", e.toString());
     }
   }
 
@@ -252,6 +269,9 @@ public final class MaintenanceEngine implements Maintenance {
     private String instanceName;
     private ClassLoader classLoader = MaintenanceEngine.class.getClassLoader();
     private Duration probeTimeout = Duration.ofSeconds(5);
+    private Duration leaseTimeout = Duration.ofSeconds(30);
+    private Duration catalogTimeout = Duration.ofSeconds(15);
+    private Duration partialUploadAge = Duration.ofHours(1);
 
     private Builder() {}
 
@@ -298,13 +318,17 @@ public final class MaintenanceEngine implements Maintenance {
      * {@code datastores.orders.url=...}, {@code restore.approvals-required=1}, {@code restore.token-ttl=30m},
      * {@code restore.safety-backup=true}, {@code retention.keep-last=7}, {@code retention.keep-within=14d},
      * {@code retention.keep-daily=7}, {@code retention.keep-weekly=4}, {@code retention.keep-monthly=12},
-     * {@code storage-prefix=backups}.
+     * {@code storage-prefix=backups}, {@code lease-timeout=30s}, {@code catalog-timeout=15s},
+     * {@code sweep.partial-upload-age=1h}.
      */
     public Builder configure(Map<String, String> properties) {
       EngineConfig c = EngineConfig.parse(properties, restorePolicy, retentionPolicy);
       c.storage().ifPresent(st -> storage(st.getKey(), st.getValue()));
       c.datastores().forEach((id, d) -> datastore(d.getKey(), id, d.getValue()));
       c.storagePrefix().ifPresent(this::storagePrefix);
+      c.leaseTimeout().ifPresent(this::leaseTimeout);
+      c.catalogTimeout().ifPresent(this::catalogTimeout);
+      c.partialUploadAge().ifPresent(this::partialUploadAge);
       restorePolicy = c.restorePolicy();
       retentionPolicy = c.retentionPolicy();
       return this;
@@ -364,6 +388,32 @@ public final class MaintenanceEngine implements Maintenance {
       return this;
     }
 
+    /**
+     * How long the operation lock's lease lives without a heartbeat (default 30 s; a heartbeat runs every
+     * fifth of it). An operation whose lease the catalog has not confirmed for this long (minus one
+     * heartbeat) stops with {@code LEASE_LOST}; after a crash, other replicas wait this long before they
+     * settle what the crashed process left.
+     */
+    public Builder leaseTimeout(Duration timeout) {
+      this.leaseTimeout = Objects.requireNonNull(timeout);
+      return this;
+    }
+
+    /**
+     * The longest a single catalog call waits (default 15 s): connections the catalog refuses are tried
+     * again within it, and a statement with no answer for that long fails with {@code DEPENDENCY_UNAVAILABLE}.
+     */
+    public Builder catalogTimeout(Duration timeout) {
+      this.catalogTimeout = Objects.requireNonNull(timeout);
+      return this;
+    }
+
+    /** How long a partial upload no session knows must have been left unwritten before the orphan sweep removes it (default 1 h). */
+    public Builder partialUploadAge(Duration age) {
+      this.partialUploadAge = Objects.requireNonNull(age);
+      return this;
+    }
+
     public MaintenanceEngine build() {
       if (dataSource == null) {
         throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "a catalog DataSource is required");
@@ -400,23 +450,32 @@ public final class MaintenanceEngine implements Maintenance {
       List<AuditSink> sinks = new ArrayList<>(auditSinks);
       ServiceLoader.load(AuditSink.class, classLoader).forEach(sinks::add);
 
-      Db db = new Db(dataSource);
+      Db db = new Db(dataSource, catalogTimeout);
       SchemaInstaller schema = new SchemaInstaller(db, clock);
       if (installSchema) {
         schema.install();
       }
-      String owner = instanceName != null ? instanceName : ManagementFactory.getRuntimeMXBean().getName();
+      String instance = instanceName != null ? instanceName : ManagementFactory.getRuntimeMXBean().getName();
+      String owner = instance + "/" + Ids.random(4);
+      ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2, r -> {
+        Thread t = new Thread(r, "maintenance-lease");
+        t.setDaemon(true);
+        return t;
+      });
+      owned.add(0, scheduler::shutdownNow);
       BackupCatalog backupCatalog = new BackupCatalog(db);
       RestoreCatalog restoreCatalog = new RestoreCatalog(db);
       EngineMetrics metrics = new EngineMetrics(Optional.ofNullable(meterRegistry), clock, backupCatalog, restoreCatalog,
           Duration.ofSeconds(15));
       EngineContext ctx = new EngineContext(clock, owner, engineVersion(), store, storagePrefix, Map.copyOf(all),
-          backupCatalog, restoreCatalog, new TaskCatalog(db), new UploadSessionCatalog(db, clock, owner), new OperationLock(db),
-          new AuditLog(db, sinks), metrics, restorePolicy, retentionPolicy);
+          backupCatalog, restoreCatalog, new TaskCatalog(db), new UploadSessionCatalog(db, clock, owner),
+          new Leases(db, owner, leaseTimeout, scheduler), new AuditLog(db, sinks), metrics, restorePolicy, retentionPolicy,
+          backupCatalog.deploymentId(), partialUploadAge);
       Readiness readiness = new Readiness(db, schema, store, ctx.datastores(), clock, probeTimeout);
       MaintenanceEngine engine = new MaintenanceEngine(ctx, readiness, owned);
       engine.recover();
-      LOG.info("Maintenance engine {} started: storage {}, datastores {}", ctx.engineVersion(), store.name(), all.keySet());
+      LOG.info("Maintenance engine {} started as {}: storage {}, datastores {}, deployment {}", ctx.engineVersion(), owner,
+          store.name(), all.keySet(), ctx.deploymentId());
       return engine;
     }
 

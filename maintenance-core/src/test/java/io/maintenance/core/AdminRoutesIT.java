@@ -107,7 +107,9 @@ class AdminRoutesIT {
     assertThat(json(call("POST", "/maintenance/backups", "{\"type\":\"SOMETIMES\"}", ALICE)).get("detail").asText())
         .contains("FULL, INCREMENTAL");
     assertThat(call("GET", "/maintenance/nothing-here", "", READER).status()).isEqualTo(404);
-    assertThat(call("PUT", "/maintenance/backups", "", ALICE).status()).isEqualTo(400);
+    AdminResponse put = call("PUT", "/maintenance/backups", "", ALICE);
+    assertThat(put.status()).isEqualTo(405);
+    assertThat(put.headers()).containsEntry("Allow", "GET, POST");
     assertThat(call("POST", "/maintenance/restores/preview", "{}", ALICE).status()).isEqualTo(400);
     assertThat(call("GET", "/maintenance/backups", Map.of("limit", "lots"), "", READER).status()).isEqualTo(400);
     AdminResponse busy = AdminRoutes.problem(new io.maintenance.api.MaintenanceException(

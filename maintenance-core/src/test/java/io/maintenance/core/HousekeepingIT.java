@@ -107,14 +107,20 @@ class HousekeepingIT {
   }
 
   @Test
-  void orphanSweepAbortsDeadUploadsRemovesUnownedObjectsAndSettlesStuckRows() throws Exception {
+  void orphanSweepAbortsDeadUploadsRemovesOwnUnownedFoldersAndSettlesStuckRows() throws Exception {
     takeBackups(1);
-    // A crashed process left: a RUNNING row with half its artifacts, an upload session, and a folder nobody owns.
+    String deployment = f.sql(c -> Db.queryOne(c, "SELECT id FROM maintenance_deployment", rs -> rs.getString(1)).orElseThrow());
+    // A crashed process left: a RUNNING row with half its artifacts and no live lease, an upload session,
+    // and a folder of this deployment that no row owns. Another deployment's folder and an unmarked one share the prefix.
     f.sql(c -> Db.update(c, "INSERT INTO maintenance_backups (id, status, type, datastores, storage_provider, storage_prefix,"
         + " requested_by, owner, started_at) VALUES ('bk-dead', 'RUNNING', 'FULL', '{orders}', 'memory', 'backups', 'alice',"
         + " 'dead-host', now())"));
-    put("backups/bk-dead/orders/customers.json");
-    put("backups/bk-unknown/orders/x.json");
+    put("backups/bk-dead/orders/customers.json", "{}");
+    put("backups/bk-ours/owner.json", "{\"deployment\":\"" + deployment + "\",\"backupId\":\"bk-ours\",\"writtenBy\":\"x\"}");
+    put("backups/bk-ours/orders/x.json", "{}");
+    put("backups/bk-theirs/owner.json", "{\"deployment\":\"dp-other\",\"backupId\":\"bk-theirs\",\"writtenBy\":\"x\"}");
+    put("backups/bk-theirs/orders/x.json", "{}");
+    put("backups/bk-unmarked/orders/x.json", "{}");
     AtomicReference<UploadState> state = new AtomicReference<>();
     Upload u = f.storage.startUpload("backups/bk-dead/orders/invoices.json", new UploadOptions("application/json", state::set));
     byte[] chunk = new byte[200_000];
@@ -126,7 +132,7 @@ class HousekeepingIT {
     assertThat(f.storage.backing().openSessions()).isEqualTo(1);
 
     TaskResult dry = f.engine.runTask(TaskRequest.builder(TaskType.ORPHAN_SWEEP).dryRun(true).build(), ADMIN);
-    assertThat(dry.items()).extracting(TaskItem::action).contains("abandon", "abort-upload", "delete-unowned");
+    assertThat(dry.items()).extracting(TaskItem::action).contains("abandon", "abort-upload", "delete-unowned", "skip-foreign");
     assertThat(f.storage.backing().openSessions()).isEqualTo(1);
 
     TaskResult r = f.engine.runTask(TaskRequest.of(TaskType.ORPHAN_SWEEP), ADMIN);
@@ -135,8 +141,16 @@ class HousekeepingIT {
     assertThat(f.engine.findBackup("bk-dead", ADMIN).orElseThrow().status()).isEqualTo(BackupStatus.ABANDONED);
     assertThat(f.storage.backing().openSessions()).isZero();
     assertThat(f.count("maintenance_upload_sessions", "")).isZero();
-    assertThat(f.storedKeys()).noneMatch(k -> k.startsWith("backups/bk-dead/") || k.startsWith("backups/bk-unknown/"));
-    assertThat(f.engine.runTask(TaskRequest.builder(TaskType.ORPHAN_SWEEP).dryRun(true).build(), ADMIN).items()).isEmpty();
+    assertThat(f.storedKeys()).noneMatch(k -> k.startsWith("backups/bk-dead/") || k.startsWith("backups/bk-ours/"));
+    assertThat(f.storedKeys()).contains("backups/bk-theirs/orders/x.json", "backups/bk-theirs/owner.json",
+        "backups/bk-unmarked/orders/x.json");
+    assertThat(r.items()).filteredOn(i -> i.action().equals("skip-foreign")).extracting(TaskItem::target)
+        .containsExactlyInAnyOrder("backups/bk-theirs/", "backups/bk-unmarked/");
+    assertThat(r.items()).filteredOn(i -> i.target().equals("backups/bk-theirs/")).singleElement()
+        .satisfies(i -> assertThat(i.detail()).contains("dp-other"));
+    // What is left is reported again, but nothing is left to do.
+    assertThat(f.engine.runTask(TaskRequest.builder(TaskType.ORPHAN_SWEEP).dryRun(true).build(), ADMIN).items())
+        .allSatisfy(i -> assertThat(i.action()).isEqualTo("skip-foreign"));
   }
 
   @Test
@@ -153,9 +167,10 @@ class HousekeepingIT {
         .isInstanceOfSatisfying(MaintenanceException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.FORBIDDEN));
   }
 
-  private void put(String key) throws Exception {
+  private void put(String key, String json) throws Exception {
+    byte[] bytes = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     try (Upload u = f.storage.startUpload(key, UploadOptions.of("application/json"))) {
-      u.write(new byte[] {'{', '}'}, 0, 2);
+      u.write(bytes, 0, bytes.length);
       u.complete();
     }
   }

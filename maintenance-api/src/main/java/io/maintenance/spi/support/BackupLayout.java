@@ -1,11 +1,13 @@
 package io.maintenance.spi.support;
 
 /**
- * Where a backup set lives in storage: {@code <prefix>/<backupId>/manifest.json} and
+ * Where a backup set lives in storage: {@code <prefix>/<backupId>/owner.json} (written first: which
+ * deployment wrote the folder), {@code <prefix>/<backupId>/manifest.json} (written last) and
  * {@code <prefix>/<backupId>/<datastoreId>/<artifact>}.
  */
 public final class BackupLayout {
   public static final String MANIFEST = "manifest.json";
+  public static final String OWNER = "owner.json";
 
   private BackupLayout() {}
 
@@ -15,6 +17,10 @@ public final class BackupLayout {
 
   public static String manifestKey(String prefix, String backupId) {
     return StorageKeys.join(backupFolder(prefix, backupId), MANIFEST);
+  }
+
+  public static String ownerKey(String prefix, String backupId) {
+    return StorageKeys.join(backupFolder(prefix, backupId), OWNER);
   }
 
   public static String datastoreFolder(String prefix, String backupId, String datastoreId) {

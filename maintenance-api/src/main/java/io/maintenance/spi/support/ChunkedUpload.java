@@ -273,7 +273,7 @@ public abstract class ChunkedUpload implements Upload {
       inFlight.put(index, p);
       running++;
     }
-    executor().execute(() -> {
+    Runnable commit = () -> {
       Throwable error = null;
       try {
         commitChunk(index, offset, p.data, p.data.length, false);
@@ -281,23 +281,44 @@ public abstract class ChunkedUpload implements Upload {
         error = t;
       }
       synchronized (lock) {
-        if (error != null) {
-          inFlight.remove(index);
-          if (failure == null) {
-            failure = error;
+        try {
+          if (error != null) {
+            inFlight.remove(index);
+            fail(error);
+          } else {
+            p.done = true;
+            advanceLocked();
           }
-        } else {
-          p.done = true;
-          advanceLocked();
+        } catch (Throwable t) {
+          // The checkpoint could not be recorded (e.g. the catalog is down): the upload fails, and
+          // whoever waits for this chunk is told so instead of waiting forever.
+          fail(t);
+        } finally {
+          running--;
+          lock.notifyAll();
         }
+      }
+    };
+    try {
+      executor().execute(commit);
+    } catch (RuntimeException e) {
+      synchronized (lock) {
+        inFlight.remove(index);
         running--;
         lock.notifyAll();
       }
-    });
+      throw new IOException("cannot hand a chunk of '" + key + "' to the writer: " + e, e);
+    }
     buffer = null;
     buffered = 0;
     awaitInFlight(parallelism() - 1);
     buffer = takeBuffer();
+  }
+
+  private void fail(Throwable t) {
+    if (failure == null) {
+      failure = t;
+    }
   }
 
   /** Records every done chunk that extends the committed prefix without a gap, then checkpoints once. */

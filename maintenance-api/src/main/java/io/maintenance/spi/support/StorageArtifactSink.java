@@ -36,6 +36,8 @@ public final class StorageArtifactSink implements ArtifactSink {
   private final List<ArtifactInfo> completed = Collections.synchronizedList(new ArrayList<>());
   private final Set<String> names = Collections.synchronizedSet(new HashSet<>());
   private final Set<ArtifactStream> open = Collections.synchronizedSet(new HashSet<>());
+  private final java.util.concurrent.atomic.AtomicReference<MaintenanceException> firstFailure =
+      new java.util.concurrent.atomic.AtomicReference<>();
 
   /**
    * @param folder the datastore's folder of the backup set
@@ -62,7 +64,18 @@ public final class StorageArtifactSink implements ArtifactSink {
     } catch (IOException e) {
       throw storageFailure("cannot start writing artifact '" + name + "'", e);
     }
-    tracker.started(upload.state());
+    try {
+      tracker.started(upload.state());
+    } catch (RuntimeException e) {
+      // Not recorded, so nobody could abort it later: abort it now.
+      MaintenanceException failure = storageFailure("cannot record the upload of artifact '" + name + "'", e);
+      try {
+        upload.abort();
+      } catch (IOException | RuntimeException suppressed) {
+        failure.addSuppressed(suppressed);
+      }
+      throw failure;
+    }
     ArtifactStream stream = new ArtifactStream(name, contentType, compression, upload);
     open.add(stream);
     return compression == Compression.GZIP
@@ -95,6 +108,14 @@ public final class StorageArtifactSink implements ArtifactSink {
     }
   }
 
+  /**
+   * The first storage failure any artifact stream hit, as it was thrown to the datastore. A datastore may
+   * throw something else afterwards (a cancelled statement, a closed pipe); the first cause is this one.
+   */
+  public Optional<MaintenanceException> firstFailure() {
+    return Optional.ofNullable(firstFailure.get());
+  }
+
   /** Aborts every artifact still open (after a failed backup), so no half-written object stays behind. */
   public void abortOpen() {
     List<ArtifactStream> streams;
@@ -106,11 +127,16 @@ public final class StorageArtifactSink implements ArtifactSink {
     }
   }
 
-  private static MaintenanceException storageFailure(String message, Exception e) {
-    if (e instanceof MaintenanceException me) {
-      return me;
-    }
-    return new MaintenanceException(ErrorCode.STORAGE_FAILURE, message + ": " + e.getMessage(), e);
+  private MaintenanceException storageFailure(String message, Exception e) {
+    MaintenanceException failure = e instanceof MaintenanceException me ? me
+        : new MaintenanceException(ErrorCode.STORAGE_FAILURE, message + ": " + e.getMessage(), e);
+    firstFailure.compareAndSet(null, failure);
+    return failure;
+  }
+
+  /** An unreachable storage would make an abort wait out its deadline again; the sweep aborts it from its session. */
+  private static boolean unreachable(Exception e) {
+    return e instanceof MaintenanceException me && me.code() == ErrorCode.DEPENDENCY_UNAVAILABLE;
   }
 
   /** Counts and hashes stored bytes on their way into the upload; close() completes it. */
@@ -143,8 +169,9 @@ public final class StorageArtifactSink implements ArtifactSink {
       try {
         upload.write(b, off, len);
       } catch (IOException | RuntimeException e) {
-        abort();
-        throw storageFailure("writing artifact '" + name + "' failed", e);
+        MaintenanceException failure = storageFailure("writing artifact '" + name + "' failed", e);
+        abort(!unreachable(e));
+        throw failure;
       }
       digest.update(b, off, len);
       size += len;
@@ -158,8 +185,9 @@ public final class StorageArtifactSink implements ArtifactSink {
       try {
         upload.complete();
       } catch (IOException | RuntimeException e) {
-        abort();
-        throw storageFailure("completing artifact '" + name + "' failed", e);
+        MaintenanceException failure = storageFailure("completing artifact '" + name + "' failed", e);
+        abort(!unreachable(e));
+        throw failure;
       }
       done = true;
       open.remove(this);
@@ -168,11 +196,19 @@ public final class StorageArtifactSink implements ArtifactSink {
     }
 
     void abort() {
+      abort(true);
+    }
+
+    /** @param discard false: leave the provider's partial upload and its session row to the orphan sweep */
+    void abort(boolean discard) {
       if (done) {
         return;
       }
       done = true;
       open.remove(this);
+      if (!discard) {
+        return;
+      }
       try {
         upload.abort();
         tracker.finished(upload.state(), false);

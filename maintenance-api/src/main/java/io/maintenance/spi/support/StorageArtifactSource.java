@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.zip.GZIPInputStream;
 
@@ -31,6 +32,7 @@ public final class StorageArtifactSource implements ArtifactSource {
   private final List<ArtifactInfo> artifacts;
   private final Function<ArtifactInfo, String> keyOf;
   private final int maxAttempts;
+  private final Map<String, String> pinned;
 
   /**
    * @param keyOf where each artifact is stored (its own backup's folder, or the folder of the backup that holds it)
@@ -41,10 +43,25 @@ public final class StorageArtifactSource implements ArtifactSource {
 
   public StorageArtifactSource(
       StorageProvider storage, List<ArtifactInfo> artifacts, Function<ArtifactInfo, String> keyOf, int maxAttempts) {
+    this(storage, artifacts, keyOf, maxAttempts, Map.of());
+  }
+
+  private StorageArtifactSource(StorageProvider storage, List<ArtifactInfo> artifacts, Function<ArtifactInfo, String> keyOf,
+      int maxAttempts, Map<String, String> pinned) {
     this.storage = storage;
     this.artifacts = List.copyOf(artifacts);
     this.keyOf = keyOf;
     this.maxAttempts = maxAttempts;
+    this.pinned = Map.copyOf(pinned);
+  }
+
+  /**
+   * The same artifacts, each read pinned to the storage version given by name (what {@link #verifyAll}
+   * returned when it checked them): a read of an object that changed since fails instead of returning
+   * other bytes.
+   */
+  public StorageArtifactSource pinnedTo(Map<String, String> versions) {
+    return new StorageArtifactSource(storage, artifacts, keyOf, maxAttempts, versions);
   }
 
   @Override
@@ -63,24 +80,8 @@ public final class StorageArtifactSource implements ArtifactSource {
   public InputStream openRaw(String name) throws IOException {
     ArtifactInfo info = require(name);
     String key = keyOf.apply(info);
-    Optional<ObjectInfo> stat;
-    try {
-      stat = storage.stat(key);
-    } catch (IOException e) {
-      throw new MaintenanceException(ErrorCode.STORAGE_FAILURE, "cannot stat artifact '" + name + "': " + e.getMessage(), e);
-    }
-    if (stat.isEmpty()) {
-      throw missing(info, key);
-    }
-    Optional<String> version = stat.get().version();
-    InputStream resuming = new ResumingInputStream(offset -> {
-      try {
-        return storage.openRead(new ReadRequest(key, offset, -1, version));
-      } catch (NoSuchFileException e) {
-        throw missing(info, key);
-      }
-    }, 0, maxAttempts, Duration.ofMillis(200));
-    return new VerifyingInputStream(new BufferedInputStream(resuming, BUFFER), name, info.size(), info.sha256());
+    String pin = pinned.get(name);
+    return read(info, key, pin != null ? Optional.of(pin) : currentVersion(info, key));
   }
 
   @Override
@@ -88,16 +89,75 @@ public final class StorageArtifactSource implements ArtifactSource {
     return storage.presignGet(keyOf.apply(require(name)), ttl);
   }
 
-  /** Streams every artifact through SHA-256 without keeping it; throws on the first mismatch. */
-  public void verifyAll() throws IOException {
-    byte[] buf = new byte[BUFFER];
+  /**
+   * Streams every artifact through SHA-256 without keeping it; throws on the first mismatch. Returns the
+   * storage version of each artifact it checked, by name (artifacts whose storage has no versions are left out).
+   */
+  public Map<String, String> verifyAll() throws IOException {
+    Map<String, String> versions = new TreeMap<>();
     for (ArtifactInfo a : artifacts) {
-      try (InputStream in = openRaw(a.name())) {
-        while (in.read(buf) >= 0) {
-          // reading is the check
-        }
+      verify(a.name()).ifPresent(v -> versions.put(a.name(), v));
+    }
+    return versions;
+  }
+
+  /** Streams one artifact through SHA-256; returns the storage version it read, if the storage has versions. */
+  public Optional<String> verify(String name) throws IOException {
+    ArtifactInfo info = require(name);
+    String key = keyOf.apply(info);
+    Optional<String> version = currentVersion(info, key);
+    byte[] buf = new byte[BUFFER];
+    try (InputStream in = read(info, key, version)) {
+      while (in.read(buf) >= 0) {
+        // reading is the check
       }
     }
+    return version;
+  }
+
+  /**
+   * Checks, before anything is applied, that every artifact is still the version it was pinned to (one
+   * stat each): {@code ARTIFACT_MISSING} or {@code INTEGRITY_MISMATCH} naming the first that is not. An
+   * artifact without a pinned version (the storage has none) is read through SHA-256 again instead.
+   */
+  public void checkPinned() throws IOException {
+    for (ArtifactInfo a : artifacts) {
+      String pin = pinned.get(a.name());
+      if (pin == null) {
+        verify(a.name());
+        continue;
+      }
+      String key = keyOf.apply(a);
+      Optional<String> now = currentVersion(a, key);
+      if (!now.equals(Optional.of(pin))) {
+        throw new MaintenanceException(ErrorCode.INTEGRITY_MISMATCH, "artifact '" + a.name()
+            + "' was replaced after it was verified", Map.of("artifact", a.name(), "key", key));
+      }
+    }
+  }
+
+  private Optional<String> currentVersion(ArtifactInfo info, String key) throws IOException {
+    Optional<ObjectInfo> stat;
+    try {
+      stat = storage.stat(key);
+    } catch (IOException e) {
+      throw new MaintenanceException(ErrorCode.STORAGE_FAILURE, "cannot stat artifact '" + info.name() + "': " + e.getMessage(), e);
+    }
+    if (stat.isEmpty()) {
+      throw missing(info, key);
+    }
+    return stat.get().version();
+  }
+
+  private InputStream read(ArtifactInfo info, String key, Optional<String> version) {
+    InputStream resuming = new ResumingInputStream(offset -> {
+      try {
+        return storage.openRead(new ReadRequest(key, offset, -1, version));
+      } catch (NoSuchFileException e) {
+        throw missing(info, key);
+      }
+    }, 0, maxAttempts, Duration.ofMillis(200));
+    return new VerifyingInputStream(new BufferedInputStream(resuming, BUFFER), info.name(), info.size(), info.sha256());
   }
 
   private ArtifactInfo require(String name) {

@@ -1,33 +1,55 @@
 package io.maintenance.core.http;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.maintenance.api.AuditQuery;
 import io.maintenance.api.BackupQuery;
 import io.maintenance.api.BackupRequest;
 import io.maintenance.api.BackupStatus;
 import io.maintenance.api.BackupType;
 import io.maintenance.api.ErrorCode;
+import io.maintenance.api.Inputs;
 import io.maintenance.api.Maintenance;
 import io.maintenance.api.MaintenanceException;
+import io.maintenance.api.Principal;
 import io.maintenance.api.ReadinessReport;
 import io.maintenance.api.RestoreRequest;
+import io.maintenance.api.Scope;
 import io.maintenance.api.TaskRequest;
 import io.maintenance.api.TaskType;
 import io.maintenance.core.internal.Json;
+import java.io.IOException;
+import java.net.URLDecoder;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The admin HTTP API of DESIGN.md §8, independent of any web framework: hand it an
- * {@link AdminRequest}, write back the {@link AdminResponse}. Successes are JSON; failures are
- * {@code application/problem+json} with the stable error code. Every route checks its scope (in the engine).
+ * The admin HTTP API, independent of any web framework: hand it an {@link AdminRequest}, write back the
+ * {@link AdminResponse}. Successes are JSON; failures are {@code application/problem+json} with the
+ * stable error code.
+ *
+ * <p>Requests are checked in this order, and nothing runs before all checks passed: the route (404)
+ * and its method (405 with {@code Allow}), the principal's scope (403), the query parameters and path
+ * ids, the body's size (413) and its strict parsing (400: unknown fields, duplicate keys, trailing
+ * content, {@code null}s, wrong types and control characters are refused, with a {@code pointer} detail
+ * naming the field). Every refusal is audited through {@link Maintenance#recordRefusal}; requests
+ * without valid credentials are answered by {@link #unauthenticated} (401, counted, not audited).
  *
  * <pre>
  * POST   /maintenance/backups                 GET /maintenance/backups[/{id}[/manifest]]   DELETE /maintenance/backups/{id}
@@ -40,130 +62,278 @@ import org.slf4j.LoggerFactory;
  */
 public final class AdminRoutes {
   public static final String BASE = "/maintenance";
+  /** The largest request body accepted (413 above). */
+  public static final int MAX_BODY_BYTES = 1024 * 1024;
+  /** The challenge a 401 carries. */
+  public static final String CHALLENGE = "Bearer realm=\"maintenance\"";
+
   private static final Logger LOG = LoggerFactory.getLogger(AdminRoutes.class);
 
   private final Maintenance engine;
+  private final List<Route> routes;
 
   public AdminRoutes(Maintenance engine) {
     this.engine = engine;
+    this.routes = List.of(
+        new Route("GET", "backups", Scope.READ, "backup.list", Set.of("status", "limit", "cursor"), false, c -> json(200,
+            engine.listBackups(new BackupQuery(c.query("status").map(s -> parseEnum(BackupStatus.class, "?status", s)),
+                c.intQuery("limit", 100), c.query("cursor")), c.principal))),
+        new Route("POST", "backups", Scope.BACKUP, "backup", Set.of(), true, c -> json(201,
+            engine.backup(c.body.isBlank() ? BackupRequest.all() : backupRequest(c.parse(BackupBody.class)), c.principal))),
+        new Route("GET", "backups/{id}", Scope.READ, "backup.get", Set.of(), false, c -> json(200,
+            engine.findBackup(c.id, c.principal).orElseThrow(() -> notFound("backup", c.id)))),
+        new Route("DELETE", "backups/{id}", Scope.HOUSEKEEPING, "backup.delete", Set.of(), false, c -> {
+          engine.deleteBackup(c.id, c.principal);
+          return new AdminResponse(204, AdminResponse.JSON, "", Map.of());
+        }),
+        new Route("GET", "backups/{id}/manifest", Scope.READ, "backup.manifest", Set.of(), false, c -> json(200,
+            engine.manifest(c.id, c.principal))),
+        new Route("POST", "restores/preview", Scope.RESTORE_PREVIEW, "restore.preview", Set.of(), true, c -> json(201,
+            engine.previewRestore(restoreRequest(c.parse(PreviewBody.class)), c.principal))),
+        new Route("POST", "restores/confirm", Scope.RESTORE_APPLY, "restore.confirm", Set.of(), true, c -> {
+          ConfirmBody b = c.parse(ConfirmBody.class);
+          return json(200, engine.confirmRestore(required("/token", b.token()), c.principal));
+        }),
+        new Route("GET", "restores/{id}", Scope.READ, "restore.get", Set.of(), false, c -> json(200,
+            engine.findRestore(c.id, c.principal).orElseThrow(() -> notFound("restore request", c.id)))),
+        new Route("POST", "restores/{id}/approvals", Scope.RESTORE_APPROVE, "restore.approve", Set.of(), true, c -> {
+          ApprovalBody b = c.body.isBlank() ? new ApprovalBody(null) : c.parse(ApprovalBody.class);
+          return json(200, engine.approveRestore(c.id, b.comment() == null ? "" : Inputs.comment("/comment", b.comment()),
+              c.principal));
+        }),
+        new Route("POST", "tasks", Scope.HOUSEKEEPING, "task", Set.of(), true, c -> json(200,
+            engine.runTask(taskRequest(c.parse(TaskBody.class)), c.principal))),
+        new Route("GET", "readiness", Scope.READ, "readiness", Set.of(), false, c -> {
+          ReadinessReport report = engine.readiness(c.principal);
+          return json(report.ready() ? 200 : 503, report);
+        }),
+        new Route("GET", "metrics", Scope.READ, "metrics", Set.of(), false, c -> json(200, engine.metrics(c.principal))),
+        new Route("GET", "metrics/prometheus", Scope.READ, "metrics", Set.of(), false, c ->
+            new AdminResponse(200, AdminResponse.PROMETHEUS_TEXT, engine.prometheusText(c.principal), Map.of())),
+        new Route("GET", "audit", Scope.READ, "audit.list", Set.of("limit", "before"), false, c -> json(200,
+            engine.audit(new AuditQuery(c.intQuery("limit", 100), c.query("before").map(s -> parseLong("?before", s))),
+                c.principal))),
+        new Route("GET", "audit/verify", Scope.READ, "audit.verify", Set.of(), false, c -> json(200,
+            engine.verifyAudit(c.principal))));
   }
 
+  /** Handles a request whose body the host has already read (frameworks do). */
   public AdminResponse handle(AdminRequest request) {
+    Call call = new Call(request.principal(), request.query(), request.body());
+    return run(request.method(), request.path(), call, () -> {
+      if (request.body().length() > MAX_BODY_BYTES) {
+        throw tooLarge();
+      }
+    });
+  }
+
+  /** Reads at most {@code max} bytes of a request body. */
+  @FunctionalInterface
+  public interface BodyReader {
+    byte[] read(int max) throws IOException;
+  }
+
+  /**
+   * Handles a request straight off an HTTP server: {@code principal} is empty when the request carried
+   * no or unknown credentials (answered 401 before anything else), the query is decoded strictly here,
+   * and the body is read only after the route and scope checks, never more than {@link #MAX_BODY_BYTES} + 1.
+   */
+  public AdminResponse handle(String method, String path, String rawQuery, Optional<Principal> principal, BodyReader body) {
+    if (principal.isEmpty()) {
+      return unauthenticated(method, path);
+    }
+    Call call = new Call(principal.get(), Map.of(), "");
+    return run(method, path, call, () -> {
+      call.query = query(rawQuery);
+      byte[] bytes;
+      try {
+        bytes = body.read(MAX_BODY_BYTES + 1);
+      } catch (IOException e) {
+        throw invalid("", "the body could not be read: " + e.getMessage());
+      }
+      if (bytes.length > MAX_BODY_BYTES) {
+        throw tooLarge();
+      }
+      call.body = utf8(bytes);
+    });
+  }
+
+  /**
+   * The answer to a request without valid credentials: 401 with a {@code WWW-Authenticate} challenge.
+   * Counted in {@code maintenance_requests_refused_total{code="UNAUTHENTICATED"}}, never audited:
+   * anyone can send these.
+   */
+  public AdminResponse unauthenticated(String method, String path) {
+    MaintenanceException e = new MaintenanceException(ErrorCode.UNAUTHENTICATED,
+        "credentials are missing or unknown; send Authorization: Bearer <token>");
+    engine.recordRefusal(Optional.empty(), "http", "-", e);
+    return problem(e);
+  }
+
+  /** Strict decoding of a raw query string: malformed escapes and repeated names are refused. */
+  public static Map<String, String> query(String raw) {
+    Map<String, String> out = new LinkedHashMap<>();
+    if (raw == null || raw.isEmpty()) {
+      return out;
+    }
+    for (String pair : raw.split("&", -1)) {
+      int eq = pair.indexOf('=');
+      String k;
+      String v;
+      try {
+        k = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+        v = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+      } catch (IllegalArgumentException e) {
+        throw invalid("?", "the query string is not validly encoded");
+      }
+      if (k.isEmpty()) {
+        throw invalid("?", "the query string has an empty parameter name");
+      }
+      if (out.putIfAbsent(k, v) != null) {
+        throw invalid("?" + Inputs.escape(k), "query parameter '" + Inputs.escape(k) + "' is given more than once");
+      }
+    }
+    return out;
+  }
+
+  // ---- dispatch ----------------------------------------------------------------------------------
+
+  @FunctionalInterface
+  private interface Handler {
+    AdminResponse handle(Call call);
+  }
+
+  @FunctionalInterface
+  private interface Check {
+    void run();
+  }
+
+  /** One route: method, path pattern ({@code {id}} is a path id), scope, audit action, query parameters, whether it takes a body. */
+  private record Route(String method, String pattern, Scope scope, String action, Set<String> queryNames, boolean takesBody,
+      Handler handler) {
+    List<String> segments() {
+      return List.of(pattern.split("/"));
+    }
+  }
+
+  /** What a handler gets. */
+  private static final class Call {
+    final Principal principal;
+    Map<String, String> query;
+    String body;
+    String id;
+
+    Call(Principal principal, Map<String, String> query, String body) {
+      this.principal = principal;
+      this.query = query;
+      this.body = body;
+    }
+
+    Optional<String> query(String name) {
+      return Optional.ofNullable(query.get(name));
+    }
+
+    int intQuery(String name, int defaultValue) {
+      return query(name).map(v -> (int) parseLong("?" + name, v)).orElse(defaultValue);
+    }
+
+    <T> T parse(Class<T> type) {
+      return body(body, type);
+    }
+  }
+
+  private AdminResponse run(String method, String path, Call call, Check beforeParse) {
+    Principal who = call.principal;
+    String action = "http";
+    String target = "-";
+    Route route;
     try {
-      return route(request);
+      route = match(method, path, call);
+      action = route.action();
+      target = call.id == null ? "-" : call.id;
+      if (!who.has(route.scope())) {
+        throw new MaintenanceException(ErrorCode.FORBIDDEN, who.name() + " lacks scope " + route.scope().value() + " for "
+            + route.action(), Map.of("requiredScope", route.scope().value()));
+      }
+      beforeParse.run();
+      for (String name : call.query.keySet()) {
+        if (!route.queryNames().contains(name)) {
+          throw invalid("?" + Inputs.escape(name), "unknown query parameter '" + Inputs.escape(name) + "'"
+              + (route.queryNames().isEmpty() ? "; this route takes none" : "; known: " + new TreeSet<>(route.queryNames())));
+        }
+        Inputs.text("?" + name, call.query.get(name));
+      }
+      if (!route.takesBody() && !call.body.isEmpty()) {
+        throw invalid("", "this route takes no body");
+      }
+      if (call.id != null) {
+        Inputs.id("/path/id", call.id);
+      }
     } catch (MaintenanceException e) {
+      engine.recordRefusal(Optional.of(who), action, target, e);
       return problem(e);
     } catch (RuntimeException e) {
-      LOG.error("Admin route {} {} failed unexpectedly", request.method(), request.path(), e);
+      LOG.error("Admin route {} {} failed unexpectedly", Inputs.escape(method), Inputs.escape(path), e);
+      return problem(new MaintenanceException(ErrorCode.INTERNAL_ERROR, "unexpected failure: " + e.getClass().getSimpleName()));
+    }
+    try {
+      return route.handler().handle(call);
+    } catch (InputRefused e) {
+      // Malformed input found while turning the body into a request: nothing ran, so it is a refusal.
+      engine.recordRefusal(Optional.of(who), route.action(), target, e.problem);
+      return problem(e.problem);
+    } catch (MaintenanceException e) {
+      return problem(e); // the engine audited what it did
+    } catch (RuntimeException e) {
+      LOG.error("Admin route {} {} failed unexpectedly", Inputs.escape(method), Inputs.escape(path), e);
       return problem(new MaintenanceException(ErrorCode.INTERNAL_ERROR, "unexpected failure: " + e.getClass().getSimpleName()));
     }
   }
 
-  private AdminResponse route(AdminRequest r) {
-    String path = r.path().endsWith("/") && r.path().length() > 1 ? r.path().substring(0, r.path().length() - 1) : r.path();
-    if (!path.equals(BASE) && !path.startsWith(BASE + "/")) {
-      throw notFound(r);
+  /** Finds the route; 404 if the path names none, 405 (with the methods it takes) if the method does not fit. */
+  private Route match(String method, String path, Call call) {
+    String p = path.endsWith("/") && path.length() > 1 ? path.substring(0, path.length() - 1) : path;
+    if (!p.startsWith(BASE + "/")) {
+      throw new MaintenanceException(ErrorCode.NOT_FOUND, "no route " + Inputs.escape(method) + " " + Inputs.escape(path));
     }
-    List<String> p = Arrays.stream(path.substring(BASE.length()).split("/")).filter(s -> !s.isEmpty()).toList();
-    String m = r.method().toUpperCase(Locale.ROOT);
-    if (p.isEmpty()) {
-      throw notFound(r);
-    }
-    switch (p.get(0)) {
-      case "backups" -> {
-        if (p.size() == 1) {
-          if (m.equals("POST")) {
-            return json(201, engine.backup(backupRequest(r.body()), r.principal()));
-          }
-          if (m.equals("GET")) {
-            BackupQuery q = new BackupQuery(
-                Optional.ofNullable(r.query().get("status")).map(s -> parseEnum(BackupStatus.class, "status", s)),
-                intParam(r, "limit", 100), Optional.ofNullable(r.query().get("cursor")));
-            return json(200, engine.listBackups(q, r.principal()));
-          }
-          throw notAllowed(r, "GET, POST");
-        }
-        String id = p.get(1);
-        if (p.size() == 2) {
-          if (m.equals("GET")) {
-            return json(200, engine.findBackup(id, r.principal()).orElseThrow(() ->
-                new MaintenanceException(ErrorCode.NOT_FOUND, "no backup with id '" + id + "'")));
-          }
-          if (m.equals("DELETE")) {
-            engine.deleteBackup(id, r.principal());
-            return new AdminResponse(204, AdminResponse.JSON, "", Map.of());
-          }
-          throw notAllowed(r, "GET, DELETE");
-        }
-        if (p.size() == 3 && p.get(2).equals("manifest")) {
-          requireMethod(r, "GET");
-          return json(200, engine.manifest(id, r.principal()));
+    String[] parts = p.substring(BASE.length() + 1).split("/", -1);
+    Set<String> allowed = new TreeSet<>();
+    Route found = null;
+    for (Route r : routes) {
+      List<String> segs = r.segments();
+      if (segs.size() != parts.length) {
+        continue;
+      }
+      String id = null;
+      boolean fits = true;
+      for (int i = 0; i < parts.length && fits; i++) {
+        if (segs.get(i).equals("{id}")) {
+          id = parts[i];
+          // a literal route of the same shape wins (restores/preview is not a restore request id)
+          fits = routes.stream().noneMatch(o -> o.segments().size() == parts.length && o.segments().get(0).equals(segs.get(0))
+              && o.segments().get(1).equals(parts[1]) && !o.segments().get(1).equals("{id}"));
+        } else {
+          fits = segs.get(i).equals(parts[i]);
         }
       }
-      case "restores" -> {
-        if (p.size() == 2 && p.get(1).equals("preview")) {
-          requireMethod(r, "POST");
-          return json(201, engine.previewRestore(restoreRequest(r.body()), r.principal()));
-        }
-        if (p.size() == 2 && p.get(1).equals("confirm")) {
-          requireMethod(r, "POST");
-          ConfirmBody b = body(r.body(), ConfirmBody.class);
-          if (b.token() == null || b.token().isBlank()) {
-            throw new MaintenanceException(ErrorCode.INVALID_REQUEST, "'token' is required");
-          }
-          return json(200, engine.confirmRestore(b.token(), r.principal()));
-        }
-        if (p.size() == 2) {
-          requireMethod(r, "GET");
-          String id = p.get(1);
-          return json(200, engine.findRestore(id, r.principal()).orElseThrow(() ->
-              new MaintenanceException(ErrorCode.NOT_FOUND, "no restore request with id '" + id + "'")));
-        }
-        if (p.size() == 3 && p.get(2).equals("approvals")) {
-          requireMethod(r, "POST");
-          ApprovalBody b = r.body().isBlank() ? new ApprovalBody(null) : body(r.body(), ApprovalBody.class);
-          return json(200, engine.approveRestore(p.get(1), b.comment() == null ? "" : b.comment(), r.principal()));
-        }
+      if (!fits) {
+        continue;
       }
-      case "tasks" -> {
-        if (p.size() == 1) {
-          requireMethod(r, "POST");
-          return json(200, engine.runTask(taskRequest(r.body()), r.principal()));
-        }
-      }
-      case "readiness" -> {
-        if (p.size() == 1) {
-          requireMethod(r, "GET");
-          ReadinessReport report = engine.readiness(r.principal());
-          return json(report.ready() ? 200 : 503, report);
-        }
-      }
-      case "metrics" -> {
-        if (p.size() == 1) {
-          requireMethod(r, "GET");
-          return json(200, engine.metrics(r.principal()));
-        }
-        if (p.size() == 2 && p.get(1).equals("prometheus")) {
-          requireMethod(r, "GET");
-          return new AdminResponse(200, AdminResponse.PROMETHEUS_TEXT, engine.prometheusText(r.principal()), Map.of());
-        }
-      }
-      case "audit" -> {
-        if (p.size() == 1) {
-          requireMethod(r, "GET");
-          AuditQuery q = new AuditQuery(intParam(r, "limit", 100),
-              Optional.ofNullable(r.query().get("before")).map(s -> (long) parseInt("before", s)));
-          return json(200, engine.audit(q, r.principal()));
-        }
-        if (p.size() == 2 && p.get(1).equals("verify")) {
-          requireMethod(r, "GET");
-          return json(200, engine.verifyAudit(r.principal()));
-        }
-      }
-      default -> {
+      allowed.add(r.method());
+      if (r.method().equals(method.toUpperCase(Locale.ROOT)) && found == null) {
+        found = r;
+        call.id = id;
       }
     }
-    throw notFound(r);
+    if (found != null) {
+      return found;
+    }
+    if (allowed.isEmpty()) {
+      throw new MaintenanceException(ErrorCode.NOT_FOUND, "no route " + Inputs.escape(method) + " " + Inputs.escape(path));
+    }
+    String allow = String.join(", ", allowed);
+    throw new MaintenanceException(ErrorCode.METHOD_NOT_ALLOWED, Inputs.escape(method) + " is not allowed on "
+        + Inputs.escape(path) + "; use " + allow, Map.of("allow", allow));
   }
 
   // ---- bodies ------------------------------------------------------------------------------------
@@ -179,91 +349,166 @@ public final class AdminRoutes {
 
   record TaskBody(String type, Boolean dryRun, List<String> datastores, List<String> backupIds) {}
 
-  private static BackupRequest backupRequest(String json) {
-    BackupBody b = json.isBlank() ? new BackupBody(null, null, null, null) : body(json, BackupBody.class);
-    BackupRequest.Builder req = BackupRequest.builder()
-        .type(b.type() == null ? BackupType.FULL : parseEnum(BackupType.class, "type", b.type()))
-        .pinned(Boolean.TRUE.equals(b.pinned()));
-    if (b.datastores() != null) {
-      req.datastores(Set.copyOf(b.datastores()));
-    }
-    if (b.labels() != null) {
-      b.labels().forEach(req::label);
-    }
-    return req.build();
+  private static BackupRequest backupRequest(BackupBody b) {
+    return refusing(() -> {
+      BackupRequest.Builder req = BackupRequest.builder()
+          .type(b.type() == null ? BackupType.FULL : parseEnum(BackupType.class, "/type", b.type()))
+          .pinned(Boolean.TRUE.equals(b.pinned()));
+      if (b.datastores() != null) {
+        req.datastores(distinct("/datastores", b.datastores()));
+      }
+      if (b.labels() != null) {
+        Inputs.entries("/labels", b.labels()).forEach(req::label);
+      }
+      return req.build();
+    });
   }
 
-  private static RestoreRequest restoreRequest(String json) {
-    PreviewBody b = body(json, PreviewBody.class);
-    if (b.backupId() == null || b.backupId().isBlank()) {
-      throw new MaintenanceException(ErrorCode.INVALID_REQUEST, "'backupId' is required");
-    }
-    RestoreRequest.Builder req = RestoreRequest.builder(b.backupId());
-    if (b.datastores() != null) {
-      req.datastores(Set.copyOf(b.datastores()));
-    }
-    if (b.resources() != null) {
-      b.resources().forEach(req::resources);
-    }
-    if (b.safetyBackup() != null) {
-      req.safetyBackup(b.safetyBackup());
-    }
-    if (b.options() != null) {
-      b.options().forEach(req::option);
-    }
-    return req.build();
+  private static RestoreRequest restoreRequest(PreviewBody b) {
+    return refusing(() -> {
+      RestoreRequest.Builder req = RestoreRequest.builder(Inputs.id("/backupId", required("/backupId", b.backupId())));
+      if (b.datastores() != null) {
+        req.datastores(distinct("/datastores", b.datastores()));
+      }
+      if (b.resources() != null) {
+        b.resources().forEach((ds, names) -> {
+          Inputs.name("/resources", ds);
+          req.resources(ds, distinct("/resources/" + ds, names));
+        });
+      }
+      if (b.safetyBackup() != null) {
+        req.safetyBackup(b.safetyBackup());
+      }
+      if (b.options() != null) {
+        Inputs.entries("/options", b.options()).forEach(req::option);
+      }
+      return req.build();
+    });
   }
 
-  private static TaskRequest taskRequest(String json) {
-    TaskBody b = body(json, TaskBody.class);
-    if (b.type() == null) {
-      throw new MaintenanceException(ErrorCode.INVALID_REQUEST, "'type' is required; one of " + Arrays.toString(TaskType.values()));
+  private static TaskRequest taskRequest(TaskBody b) {
+    return refusing(() -> {
+      TaskType type = parseEnum(TaskType.class, "/type", required("/type", b.type()));
+      TaskRequest.Builder req = TaskRequest.builder(type).dryRun(Boolean.TRUE.equals(b.dryRun()));
+      if (b.datastores() != null) {
+        if (type != TaskType.REINDEX) {
+          throw invalid("/datastores", "only REINDEX takes datastores");
+        }
+        distinct("/datastores", b.datastores()).forEach(req::datastore);
+      }
+      if (b.backupIds() != null) {
+        if (type != TaskType.VERIFY) {
+          throw invalid("/backupIds", "only VERIFY takes backupIds");
+        }
+        distinct("/backupIds", b.backupIds()).forEach(id -> req.backup(Inputs.id("/backupIds", id)));
+      }
+      return req.build();
+    });
+  }
+
+  /** The list's items as a set; a repeated item is refused rather than silently merged. */
+  private static Set<String> distinct(String pointer, List<String> items) {
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < items.size(); i++) {
+      Inputs.name(pointer + "/" + i, items.get(i));
+      if (!seen.add(items.get(i))) {
+        throw invalid(pointer + "/" + i, "'" + Inputs.escape(items.get(i)) + "' appears more than once");
+      }
     }
-    TaskRequest.Builder req = TaskRequest.builder(parseEnum(TaskType.class, "type", b.type()))
-        .dryRun(Boolean.TRUE.equals(b.dryRun()));
-    if (b.datastores() != null) {
-      b.datastores().forEach(req::datastore);
+    return new java.util.LinkedHashSet<>(items);
+  }
+
+  private static String required(String pointer, String value) {
+    if (value == null || value.isBlank()) {
+      throw invalid(pointer, "is required");
     }
-    if (b.backupIds() != null) {
-      b.backupIds().forEach(req::backup);
+    return value;
+  }
+
+  /** Input found malformed while a handler turned the body into a request: a refusal, not an operation's failure. */
+  private static final class InputRefused extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final transient MaintenanceException problem;
+
+    InputRefused(MaintenanceException problem) {
+      super(problem.getMessage(), null, false, false);
+      this.problem = problem;
     }
-    return req.build();
+  }
+
+  private static <T> T refusing(java.util.function.Supplier<T> build) {
+    try {
+      return build.get();
+    } catch (MaintenanceException e) {
+      throw new InputRefused(e);
+    }
   }
 
   private static <T> T body(String json, Class<T> type) {
     if (json.isBlank()) {
-      throw new MaintenanceException(ErrorCode.INVALID_REQUEST, "a JSON body is required");
+      throw new InputRefused(invalid("", "a JSON body is required"));
     }
     try {
-      T value = Json.MAPPER.readValue(json, type);
-      if (value == null) {
-        throw new MaintenanceException(ErrorCode.INVALID_REQUEST, "a JSON object is required");
+      JsonNode tree = Json.STRICT.readTree(json);
+      if (tree == null || !tree.isObject()) {
+        throw new InputRefused(invalid("", "the body must be a JSON object"));
       }
-      return value;
+      rejectNulls(tree, "");
+      return Json.STRICT.treeToValue(tree, type);
+    } catch (JsonMappingException e) {
+      String pointer = e.getPath().stream()
+          .map(r -> r.getFieldName() != null ? r.getFieldName() : Integer.toString(r.getIndex()))
+          .map(s -> "/" + s.replace("~", "~0").replace("/", "~1"))
+          .collect(Collectors.joining());
+      throw new InputRefused(invalid(pointer, describe(e)));
     } catch (JsonProcessingException e) {
-      throw new MaintenanceException(ErrorCode.INVALID_REQUEST, "the body is not valid JSON for this route: " + e.getOriginalMessage());
+      String pointer = e.getProcessor() instanceof JsonParser p ? p.getParsingContext().pathAsPointer().toString() : "";
+      throw new InputRefused(invalid(pointer, describe(e)));
     }
   }
 
-  private static <E extends Enum<E>> E parseEnum(Class<E> type, String field, String value) {
+  /** An explicit {@code null} anywhere is refused: absent means "the default", null means nothing. */
+  private static void rejectNulls(JsonNode node, String pointer) {
+    if (node.isNull()) {
+      throw new InputRefused(invalid(pointer, "must not be null (leave the field out instead)"));
+    }
+    if (node.isObject()) {
+      node.fields().forEachRemaining(f -> rejectNulls(f.getValue(), pointer + "/" + f.getKey().replace("~", "~0").replace("/", "~1")));
+    } else if (node.isArray()) {
+      for (int i = 0; i < node.size(); i++) {
+        rejectNulls(node.get(i), pointer + "/" + i);
+      }
+    }
+  }
+
+  private static String describe(JsonProcessingException e) {
+    String m = String.valueOf(e.getOriginalMessage());
+    int cut = m.indexOf(" (class ");
+    return "the body is not valid for this route: " + Inputs.escape(cut > 0 ? m.substring(0, cut) : m);
+  }
+
+  private static String utf8(byte[] bytes) {
+    try {
+      return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+    } catch (CharacterCodingException e) {
+      throw invalid("", "the body is not valid UTF-8");
+    }
+  }
+
+  private static <E extends Enum<E>> E parseEnum(Class<E> type, String pointer, String value) {
     try {
       return Enum.valueOf(type, value.toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new MaintenanceException(ErrorCode.INVALID_REQUEST, "'" + field + "' must be one of "
-          + Arrays.toString(type.getEnumConstants()) + ", was '" + value + "'");
+      throw invalid(pointer, "must be one of " + Arrays.toString(type.getEnumConstants()) + ", was '" + Inputs.escape(value) + "'");
     }
   }
 
-  private static int intParam(AdminRequest r, String name, int defaultValue) {
-    String v = r.query().get(name);
-    return v == null ? defaultValue : parseInt(name, v);
-  }
-
-  private static int parseInt(String name, String v) {
+  private static long parseLong(String pointer, String v) {
     try {
-      return Integer.parseInt(v);
+      return Long.parseLong(v);
     } catch (NumberFormatException e) {
-      throw new MaintenanceException(ErrorCode.INVALID_REQUEST, "'" + name + "' must be a number, was '" + v + "'");
+      throw invalid(pointer, "must be a number, was '" + Inputs.escape(v) + "'");
     }
   }
 
@@ -273,7 +518,10 @@ public final class AdminRoutes {
     return new AdminResponse(status, AdminResponse.JSON, Json.write(value), Map.of());
   }
 
-  /** RFC 9457 problem details, with the stable code and whether a retry can help. */
+  /**
+   * RFC 9457 problem details, with the stable code and whether a retry can help; a 405 carries
+   * {@code Allow}, a 401 {@code WWW-Authenticate}, a retryable failure {@code Retry-After}.
+   */
   public static AdminResponse problem(MaintenanceException e) {
     Map<String, Object> p = new LinkedHashMap<>();
     p.put("type", "urn:maintenance:error:" + e.code().code());
@@ -285,7 +533,16 @@ public final class AdminRoutes {
     if (!e.details().isEmpty()) {
       p.put("details", e.details());
     }
-    Map<String, String> headers = e.code().retryable() ? Map.of("Retry-After", "30") : Map.of();
+    Map<String, String> headers = new LinkedHashMap<>();
+    if (e.code().retryable()) {
+      headers.put("Retry-After", "30");
+    }
+    if (e.code() == ErrorCode.METHOD_NOT_ALLOWED && e.details().containsKey("allow")) {
+      headers.put("Allow", e.details().get("allow"));
+    }
+    if (e.code() == ErrorCode.UNAUTHENTICATED) {
+      headers.put("WWW-Authenticate", CHALLENGE);
+    }
     return new AdminResponse(e.code().httpStatus(), AdminResponse.PROBLEM_JSON, Json.write(p), headers);
   }
 
@@ -294,18 +551,17 @@ public final class AdminRoutes {
     return Character.toUpperCase(s.charAt(0)) + s.substring(1);
   }
 
-  private static void requireMethod(AdminRequest r, String method) {
-    if (!r.method().equalsIgnoreCase(method)) {
-      throw notAllowed(r, method);
-    }
+  private static MaintenanceException invalid(String pointer, String problem) {
+    return new MaintenanceException(ErrorCode.INVALID_REQUEST, (pointer.isEmpty() ? "" : "'" + pointer + "': ") + problem,
+        Map.of("pointer", pointer));
   }
 
-  private static MaintenanceException notAllowed(AdminRequest r, String allowed) {
-    return new MaintenanceException(ErrorCode.INVALID_REQUEST, r.method() + " is not allowed on " + r.path() + "; use " + allowed,
-        Map.of("allow", allowed));
+  private static MaintenanceException tooLarge() {
+    return new MaintenanceException(ErrorCode.PAYLOAD_TOO_LARGE, "the body is larger than " + MAX_BODY_BYTES + " bytes",
+        Map.of("limit", Integer.toString(MAX_BODY_BYTES)));
   }
 
-  private static MaintenanceException notFound(AdminRequest r) {
-    return new MaintenanceException(ErrorCode.NOT_FOUND, "no route " + r.method() + " " + r.path());
+  private static MaintenanceException notFound(String what, String id) {
+    return new MaintenanceException(ErrorCode.NOT_FOUND, "no " + what + " with id '" + Inputs.escape(id) + "'");
   }
 }

@@ -20,10 +20,14 @@ public record EngineConfig(
     Map<String, Map.Entry<String, Map<String, String>>> datastores,
     Optional<String> storagePrefix,
     RestorePolicy restorePolicy,
-    RetentionPolicy retentionPolicy) {
+    RetentionPolicy retentionPolicy,
+    Optional<java.time.Duration> leaseTimeout,
+    Optional<java.time.Duration> catalogTimeout,
+    Optional<java.time.Duration> partialUploadAge) {
 
   private static final Set<String> RESTORE_KEYS = Set.of("approvals-required", "token-ttl", "safety-backup");
   private static final Set<String> RETENTION_KEYS = Set.of("keep-last", "keep-within", "keep-daily", "keep-weekly", "keep-monthly");
+  private static final Set<String> ENGINE_KEYS = Set.of("lease-timeout", "catalog-timeout", "sweep.partial-upload-age");
 
   public static EngineConfig parse(Map<String, String> props, RestorePolicy restoreDefaults, RetentionPolicy retentionDefaults) {
     Map<String, String> storage = new TreeMap<>();
@@ -31,6 +35,7 @@ public record EngineConfig(
     Map<String, String> restore = new TreeMap<>();
     Map<String, String> retention = new TreeMap<>();
     Optional<String> prefix = Optional.empty();
+    Map<String, String> engine = new TreeMap<>();
     for (var e : new TreeMap<>(props).entrySet()) {
       String k = e.getKey();
       if (k.startsWith("storage.")) {
@@ -48,6 +53,8 @@ public record EngineConfig(
         retention.put(k.substring(10), e.getValue());
       } else if (k.equals("storage-prefix")) {
         prefix = Optional.of(e.getValue());
+      } else if (ENGINE_KEYS.contains(k)) {
+        engine.put(k, e.getValue());
       } else {
         throw invalid(k, "is not a setting of the engine");
       }
@@ -76,7 +83,17 @@ public record EngineConfig(
         .keepWeekly(t.integer("keep-weekly", 0))
         .keepMonthly(t.integer("keep-monthly", 0))
         .build();
-    return new EngineConfig(st, ds, prefix, restorePolicy, retentionPolicy);
+    PluginConfig g = PluginConfig.of("engine", engine);
+    return new EngineConfig(st, ds, prefix, restorePolicy, retentionPolicy, positive(g, "lease-timeout"),
+        positive(g, "catalog-timeout"), positive(g, "sweep.partial-upload-age"));
+  }
+
+  private static Optional<java.time.Duration> positive(PluginConfig config, String key) {
+    Optional<java.time.Duration> d = config.optional(key).map(v -> config.duration(key, null));
+    if (d.isPresent() && (d.get().isNegative() || d.get().isZero())) {
+      throw config.invalid(key, "must be a positive duration");
+    }
+    return d;
   }
 
   private static MaintenanceException invalid(String key, String problem) {

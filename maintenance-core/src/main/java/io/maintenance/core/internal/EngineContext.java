@@ -4,7 +4,7 @@ import io.maintenance.api.RestorePolicy;
 import io.maintenance.api.RetentionPolicy;
 import io.maintenance.core.internal.audit.AuditLog;
 import io.maintenance.core.internal.catalog.BackupCatalog;
-import io.maintenance.core.internal.catalog.OperationLock;
+import io.maintenance.core.internal.catalog.Leases;
 import io.maintenance.core.internal.catalog.RestoreCatalog;
 import io.maintenance.core.internal.catalog.TaskCatalog;
 import io.maintenance.core.internal.catalog.UploadSessionCatalog;
@@ -17,8 +17,10 @@ import java.util.Map;
 /**
  * Everything the engine's services share, wired once by the builder.
  *
- * @param owner identifies this engine instance in catalog rows (host, pid)
+ * @param owner identifies this engine instance in catalog rows and leases (host, pid, a random part)
  * @param storagePrefix where new backup sets go in storage
+ * @param deploymentId this catalog's mark on the storage folders it writes
+ * @param partialUploadAge partial uploads no session knows are swept once unwritten this long
  */
 public record EngineContext(
     Clock clock,
@@ -31,19 +33,17 @@ public record EngineContext(
     RestoreCatalog restores,
     TaskCatalog tasks,
     UploadSessionCatalog uploads,
-    OperationLock lock,
+    Leases leases,
     AuditLog audit,
     EngineMetrics metrics,
     RestorePolicy restorePolicy,
-    RetentionPolicy retentionPolicy) {
+    RetentionPolicy retentionPolicy,
+    String deploymentId,
+    java.time.Duration partialUploadAge) {
 
   /** Records an audit event stamped with the engine's clock. */
   public void audit(String actor, String action, String outcome, String target, Map<String, String> details) {
     audit.record(new io.maintenance.api.AuditEvent(clock.instant(), actor, action, outcome, target, details));
   }
 
-  /** What currently holds the operation lock, for OPERATION_IN_PROGRESS messages. */
-  public java.util.Optional<String> describeBusy() {
-    return backups.describeRunning().or(restores::describeApplying);
-  }
 }

@@ -13,6 +13,13 @@ public final class Ids {
 
   private Ids() {}
 
+  /** {@code bytes} random bytes as lower-case hex. */
+  public static String random(int bytes) {
+    byte[] b = new byte[bytes];
+    RANDOM.nextBytes(b);
+    return HexFormat.of().formatHex(b);
+  }
+
   public static String next(String kind, Clock clock) {
     byte[] suffix = new byte[4];
     RANDOM.nextBytes(suffix);

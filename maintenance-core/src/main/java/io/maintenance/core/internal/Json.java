@@ -24,6 +24,25 @@ public final class Json {
       .disable(DeserializationFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE)
       .build();
 
+  /**
+   * For what callers send (admin route bodies): unknown fields, duplicate keys, trailing content and
+   * values of the wrong JSON type (a number where text is expected, a string where a boolean is) are
+   * errors, not guesses. (Explicit {@code null}s are refused by the admin routes on the parsed tree, where
+   * they can be told apart from absent fields.)
+   */
+  public static final ObjectMapper STRICT = JsonMapper.builder()
+      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+      .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
+      .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .disable(com.fasterxml.jackson.databind.MapperFeature.ALLOW_COERCION_OF_SCALARS)
+      .withCoercionConfig(com.fasterxml.jackson.databind.type.LogicalType.Textual, c -> c
+          .setCoercion(com.fasterxml.jackson.databind.cfg.CoercionInputShape.Integer, com.fasterxml.jackson.databind.cfg.CoercionAction.Fail)
+          .setCoercion(com.fasterxml.jackson.databind.cfg.CoercionInputShape.Float, com.fasterxml.jackson.databind.cfg.CoercionAction.Fail)
+          .setCoercion(com.fasterxml.jackson.databind.cfg.CoercionInputShape.Boolean, com.fasterxml.jackson.databind.cfg.CoercionAction.Fail))
+      .build();
+
   private Json() {}
 
   public static String write(Object value) {

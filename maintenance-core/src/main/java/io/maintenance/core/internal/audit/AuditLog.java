@@ -5,6 +5,7 @@ import io.maintenance.api.AuditEvent;
 import io.maintenance.api.AuditQuery;
 import io.maintenance.api.AuditRecord;
 import io.maintenance.api.AuditVerification;
+import io.maintenance.api.Inputs;
 import io.maintenance.core.internal.Json;
 import io.maintenance.core.internal.catalog.Db;
 import io.maintenance.spi.AuditSink;
@@ -43,8 +44,11 @@ public final class AuditLog {
 
   /** Appends an event. A catalog failure is logged, never thrown over the operation being audited. */
   public void record(AuditEvent event) {
-    AuditEvent e = new AuditEvent(Db.micros(event.occurredAt()), event.actor(), event.action(), event.outcome(),
-        event.target(), event.details());
+    // Whatever a caller sent (an id with a NUL, a label with a line break) is stored and logged escaped.
+    Map<String, String> details = new TreeMap<>();
+    event.details().forEach((k, v) -> details.put(Inputs.escape(k), Inputs.escape(v)));
+    AuditEvent e = new AuditEvent(Db.micros(event.occurredAt()), Inputs.escape(event.actor()), Inputs.escape(event.action()),
+        Inputs.escape(event.outcome()), Inputs.escape(event.target()), details);
     long seq = -1;
     try {
       seq = db.tx(c -> append(c, e));

@@ -9,6 +9,7 @@ import io.maintenance.api.BackupType;
 import io.maintenance.api.DatastoreManifest;
 import io.maintenance.api.ErrorCode;
 import io.maintenance.api.ErrorInfo;
+import io.maintenance.api.Inputs;
 import io.maintenance.api.MaintenanceException;
 import io.maintenance.core.internal.EngineContext;
 import io.maintenance.core.internal.Guard;
@@ -16,12 +17,15 @@ import io.maintenance.core.internal.Ids;
 import io.maintenance.core.internal.ProgressLog;
 import io.maintenance.core.internal.audit.AuditLog;
 import io.maintenance.core.internal.catalog.BackupCatalog;
-import io.maintenance.core.internal.catalog.OperationLock;
+import io.maintenance.core.internal.Json;
+import io.maintenance.core.internal.catalog.Leases;
 import io.maintenance.spi.BackupContext;
 import io.maintenance.spi.Datastore;
 import io.maintenance.spi.DatastoreBackup;
 import io.maintenance.spi.ObjectInfo;
 import io.maintenance.spi.ProgressListener;
+import io.maintenance.spi.Upload;
+import io.maintenance.spi.UploadOptions;
 import io.maintenance.spi.support.BackupLayout;
 import io.maintenance.spi.support.Contexts;
 import io.maintenance.spi.support.StorageArtifactSink;
@@ -55,25 +59,29 @@ public final class BackupService {
 
   public BackupRecord backup(BackupRequest request, String actor) {
     List<String> ids = select(request);
-    try (OperationLock.Held lock = ctx.lock().acquire("a backup", ctx::describeBusy)) {
-      return runLocked(request, ids, actor);
+    String id = Ids.next("bk", ctx.clock());
+    Leases.Lease lease;
+    try {
+      lease = ctx.leases().exclusive("backup", id, actor);
     } catch (MaintenanceException e) {
-      if (e.code() == ErrorCode.OPERATION_IN_PROGRESS) {
-        ctx.audit(actor, "backup", e.code().name(), "-", Map.of("reason", e.getMessage()));
-        ctx.metrics().backup(BackupStatus.FAILED, ctx.storage().name(), request.type().name(), Duration.ZERO);
-      }
+      ctx.audit(actor, "backup", e.code().name(), "-", AuditLog.details("reason", e.getMessage()));
+      ctx.metrics().backup(BackupStatus.FAILED, ctx.storage().name(), request.type().name(), Duration.ZERO);
       throw e;
+    }
+    try (lease) {
+      return runLocked(id, request, ids, actor, lease);
     }
   }
 
-  /** Runs a backup while the caller holds the operation lock (e.g. the safety backup of a restore). */
-  public BackupRecord backupLocked(BackupRequest request, String actor) {
-    return runLocked(request, select(request), actor);
+  /** Runs a backup under a lease the caller holds (e.g. the safety backup of a restore). */
+  public BackupRecord backupLocked(BackupRequest request, String actor, Leases.Lease lease) {
+    return runLocked(Ids.next("bk", ctx.clock()), request, select(request), actor, lease);
   }
 
   /** Deletes a backup: artifacts first, then its row. */
   public void delete(String backupId, String actor) {
-    try (OperationLock.Held lock = ctx.lock().acquire("deleting backup " + backupId, ctx::describeBusy)) {
+    Inputs.id("/backupId", backupId);
+    try (Leases.Lease lease = ctx.leases().exclusive("backup.delete", backupId, actor)) {
       BackupCatalog.Row row = ctx.backups().require(backupId);
       if (row.record().status() == BackupStatus.RUNNING) {
         throw new MaintenanceException(ErrorCode.OPERATION_IN_PROGRESS, "backup " + backupId + " is still running");
@@ -86,7 +94,7 @@ public final class BackupService {
       if (row.record().status() != BackupStatus.DELETING && !ctx.backups().markDeleting(backupId, row.record().status())) {
         throw new MaintenanceException(ErrorCode.OPERATION_IN_PROGRESS, "backup " + backupId + " changed state meanwhile; try again");
       }
-      int deleted = deleteArtifacts(row);
+      int deleted = deleteArtifacts(row, lease);
       ctx.backups().delete(backupId);
       ctx.audit(actor, "backup.delete", "success", backupId, Map.of("objectsDeleted", Integer.toString(deleted)));
     } catch (MaintenanceException e) {
@@ -95,8 +103,8 @@ public final class BackupService {
     }
   }
 
-  /** Deletes every object in the backup's folder; returns how many. */
-  public int deleteArtifacts(BackupCatalog.Row row) {
+  /** Deletes every object in the backup's folder (the manifest first); returns how many. Stops when the lease is lost. */
+  public int deleteArtifacts(BackupCatalog.Row row, Leases.Lease lease) {
     String folder = BackupLayout.backupFolder(row.storagePrefix(), row.id()) + "/";
     return Guard.run(ErrorCode.STORAGE_FAILURE, "deleting the artifacts of " + row.id(), () -> {
       List<String> keys;
@@ -106,12 +114,20 @@ public final class BackupService {
       // The manifest goes first: an interrupted delete must not leave something that looks like a complete backup.
       String manifest = BackupLayout.manifestKey(row.storagePrefix(), row.id());
       if (keys.remove(manifest)) {
+        lease.ensureActive();
         ctx.storage().delete(manifest);
       }
+      // The ownership mark goes last: until then the sweep knows the folder is ours.
+      String owner = BackupLayout.ownerKey(row.storagePrefix(), row.id());
+      boolean marked = keys.remove(owner);
       for (String k : keys) {
+        lease.ensureActive();
         ctx.storage().delete(k);
       }
-      return keys.size() + 1;
+      if (marked) {
+        ctx.storage().delete(owner);
+      }
+      return keys.size() + (marked ? 2 : 1);
     });
   }
 
@@ -127,7 +143,7 @@ public final class BackupService {
     return ctx.datastores().keySet().stream().filter(request.datastores()::contains).toList();
   }
 
-  private BackupRecord runLocked(BackupRequest request, List<String> ids, String actor) {
+  private BackupRecord runLocked(String id, BackupRequest request, List<String> ids, String actor, Leases.Lease lease) {
     Instant started = ctx.clock().instant();
     long t0 = System.nanoTime();
     BackupType type = request.type();
@@ -142,24 +158,27 @@ public final class BackupService {
         parentManifest = Optional.of(manifests.read(parent.get()));
       }
     }
-    String id = Ids.next("bk", ctx.clock());
     String prefix = ctx.storagePrefix();
     ctx.backups().insertRunning(id, type, parent.map(BackupCatalog.Row::id), ids, ctx.storage().name(), prefix, actor,
-        ctx.owner(), started, request.pinned(), request.labels());
+        ctx.owner(), started, request.pinned(), request.labels(), lease.id());
     LOG.info("Backup {} started ({} of {}) by {}", id, type, ids, actor);
     try {
+      // The storage is checked (by a real write) before any datastore opens a snapshot.
+      markOwner(prefix, id);
       List<DatastoreManifest> sections = new ArrayList<>();
       for (String dsId : ids) {
+        lease.ensureActive();
         Optional<DatastoreManifest> parentSection = parentManifest.flatMap(m -> m.datastore(dsId));
-        sections.add(backupOne(id, prefix, type, dsId, parentSection, parent.map(BackupCatalog.Row::id)));
+        sections.add(backupOne(id, prefix, type, dsId, parentSection, parent.map(BackupCatalog.Row::id), lease));
       }
       BackupManifest manifest = new BackupManifest(BackupManifest.FORMAT_VERSION, id, type, parent.map(BackupCatalog.Row::id),
           started, ctx.clock().instant(), ctx.engineVersion(), sections);
+      lease.ensureActive();
       ManifestStore.Written written = manifests.write(prefix, manifest);
       long bytes = written.size() + sections.stream().flatMap(s -> s.artifacts().stream())
           .filter(a -> a.heldBy().isEmpty()).mapToLong(ArtifactInfo::size).sum();
       int count = sections.stream().mapToInt(s -> s.artifacts().size()).sum();
-      ctx.backups().markSucceeded(id, written.sha256(), bytes, count, ctx.clock().instant());
+      ctx.backups().markSucceeded(id, written.sha256(), bytes, count, ctx.clock().instant(), lease.id());
       Duration took = Duration.ofNanos(System.nanoTime() - t0);
       LOG.info("Backup {} succeeded: {} artifacts, {} bytes in {} ms", id, count, bytes, took.toMillis());
       ctx.metrics().backup(BackupStatus.SUCCEEDED, ctx.storage().name(), type.name(), took);
@@ -170,8 +189,18 @@ public final class BackupService {
     } catch (RuntimeException e) {
       MaintenanceException failure = Guard.wrap(ErrorCode.INTERNAL_ERROR, "backup " + id + " failed", e);
       LOG.error("Backup {} failed: {}", id, failure.toString());
-      ctx.backups().markFailed(id, ErrorInfo.of(failure), ctx.clock().instant());
-      cleanUp(id, prefix);
+      try {
+        ctx.backups().markFailed(id, ErrorInfo.of(failure), ctx.clock().instant());
+      } catch (MaintenanceException catalogDown) {
+        // The row stays RUNNING under this lease; once the lease expires, recovery or the sweep settles it.
+        LOG.warn("Backup {}: could not record the failure ({}); it is settled when its lease expires", id, catalogDown.toString());
+      }
+      if (failure.code() != ErrorCode.DEPENDENCY_UNAVAILABLE && failure.code() != ErrorCode.LEASE_LOST) {
+        cleanUp(id, prefix);
+      } else {
+        // Cleaning up would wait out the storage deadline again, or run without the lease: the sweep does it.
+        LOG.warn("Backup {}: leaving what it wrote to the orphan sweep ({})", id, failure.code());
+      }
       Duration took = Duration.ofNanos(System.nanoTime() - t0);
       ctx.metrics().backup(BackupStatus.FAILED, ctx.storage().name(), type.name(), took);
       ctx.audit(actor, "backup", failure.code().name(), id, AuditLog.details("type", type.name(),
@@ -180,14 +209,28 @@ public final class BackupService {
     }
   }
 
+  /** Marks the backup's folder as this catalog's (the orphan sweep deletes only folders that carry the mark). */
+  private void markOwner(String prefix, String backupId) {
+    byte[] bytes = Json.writePretty(new OwnerMark(ctx.deploymentId(), backupId, ctx.owner()));
+    Guard.run(ErrorCode.STORAGE_FAILURE, "writing to storage", () -> {
+      try (Upload u = ctx.storage().startUpload(BackupLayout.ownerKey(prefix, backupId), UploadOptions.of("application/json"))) {
+        u.write(bytes, 0, bytes.length);
+        return u.complete();
+      }
+    });
+  }
+
+  /** {@code owner.json}: which deployment (catalog) wrote a backup folder. */
+  public record OwnerMark(String deployment, String backupId, String writtenBy) {}
+
   private DatastoreManifest backupOne(String backupId, String prefix, BackupType type, String dsId,
-      Optional<DatastoreManifest> parentSection, Optional<String> parentId) {
+      Optional<DatastoreManifest> parentSection, Optional<String> parentId, Leases.Lease lease) {
     Datastore ds = ctx.datastores().get(dsId);
     StorageArtifactSink sink = new StorageArtifactSink(ctx.storage(), BackupLayout.datastoreFolder(prefix, backupId, dsId),
-        ctx.uploads().tracker(Optional.of(backupId)), parentId);
+        ctx.uploads().tracker(Optional.of(backupId), lease::ensureActive), parentId);
     ProgressListener progress = new ProgressLog("backup " + backupId + " " + dsId, Duration.ofSeconds(10));
     BackupContext bc = new Contexts.Backup(backupId, type, ds.supportsIncremental() ? parentSection : Optional.empty(),
-        sink, progress);
+        sink, progress, lease::ensureActive);
     try {
       DatastoreBackup result = Guard.run(ErrorCode.DATASTORE_FAILURE, "datastore " + dsId, () -> ds.backup(bc));
       if (!sink.openArtifacts().isEmpty()) {
@@ -199,15 +242,31 @@ public final class BackupService {
           result.resources(), result.metadata());
     } catch (RuntimeException e) {
       sink.abortOpen();
+      // What the datastore throws after a storage write failed (a cancelled statement, a closed pipe) is a
+      // consequence; the storage failure is the first cause and is what the caller must see.
+      MaintenanceException first = sink.firstFailure().filter(f -> f != e).map(f -> {
+        MaintenanceException cause = new MaintenanceException(f.code(), f.getMessage(), f.details(), f);
+        cause.addSuppressed(e);
+        return cause;
+      }).orElse(null);
+      if (first != null) {
+        throw first.with("datastore", dsId);
+      }
       throw e instanceof MaintenanceException me ? me.with("datastore", dsId) : e;
     }
   }
 
   private void cleanUp(String id, String prefix) {
     String folder = BackupLayout.backupFolder(prefix, id) + "/";
+    String owner = BackupLayout.ownerKey(prefix, id);
     try (Stream<ObjectInfo> objects = ctx.storage().list(folder)) {
-      for (ObjectInfo o : objects.collect(Collectors.toList())) {
-        ctx.storage().delete(o.key());
+      List<String> keys = objects.map(ObjectInfo::key).collect(Collectors.toList());
+      boolean marked = keys.remove(owner);
+      for (String k : keys) {
+        ctx.storage().delete(k);
+      }
+      if (marked) {
+        ctx.storage().delete(owner);
       }
     } catch (IOException | RuntimeException e) {
       LOG.warn("Could not remove what failed backup {} wrote ({}); the orphan sweep will", id, e.toString());

@@ -7,6 +7,7 @@ import io.maintenance.api.BackupStatus;
 import io.maintenance.api.BackupType;
 import io.maintenance.api.ErrorCode;
 import io.maintenance.api.ErrorInfo;
+import io.maintenance.api.Inputs;
 import io.maintenance.api.MaintenanceException;
 import io.maintenance.api.Page;
 import io.maintenance.core.internal.Json;
@@ -24,6 +25,10 @@ import java.util.Optional;
 
 /** The {@code maintenance_backups} table. Every status change is a conditional update on the expected status. */
 public final class BackupCatalog {
+  /** SQL condition (format with the table alias) that a row's lease is not live: its owner is gone. */
+  static final String UNOWNED = "NOT EXISTS (SELECT 1 FROM maintenance_operations o WHERE o.id = %s.lease_id"
+      + " AND o.status = 'RUNNING' AND o.expires_at > now())";
+
   private static final String COLUMNS = "id, status, type, parent_id, datastores, storage_provider, storage_prefix, requested_by,"
       + " started_at, finished_at, manifest_sha256, total_bytes, artifact_count, pinned, labels::text AS labels,"
       + " error_code, error_message";
@@ -43,20 +48,23 @@ public final class BackupCatalog {
 
   public void insertRunning(String id, BackupType type, Optional<String> parentId, List<String> datastores,
       String provider, String prefix, String requestedBy, String owner, Instant startedAt, boolean pinned,
-      Map<String, String> labels) {
+      Map<String, String> labels, String leaseId) {
     db.tx(c -> Db.update(c, "INSERT INTO maintenance_backups (id, status, type, parent_id, datastores, storage_provider,"
-            + " storage_prefix, requested_by, owner, started_at, pinned, labels)"
-            + " VALUES (?, 'RUNNING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)",
+            + " storage_prefix, requested_by, owner, started_at, pinned, labels, lease_id)"
+            + " VALUES (?, 'RUNNING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?)",
         id, type, parentId.orElse(null), datastores, provider, prefix, requestedBy, owner, startedAt, pinned,
-        new Db.JsonText(Json.write(labels))));
+        new Db.JsonText(Json.write(labels)), leaseId));
   }
 
-  public void markSucceeded(String id, String manifestSha256, long totalBytes, int artifactCount, Instant finishedAt) {
+  /** RUNNING -> SUCCEEDED, only while the backup's lease is live: a stale owner cannot record a success. */
+  public void markSucceeded(String id, String manifestSha256, long totalBytes, int artifactCount, Instant finishedAt,
+      String leaseId) {
     int n = db.tx(c -> Db.update(c, "UPDATE maintenance_backups SET status = 'SUCCEEDED', manifest_sha256 = ?,"
-        + " total_bytes = ?, artifact_count = ?, finished_at = ? WHERE id = ? AND status = 'RUNNING'",
-        manifestSha256, totalBytes, artifactCount, finishedAt, id));
+        + " total_bytes = ?, artifact_count = ?, finished_at = ?, verified_at = ? WHERE id = ? AND status = 'RUNNING'"
+        + " AND " + Leases.LIVE, manifestSha256, totalBytes, artifactCount, finishedAt, finishedAt, id, leaseId));
     if (n != 1) {
-      throw new MaintenanceException(ErrorCode.INTERNAL_ERROR, "backup " + id + " is no longer RUNNING; it was settled by a sweep");
+      throw new MaintenanceException(ErrorCode.LEASE_LOST, "backup " + id + " was not recorded as succeeded: its lease"
+          + " expired and the row was settled by another replica", Map.of("backupId", id));
     }
   }
 
@@ -66,11 +74,29 @@ public final class BackupCatalog {
         + " finished_at = ? WHERE id = ? AND status = 'RUNNING'", error.code(), error.message(), finishedAt, id)) == 1;
   }
 
-  /** RUNNING rows whose process is gone become ABANDONED; returns their ids. Call only while holding the operation lock. */
-  public List<String> abandonRunning(Instant now) {
-    return db.tx(c -> Db.query(c, "UPDATE maintenance_backups SET status = 'ABANDONED', finished_at = ?,"
-        + " error_code = 'INTERNAL_ERROR', error_message = 'the process running this backup stopped before it finished'"
-        + " WHERE status = 'RUNNING' RETURNING id", rs -> rs.getString("id"), now));
+  /** RUNNING rows whose lease is gone (their process stopped) become ABANDONED; returns their ids. */
+  public List<String> abandonUnowned(Instant now) {
+    return db.tx(c -> Db.query(c, "UPDATE maintenance_backups b SET status = 'ABANDONED', finished_at = ?,"
+        + " error_code = 'LEASE_LOST', error_message = 'the process running this backup stopped before it finished'"
+        + " WHERE status = 'RUNNING' AND " + UNOWNED.formatted("b") + " RETURNING id", rs -> rs.getString("id"), now));
+  }
+
+  /** Rows RUNNING now whose lease is gone (what {@link #abandonUnowned} would settle). */
+  public List<Row> runningUnowned() {
+    return db.call(c -> Db.query(c, "SELECT " + COLUMNS + " FROM maintenance_backups b WHERE status = 'RUNNING' AND "
+        + UNOWNED.formatted("b") + " ORDER BY started_at", BackupCatalog::row));
+  }
+
+  /** SUCCEEDED -> CORRUPT with the worst code VERIFY found; false if it was in another state. */
+  public boolean markCorrupt(String id, ErrorInfo error, Instant at) {
+    return db.tx(c -> Db.update(c, "UPDATE maintenance_backups SET status = 'CORRUPT', error_code = ?, error_message = ?,"
+        + " verified_at = ? WHERE id = ? AND status IN ('SUCCEEDED', 'CORRUPT')", error.code(), error.message(), at, id)) == 1;
+  }
+
+  /** A VERIFY found every artifact intact: CORRUPT -> SUCCEEDED (error cleared) and the verification time recorded. */
+  public boolean markVerified(String id, Instant at) {
+    return db.tx(c -> Db.update(c, "UPDATE maintenance_backups SET status = 'SUCCEEDED', error_code = NULL, error_message = NULL,"
+        + " verified_at = ? WHERE id = ? AND status IN ('SUCCEEDED', 'CORRUPT')", at, id)) == 1;
   }
 
   public boolean markDeleting(String id, BackupStatus expected) {
@@ -164,10 +190,10 @@ public final class BackupCatalog {
         rs -> new Totals(Db.optionalInstant(rs, "last"), rs.getLong("bytes"))).orElseThrow());
   }
 
-  /** Describes a RUNNING backup for OPERATION_IN_PROGRESS messages. */
-  public Optional<String> describeRunning() {
-    return db.call(c -> Db.queryOne(c, "SELECT id, requested_by FROM maintenance_backups WHERE status = 'RUNNING'"
-        + " ORDER BY started_at DESC LIMIT 1", rs -> "backup " + rs.getString("id") + " (by " + rs.getString("requested_by") + ")"));
+  /** The id this catalog marks its storage folders with. */
+  public String deploymentId() {
+    return db.call(c -> Db.queryOne(c, "SELECT id FROM maintenance_deployment", rs -> rs.getString("id"))).orElseThrow(() ->
+        new MaintenanceException(ErrorCode.CONFIG_INVALID, "the catalog has no deployment id; apply schema version 3"));
   }
 
   static Row row(ResultSet rs) throws SQLException {
@@ -192,22 +218,37 @@ public final class BackupCatalog {
     return new Row(r, rs.getString("storage_prefix"));
   }
 
-  /** An opaque listing cursor: base64url of "epochMicros|id". */
+  /** An opaque listing cursor: base64url of "epochMicros|id". Only cursors this class would issue are accepted. */
   record Cursor(Instant startedAt, String id) {
+    /** Cursors name backups started between these instants (PostgreSQL's timestamptz covers far more). */
+    private static final Instant EARLIEST = Instant.parse("2000-01-01T00:00:00Z");
+    private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
+
     String encode() {
       long micros = Math.addExact(Math.multiplyExact(startedAt.getEpochSecond(), 1_000_000L), startedAt.getNano() / 1000);
       return Base64.getUrlEncoder().withoutPadding().encodeToString((micros + "|" + id).getBytes(StandardCharsets.UTF_8));
     }
 
     static Cursor decode(String s) {
+      Cursor c;
       try {
         String text = new String(Base64.getUrlDecoder().decode(s), StandardCharsets.UTF_8);
         int bar = text.indexOf('|');
         long micros = Long.parseLong(text.substring(0, bar));
-        return new Cursor(Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1000), text.substring(bar + 1));
+        c = new Cursor(Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1000),
+            Inputs.id("/cursor", text.substring(bar + 1)));
       } catch (RuntimeException e) {
-        throw new MaintenanceException(ErrorCode.INVALID_REQUEST, "the listing cursor is not one this service issued");
+        throw forged();
       }
+      if (c.startedAt.isBefore(EARLIEST) || c.startedAt.isAfter(LATEST) || !c.encode().equals(s)) {
+        throw forged();
+      }
+      return c;
+    }
+
+    private static MaintenanceException forged() {
+      return new MaintenanceException(ErrorCode.INVALID_REQUEST, "the listing cursor is not one this service issued",
+          Map.of("pointer", "/cursor"));
     }
   }
 }

@@ -7,6 +7,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -15,18 +16,41 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Small JDBC helpers: transactions, parameter binding, and SQL errors turned into error codes. */
+/**
+ * Small JDBC helpers: transactions, parameter binding, and SQL errors turned into error codes.
+ *
+ * <p>Every wait on the catalog has an end: a connection that cannot be obtained is tried again with
+ * backoff until the catalog timeout has passed (nothing ran yet, so that is always safe; a catalog
+ * that refuses connections for a few seconds is ridden out), and every statement runs under a network
+ * timeout of the same length, so a catalog that stops answering fails the call instead of hanging it.
+ */
 public final class Db {
-  private final DataSource dataSource;
+  private static final Logger LOG = LoggerFactory.getLogger(Db.class);
+  /** pgjdbc ignores the executor of setNetworkTimeout; the JDBC signature wants one. */
+  private static final Executor DIRECT = Runnable::run;
 
-  public Db(DataSource dataSource) {
+  private final DataSource dataSource;
+  private final Duration timeout;
+
+  public Db(DataSource dataSource, Duration timeout) {
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "the catalog timeout must be positive, was " + timeout);
+    }
     this.dataSource = dataSource;
+    this.timeout = timeout;
   }
 
   public DataSource dataSource() {
     return dataSource;
+  }
+
+  public Duration timeout() {
+    return timeout;
   }
 
   @FunctionalInterface
@@ -41,7 +65,7 @@ public final class Db {
 
   /** Runs work in one transaction: committed if it returns, rolled back if it throws. */
   public <T> T tx(SqlWork<T> work) {
-    try (Connection c = dataSource.getConnection()) {
+    try (Connection c = connect(timeout)) {
       boolean auto = c.getAutoCommit();
       c.setAutoCommit(false);
       try {
@@ -61,10 +85,50 @@ public final class Db {
 
   /** Runs work on one connection in auto-commit mode. */
   public <T> T call(SqlWork<T> work) {
-    try (Connection c = dataSource.getConnection()) {
+    try (Connection c = connect(timeout)) {
       return work.run(c);
     } catch (SQLException e) {
       throw translate(e);
+    }
+  }
+
+  /**
+   * A connection with the network timeout set, trying again (with backoff) while the catalog refuses
+   * connections, for at most {@code patience}. Wrong credentials or a missing database fail at once.
+   */
+  public Connection connect(Duration patience) throws SQLException {
+    long deadline = System.nanoTime() + patience.toNanos();
+    long pauseMillis = 50;
+    while (true) {
+      try {
+        Connection c = dataSource.getConnection();
+        networkTimeout(c, timeout);
+        return c;
+      } catch (SQLException e) {
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        boolean permanent = state.startsWith("28") || state.equals("3D000");
+        long left = deadline - System.nanoTime();
+        if (permanent || left <= 0) {
+          throw e;
+        }
+        LOG.debug("Catalog connection refused ({}); trying again", e.getMessage());
+        try {
+          Thread.sleep(Math.min(pauseMillis, Math.max(1, left / 1_000_000)));
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+        pauseMillis = Math.min(pauseMillis * 2, 1000);
+      }
+    }
+  }
+
+  /** Bounds every wait for the server on this connection. */
+  public static void networkTimeout(Connection c, Duration timeout) {
+    try {
+      c.setNetworkTimeout(DIRECT, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+    } catch (SQLException | UnsupportedOperationException e) {
+      // A driver without network timeouts: the host's pool settings bound the waits.
     }
   }
 
@@ -161,12 +225,15 @@ public final class Db {
   /** Connection problems are retryable dependency failures; anything else is a bug or a broken catalog. */
   public static MaintenanceException translate(SQLException e) {
     String state = e.getSQLState() == null ? "" : e.getSQLState();
-    if (state.startsWith("08") || state.startsWith("57P") || state.equals("53300")) {
+    if (state.startsWith("08") || state.startsWith("57P") || state.equals("53300") || state.equals("55000")
+        || state.equals("57014")) {
       return new MaintenanceException(ErrorCode.DEPENDENCY_UNAVAILABLE, "catalog database unavailable: " + e.getMessage(), e);
     }
     if (state.equals("28P01") || state.equals("28000")) {
       return new MaintenanceException(ErrorCode.DEPENDENCY_UNAVAILABLE, "catalog database rejected the credentials", e);
     }
-    return new MaintenanceException(ErrorCode.INTERNAL_ERROR, "catalog query failed (SQLSTATE " + state + "): " + e.getMessage(), e);
+    // The server's text may quote what a caller sent; it goes to the log, the caller gets the state.
+    LOG.warn("Catalog query failed (SQLSTATE {}): {}", state, e.getMessage());
+    return new MaintenanceException(ErrorCode.INTERNAL_ERROR, "catalog query failed (SQLSTATE " + state + "); see the log", e);
   }
 }

@@ -26,7 +26,15 @@ public final class RestoreCatalog {
   private static final String COLUMNS = "id, backup_id, status, requested_by, datastores, resources::text AS resources, options::text AS options, safety_backup,"
       + " plan::text AS plan, plan_sha256, manifest_sha256, target_fingerprint::text AS target_fingerprint,"
       + " approvals_required, created_at, expires_at, consumed_at, finished_at, safety_backup_id, applied::text AS applied,"
-      + " error_code, error_message";
+      + " error_code, error_message, lease_id, apply_state::text AS apply_state, artifact_versions::text AS artifact_versions";
+
+  /** What a restore's apply reached in one datastore. */
+  public enum ApplyState {
+    /** {@code Datastore.restore} was called; whether it committed is unknown until it returns. */
+    APPLYING,
+    /** {@code Datastore.restore} returned: the datastore holds the backup's data. */
+    APPLIED
+  }
 
   /** A request with what the engine needs beyond the public record. */
   public record Row(
@@ -36,7 +44,10 @@ public final class RestoreCatalog {
       boolean safetyBackup,
       String planSha256,
       String manifestSha256,
-      Map<String, Fingerprint> targetFingerprint) {
+      Map<String, Fingerprint> targetFingerprint,
+      Optional<String> leaseId,
+      Map<String, ApplyState> applyState,
+      Map<String, Map<String, String>> artifactVersions) {
     public String id() {
       return record.id();
     }
@@ -52,7 +63,8 @@ public final class RestoreCatalog {
       String id, String backupId, String requestedBy, List<String> datastores, Map<String, Set<String>> resources,
       Map<String, String> options,
       boolean safetyBackup, String tokenHash, RestorePlan plan, String planSha256, String manifestSha256,
-      Map<String, Fingerprint> targetFingerprint, int approvalsRequired, Instant createdAt, Instant expiresAt) {}
+      Map<String, Fingerprint> targetFingerprint, Map<String, Map<String, String>> artifactVersions, int approvalsRequired,
+      Instant createdAt, Instant expiresAt) {}
 
   private final Db db;
 
@@ -63,12 +75,13 @@ public final class RestoreCatalog {
   public void insert(NewRequest r) {
     db.tx(c -> Db.update(c, "INSERT INTO maintenance_restore_requests (id, backup_id, status, requested_by, datastores,"
             + " resources, options, safety_backup, token_hash, plan, plan_sha256, manifest_sha256, target_fingerprint,"
-            + " approvals_required, created_at, expires_at)"
-            + " VALUES (?, ?, 'PREVIEWED', ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?::jsonb, ?, ?, ?::jsonb, ?, ?, ?)",
+            + " artifact_versions, approvals_required, created_at, expires_at)"
+            + " VALUES (?, ?, 'PREVIEWED', ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?::jsonb, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?)",
         r.id(), r.backupId(), r.requestedBy(), r.datastores(), new Db.JsonText(Json.write(r.resources())),
         new Db.JsonText(Json.write(r.options())), r.safetyBackup(),
         r.tokenHash(), new Db.JsonText(Json.write(r.plan())), r.planSha256(), r.manifestSha256(),
-        new Db.JsonText(Json.write(r.targetFingerprint())), r.approvalsRequired(), r.createdAt(), r.expiresAt()));
+        new Db.JsonText(Json.write(r.targetFingerprint())), new Db.JsonText(Json.write(r.artifactVersions())),
+        r.approvalsRequired(), r.createdAt(), r.expiresAt()));
   }
 
   public Optional<Row> find(String id) {
@@ -102,14 +115,30 @@ public final class RestoreCatalog {
   }
 
   /**
-   * Consumes the token: PREVIEWED -> APPLYING, only if still unexpired and approved enough. The
-   * conditional update makes two concurrent confirms impossible to both win.
+   * Consumes the token: PREVIEWED -> APPLYING under the given lease, only if still unexpired, approved
+   * enough and the lease is live. The conditional update makes two concurrent confirms impossible to both win.
    */
-  public boolean consume(String id, String by, Instant now) {
-    return db.tx(c -> Db.update(c, "UPDATE maintenance_restore_requests r SET status = 'APPLYING', consumed_at = ?, consumed_by = ?"
-        + " WHERE id = ? AND status = 'PREVIEWED' AND expires_at > ?"
-        + " AND (SELECT count(*) FROM maintenance_restore_approvals a WHERE a.request_id = r.id) >= approvals_required",
-        now, by, id, now)) == 1;
+  public boolean consume(String id, String by, Instant now, String leaseId) {
+    return db.tx(c -> Db.update(c, "UPDATE maintenance_restore_requests r SET status = 'APPLYING', consumed_at = ?, consumed_by = ?,"
+        + " lease_id = ? WHERE id = ? AND status = 'PREVIEWED' AND expires_at > ?"
+        + " AND (SELECT count(*) FROM maintenance_restore_approvals a WHERE a.request_id = r.id) >= approvals_required AND " + Leases.LIVE,
+        now, by, leaseId, id, now, leaseId)) == 1;
+  }
+
+  /** Records that a datastore's restore is about to be called (only under a live lease). */
+  public void markDatastoreApplying(String id, String datastoreId, String leaseId) {
+    int n = db.tx(c -> Db.update(c, "UPDATE maintenance_restore_requests SET apply_state = apply_state || jsonb_build_object(?::text, 'APPLYING')"
+        + " WHERE id = ? AND status = 'APPLYING' AND lease_id = ? AND " + Leases.LIVE, datastoreId, id, leaseId, leaseId));
+    if (n != 1) {
+      throw new MaintenanceException(ErrorCode.LEASE_LOST, "restore " + id + " stopped before restoring " + datastoreId
+          + ": its lease expired", Map.of("requestId", id, "datastore", datastoreId));
+    }
+  }
+
+  /** Records that a datastore's restore returned: it holds the backup's data now, whatever happens next. */
+  public void markDatastoreApplied(String id, String datastoreId) {
+    db.tx(c -> Db.update(c, "UPDATE maintenance_restore_requests SET apply_state = apply_state || jsonb_build_object(?::text, 'APPLIED')"
+        + " WHERE id = ? AND status IN ('APPLYING', 'FAILED')", datastoreId, id));
   }
 
   public void markExpired(String id) {
@@ -126,9 +155,14 @@ public final class RestoreCatalog {
     db.tx(c -> Db.update(c, "UPDATE maintenance_restore_requests SET safety_backup_id = ? WHERE id = ?", safetyBackupId, id));
   }
 
-  public void markApplied(String id, List<ResourceSummary> applied, Instant at) {
-    db.tx(c -> Db.update(c, "UPDATE maintenance_restore_requests SET status = 'APPLIED', applied = ?::jsonb, finished_at = ?"
-        + " WHERE id = ? AND status = 'APPLYING'", new Db.JsonText(Json.write(applied)), at, id));
+  /**
+   * APPLYING -> APPLIED. Also corrects a row that recovery settled as FAILED because this process's
+   * lease expired while the datastores were still applying: they did apply, so the record must say so.
+   */
+  public boolean markApplied(String id, List<ResourceSummary> applied, Instant at) {
+    return db.tx(c -> Db.update(c, "UPDATE maintenance_restore_requests SET status = 'APPLIED', applied = ?::jsonb, finished_at = ?,"
+        + " error_code = NULL, error_message = NULL WHERE id = ? AND (status = 'APPLYING' OR (status = 'FAILED' AND error_code = 'LEASE_LOST'))",
+        new Db.JsonText(Json.write(applied)), at, id)) == 1;
   }
 
   public void markFailed(String id, ErrorInfo error, List<ResourceSummary> applied, Instant at) {
@@ -137,12 +171,18 @@ public final class RestoreCatalog {
         error.code(), error.message(), new Db.JsonText(Json.write(applied)), at, id));
   }
 
-  /** APPLYING requests whose process is gone; call only while holding the operation lock. */
-  public List<String> failApplying(Instant now) {
-    return db.tx(c -> Db.query(c, "UPDATE maintenance_restore_requests SET status = 'FAILED', finished_at = ?,"
-        + " error_code = 'INTERNAL_ERROR', error_message = 'the process applying this restore stopped before it finished;"
-        + " check the target and use the safety backup if one was taken' WHERE status = 'APPLYING' RETURNING id",
-        rs -> rs.getString("id"), now));
+  /** APPLYING requests whose lease is gone: their process stopped, and what it did must be reconciled. */
+  public List<Row> applyingUnowned() {
+    return db.call(c -> Db.query(c, "SELECT " + COLUMNS + " FROM maintenance_restore_requests r WHERE status = 'APPLYING' AND "
+        + BackupCatalog.UNOWNED.formatted("r") + " ORDER BY created_at", rs -> row(c, rs)));
+  }
+
+  /** Settles an APPLYING request whose lease is gone (reconciled by the caller); false if something else settled it. */
+  public boolean settle(String id, boolean applied, Optional<ErrorInfo> error, List<ResourceSummary> resources, Instant at) {
+    return db.tx(c -> Db.update(c, "UPDATE maintenance_restore_requests r SET status = ?, error_code = ?, error_message = ?,"
+        + " applied = ?::jsonb, finished_at = ? WHERE id = ? AND status = 'APPLYING' AND " + BackupCatalog.UNOWNED.formatted("r"),
+        applied ? "APPLIED" : "FAILED", error.map(ErrorInfo::code).orElse(null), error.map(ErrorInfo::message).orElse(null),
+        new Db.JsonText(Json.write(resources)), at, id)) == 1;
   }
 
   public Map<RestoreStatus, Long> countByStatus() {
@@ -155,11 +195,6 @@ public final class RestoreCatalog {
           rs -> out.put(RestoreStatus.valueOf(rs.getString("status")), rs.getLong("n")));
       return out;
     });
-  }
-
-  public Optional<String> describeApplying() {
-    return db.call(c -> Db.queryOne(c, "SELECT id, consumed_by FROM maintenance_restore_requests WHERE status = 'APPLYING'"
-        + " LIMIT 1", rs -> "restore " + rs.getString("id") + " (by " + rs.getString("consumed_by") + ")"));
   }
 
   private static Row row(Connection c, ResultSet rs) throws SQLException {
@@ -189,6 +224,9 @@ public final class RestoreCatalog {
         rs.getBoolean("safety_backup"),
         rs.getString("plan_sha256"),
         rs.getString("manifest_sha256"),
-        Json.read(rs.getString("target_fingerprint"), new TypeReference<Map<String, Fingerprint>>() {}));
+        Json.read(rs.getString("target_fingerprint"), new TypeReference<Map<String, Fingerprint>>() {}),
+        Optional.ofNullable(rs.getString("lease_id")),
+        Json.read(rs.getString("apply_state"), new TypeReference<Map<String, ApplyState>>() {}),
+        Json.read(rs.getString("artifact_versions"), new TypeReference<Map<String, Map<String, String>>>() {}));
   }
 }

@@ -26,7 +26,8 @@ public final class SchemaInstaller {
   /** Versions this engine knows, in order. */
   public static final List<Migration> MIGRATIONS = List.of(
       new Migration(1, "catalog", "V1__catalog.sql"),
-      new Migration(2, "restore resources", "V2__restore_resources.sql"));
+      new Migration(2, "restore resources", "V2__restore_resources.sql"),
+      new Migration(3, "leases, reconciliation, corrupt backups, storage ownership", "V3__reliability.sql"));
 
   public static final int CURRENT_VERSION = MIGRATIONS.get(MIGRATIONS.size() - 1).version();
 
@@ -62,7 +63,10 @@ public final class SchemaInstaller {
   public void install() {
     db.call(c -> {
       try (Statement st = c.createStatement()) {
+        // Another replica migrating holds it for seconds; waiting longer than the catalog timeout means something is stuck.
+        st.execute("SET lock_timeout = " + Math.max(1, db.timeout().toMillis()));
         st.execute("SELECT pg_advisory_lock(" + LOCK_KEY + ")");
+        st.execute("RESET lock_timeout");
       }
       try {
         ensureVersionTable(c);

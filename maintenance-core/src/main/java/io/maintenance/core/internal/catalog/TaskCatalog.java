@@ -17,22 +17,29 @@ public final class TaskCatalog {
     this.db = db;
   }
 
-  public void insertRunning(String id, TaskType type, boolean dryRun, String requestedBy, Instant startedAt) {
-    db.tx(c -> Db.update(c, "INSERT INTO maintenance_tasks (id, type, status, dry_run, requested_by, started_at)"
-        + " VALUES (?, ?, 'RUNNING', ?, ?, ?)", id, type, dryRun, requestedBy, startedAt));
+  public void insertRunning(String id, TaskType type, boolean dryRun, String requestedBy, Instant startedAt, String leaseId) {
+    db.tx(c -> Db.update(c, "INSERT INTO maintenance_tasks (id, type, status, dry_run, requested_by, started_at, lease_id)"
+        + " VALUES (?, ?, 'RUNNING', ?, ?, ?, ?)", id, type, dryRun, requestedBy, startedAt, leaseId));
+  }
+
+  /** A run that never started (e.g. the operation lock was busy), recorded for the history. */
+  public void insertFinished(String id, TaskType type, boolean dryRun, String requestedBy, Instant at, ErrorInfo error) {
+    db.tx(c -> Db.update(c, "INSERT INTO maintenance_tasks (id, type, status, dry_run, requested_by, started_at, finished_at,"
+        + " error_code, error_message) VALUES (?, ?, 'FAILED', ?, ?, ?, ?, ?, ?)", id, type, dryRun, requestedBy, at, at,
+        error.code(), error.message()));
   }
 
   public void finish(String id, TaskStatus status, List<TaskItem> items, Optional<ErrorInfo> error, Instant finishedAt) {
     db.tx(c -> Db.update(c, "UPDATE maintenance_tasks SET status = ?, items = ?::jsonb, error_code = ?, error_message = ?,"
-            + " finished_at = ? WHERE id = ?",
+            + " finished_at = ? WHERE id = ? AND status = 'RUNNING'",
         status, new Db.JsonText(Json.write(items)), error.map(ErrorInfo::code).orElse(null),
         error.map(ErrorInfo::message).orElse(null), finishedAt, id));
   }
 
-  /** Tasks left RUNNING by a process that is gone. */
-  public List<String> failRunning(Instant now, String exceptId) {
-    return db.tx(c -> Db.query(c, "UPDATE maintenance_tasks SET status = 'FAILED', finished_at = ?,"
-        + " error_code = 'INTERNAL_ERROR', error_message = 'the process running this task stopped before it finished'"
-        + " WHERE status = 'RUNNING' AND id <> ? RETURNING id", rs -> rs.getString("id"), now, exceptId));
+  /** Tasks left RUNNING by a process that is gone (their lease expired or they have none). */
+  public List<String> failUnowned(Instant now) {
+    return db.tx(c -> Db.query(c, "UPDATE maintenance_tasks t SET status = 'FAILED', finished_at = ?,"
+        + " error_code = 'LEASE_LOST', error_message = 'the process running this task stopped before it finished'"
+        + " WHERE status = 'RUNNING' AND " + BackupCatalog.UNOWNED.formatted("t") + " RETURNING id", rs -> rs.getString("id"), now));
   }
 }

@@ -23,11 +23,15 @@ public final class UploadSessionCatalog {
     this.owner = owner;
   }
 
-  /** A tracker that records the uploads of one backup. */
-  public UploadTracker tracker(Optional<String> backupId) {
+  /**
+   * A tracker that records the uploads of one backup. Each checkpoint first runs {@code activeCheck}
+   * (the backup's lease), so an upload stops at its next chunk once the operation must stop.
+   */
+  public UploadTracker tracker(Optional<String> backupId, Runnable activeCheck) {
     return new UploadTracker() {
       @Override
       public void started(UploadState s) {
+        activeCheck.run();
         db.tx(c -> Db.update(c, "INSERT INTO maintenance_upload_sessions (session_id, provider, object_key, backup_id, owner,"
                 + " state, committed_bytes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?)"
                 + " ON CONFLICT (session_id) DO UPDATE SET state = EXCLUDED.state, committed_bytes = EXCLUDED.committed_bytes,"
@@ -38,6 +42,7 @@ public final class UploadSessionCatalog {
 
       @Override
       public void checkpoint(UploadState s) {
+        activeCheck.run();
         db.tx(c -> Db.update(c, "UPDATE maintenance_upload_sessions SET state = ?::jsonb, committed_bytes = ?, updated_at = ?"
             + " WHERE session_id = ?", new Db.JsonText(Json.write(s)), s.committedBytes(), clock.instant(), s.sessionId()));
       }

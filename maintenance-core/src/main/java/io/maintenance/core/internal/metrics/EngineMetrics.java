@@ -27,10 +27,10 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The engine's meters, under the names DESIGN.md fixes (as they appear in the Prometheus text):
+ * The engine's meters, under their contract names (as they appear in the Prometheus text):
  * {@code maintenance_backup_total}, {@code maintenance_restore_total}, {@code maintenance_task_total},
- * {@code maintenance_restore_approvals_total}, the two duration histograms (1 s .. 30 min buckets) and
- * {@code maintenance_metrics_age_seconds}. Meters go to an own Prometheus registry (for the text
+ * {@code maintenance_restore_approvals_total}, {@code maintenance_requests_refused_total}, the two duration
+ * histograms (1 s .. 30 min buckets) and {@code maintenance_metrics_age_seconds}. Meters go to an own Prometheus registry (for the text
  * endpoint) and to the host's registry, if one was given.
  */
 public final class EngineMetrics {
@@ -105,6 +105,12 @@ public final class EngineMetrics {
   public void approval(String status) {
     Counter.builder("maintenance.restore.approvals").description("Restore approvals by outcome")
         .tags("status", status).register(registry).increment();
+  }
+
+  /** A request refused before it ran (no or unknown credentials, missing scope, malformed input), by code. */
+  public void refused(io.maintenance.api.ErrorCode code) {
+    Counter.builder("maintenance.requests.refused").description("Requests refused before they ran, by error code")
+        .tags("code", code.name()).register(registry).increment();
   }
 
   /** The Prometheus text exposition of the engine's meters. */

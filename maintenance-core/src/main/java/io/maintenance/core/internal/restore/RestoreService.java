@@ -10,6 +10,9 @@ import io.maintenance.api.DatastoreManifest;
 import io.maintenance.api.DatastorePlan;
 import io.maintenance.api.ErrorCode;
 import io.maintenance.api.ErrorInfo;
+import io.maintenance.api.Inputs;
+import io.maintenance.api.ChangeKind;
+import io.maintenance.api.RestoreStatus;
 import io.maintenance.api.MaintenanceException;
 import io.maintenance.api.ResourceDiff;
 import io.maintenance.api.ResourceSummary;
@@ -26,7 +29,7 @@ import io.maintenance.core.internal.audit.AuditLog;
 import io.maintenance.core.internal.backup.BackupService;
 import io.maintenance.core.internal.backup.ManifestStore;
 import io.maintenance.core.internal.catalog.BackupCatalog;
-import io.maintenance.core.internal.catalog.OperationLock;
+import io.maintenance.core.internal.catalog.Leases;
 import io.maintenance.core.internal.catalog.RestoreCatalog;
 import io.maintenance.spi.ArtifactSource;
 import io.maintenance.spi.Datastore;
@@ -51,6 +54,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,6 +68,8 @@ public final class RestoreService {
   private static final Logger LOG = LoggerFactory.getLogger(RestoreService.class);
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final String TOKEN_PREFIX = "mrt_";
+  /** What a token this service issued can look like; anything else is refused before it is hashed or looked up. */
+  private static final Pattern TOKEN_SHAPE = Pattern.compile("[A-Za-z0-9_-]{1,200}");
 
   private final EngineContext ctx;
   private final ManifestStore manifests;
@@ -82,27 +88,25 @@ public final class RestoreService {
     int approvals = ctx.restorePolicy().approvalsRequired();
     try {
       BackupCatalog.Row backup = ctx.backups().require(request.backupId());
-      if (backup.record().status() != BackupStatus.SUCCEEDED) {
-        throw new MaintenanceException(ErrorCode.INVALID_REQUEST, "backup " + backup.id() + " is " + backup.record().status()
-            + "; only SUCCEEDED backups can be restored", Map.of("backupId", backup.id()));
-      }
+      requireRestorable(backup);
       BackupManifest manifest = manifests.read(backup);
       List<DatastoreManifest> selected = select(manifest, request.datastores());
 
       String requestId = Ids.next("rr", ctx.clock());
       List<DatastorePlan> plans = new ArrayList<>();
       Map<String, Fingerprint> fingerprints = new LinkedHashMap<>();
+      Map<String, Map<String, String>> versions = new TreeMap<>();
       Map<String, Set<String>> resources = selectResources(manifest, selected, request);
       for (DatastoreManifest section : selected) {
         Datastore ds = ctx.datastores().get(section.id());
         StorageArtifactSource source = sourceFor(backup, section);
-        Guard.run(ErrorCode.STORAGE_FAILURE, "checking the artifacts of " + section.id(), () -> {
-          source.verifyAll();
-          return null;
-        });
+        // Every artifact is checked now and its storage version kept: confirm reads exactly these bytes.
+        versions.put(section.id(), Guard.run(ErrorCode.STORAGE_FAILURE, "checking the artifacts of " + section.id(),
+            source::verifyAll));
         Set<String> chosen = resources.getOrDefault(section.id(), Set.of());
         DatastorePlan plan = Guard.run(ErrorCode.DATASTORE_FAILURE, "planning the restore of " + section.id(),
-            () -> ds.plan(context(requestId, backup.id(), section, source, chosen, request.options(), Optional.empty())));
+            () -> ds.plan(context(requestId, backup.id(), section, source, chosen, request.options(), Optional.empty(),
+                Contexts.ALWAYS_ACTIVE)));
         plans.add(plan);
         fingerprints.put(section.id(), fingerprint(ds, section, chosen));
       }
@@ -113,7 +117,8 @@ public final class RestoreService {
       boolean safety = request.safetyBackup().orElse(ctx.restorePolicy().safetyBackup());
       ctx.restores().insert(new RestoreCatalog.NewRequest(requestId, backup.id(), actor,
           selected.stream().map(DatastoreManifest::id).toList(), resources, request.options(), safety, hashToken(token), plan,
-          Digests.sha256Hex(Json.write(plan)), backup.record().manifestSha256().orElseThrow(), fingerprints, approvals, now, expires));
+          Digests.sha256Hex(Json.write(plan)), backup.record().manifestSha256().orElseThrow(), fingerprints, versions, approvals,
+          now, expires));
       Duration took = Duration.ofNanos(System.nanoTime() - t0);
       ctx.metrics().restore("preview", "SUCCEEDED", approvals > 0, ctx.storage().name(), took);
       ctx.audit(actor, "restore.preview", "success", requestId, AuditLog.details("backupId", backup.id(),
@@ -135,6 +140,8 @@ public final class RestoreService {
 
   public RestoreRecord approve(String requestId, String comment, String actor) {
     try {
+      Inputs.id("/requestId", requestId);
+      Inputs.comment("/comment", comment);
       RestoreCatalog.Row row = ctx.restores().require(requestId);
       RestoreRecord r = row.record();
       if (r.requestedBy().equals(actor)) {
@@ -164,15 +171,30 @@ public final class RestoreService {
     long t0 = System.nanoTime();
     RestoreCatalog.Row row = null;
     try {
-      row = ctx.restores().findByTokenHash(hashToken(token == null ? "" : token)).orElseThrow(() ->
+      if (token == null || !TOKEN_SHAPE.matcher(token).matches()) {
+        throw new MaintenanceException(ErrorCode.TOKEN_INVALID, "the restore token does not match any preview");
+      }
+      row = ctx.restores().findByTokenHash(hashToken(token)).orElseThrow(() ->
           new MaintenanceException(ErrorCode.TOKEN_INVALID, "the restore token does not match any preview"));
       checkOpen(row);
       checkApprovals(row.record());
-      try (OperationLock.Held lock = ctx.lock().acquire("restore " + row.id(), ctx::describeBusy)) {
+      Leases.Lease lease;
+      try {
+        lease = ctx.leases().exclusive("restore", row.id(), actor);
+      } catch (MaintenanceException e) {
+        if (e.code() == ErrorCode.OPERATION_IN_PROGRESS && e.details().getOrDefault("runningOperation", "")
+            .startsWith("restore " + row.id() + " ")) {
+          // Another confirm of this very request holds the lock: a retry can only ever find the token used.
+          throw new MaintenanceException(ErrorCode.TOKEN_CONSUMED, "restore " + row.id() + " is being confirmed by another"
+              + " request; the token is used by it", Map.of("status", "APPLYING"));
+        }
+        throw e;
+      }
+      try (lease) {
         row = ctx.restores().require(row.id());
         checkOpen(row);
         checkApprovals(row.record());
-        return applyLocked(row, actor, t0);
+        return applyLocked(row, actor, t0, lease);
       }
     } catch (MaintenanceException e) {
       String target = row == null ? "-" : row.id();
@@ -183,12 +205,15 @@ public final class RestoreService {
     }
   }
 
-  private RestoreRecord applyLocked(RestoreCatalog.Row row, String actor, long t0) {
+  private RestoreRecord applyLocked(RestoreCatalog.Row row, String actor, long t0, Leases.Lease lease) {
     RestoreRecord r = row.record();
     BackupCatalog.Row backup = ctx.backups().find(r.backupId()).orElseThrow(() -> new MaintenanceException(ErrorCode.NOT_FOUND,
         "backup " + r.backupId() + " was deleted after the preview", Map.of("backupId", r.backupId())));
     if (!backup.record().manifestSha256().equals(Optional.of(row.manifestSha256()))) {
       throw new MaintenanceException(ErrorCode.INTEGRITY_MISMATCH, "backup " + r.backupId() + " changed after the preview");
+    }
+    if (backup.record().status() == BackupStatus.CORRUPT) {
+      requireRestorable(backup);
     }
     BackupManifest manifest = manifests.read(backup);
     List<DatastoreManifest> sections = r.datastores().stream()
@@ -198,8 +223,9 @@ public final class RestoreService {
     checkDrift(row, sections);
 
     Instant now = ctx.clock().instant();
-    if (!ctx.restores().consume(row.id(), actor, now)) {
-      // Someone else consumed, it expired, or an approval vanished in between: report which.
+    if (!ctx.restores().consume(row.id(), actor, now, lease.id())) {
+      // Someone else consumed, it expired, an approval vanished, or the lease was lost in between: report which.
+      lease.ensureActive();
       RestoreCatalog.Row current = ctx.restores().require(row.id());
       checkOpen(current);
       checkApprovals(current.record());
@@ -208,31 +234,48 @@ public final class RestoreService {
     LOG.info("Restore {} of backup {} confirmed by {}; applying", row.id(), r.backupId(), actor);
     List<ResourceSummary> applied = new ArrayList<>();
     Optional<String> safetyId = Optional.empty();
+    List<String> done = new ArrayList<>();
     try {
+      // Every artifact the restore depends on must still be the version the preview verified.
+      Map<String, StorageArtifactSource> sources = new LinkedHashMap<>();
+      for (DatastoreManifest section : sections) {
+        StorageArtifactSource source = sourceFor(backup, section).pinnedTo(row.artifactVersions().getOrDefault(section.id(), Map.of()));
+        Guard.run(ErrorCode.STORAGE_FAILURE, "checking the artifacts of " + section.id(), () -> {
+          source.checkPinned();
+          return null;
+        });
+        sources.put(section.id(), source);
+      }
       if (row.safetyBackup()) {
+        lease.ensureActive();
         BackupRecord safety = backups.backupLocked(BackupRequest.builder().datastores(Set.copyOf(r.datastores()))
-            .label("safety-for", row.id()).build(), actor);
+            .label("safety-for", row.id()).build(), actor, lease);
         safetyId = Optional.of(safety.id());
         ctx.restores().recordSafetyBackup(row.id(), safety.id());
       }
       Map<String, DatastorePlan> plans = r.plan().datastores().stream()
           .collect(Collectors.toMap(DatastorePlan::datastoreId, p -> p));
-      List<String> done = new ArrayList<>();
       for (DatastoreManifest section : sections) {
         Datastore ds = ctx.datastores().get(section.id());
-        RestoreContext rc = context(row.id(), backup.id(), section, sourceFor(backup, section),
-            row.resourcesOf(section.id()), row.options(), Optional.of(plans.get(section.id())));
+        RestoreContext rc = context(row.id(), backup.id(), section, sources.get(section.id()),
+            row.resourcesOf(section.id()), row.options(), Optional.of(plans.get(section.id())), lease::ensureActive);
         RestoreOutcome outcome;
         try {
+          lease.ensureActive();
+          ctx.restores().markDatastoreApplying(row.id(), section.id(), lease.id());
           outcome = Guard.run(ErrorCode.DATASTORE_FAILURE, "restoring " + section.id(), () -> ds.restore(rc));
         } catch (MaintenanceException e) {
           throw partial(e, section.id(), done, safetyId);
         }
-        applied.addAll(outcome.resources());
+        // From here the datastore holds the backup's data, whatever happens to this process or its lease.
         done.add(section.id());
+        recordApplied(row.id(), section.id());
+        applied.addAll(outcome.resources());
         verify(plans.get(section.id()), outcome);
       }
-      ctx.restores().markApplied(row.id(), applied, ctx.clock().instant());
+      if (!ctx.restores().markApplied(row.id(), applied, ctx.clock().instant())) {
+        LOG.error("Restore {} applied, but its row was settled meanwhile and could not be corrected", row.id());
+      }
       Duration took = Duration.ofNanos(System.nanoTime() - t0);
       ctx.metrics().restore("apply", "SUCCEEDED", r.approvalsRequired() > 0, ctx.storage().name(), took);
       ctx.audit(actor, "restore.confirm", "success", row.id(), AuditLog.details("backupId", r.backupId(),
@@ -247,9 +290,150 @@ public final class RestoreService {
         failure = failure.with("safetyBackupId", safetyId.get());
       }
       LOG.error("Restore {} failed: {}", row.id(), failure.toString());
-      ctx.restores().markFailed(row.id(), ErrorInfo.of(failure), applied, ctx.clock().instant());
+      try {
+        ctx.restores().markFailed(row.id(), ErrorInfo.of(failure), applied, ctx.clock().instant());
+      } catch (MaintenanceException catalogDown) {
+        // The row stays APPLYING with its apply state; once the lease expires it is reconciled.
+        LOG.warn("Restore {}: could not record the failure ({}); it is reconciled when its lease expires", row.id(),
+            catalogDown.toString());
+      }
       throw failure;
     }
+  }
+
+  /** Records that a datastore applied; a catalog outage here must not turn a success into a failure. */
+  private void recordApplied(String requestId, String datastoreId) {
+    try {
+      ctx.restores().markDatastoreApplied(requestId, datastoreId);
+    } catch (MaintenanceException e) {
+      LOG.warn("Restore {}: could not record that {} applied ({}); reconciliation will find it", requestId, datastoreId,
+          e.toString());
+    }
+  }
+
+  // ---- reconciliation --------------------------------------------------------------------------
+
+  /** How a restore whose process stopped while applying was settled. */
+  public record Reconciled(String requestId, RestoreStatus status, String decision) {}
+
+  /**
+   * Settles an APPLYING request whose lease is gone by looking at what the datastores hold now. A
+   * datastore recorded as applied is applied. One whose restore was called but never returned is
+   * compared with the preview: if its live fingerprint still equals the one the preview (and confirm's
+   * drift check) saw, its all-or-nothing restore did not commit; otherwise it is planned again and counts
+   * as applied when the live data is what the approved plan said the restore produces. Returns empty
+   * when that cannot be decided now (a datastore unreachable): the row stays APPLYING for a later try.
+   */
+  public Optional<Reconciled> reconcile(RestoreCatalog.Row row, String actor) {
+    RestoreRecord r = row.record();
+    List<String> applied = new ArrayList<>();
+    List<String> notApplied = new ArrayList<>();
+    List<String> unknown = new ArrayList<>();
+    List<String> reasons = new ArrayList<>();
+    List<ResourceSummary> resources = new ArrayList<>();
+    Map<String, DatastorePlan> plans = r.plan().datastores().stream().collect(Collectors.toMap(DatastorePlan::datastoreId, p -> p));
+    for (String dsId : r.datastores()) {
+      RestoreCatalog.ApplyState state = row.applyState().get(dsId);
+      if (state == RestoreCatalog.ApplyState.APPLIED) {
+        applied.add(dsId);
+        reasons.add(dsId + ": its restore returned");
+        continue;
+      }
+      if (state == null) {
+        notApplied.add(dsId);
+        reasons.add(dsId + ": its restore was never started");
+        continue;
+      }
+      Datastore ds = ctx.datastores().get(dsId);
+      Fingerprint before = row.targetFingerprint().get(dsId);
+      try {
+        if (ds == null) {
+          throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "datastore " + dsId + " is not configured here");
+        }
+        BackupCatalog.Row backup = ctx.backups().require(r.backupId());
+        BackupManifest manifest = manifests.read(backup);
+        DatastoreManifest section = manifest.datastore(dsId).orElseThrow();
+        Fingerprint now = fingerprint(ds, section, row.resourcesOf(dsId));
+        if (before != null && before.value().equals(now.value())) {
+          notApplied.add(dsId);
+          reasons.add(dsId + ": unchanged since the preview (fingerprint " + abbreviate(now.value()) + "), so its restore did not commit");
+          continue;
+        }
+        DatastorePlan replanned = Guard.run(ErrorCode.DATASTORE_FAILURE, "planning " + dsId + " again", () -> ds.plan(
+            context(row.id(), backup.id(), section, sourceFor(backup, section), row.resourcesOf(dsId), row.options(),
+                Optional.empty(), Contexts.ALWAYS_ACTIVE)));
+        Optional<String> mismatch = matches(plans.get(dsId), replanned);
+        if (mismatch.isEmpty()) {
+          applied.add(dsId);
+          reasons.add(dsId + ": changed since the preview and now holds what the plan said the restore produces");
+          replanned.resources().forEach(d -> resources.add(new ResourceSummary(d.kind(), d.name(), d.counts().stream()
+              .collect(Collectors.toMap(CountChange::metric, CountChange::before)))));
+        } else {
+          unknown.add(dsId);
+          reasons.add(dsId + ": changed since the preview but does not hold what the restore produces (" + mismatch.get() + ")");
+        }
+      } catch (MaintenanceException e) {
+        if (e.code() == ErrorCode.DEPENDENCY_UNAVAILABLE || e.code() == ErrorCode.DATASTORE_FAILURE) {
+          LOG.warn("Restore {}: cannot reconcile {} now ({}); it stays APPLYING until the next recovery or sweep", row.id(), dsId,
+              e.toString());
+          return Optional.empty();
+        }
+        unknown.add(dsId);
+        reasons.add(dsId + ": cannot be compared (" + e.getMessage() + ")");
+      }
+    }
+    boolean allApplied = applied.size() == r.datastores().size();
+    String decision = String.join("; ", reasons);
+    Optional<ErrorInfo> error = Optional.empty();
+    if (!allApplied) {
+      String safety = r.safetyBackupId().map(s -> "; safety backup " + s + " holds the data from before").orElse("");
+      String message = "the process applying this restore stopped before it finished: "
+          + (applied.isEmpty() ? "" : "restored " + String.join(", ", applied) + "; ")
+          + (notApplied.isEmpty() ? "" : "not restored " + String.join(", ", notApplied) + "; ")
+          + (unknown.isEmpty() ? "" : "outcome unknown for " + String.join(", ", unknown) + " (check them); ")
+          + decision + safety;
+      error = Optional.of(new ErrorInfo(ErrorCode.LEASE_LOST.name(), message));
+    }
+    if (!ctx.restores().settle(row.id(), allApplied, error, resources, ctx.clock().instant())) {
+      return Optional.empty();
+    }
+    RestoreStatus status = allApplied ? RestoreStatus.APPLIED : RestoreStatus.FAILED;
+    ctx.audit(actor, "restore.reconcile", status.name(), row.id(), AuditLog.details("backupId", r.backupId(),
+        "applied", String.join(",", applied), "notApplied", String.join(",", notApplied), "unknown", String.join(",", unknown),
+        "decision", decision));
+    LOG.warn("Restore {} reconciled as {}: {}", row.id(), status, decision);
+    return Optional.of(new Reconciled(row.id(), status, decision));
+  }
+
+  /** Empty when the live data, as planned now, is what the approved plan said the restore produces. */
+  private static Optional<String> matches(DatastorePlan approved, DatastorePlan now) {
+    if (approved == null) {
+      return Optional.of("no approved plan");
+    }
+    Map<String, ResourceDiff> current = now.resources().stream().collect(Collectors.toMap(ResourceDiff::name, d -> d, (a, b) -> a));
+    for (ResourceDiff want : approved.resources()) {
+      ResourceDiff have = current.get(want.name());
+      if (have == null) {
+        return Optional.of(want.name() + " missing from the new plan");
+      }
+      if (have.change() == ChangeKind.UNCHANGED) {
+        continue; // the datastore compared the content itself
+      }
+      if (have.change() == ChangeKind.CREATE || have.itemsLost() > 0 || !have.schemaChanges().isEmpty()) {
+        return Optional.of(want.name() + " differs from the backup");
+      }
+      Map<String, Long> live = have.counts().stream().collect(Collectors.toMap(CountChange::metric, CountChange::before));
+      for (CountChange c : want.counts()) {
+        if (!Long.valueOf(c.after()).equals(live.get(c.metric()))) {
+          return Optional.of(want.name() + " " + c.metric() + " is " + live.get(c.metric()) + ", the restore produces " + c.after());
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() > 12 ? s.substring(0, 12) : s;
   }
 
   // ---- checks ----------------------------------------------------------------------------------
@@ -417,9 +601,23 @@ public final class RestoreService {
   }
 
   private static RestoreContext context(String requestId, String backupId, DatastoreManifest section, ArtifactSource source,
-      Set<String> resources, Map<String, String> options, Optional<DatastorePlan> approved) {
+      Set<String> resources, Map<String, String> options, Optional<DatastorePlan> approved, Runnable activeCheck) {
     ProgressListener progress = new ProgressLog("restore " + requestId + " " + section.id(), Duration.ofSeconds(10));
-    return new Contexts.Restore(requestId, backupId, section, source, resources, options, approved, progress);
+    return new Contexts.Restore(requestId, backupId, section, source, resources, options, approved, progress, activeCheck);
+  }
+
+  /** Only SUCCEEDED backups restore; a CORRUPT one says why and how to clear it. */
+  private static void requireRestorable(BackupCatalog.Row backup) {
+    BackupStatus status = backup.record().status();
+    if (status == BackupStatus.SUCCEEDED) {
+      return;
+    }
+    String why = status == BackupStatus.CORRUPT
+        ? "; VERIFY found it corrupt (" + backup.record().error().map(e -> e.code() + ": " + e.message()).orElse("?")
+            + "), and a VERIFY that finds it intact again makes it restorable"
+        : "; only SUCCEEDED backups can be restored";
+    throw new MaintenanceException(ErrorCode.INVALID_REQUEST, "backup " + backup.id() + " is " + status + why,
+        Map.of("backupId", backup.id(), "status", status.name()));
   }
 
   private static String newToken() {
