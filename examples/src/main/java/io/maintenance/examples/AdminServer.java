@@ -3,17 +3,12 @@ package io.maintenance.examples;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.maintenance.api.Principal;
-import io.maintenance.core.http.AdminRequest;
 import io.maintenance.core.http.AdminResponse;
 import io.maintenance.core.http.AdminRoutes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -21,12 +16,12 @@ import java.util.function.Function;
 
 /**
  * How a host wires the framework-neutral admin routes onto an HTTP server — here the JDK's own.
- * Authentication is the host's job: this one maps bearer tokens to principals; requests without a
- * known token run as a principal with no scopes and are refused by the routes.
+ * Authentication is the host's job: this one maps bearer tokens to principals. A request without a
+ * known token gets 401 with a challenge (counted in a metric, not audited); the routes check the route,
+ * method and scope before the body is read, and read at most {@link AdminRoutes#MAX_BODY_BYTES} + 1 bytes
+ * of it (413 above).
  */
 public final class AdminServer implements AutoCloseable {
-  private static final int MAX_BODY = 1024 * 1024;
-
   private final HttpServer server;
   private final ExecutorService pool;
 
@@ -42,7 +37,8 @@ public final class AdminServer implements AutoCloseable {
     server.setExecutor(pool);
     server.createContext(AdminRoutes.BASE, exchange -> {
       try (exchange) {
-        AdminResponse response = routes.handle(request(exchange, tokens));
+        AdminResponse response = routes.handle(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
+            exchange.getRequestURI().getRawQuery(), authenticate(exchange, tokens), max -> read(exchange, max));
         write(exchange, response);
       }
     });
@@ -60,32 +56,30 @@ public final class AdminServer implements AutoCloseable {
     pool.shutdownNow();
   }
 
-  private static AdminRequest request(HttpExchange ex, Function<String, Optional<Principal>> tokens) throws IOException {
+  private static Optional<Principal> authenticate(HttpExchange ex, Function<String, Optional<Principal>> tokens) {
     String auth = ex.getRequestHeaders().getFirst("Authorization");
-    Principal who = Optional.ofNullable(auth)
+    return Optional.ofNullable(auth)
         .filter(a -> a.regionMatches(true, 0, "Bearer ", 0, 7))
-        .flatMap(a -> tokens.apply(a.substring(7).trim()))
-        .orElse(Principal.of("anonymous"));
-    byte[] body;
-    try (InputStream in = ex.getRequestBody()) {
-      body = in.readNBytes(MAX_BODY + 1);
-    }
-    String text = body.length > MAX_BODY ? "{\"tooLarge\":true}" : new String(body, StandardCharsets.UTF_8);
-    return new AdminRequest(ex.getRequestMethod(), ex.getRequestURI().getPath(), query(ex.getRequestURI().getRawQuery()), text, who);
+        .map(a -> a.substring(7).trim())
+        .filter(t -> !t.isEmpty())
+        .flatMap(tokens);
   }
 
-  private static Map<String, String> query(String raw) {
-    Map<String, String> out = new LinkedHashMap<>();
-    if (raw == null || raw.isEmpty()) {
-      return out;
+  /** Reads at most {@code max} bytes; a declared length above it is refused without reading. */
+  private static byte[] read(HttpExchange ex, int max) throws IOException {
+    String declared = ex.getRequestHeaders().getFirst("Content-Length");
+    if (declared != null) {
+      try {
+        if (Long.parseLong(declared.trim()) > max) {
+          return new byte[max];
+        }
+      } catch (NumberFormatException e) {
+        throw new IOException("Content-Length is not a number");
+      }
     }
-    for (String pair : raw.split("&")) {
-      int eq = pair.indexOf('=');
-      String k = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-      String v = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-      out.putIfAbsent(k, v);
+    try (InputStream in = ex.getRequestBody()) {
+      return in.readNBytes(max);
     }
-    return out;
   }
 
   private static void write(HttpExchange ex, AdminResponse r) throws IOException {

@@ -79,6 +79,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class MaintenanceEngine implements Maintenance {
   private static final Logger LOG = LoggerFactory.getLogger(MaintenanceEngine.class);
+  /** The lease kind of the orphan sweep (its task type in lower case). */
+  private static final String SWEEP_KIND = "orphan_sweep";
 
   private final EngineContext ctx;
   private final ManifestStore manifests;
@@ -98,8 +100,13 @@ public final class MaintenanceEngine implements Maintenance {
     this.housekeeping = new HousekeepingService(ctx, manifests, backups, restores, recovery);
     this.readiness = readiness;
     this.owned = owned;
-    // Whoever takes the lock over from an owner that is gone settles what that owner left first.
-    ctx.leases().onTakeover(lease -> recovery.settle("engine:" + ctx.owner(), false));
+    // Whoever takes the lock over from an owner that is gone settles what that owner left first (the sweep
+    // and start-up recovery settle as their own first step, and report it).
+    ctx.leases().onTakeover(lease -> {
+      if (!lease.kind().equals(SWEEP_KIND) && !lease.kind().equals("recovery")) {
+        recovery.settle("engine:" + ctx.owner(), false);
+      }
+    });
   }
 
   public static Builder builder() {
@@ -241,10 +248,7 @@ public final class MaintenanceEngine implements Maintenance {
       return;
     }
     try (lease) {
-      // A takeover already settled everything in the acquisition itself.
-      if (lease.expiredPredecessors().isEmpty()) {
-        recovery.settle("engine:" + ctx.owner(), false);
-      }
+      recovery.settle("engine:" + ctx.owner(), false);
     } catch (MaintenanceException e) {
       LOG.warn("Start-up recovery did not finish ({}); the orphan sweep settles what is left", e.toString());
     }

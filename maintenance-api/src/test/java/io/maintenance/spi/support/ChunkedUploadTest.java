@@ -175,4 +175,27 @@ class ChunkedUploadTest {
     assertThat(u.result).isEmpty();
     assertThat(u.chunks).containsOnlyKeys(0);
   }
+
+  @Test
+  void aCheckpointThatCannotBeRecordedFailsTheUploadInsteadOfLeavingAWaiter() throws Exception {
+    for (int parallelism : new int[] {1, 4}) {
+      java.util.concurrent.atomic.AtomicInteger checkpoints = new java.util.concurrent.atomic.AtomicInteger();
+      UploadOptions options = new UploadOptions("x", s -> {
+        if (checkpoints.incrementAndGet() == 2) {
+          throw new MaintenanceException(ErrorCode.DEPENDENCY_UNAVAILABLE, "catalog database unavailable");
+        }
+      });
+      MapUpload u = new MapUpload(new ConcurrentHashMap<>(), parallelism, options, Optional.empty());
+      byte[] data = new byte[CHUNK * 20];
+      java.util.concurrent.Future<?> writer = Executors.newSingleThreadExecutor().submit(() -> {
+        u.write(data, 0, data.length);
+        return u.complete();
+      });
+
+      assertThatThrownBy(() -> writer.get(10, java.util.concurrent.TimeUnit.SECONDS)).as("parallelism " + parallelism)
+          .hasCauseInstanceOf(MaintenanceException.class).hasMessageContaining("catalog database unavailable");
+      u.abort();
+      assertThat(u.discarded).isTrue();
+    }
+  }
 }

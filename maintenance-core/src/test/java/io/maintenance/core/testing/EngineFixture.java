@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
+import org.postgresql.ds.PGSimpleDataSource;
 
 /** An engine over a fresh catalog database, in-memory storage and a fake datastore, with a movable clock. */
 public final class EngineFixture implements AutoCloseable {
@@ -23,7 +24,7 @@ public final class EngineFixture implements AutoCloseable {
   public static final Principal CAROL = Principal.of("carol", Scope.READ, Scope.RESTORE_APPROVE);
   public static final Principal READER = Principal.of("reader", Scope.READ);
 
-  public final DataSource catalog = TestCatalog.newDatabase();
+  public final PGSimpleDataSource catalog = TestCatalog.newDatabase();
   public final MutableClock clock = new MutableClock(Instant.parse("2026-11-26T08:00:00Z"));
   public final InMemoryStorage storage = new InMemoryStorage(new InMemoryStorage.Backing(), 64 * 1024);
   public final FakeDatastore orders = new FakeDatastore("orders");
@@ -40,8 +41,13 @@ public final class EngineFixture implements AutoCloseable {
   }
 
   public MaintenanceEngine build(Consumer<MaintenanceEngine.Builder> customise) {
+    return build(catalog, customise);
+  }
+
+  /** Another engine instance (another replica) on the same catalog and storage, reaching the catalog through {@code via}. */
+  public MaintenanceEngine build(DataSource via, Consumer<MaintenanceEngine.Builder> customise) {
     MaintenanceEngine.Builder b = MaintenanceEngine.builder()
-        .dataSource(catalog)
+        .dataSource(via)
         .storage(storage)
         .datastore(orders)
         .clock(clock)

@@ -55,6 +55,7 @@ public final class FakeDatastore implements Datastore {
   private volatile boolean down;
   private volatile boolean leaveArtifactOpen;
   private volatile int restores;
+  private final Map<String, Runnable> hooks = new java.util.concurrent.ConcurrentHashMap<>();
 
   public FakeDatastore(String id) {
     this.id = id;
@@ -103,6 +104,23 @@ public final class FakeDatastore implements Datastore {
     return restores;
   }
 
+  /**
+   * Runs {@code action} once when the datastore reaches {@code point}: {@code backup.start} (before the
+   * snapshot), {@code backup.end} (artifacts written, before returning), {@code restore.start} (artifacts
+   * read and verified, before the point of no return) or {@code restore.end} (applied, before returning).
+   */
+  public FakeDatastore at(String point, Runnable action) {
+    hooks.put(point, action);
+    return this;
+  }
+
+  private void reach(String point) {
+    Runnable r = hooks.remove(point);
+    if (r != null) {
+      r.run();
+    }
+  }
+
   @Override
   public String id() {
     return id;
@@ -136,6 +154,7 @@ public final class FakeDatastore implements Datastore {
 
   @Override
   public DatastoreBackup backup(BackupContext ctx) throws IOException {
+    reach("backup.start");
     CountDownLatch started = backupStarted;
     if (started != null) {
       backupStarted = null;
@@ -176,7 +195,9 @@ public final class FakeDatastore implements Datastore {
         throw fail;
       }
       resources.add(new ResourceSummary("table", table.getKey(), Map.of("rows", (long) table.getValue().size())));
+      ctx.ensureActive();
     }
+    reach("backup.end");
     return new DatastoreBackup(fingerprint(data.keySet()), resources, metadata);
   }
 
@@ -202,12 +223,15 @@ public final class FakeDatastore implements Datastore {
     if (fail != null) {
       throw fail;
     }
+    reach("restore.start");
+    ctx.ensureActive(); // the point of no return
     List<ResourceSummary> out = new ArrayList<>();
     synchronized (this) {
       tables.putAll(incoming);
       incoming.forEach((t, rows) -> out.add(new ResourceSummary("table", t, Map.of("rows", (long) rows.size()))));
       restores++;
     }
+    reach("restore.end");
     return new RestoreOutcome(out, List.of());
   }
 

@@ -7,7 +7,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.sql.DataSource;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /**
@@ -35,7 +34,7 @@ public final class TestCatalog {
   }
 
   /** A new, empty schema on the shared server, as the only schema on the returned data source's search path. */
-  public static DataSource newDatabase() {
+  public static PGSimpleDataSource newDatabase() {
     String name = "catalog_" + COUNTER.incrementAndGet();
     try (Connection c = server().getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
       st.execute("DROP SCHEMA IF EXISTS " + name + " CASCADE");
@@ -46,6 +45,22 @@ public final class TestCatalog {
     PGSimpleDataSource ds = new PGSimpleDataSource();
     ds.setUrl(server().getJdbcUrl("postgres", "postgres"));
     ds.setCurrentSchema(name);
+    return ds;
+  }
+
+  /**
+   * The same catalog reached through another port (a fault-injecting proxy), with the timeouts a host
+   * should set: a connection attempt to a catalog that does not answer gives up after two seconds.
+   */
+  public static PGSimpleDataSource viaPort(PGSimpleDataSource catalog, int port) {
+    PGSimpleDataSource ds = new PGSimpleDataSource();
+    ds.setServerNames(new String[] {"127.0.0.1"});
+    ds.setPortNumbers(new int[] {port});
+    ds.setDatabaseName("postgres");
+    ds.setUser("postgres");
+    ds.setCurrentSchema(catalog.getCurrentSchema());
+    ds.setConnectTimeout(2);
+    ds.setLoginTimeout(2);
     return ds;
   }
 }

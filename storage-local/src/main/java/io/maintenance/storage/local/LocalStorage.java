@@ -19,19 +19,27 @@ import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.LinkOption;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Storage in a local directory (or a mounted volume). Writes are crash-safe: chunks go to a temporary
@@ -40,6 +48,7 @@ import java.util.stream.Stream;
  * leaves a partial object under its key.
  */
 public final class LocalStorage implements StorageProvider {
+  private static final Logger LOG = LoggerFactory.getLogger(LocalStorage.class);
   /** Reserved folder for uploads in progress; keys may not start with it. */
   public static final String UPLOADS = ".uploads";
 
@@ -84,6 +93,10 @@ public final class LocalStorage implements StorageProvider {
   @Override
   public Upload startUpload(String key, UploadOptions options) throws IOException {
     Path target = path(key);
+    if (linkOnPath(target.getParent())) {
+      throw new MaintenanceException(ErrorCode.INVALID_REQUEST, "storage key '" + key + "' goes through a symbolic link;"
+          + " links inside the storage directory are never followed", Map.of("key", key));
+    }
     Path temp = root.resolve(UPLOADS).resolve(UUID.randomUUID() + ".part");
     return LocalUpload.start(key, target, temp, root, chunkSize, fsync, writers, options);
   }
@@ -95,17 +108,20 @@ public final class LocalStorage implements StorageProvider {
 
   @Override
   public void abortUpload(UploadState state) throws IOException {
-    path(state.key());
+    keyPath(state.key());
     Files.deleteIfExists(tempOf(state));
   }
 
   @Override
   public InputStream openRead(ReadRequest request) throws IOException {
-    Path p = path(request.key());
-    FileChannel ch = FileChannel.open(p, StandardOpenOption.READ);
+    Path p = keyPath(request.key());
+    if (regular(p).isEmpty()) {
+      throw new NoSuchFileException(request.key(), null, "no regular object (a symbolic link or special file is not followed)");
+    }
+    FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
     try {
       if (request.version().isPresent()) {
-        String current = version(Files.readAttributes(p, BasicFileAttributes.class));
+        String current = version(Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS));
         if (!current.equals(request.version().get())) {
           throw new MaintenanceException(ErrorCode.INTEGRITY_MISMATCH, "object '" + request.key() + "' was replaced during the read",
               Map.of("key", request.key()));
@@ -124,13 +140,7 @@ public final class LocalStorage implements StorageProvider {
 
   @Override
   public Optional<ObjectInfo> stat(String key) throws IOException {
-    Path p = path(key);
-    try {
-      BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
-      return a.isRegularFile() ? Optional.of(info(key, a)) : Optional.empty();
-    } catch (NoSuchFileException e) {
-      return Optional.empty();
-    }
+    return regular(keyPath(key)).map(a -> info(key, a));
   }
 
   @Override
@@ -140,7 +150,7 @@ public final class LocalStorage implements StorageProvider {
     int slash = prefix.lastIndexOf('/');
     String dirKey = slash < 0 ? "" : prefix.substring(0, slash);
     Path dir = dirKey.isEmpty() ? root : root.resolve(dirKey);
-    if (!Files.isDirectory(dir)) {
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) || linkOnPath(dir)) {
       return Stream.empty();
     }
     return walk(dir, dirKey).filter(o -> o.key().startsWith(prefix));
@@ -148,7 +158,10 @@ public final class LocalStorage implements StorageProvider {
 
   @Override
   public boolean delete(String key) throws IOException {
-    Path p = path(key);
+    Path p = keyPath(key);
+    if (regular(p).isEmpty()) {
+      return false; // not an object: symbolic links and special files are left alone (and reported by the sweep)
+    }
     boolean deleted = Files.deleteIfExists(p);
     if (deleted) {
       if (fsync) {
@@ -157,6 +170,80 @@ public final class LocalStorage implements StorageProvider {
       pruneEmptyParents(p.getParent());
     }
     return deleted;
+  }
+
+  @Override
+  public List<String> irregularEntries(String prefix) throws IOException {
+    StorageKeys.prefix(prefix);
+    int slash = prefix.lastIndexOf('/');
+    String dirKey = slash < 0 ? "" : prefix.substring(0, slash);
+    Path dir = dirKey.isEmpty() ? root : root.resolve(dirKey);
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) || linkOnPath(dir)) {
+      return List.of();
+    }
+    List<String> out = new ArrayList<>();
+    collectIrregular(dir, dirKey, prefix, out);
+    return out;
+  }
+
+  private void collectIrregular(Path dir, String dirKey, String prefix, List<String> out) throws IOException {
+    for (Path p : entries(dir, dirKey)) {
+      String key = dirKey.isEmpty() ? p.getFileName().toString() : dirKey + "/" + p.getFileName();
+      BasicFileAttributes a;
+      try {
+        a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      } catch (NoSuchFileException e) {
+        continue;
+      }
+      if (a.isDirectory()) {
+        if ((key + "/").startsWith(prefix) || prefix.startsWith(key + "/")) {
+          collectIrregular(p, key, prefix, out);
+        }
+      } else if (!a.isRegularFile() && key.startsWith(prefix)) {
+        out.add(key);
+      }
+    }
+  }
+
+  /**
+   * Removes temporary files under {@code .uploads/} that no known upload state names and that were last
+   * written before {@code staleBefore}: left by a process that died before its upload session was recorded.
+   */
+  @Override
+  public List<String> sweepPartialUploads(Collection<UploadState> known, Instant staleBefore, boolean dryRun)
+      throws IOException {
+    Set<String> names = new HashSet<>();
+    for (UploadState s : known) {
+      String n = s.attributes().get(LocalUpload.TEMP_FILE);
+      if (n != null) {
+        names.add(n);
+      }
+    }
+    List<String> out = new ArrayList<>();
+    Path uploads = root.resolve(UPLOADS);
+    List<Path> files;
+    try (Stream<Path> list = Files.list(uploads)) {
+      files = list.sorted().toList();
+    } catch (NoSuchFileException e) {
+      return out;
+    }
+    for (Path f : files) {
+      BasicFileAttributes a;
+      try {
+        a = Files.readAttributes(f, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      } catch (NoSuchFileException e) {
+        continue;
+      }
+      String name = f.getFileName().toString();
+      if (!a.isRegularFile() || names.contains(name) || !a.lastModifiedTime().toInstant().isBefore(staleBefore)) {
+        continue;
+      }
+      if (!dryRun) {
+        Files.deleteIfExists(f);
+      }
+      out.add(UPLOADS + "/" + name + " (" + a.size() + " bytes, last written " + a.lastModifiedTime() + ")");
+    }
+    return out;
   }
 
   @Override
@@ -183,17 +270,47 @@ public final class LocalStorage implements StorageProvider {
 
   /** Maps a validated key to a path under the root; refuses anything that would leave it. */
   private Path path(String key) {
+    Path p = keyPath(key);
+    if (!insideRoot(p)) {
+      throw new MaintenanceException(ErrorCode.INVALID_REQUEST, "storage key '" + key + "' leaves the storage directory",
+          Map.of("key", key));
+    }
+    return p;
+  }
+
+  /** The path a key names, checked lexically (reads stop at links with {@link #regular}; writes check more in {@link #path}). */
+  private Path keyPath(String key) {
     StorageKeys.validate(key);
     if (key.equals(UPLOADS) || key.startsWith(UPLOADS + "/")) {
       throw new MaintenanceException(ErrorCode.INVALID_REQUEST, "storage key '" + key + "' uses the reserved folder " + UPLOADS,
           Map.of("key", key));
     }
     Path p = root.resolve(key).normalize();
-    if (!p.startsWith(root) || p.equals(root) || !insideRoot(p)) {
+    if (!p.startsWith(root) || p.equals(root)) {
       throw new MaintenanceException(ErrorCode.INVALID_REQUEST, "storage key '" + key + "' leaves the storage directory",
           Map.of("key", key));
     }
     return p;
+  }
+
+  /** The attributes of p if it is a regular file reached without any symbolic link below the root. */
+  private Optional<BasicFileAttributes> regular(Path p) throws IOException {
+    try {
+      BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      return a.isRegularFile() && !linkOnPath(p.getParent()) ? Optional.of(a) : Optional.empty();
+    } catch (NoSuchFileException | java.nio.file.NotDirectoryException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Whether dir or any of its ancestors below the root is a symbolic link. */
+  private boolean linkOnPath(Path dir) {
+    for (Path q = dir; q != null && !q.equals(root) && q.startsWith(root); q = q.getParent()) {
+      if (Files.isSymbolicLink(q)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Whether the nearest existing ancestor of p, with symbolic links resolved, is still under the root. */
@@ -218,30 +335,43 @@ public final class LocalStorage implements StorageProvider {
     return root.resolve(UPLOADS).resolve(name);
   }
 
-  /** Objects under dir in key order: a directory sorts as "name/", so the order equals plain key order. */
+  /**
+   * Objects under dir in key order: a directory sorts as "name/", so the order equals plain key order.
+   * Only real directories and regular files count: symbolic links and special files are never followed or
+   * listed (see {@link #irregularEntries}).
+   */
   private Stream<ObjectInfo> walk(Path dir, String dirKey) throws IOException {
-    List<Path> entries;
-    try (Stream<Path> s = Files.list(dir)) {
-      entries = s.filter(p -> !(dirKey.isEmpty() && p.getFileName().toString().equals(UPLOADS)))
-          .sorted(Comparator.comparing(p -> Files.isDirectory(p) ? p.getFileName() + "/" : p.getFileName().toString()))
-          .toList();
-    } catch (NoSuchFileException e) {
-      return Stream.empty();
-    }
+    List<Path> entries = entries(dir, dirKey);
     return entries.stream().flatMap(p -> {
       String key = dirKey.isEmpty() ? p.getFileName().toString() : dirKey + "/" + p.getFileName();
       try {
-        BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
+        BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         if (a.isDirectory()) {
           return walk(p, key);
         }
-        return a.isRegularFile() ? Stream.of(info(key, a)) : Stream.empty();
+        if (!a.isRegularFile()) {
+          LOG.warn("storage local: skipping {} under {}: not a regular file (symbolic links are never followed)", key, root);
+          return Stream.empty();
+        }
+        return Stream.of(info(key, a));
       } catch (NoSuchFileException e) {
         return Stream.empty(); // deleted while listing
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
     });
+  }
+
+  /** The entries of dir (without the reserved uploads folder at the root), sorted by key. */
+  private List<Path> entries(Path dir, String dirKey) throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.filter(p -> !(dirKey.isEmpty() && p.getFileName().toString().equals(UPLOADS)))
+          .sorted(Comparator.comparing(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) ? p.getFileName() + "/"
+              : p.getFileName().toString()))
+          .toList();
+    } catch (NoSuchFileException e) {
+      return List.of();
+    }
   }
 
   private void pruneEmptyParents(Path dir) {

@@ -229,6 +229,8 @@ public final class Leases {
     private final boolean exclusive;
     private final List<String> expiredPredecessors;
     private Connection connection;
+    /** Whether {@link #connection} holds the advisory lock (a renewed connection may not have got it back). */
+    private boolean holdsLock;
     private volatile long confirmedAt;
     private final java.util.concurrent.atomic.AtomicReference<String> lostReason =
         new java.util.concurrent.atomic.AtomicReference<>();
@@ -243,6 +245,7 @@ public final class Leases {
       this.target = target;
       this.exclusive = exclusive;
       this.connection = connection;
+      this.holdsLock = exclusive;
       this.confirmedAt = confirmedAt;
       this.expiredPredecessors = List.copyOf(expiredPredecessors);
     }
@@ -304,12 +307,17 @@ public final class Leases {
       try {
         int n;
         if (exclusive) {
+          if (connection != null && !holdsLock) {
+            holdsLock = Db.queryOne(connection, "SELECT pg_try_advisory_lock(?, hashtext(current_schema())) AS got",
+                rs -> rs.getBoolean("got"), LOCK_CLASS).orElse(false);
+          }
           if (connection == null) {
             connection = db.connect(heartbeat);
             Db.networkTimeout(connection, lockConnectionTimeout());
             connection.setAutoCommit(true);
             boolean relocked = Db.queryOne(connection, "SELECT pg_try_advisory_lock(?, hashtext(current_schema())) AS got",
                 rs -> rs.getBoolean("got"), LOCK_CLASS).orElse(false);
+            holdsLock = relocked;
             LOG.warn("Lease {}: catalog connection renewed{}", id, relocked ? "" : " (advisory lock busy; the lease row still holds)");
           }
           n = renew(connection);
@@ -357,7 +365,7 @@ public final class Leases {
           try (c) {
             Db.update(c, "UPDATE maintenance_operations SET status = 'FINISHED', finished_at = now()"
                 + " WHERE id = ? AND owner = ? AND status = 'RUNNING'", id, owner);
-            if (exclusive) {
+            if (exclusive && holdsLock && c == connection) {
               Db.query(c, "SELECT pg_advisory_unlock(?, hashtext(current_schema()))", rs -> null, LOCK_CLASS);
             }
           }

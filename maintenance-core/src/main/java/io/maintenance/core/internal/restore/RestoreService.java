@@ -273,17 +273,6 @@ public final class RestoreService {
         applied.addAll(outcome.resources());
         verify(plans.get(section.id()), outcome);
       }
-      if (!ctx.restores().markApplied(row.id(), applied, ctx.clock().instant())) {
-        LOG.error("Restore {} applied, but its row was settled meanwhile and could not be corrected", row.id());
-      }
-      Duration took = Duration.ofNanos(System.nanoTime() - t0);
-      ctx.metrics().restore("apply", "SUCCEEDED", r.approvalsRequired() > 0, ctx.storage().name(), took);
-      ctx.audit(actor, "restore.confirm", "success", row.id(), AuditLog.details("backupId", r.backupId(),
-          "datastores", String.join(",", r.datastores()), "safetyBackupId", safetyId.orElse(null),
-          "approvers", r.approvals().stream().map(a -> a.approver()).collect(Collectors.joining(",")),
-          "durationMs", Long.toString(took.toMillis())));
-      LOG.info("Restore {} applied in {} ms", row.id(), took.toMillis());
-      return ctx.restores().require(row.id()).record();
     } catch (RuntimeException e) {
       MaintenanceException failure = Guard.wrap(ErrorCode.INTERNAL_ERROR, "restore " + row.id() + " failed", e);
       if (safetyId.isPresent()) {
@@ -299,6 +288,26 @@ public final class RestoreService {
       }
       throw failure;
     }
+    // Every datastore applied: from here on a failure to record it must never turn into FAILED.
+    try {
+      if (!ctx.restores().markApplied(row.id(), applied, ctx.clock().instant())) {
+        LOG.error("Restore {} applied, but its row was settled meanwhile and could not be corrected", row.id());
+      }
+    } catch (MaintenanceException e) {
+      LOG.error("Restore {} applied, but the catalog could not record it ({}); it stays APPLYING and is reconciled as"
+          + " APPLIED once its lease expires", row.id(), e.toString());
+      throw new MaintenanceException(e.code(), "restore " + row.id() + " was applied, but the catalog could not record it ("
+          + e.getMessage() + "); it is recorded as APPLIED when the catalog is back and its lease has expired",
+          Map.of("applied", "true"), e);
+    }
+    Duration took = Duration.ofNanos(System.nanoTime() - t0);
+    ctx.metrics().restore("apply", "SUCCEEDED", r.approvalsRequired() > 0, ctx.storage().name(), took);
+    ctx.audit(actor, "restore.confirm", "success", row.id(), AuditLog.details("backupId", r.backupId(),
+        "datastores", String.join(",", r.datastores()), "safetyBackupId", safetyId.orElse(null),
+        "approvers", r.approvals().stream().map(a -> a.approver()).collect(Collectors.joining(",")),
+        "durationMs", Long.toString(took.toMillis())));
+    LOG.info("Restore {} applied in {} ms", row.id(), took.toMillis());
+    return ctx.restores().require(row.id()).record();
   }
 
   /** Records that a datastore applied; a catalog outage here must not turn a success into a failure. */
