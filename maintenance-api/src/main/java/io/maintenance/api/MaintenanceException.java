@@ -38,12 +38,15 @@ public class MaintenanceException extends RuntimeException {
     return details;
   }
 
-  /** Returns a copy with one more detail, keeping code, message and cause. */
+  /** Returns a copy with one more detail, keeping code, message, cause and suppressed exceptions. */
   public MaintenanceException with(String key, String value) {
     Map<String, String> merged = new LinkedHashMap<>(details);
     merged.put(key, value);
     MaintenanceException copy = new MaintenanceException(code, getMessage(), merged, getCause());
     copy.setStackTrace(getStackTrace());
+    for (Throwable s : getSuppressed()) {
+      copy.addSuppressed(s);
+    }
     return copy;
   }
 

@@ -473,7 +473,7 @@ public final class AdminRoutes {
       throw new InputRefused(invalid(pointer, "must not be null (leave the field out instead)"));
     }
     if (node.isObject()) {
-      node.fields().forEachRemaining(f -> rejectNulls(f.getValue(), pointer + "/" + f.getKey().replace("~", "~0").replace("/", "~1")));
+      node.properties().forEach(f -> rejectNulls(f.getValue(), pointer + "/" + f.getKey().replace("~", "~0").replace("/", "~1")));
     } else if (node.isArray()) {
       for (int i = 0; i < node.size(); i++) {
         rejectNulls(node.get(i), pointer + "/" + i);

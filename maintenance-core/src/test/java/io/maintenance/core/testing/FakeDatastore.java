@@ -54,6 +54,7 @@ public final class FakeDatastore implements Datastore {
   private volatile CountDownLatch backupRelease;
   private volatile boolean down;
   private volatile boolean leaveArtifactOpen;
+  private volatile boolean masksStorageFailures;
   private volatile int restores;
   private final Map<String, Runnable> hooks = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -94,6 +95,14 @@ public final class FakeDatastore implements Datastore {
   /** The next backup forgets to close one artifact, as a buggy plugin would. */
   public void leaveNextArtifactOpen() {
     this.leaveArtifactOpen = true;
+  }
+
+  /**
+   * Behaves like a datastore that cancels its snapshot query when writing an artifact fails and throws
+   * that cancellation instead of the storage failure (as a JDBC plugin's {@code finally} does).
+   */
+  public void masksStorageFailures(boolean masks) {
+    this.masksStorageFailures = masks;
   }
 
   public void setDown(boolean down) {
@@ -188,6 +197,11 @@ public final class FakeDatastore implements Datastore {
             g.writeStringField(row.getKey(), row.getValue());
           }
           g.writeEndObject();
+        } catch (IOException | RuntimeException e) {
+          if (masksStorageFailures) {
+            throw new MaintenanceException(ErrorCode.DATASTORE_FAILURE, "canceling statement due to user request (SQLSTATE 57014)");
+          }
+          throw e;
         }
       }
       RuntimeException fail = failBackup.getAndSet(null);

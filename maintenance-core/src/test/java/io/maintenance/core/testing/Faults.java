@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.postgresql.ds.PGSimpleDataSource;
 
 /** Fault injection against the real catalog, and the invariants every fault test checks afterwards. */
 public final class Faults {
@@ -35,7 +34,7 @@ public final class Faults {
   }
 
   private static String catalogSchema(EngineFixture f) {
-    return ((PGSimpleDataSource) f.catalog).getCurrentSchema();
+    return f.catalog.getCurrentSchema();
   }
 
   /** Exclusive leases whose lifetimes overlap: two mutating operations that ran at once. Must be empty. */

@@ -19,12 +19,16 @@ import java.util.stream.Stream;
 
 /**
  * A storage provider that passes everything to another one, but can hold the next delete until the test
- * lets it go: a point inside retention, a delete or the sweep at which to inject a fault.
+ * lets it go (a point inside retention, a delete or the sweep at which to inject a fault), and can fail
+ * writes or reads of chosen keys the way an unreachable or refusing storage does.
  */
 public final class GatedStorage implements StorageProvider {
   private final StorageProvider delegate;
   private volatile CountDownLatch reached;
   private volatile CountDownLatch release;
+  private volatile String failingWrites;
+  private volatile String failingReads;
+  private volatile RuntimeException failure;
 
   public GatedStorage(StorageProvider delegate) {
     this.delegate = delegate;
@@ -34,6 +38,29 @@ public final class GatedStorage implements StorageProvider {
   public void holdNextDelete(CountDownLatch reached, CountDownLatch release) {
     this.release = release;
     this.reached = reached;
+  }
+
+  /** Uploads of keys containing {@code keyPart} fail with {@code e}: at the start, or after their first write for artifacts. */
+  public void failWrites(String keyPart, RuntimeException e) {
+    this.failure = e;
+    this.failingWrites = keyPart;
+  }
+
+  /** Reads and stats of keys containing {@code keyPart} fail with the failure given to {@link #failWrites} or this one. */
+  public void failReads(String keyPart, RuntimeException e) {
+    this.failure = e;
+    this.failingReads = keyPart;
+  }
+
+  public void heal() {
+    failingWrites = null;
+    failingReads = null;
+  }
+
+  private void check(String pattern, String key) {
+    if (pattern != null && key.contains(pattern)) {
+      throw failure;
+    }
   }
 
   @Override
@@ -58,7 +85,48 @@ public final class GatedStorage implements StorageProvider {
 
   @Override
   public Upload startUpload(String key, UploadOptions options) throws IOException {
-    return delegate.startUpload(key, options);
+    if (key.endsWith("owner.json")) {
+      check(failingWrites, key);
+    }
+    Upload u = delegate.startUpload(key, options);
+    return new Upload() {
+      @Override
+      public String key() {
+        return u.key();
+      }
+
+      @Override
+      public long committedBytes() {
+        return u.committedBytes();
+      }
+
+      @Override
+      public UploadState state() {
+        return u.state();
+      }
+
+      @Override
+      public void write(byte[] buffer, int offset, int length) throws IOException {
+        check(failingWrites, key);
+        u.write(buffer, offset, length);
+      }
+
+      @Override
+      public ObjectInfo complete() throws IOException {
+        check(failingWrites, key);
+        return u.complete();
+      }
+
+      @Override
+      public void abort() throws IOException {
+        u.abort();
+      }
+
+      @Override
+      public void close() throws IOException {
+        u.close();
+      }
+    };
   }
 
   @Override
@@ -73,11 +141,13 @@ public final class GatedStorage implements StorageProvider {
 
   @Override
   public InputStream openRead(ReadRequest request) throws IOException {
+    check(failingReads, request.key());
     return delegate.openRead(request);
   }
 
   @Override
   public Optional<ObjectInfo> stat(String key) throws IOException {
+    check(failingReads, key);
     return delegate.stat(key);
   }
 
@@ -89,6 +159,11 @@ public final class GatedStorage implements StorageProvider {
   @Override
   public List<String> sweepPartialUploads(Collection<UploadState> known, Instant staleBefore, boolean dryRun) throws IOException {
     return delegate.sweepPartialUploads(known, staleBefore, dryRun);
+  }
+
+  @Override
+  public List<String> irregularEntries(String prefix) throws IOException {
+    return delegate.irregularEntries(prefix);
   }
 
   @Override

@@ -220,9 +220,8 @@ public final class BackupCatalog {
 
   /** An opaque listing cursor: base64url of "epochMicros|id". Only cursors this class would issue are accepted. */
   record Cursor(Instant startedAt, String id) {
-    /** Cursors name backups started between these instants (PostgreSQL's timestamptz covers far more). */
+    /** Cursors name backups started after this (PostgreSQL's timestamptz covers far more) and before tomorrow. */
     private static final Instant EARLIEST = Instant.parse("2000-01-01T00:00:00Z");
-    private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
 
     String encode() {
       long micros = Math.addExact(Math.multiplyExact(startedAt.getEpochSecond(), 1_000_000L), startedAt.getNano() / 1000);
@@ -240,7 +239,8 @@ public final class BackupCatalog {
       } catch (RuntimeException e) {
         throw forged();
       }
-      if (c.startedAt.isBefore(EARLIEST) || c.startedAt.isAfter(LATEST) || !c.encode().equals(s)) {
+      if (c.startedAt.isBefore(EARLIEST) || c.startedAt.isAfter(Instant.now().plus(java.time.Duration.ofDays(1)))
+          || !c.encode().equals(s)) {
         throw forged();
       }
       return c;

@@ -195,10 +195,30 @@ public final class Leases {
 
   private Busy busy(String kind, String holder, Connection c) {
     closeQuietly(c); // releases the advisory lock if we had it
-    String what = holder.isEmpty() ? holder().orElse("another maintenance operation") : holder;
+    String what = holder.isEmpty() ? currentHolder() : holder;
     return new Busy(new MaintenanceException(ErrorCode.OPERATION_IN_PROGRESS,
         "cannot start " + kind + ": " + what + " is running; try again when it has finished", Map.of("operation", kind,
             "runningOperation", what)));
+  }
+
+  /**
+   * The holder of the advisory lock writes its lease row within milliseconds of taking the lock; a caller
+   * that lost the race in between waits that long to say who holds it.
+   */
+  private String currentHolder() {
+    for (int i = 0; i < 10; i++) {
+      Optional<String> h = holder();
+      if (h.isPresent()) {
+        return h.get();
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    return "another maintenance operation";
   }
 
   private static String describe(java.sql.ResultSet rs) throws SQLException {

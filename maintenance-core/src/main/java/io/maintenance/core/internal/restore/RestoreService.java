@@ -182,11 +182,13 @@ public final class RestoreService {
       try {
         lease = ctx.leases().exclusive("restore", row.id(), actor);
       } catch (MaintenanceException e) {
-        if (e.code() == ErrorCode.OPERATION_IN_PROGRESS && e.details().getOrDefault("runningOperation", "")
-            .startsWith("restore " + row.id() + " ")) {
-          // Another confirm of this very request holds the lock: a retry can only ever find the token used.
-          throw new MaintenanceException(ErrorCode.TOKEN_CONSUMED, "restore " + row.id() + " is being confirmed by another"
-              + " request; the token is used by it", Map.of("status", "APPLYING"));
+        if (e.code() == ErrorCode.OPERATION_IN_PROGRESS) {
+          if (e.details().getOrDefault("runningOperation", "").startsWith("restore " + row.id() + " ")) {
+            // Another confirm of this very request holds the lock: a retry can only ever find the token used.
+            throw new MaintenanceException(ErrorCode.TOKEN_CONSUMED, "restore " + row.id() + " is being confirmed by another"
+                + " request; the token is used by it", Map.of("status", "APPLYING"));
+          }
+          checkOpen(ctx.restores().require(row.id())); // it may have been confirmed meanwhile
         }
         throw e;
       }
