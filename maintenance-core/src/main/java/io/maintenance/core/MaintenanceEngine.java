@@ -122,7 +122,14 @@ public final class MaintenanceEngine implements Maintenance {
   @Override
   public Page<BackupRecord> listBackups(BackupQuery query, Principal principal) {
     authorize(principal, Scope.READ, "backup.list", "-");
-    return ctx.backups().page(query);
+    try {
+      return ctx.backups().page(query);
+    } catch (MaintenanceException e) {
+      if (e.code() == ErrorCode.INVALID_REQUEST) {
+        recordRefusal(Optional.of(principal), "backup.list", "-", e); // a cursor this service never issued
+      }
+      throw e;
+    }
   }
 
   @Override

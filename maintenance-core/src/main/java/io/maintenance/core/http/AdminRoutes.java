@@ -76,8 +76,8 @@ public final class AdminRoutes {
     this.engine = engine;
     this.routes = List.of(
         new Route("GET", "backups", Scope.READ, "backup.list", Set.of("status", "limit", "cursor"), false, c -> json(200,
-            engine.listBackups(new BackupQuery(c.query("status").map(s -> parseEnum(BackupStatus.class, "?status", s)),
-                c.intQuery("limit", 100), c.query("cursor")), c.principal))),
+            engine.listBackups(refusing(() -> new BackupQuery(c.query("status").map(s -> parseEnum(BackupStatus.class, "?status", s)),
+                c.intQuery("limit", 100), c.query("cursor"))), c.principal))),
         new Route("POST", "backups", Scope.BACKUP, "backup", Set.of(), true, c -> json(201,
             engine.backup(c.body.isBlank() ? BackupRequest.all() : backupRequest(c.parse(BackupBody.class)), c.principal))),
         new Route("GET", "backups/{id}", Scope.READ, "backup.get", Set.of(), false, c -> json(200,
@@ -92,14 +92,14 @@ public final class AdminRoutes {
             engine.previewRestore(restoreRequest(c.parse(PreviewBody.class)), c.principal))),
         new Route("POST", "restores/confirm", Scope.RESTORE_APPLY, "restore.confirm", Set.of(), true, c -> {
           ConfirmBody b = c.parse(ConfirmBody.class);
-          return json(200, engine.confirmRestore(required("/token", b.token()), c.principal));
+          return json(200, engine.confirmRestore(refusing(() -> required("/token", b.token())), c.principal));
         }),
         new Route("GET", "restores/{id}", Scope.READ, "restore.get", Set.of(), false, c -> json(200,
             engine.findRestore(c.id, c.principal).orElseThrow(() -> notFound("restore request", c.id)))),
         new Route("POST", "restores/{id}/approvals", Scope.RESTORE_APPROVE, "restore.approve", Set.of(), true, c -> {
           ApprovalBody b = c.body.isBlank() ? new ApprovalBody(null) : c.parse(ApprovalBody.class);
-          return json(200, engine.approveRestore(c.id, b.comment() == null ? "" : Inputs.comment("/comment", b.comment()),
-              c.principal));
+          String comment = refusing(() -> b.comment() == null ? "" : Inputs.comment("/comment", b.comment()));
+          return json(200, engine.approveRestore(c.id, comment, c.principal));
         }),
         new Route("POST", "tasks", Scope.HOUSEKEEPING, "task", Set.of(), true, c -> json(200,
             engine.runTask(taskRequest(c.parse(TaskBody.class)), c.principal))),
@@ -111,7 +111,7 @@ public final class AdminRoutes {
         new Route("GET", "metrics/prometheus", Scope.READ, "metrics", Set.of(), false, c ->
             new AdminResponse(200, AdminResponse.PROMETHEUS_TEXT, engine.prometheusText(c.principal), Map.of())),
         new Route("GET", "audit", Scope.READ, "audit.list", Set.of("limit", "before"), false, c -> json(200,
-            engine.audit(new AuditQuery(c.intQuery("limit", 100), c.query("before").map(s -> parseLong("?before", s))),
+            engine.audit(refusing(() -> new AuditQuery(c.intQuery("limit", 100), c.query("before").map(s -> parseLong("?before", s)))),
                 c.principal))),
         new Route("GET", "audit/verify", Scope.READ, "audit.verify", Set.of(), false, c -> json(200,
             engine.verifyAudit(c.principal))));
@@ -234,7 +234,11 @@ public final class AdminRoutes {
     }
 
     int intQuery(String name, int defaultValue) {
-      return query(name).map(v -> (int) parseLong("?" + name, v)).orElse(defaultValue);
+      long v = query(name).map(s -> parseLong("?" + name, s)).orElse((long) defaultValue);
+      if (v < 1 || v > BackupQuery.MAX_LIMIT) {
+        throw invalid("?" + name, "must be between 1 and " + BackupQuery.MAX_LIMIT + ", was " + v);
+      }
+      return (int) v;
     }
 
     <T> T parse(Class<T> type) {

@@ -30,6 +30,7 @@ import java.time.Duration;
  * chunk-size      upload chunk, multiple of 256KiB, default 16MiB
  * connect-timeout default 20s
  * read-timeout    default 60s
+ * request-timeout longest one call may take, retries included; default 60s
  * max-attempts    per request, default 6
  * retry-delay     first backoff, doubled per attempt, default 500ms
  * page-size       objects per listing page, default 1000
@@ -45,6 +46,7 @@ public final class GcsStorageFactory implements StorageProviderFactory {
   public static final String CHUNK_SIZE = "chunk-size";
   public static final String CONNECT_TIMEOUT = "connect-timeout";
   public static final String READ_TIMEOUT = "read-timeout";
+  public static final String REQUEST_TIMEOUT = "request-timeout";
   public static final String MAX_ATTEMPTS = "max-attempts";
   public static final String RETRY_DELAY = "retry-delay";
   public static final String PAGE_SIZE = "page-size";
@@ -61,6 +63,7 @@ public final class GcsStorageFactory implements StorageProviderFactory {
   public StorageProvider create(PluginConfig config) {
     String bucket = config.require(BUCKET);
     int maxAttempts = config.integer(MAX_ATTEMPTS, GcsStorageProvider.DEFAULT_MAX_ATTEMPTS);
+    Duration requestTimeout = config.duration(REQUEST_TIMEOUT, GcsStorageProvider.DEFAULT_REQUEST_TIMEOUT);
     Credentials credentials = credentials(config);
     HttpStorageOptions.Builder options = StorageOptions.http()
         .setCredentials(credentials)
@@ -68,7 +71,8 @@ public final class GcsStorageFactory implements StorageProviderFactory {
             .setConnectTimeout(millis(config, CONNECT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT))
             .setReadTimeout(millis(config, READ_TIMEOUT, DEFAULT_READ_TIMEOUT))
             .build())
-        .setRetrySettings(ServiceOptions.getDefaultRetrySettings().toBuilder().setMaxAttempts(Math.max(1, maxAttempts)).build());
+        .setRetrySettings(ServiceOptions.getDefaultRetrySettings().toBuilder().setMaxAttempts(Math.max(1, maxAttempts))
+            .setTotalTimeoutDuration(requestTimeout).build());
     config.optional(ENDPOINT).ifPresent(options::setHost);
     String project = config.optional(PROJECT).orElse(
         credentials instanceof ServiceAccountCredentials sa ? sa.getProjectId() : null);
@@ -84,6 +88,7 @@ public final class GcsStorageFactory implements StorageProviderFactory {
         .maxAttempts(maxAttempts)
         .retryDelay(config.duration(RETRY_DELAY, GcsStorageProvider.DEFAULT_RETRY_DELAY))
         .pageSize(config.integer(PAGE_SIZE, GcsStorageProvider.DEFAULT_PAGE_SIZE))
+        .requestTimeout(requestTimeout)
         .build();
   }
 

@@ -66,6 +66,7 @@ public final class GcsStorageProvider implements StorageProvider {
   public static final int DEFAULT_MAX_ATTEMPTS = 6;
   public static final Duration DEFAULT_RETRY_DELAY = Duration.ofMillis(500);
   public static final int DEFAULT_PAGE_SIZE = 1000;
+  public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(60);
   /** Signed URLs (V4) live at most seven days. */
   public static final Duration MAX_PRESIGN_TTL = Duration.ofDays(7);
 
@@ -100,7 +101,7 @@ public final class GcsStorageProvider implements StorageProvider {
     HttpRequestFactory requests =
         transport.getHttpTransportFactory().create().createRequestFactory(transport.getHttpRequestInitializer(options));
     this.host = options.getHost();
-    this.api = new JsonApi(requests, host, bucket, b.maxAttempts, b.retryDelay);
+    this.api = new JsonApi(requests, host, bucket, b.maxAttempts, b.retryDelay, b.requestTimeout);
   }
 
   public static Builder builder() {
@@ -370,6 +371,7 @@ public final class GcsStorageProvider implements StorageProvider {
     private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
     private Duration retryDelay = DEFAULT_RETRY_DELAY;
     private int pageSize = DEFAULT_PAGE_SIZE;
+    private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
     private ServiceAccountSigner signer;
 
     private Builder() {}
@@ -425,6 +427,19 @@ public final class GcsStorageProvider implements StorageProvider {
     }
 
     /** Objects per listing page. Default 1000. */
+    /**
+     * The longest one upload, download or session call may take, retries included (default 60 s): a hung
+     * server fails it within this time with {@code DEPENDENCY_UNAVAILABLE}. (Listing, stat and delete go
+     * through the Storage given to {@link #storage}; its retry settings' total timeout bounds them.)
+     */
+    public Builder requestTimeout(Duration timeout) {
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw invalid("request-timeout", "must be positive");
+      }
+      this.requestTimeout = timeout;
+      return this;
+    }
+
     public Builder pageSize(int pageSize) {
       if (pageSize < 1 || pageSize > 5000) {
         throw invalid("page-size", "must be between 1 and 5000, was " + pageSize);

@@ -243,6 +243,7 @@ public final class S3StorageProvider implements StorageProvider {
     private AwsCredentialsProvider credentials;
     private Duration connectTimeout;
     private Duration socketTimeout;
+    private Duration requestTimeout;
     private Integer maxConnections;
     private S3Presigner presigner;
 
@@ -349,6 +350,17 @@ public final class S3StorageProvider implements StorageProvider {
       return this;
     }
 
+    /**
+     * The longest one request may take, all its retries included (the SDK's API call timeout); default
+     * 60 s. A storage endpoint that hangs fails the operation within it ({@code DEPENDENCY_UNAVAILABLE}).
+     * Raise it for parts that take longer to send over a slow link. The body of a download is bounded by
+     * {@link #socketTimeout} per read instead.
+     */
+    public Builder requestTimeout(Duration timeout) {
+      this.requestTimeout = timeout;
+      return this;
+    }
+
     /** HTTP connections the client may hold open; default 50. */
     public Builder maxConnections(int connections) {
       this.maxConnections = connections;
@@ -380,7 +392,7 @@ public final class S3StorageProvider implements StorageProvider {
       requireRange("max-attempts", maxAttempts, 1, 20);
       if (client != null) {
         if (region != null || endpoint != null || pathStyle != null || credentials != null || connectTimeout != null
-            || socketTimeout != null || maxConnections != null) {
+            || socketTimeout != null || requestTimeout != null || maxConnections != null) {
           throw invalid("client", "a host-provided S3 client is used as configured: do not also set region, endpoint,"
               + " path style, credentials, timeouts or connections");
         }
@@ -394,6 +406,10 @@ public final class S3StorageProvider implements StorageProvider {
       if (socket.isNegative() || socket.isZero()) {
         throw invalid("socket-timeout", "must be positive");
       }
+      Duration request = requestTimeout == null ? Duration.ofSeconds(60) : requestTimeout;
+      if (request.isNegative() || request.isZero()) {
+        throw invalid("request-timeout", "must be positive");
+      }
       int connections = maxConnections == null ? 50 : maxConnections;
       requireRange("max-connections", connections, 1, 1000);
       if (endpoint != null && (endpoint.getScheme() == null || endpoint.getHost() == null
@@ -401,7 +417,7 @@ public final class S3StorageProvider implements StorageProvider {
         throw invalid("endpoint", "must be an http(s) URL, was '" + endpoint + "'");
       }
       S3Client built = S3Clients.build(new S3Clients.Settings(Optional.ofNullable(region), Optional.ofNullable(endpoint),
-          pathStyle != null && pathStyle, Optional.ofNullable(credentials), connect, socket, connections, maxAttempts));
+          pathStyle != null && pathStyle, Optional.ofNullable(credentials), connect, socket, connections, maxAttempts, request));
       return new S3StorageProvider(this, built, true);
     }
 

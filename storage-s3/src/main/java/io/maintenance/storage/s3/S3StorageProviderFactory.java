@@ -31,6 +31,7 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
  * max-attempts      attempts per request, and per broken download          [3]
  * connect-timeout                                                           [10s]
  * socket-timeout    longest wait for data on an open connection             [60s]
+ * request-timeout   longest one request may take, retries included         [60s]
  * max-connections                                                           [50]
  * list-page-size    keys per listing request, 1..1000                       [1000]
  * </pre>
@@ -56,6 +57,7 @@ public final class S3StorageProviderFactory implements StorageProviderFactory {
         .pathStyle(config.bool("path-style", false))
         .connectTimeout(config.duration("connect-timeout", Duration.ofSeconds(10)))
         .socketTimeout(config.duration("socket-timeout", Duration.ofSeconds(60)))
+        .requestTimeout(config.duration("request-timeout", Duration.ofSeconds(60)))
         .maxConnections(config.integer("max-connections", 50));
     String checksum = config.string("checksum", ChecksumMode.CRC32C.configValue());
     b.checksumMode(ChecksumMode.parse(checksum)

@@ -58,7 +58,14 @@ public final class BackupService {
   }
 
   public BackupRecord backup(BackupRequest request, String actor) {
-    List<String> ids = select(request);
+    List<String> ids;
+    try {
+      ids = select(request);
+    } catch (MaintenanceException e) {
+      ctx.metrics().refused(e.code());
+      ctx.audit(actor, "backup", e.code().name(), "-", AuditLog.details("reason", e.getMessage()));
+      throw e;
+    }
     String id = Ids.next("bk", ctx.clock());
     Leases.Lease lease;
     try {
@@ -138,7 +145,8 @@ public final class BackupService {
     List<String> unknown = request.datastores().stream().filter(id -> !ctx.datastores().containsKey(id)).sorted().toList();
     if (!unknown.isEmpty()) {
       throw new MaintenanceException(ErrorCode.INVALID_REQUEST, "unknown datastore(s) " + String.join(", ", unknown)
-          + "; configured: " + String.join(", ", ctx.datastores().keySet()), Map.of("unknown", String.join(",", unknown)));
+          + "; configured: " + String.join(", ", ctx.datastores().keySet()),
+          Map.of("unknown", String.join(",", unknown), "pointer", "/datastores"));
     }
     return ctx.datastores().keySet().stream().filter(request.datastores()::contains).toList();
   }

@@ -59,13 +59,29 @@ public final class JsonApi {
   private final String bucket;
   private final int maxAttempts;
   private final Duration retryDelay;
+  private final Duration requestTimeout;
 
-  public JsonApi(HttpRequestFactory requests, String host, String bucket, int maxAttempts, Duration retryDelay) {
+  /**
+   * @param requestTimeout the longest one call may take, its retries included: a hung server fails it within
+   *     this time (each attempt's connect and read timeouts are cut to what is left)
+   */
+  public JsonApi(HttpRequestFactory requests, String host, String bucket, int maxAttempts, Duration retryDelay,
+      Duration requestTimeout) {
     this.requests = requests;
     this.host = host.endsWith("/") ? host.substring(0, host.length() - 1) : host;
     this.bucket = bucket;
     this.maxAttempts = Math.max(1, maxAttempts);
     this.retryDelay = retryDelay;
+    this.requestTimeout = requestTimeout;
+  }
+
+  /** When a call that starts now must have ended (System.nanoTime). */
+  private long deadline() {
+    return System.nanoTime() + requestTimeout.toNanos();
+  }
+
+  private static boolean expired(long deadline) {
+    return System.nanoTime() - deadline >= 0;
   }
 
   public String bucket() {
@@ -77,10 +93,11 @@ public final class JsonApi {
     GenericUrl url = new GenericUrl(host + "/upload/storage/v1/b/" + encode(bucket) + "/o?uploadType=resumable&name="
         + encode(objectName));
     StorageObject metadata = new StorageObject().setName(objectName).setContentType(contentType);
+    long deadline = deadline();
     for (int attempt = 1; ; attempt++) {
       HttpResponse response = null;
       try {
-        HttpRequest request = prepare(requests.buildPostRequest(url, new JsonHttpContent(JSON, metadata)));
+        HttpRequest request = prepare(requests.buildPostRequest(url, new JsonHttpContent(JSON, metadata)), deadline);
         request.getHeaders().set("X-Upload-Content-Type", contentType);
         response = request.execute();
         int status = response.getStatusCode();
@@ -94,31 +111,32 @@ public final class JsonApi {
         if (status == 404) {
           throw GcsFailures.bucketMissing(what, bucket);
         }
-        if (!retryable(status) || attempt >= maxAttempts) {
+        if (!retryable(status) || attempt >= maxAttempts || expired(deadline)) {
           throw GcsFailures.status(status, what, bucket, errorMessage(response));
         }
       } catch (IOException e) {
-        if (attempt >= maxAttempts || GcsFailures.isAuthFailure(e)) {
+        if (attempt >= maxAttempts || expired(deadline) || GcsFailures.isAuthFailure(e)) {
           throw GcsFailures.io(e, what, bucket);
         }
       } finally {
         release(response);
       }
-      pause(attempt);
+      pause(attempt, deadline);
     }
   }
 
   /** Asks the server how much of a session it holds ({@code Content-Range: bytes *}{@code /*}). */
   public SessionStatus query(String session, String contentType, String what) throws IOException {
+    long deadline = deadline();
     for (int attempt = 1; ; attempt++) {
       try {
-        return queryOnce(session, contentType, what);
+        return queryOnce(session, contentType, what, deadline);
       } catch (Transient t) {
-        if (attempt >= maxAttempts) {
+        if (attempt >= maxAttempts || expired(deadline)) {
           throw t.failure(what, bucket);
         }
       }
-      pause(attempt);
+      pause(attempt, deadline);
     }
   }
 
@@ -128,13 +146,14 @@ public final class JsonApi {
    * failures from the persisted offset.
    */
   public void putChunk(String session, String contentType, long offset, byte[] data, int length, String what) throws IOException {
+    long deadline = deadline();
     long end = offset + length;
     long from = offset;
     int failures = 0;
     while (true) {
       try {
         if (from < 0) {
-          SessionStatus s = queryOnce(session, contentType, what);
+          SessionStatus s = queryOnce(session, contentType, what, deadline);
           if (s.finished().isPresent()) {
             throw new MaintenanceException(ErrorCode.STORAGE_FAILURE, what + ": the session was finalized before all chunks were sent");
           }
@@ -144,7 +163,7 @@ public final class JsonApi {
           }
         }
         Exchange x = put(session, contentType, "bytes " + from + "-" + (end - 1) + "/*", data, (int) (from - offset),
-            (int) (end - from), Optional.empty(), what);
+            (int) (end - from), Optional.empty(), what, deadline);
         if (x.status() == 308) {
           long persisted = checkPersisted(x.persisted(), offset, end, what);
           if (persisted == end) {
@@ -160,10 +179,10 @@ public final class JsonApi {
         }
         throw nonTransient(x, what);
       } catch (Transient t) {
-        if (++failures >= maxAttempts) {
+        if (++failures >= maxAttempts || expired(deadline)) {
           throw t.failure(what, bucket);
         }
-        pause(failures);
+        pause(failures, deadline);
         from = -1; // unknown: ask the server
       }
     }
@@ -175,6 +194,7 @@ public final class JsonApi {
    */
   public StorageObject putFinal(String session, String contentType, long offset, byte[] data, int length, int crc32c, String what)
       throws IOException {
+    long deadline = deadline();
     long total = offset + length;
     long from = offset;
     int failures = 0;
@@ -185,7 +205,7 @@ public final class JsonApi {
         if (from < 0) {
           SessionStatus s;
           try {
-            s = queryOnce(session, contentType, what);
+            s = queryOnce(session, contentType, what, deadline);
           } catch (MaintenanceException gone) {
             if (checksumRejections > 0 && gone.code() == ErrorCode.NOT_FOUND) {
               throw checksumRejected(what, crc32c, checksumRejections, lastRejection); // the server dropped the session
@@ -199,7 +219,7 @@ public final class JsonApi {
         }
         String range = from == total ? "bytes */" + total : "bytes " + from + "-" + (total - 1) + "/" + total;
         Exchange x = put(session, contentType, range, data, (int) (from - offset), (int) (total - from),
-            Optional.of(Crc32c.base64(crc32c)), what);
+            Optional.of(Crc32c.base64(crc32c)), what, deadline);
         if (x.status() == 200 || x.status() == 201) {
           return x.object().orElseThrow(() -> new MaintenanceException(ErrorCode.STORAGE_FAILURE,
               what + ": the server finalized the upload without describing the object"));
@@ -215,16 +235,16 @@ public final class JsonApi {
           if (++checksumRejections >= maxAttempts) {
             throw checksumRejected(what, crc32c, checksumRejections, lastRejection);
           }
-          pause(checksumRejections);
+          pause(checksumRejections, deadline);
           from = -1; // resend from what the server kept
           continue;
         }
         throw nonTransient(x, what);
       } catch (Transient t) {
-        if (++failures >= maxAttempts) {
+        if (++failures >= maxAttempts || expired(deadline)) {
           throw t.failure(what, bucket);
         }
-        pause(failures);
+        pause(failures, deadline);
         from = -1;
       }
     }
@@ -239,10 +259,11 @@ public final class JsonApi {
 
   /** Cancels a session (DELETE on its URI). Returns false if the server no longer knew it. */
   public boolean cancel(String session, String what) throws IOException {
+    long deadline = deadline();
     for (int attempt = 1; ; attempt++) {
       HttpResponse response = null;
       try {
-        response = prepare(requests.buildDeleteRequest(new GenericUrl(session))).execute();
+        response = prepare(requests.buildDeleteRequest(new GenericUrl(session)), deadline).execute();
         int status = response.getStatusCode();
         // 499 is the documented answer to a successful cancel.
         if (status == 499 || status == 204 || status == 200) {
@@ -258,17 +279,17 @@ public final class JsonApi {
           LOG.warn("{}: the server did not cancel the upload session (HTTP {}); it is left to expire", what, status);
           return false;
         }
-        if (!retryable(status) || attempt >= maxAttempts) {
+        if (!retryable(status) || attempt >= maxAttempts || expired(deadline)) {
           throw GcsFailures.status(status, what, bucket, errorMessage(response));
         }
       } catch (IOException e) {
-        if (attempt >= maxAttempts || GcsFailures.isAuthFailure(e)) {
+        if (attempt >= maxAttempts || expired(deadline) || GcsFailures.isAuthFailure(e)) {
           throw GcsFailures.io(e, what, bucket);
         }
       } finally {
         release(response);
       }
-      pause(attempt);
+      pause(attempt, deadline);
     }
   }
 
@@ -286,11 +307,12 @@ public final class JsonApi {
       url.append("&generation=").append(generation.getAsLong()).append("&ifGenerationMatch=").append(generation.getAsLong());
     }
     boolean ranged = offset > 0 || length >= 0;
+    long deadline = deadline();
     for (int attempt = 1; ; attempt++) {
       HttpResponse response = null;
       boolean handedOver = false;
       try {
-        HttpRequest request = prepare(requests.buildGetRequest(new GenericUrl(url.toString())));
+        HttpRequest request = prepare(requests.buildGetRequest(new GenericUrl(url.toString())), deadline);
         request.setResponseReturnRawInputStream(true);
         if (ranged) {
           request.getHeaders().setRange("bytes=" + offset + "-" + (length >= 0 ? Long.toString(offset + length - 1) : ""));
@@ -323,11 +345,11 @@ public final class JsonApi {
         if (status == 412) {
           throw changed(what, generation);
         }
-        if (!retryable(status) || attempt >= maxAttempts) {
+        if (!retryable(status) || attempt >= maxAttempts || expired(deadline)) {
           throw GcsFailures.status(status, what, bucket, errorMessage(response));
         }
       } catch (IOException e) {
-        if (attempt >= maxAttempts || GcsFailures.isAuthFailure(e)) {
+        if (attempt >= maxAttempts || expired(deadline) || GcsFailures.isAuthFailure(e)) {
           throw GcsFailures.io(e, what, bucket);
         }
       } finally {
@@ -335,7 +357,7 @@ public final class JsonApi {
           disconnect(response);
         }
       }
-      pause(attempt);
+      pause(attempt, deadline);
     }
   }
 
@@ -345,7 +367,7 @@ public final class JsonApi {
         + (generation == null ? "" : "?ifGenerationMatch=" + generation);
     HttpResponse response = null;
     try {
-      response = prepare(requests.buildDeleteRequest(new GenericUrl(url))).execute();
+      response = prepare(requests.buildDeleteRequest(new GenericUrl(url)), deadline()).execute();
     } catch (IOException e) {
       throw GcsFailures.io(e, what, bucket);
     } finally {
@@ -386,8 +408,8 @@ public final class JsonApi {
     }
   }
 
-  private SessionStatus queryOnce(String session, String contentType, String what) throws IOException {
-    Exchange x = put(session, contentType, "bytes */*", new byte[0], 0, 0, Optional.empty(), what);
+  private SessionStatus queryOnce(String session, String contentType, String what, long deadline) throws IOException {
+    Exchange x = put(session, contentType, "bytes */*", new byte[0], 0, 0, Optional.empty(), what, deadline);
     if (x.status() == 308) {
       return new SessionStatus(x.persisted(), Optional.empty());
     }
@@ -398,11 +420,11 @@ public final class JsonApi {
   }
 
   private Exchange put(String session, String contentType, String contentRange, byte[] data, int off, int len,
-      Optional<String> crc32c, String what) throws Transient {
+      Optional<String> crc32c, String what, long deadline) throws Transient {
     HttpResponse response = null;
     try {
       HttpContent content = len == 0 ? new EmptyContent() : new ByteArrayContent(contentType, data, off, len);
-      HttpRequest request = prepare(requests.buildPutRequest(new GenericUrl(session), content));
+      HttpRequest request = prepare(requests.buildPutRequest(new GenericUrl(session), content), deadline);
       request.getHeaders().setContentRange(contentRange);
       crc32c.ifPresent(c -> request.getHeaders().set("x-goog-hash", "crc32c=" + c));
       response = request.execute();
@@ -489,7 +511,7 @@ public final class JsonApi {
     GenericUrl url = new GenericUrl(host + "/storage/v1/b/" + encode(bucket) + "/o/" + encode(objectName) + "?fields=generation");
     HttpResponse response = null;
     try {
-      response = prepare(requests.buildGetRequest(url)).execute();
+      response = prepare(requests.buildGetRequest(url), deadline()).execute();
       if (response.getStatusCode() == 404) {
         return Optional.empty();
       }
@@ -502,7 +524,11 @@ public final class JsonApi {
     }
   }
 
-  private HttpRequest prepare(HttpRequest request) {
+  private HttpRequest prepare(HttpRequest request, long deadline) {
+    // No single attempt may outlive the call's deadline.
+    int left = (int) Math.max(1, Math.min(Integer.MAX_VALUE, (deadline - System.nanoTime()) / 1_000_000));
+    request.setConnectTimeout(Math.min(request.getConnectTimeout(), left));
+    request.setReadTimeout(Math.min(request.getReadTimeout(), left));
     request.setThrowExceptionOnExecuteError(false);
     request.setFollowRedirects(false); // 308 means "resume incomplete" here, not a redirect
     request.setParser(new JsonObjectParser(JSON));
@@ -561,9 +587,10 @@ public final class JsonApi {
     }
   }
 
-  private void pause(int attempt) throws IOException {
+  private void pause(int attempt, long deadline) throws IOException {
     long base = retryDelay.toMillis() * (1L << Math.min(attempt - 1, 6));
     long millis = Math.min(base, 30_000) + ThreadLocalRandom.current().nextLong(Math.max(1, base / 5));
+    millis = Math.max(0, Math.min(millis, (deadline - System.nanoTime()) / 1_000_000));
     try {
       Thread.sleep(millis);
     } catch (InterruptedException e) {

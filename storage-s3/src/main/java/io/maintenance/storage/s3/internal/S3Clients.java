@@ -27,10 +27,11 @@ public final class S3Clients {
    * @param region empty: the SDK's region chain, or {@code us-east-1} when an endpoint is set
    * @param credentials empty: the SDK's default credentials chain
    * @param maxAttempts SDK attempts per request (standard retry strategy, with backoff)
+   * @param requestTimeout the longest one request may take, its retries included
    */
   public record Settings(Optional<String> region, Optional<URI> endpoint, boolean pathStyle,
       Optional<AwsCredentialsProvider> credentials, Duration connectTimeout, Duration socketTimeout, int maxConnections,
-      int maxAttempts) {}
+      int maxAttempts, Duration requestTimeout) {}
 
   public static S3Client build(Settings s) {
     S3ClientBuilder b = S3Client.builder()
@@ -44,7 +45,8 @@ public final class S3Clients {
             .connectionTimeout(s.connectTimeout())
             .socketTimeout(s.socketTimeout())
             .maxConnections(s.maxConnections()))
-        .overrideConfiguration(o -> o.retryStrategy(
+        // A hung endpoint fails the request after requestTimeout, not after maxAttempts socket timeouts.
+        .overrideConfiguration(o -> o.apiCallTimeout(s.requestTimeout()).retryStrategy(
             AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(s.maxAttempts()).build()));
     s.endpoint().ifPresent(b::endpointOverride);
     if (s.region().isPresent()) {
