@@ -129,8 +129,8 @@ public final class Cli {
             case "--pin" -> b.pinned(true);
             case "--datastore" -> b.datastore(next(a, f));
             case "--label" -> {
-              String[] kv = next(a, f).split("=", 2);
-              b.label(kv[0], kv.length > 1 ? kv[1] : "");
+              String[] kv = keyValue(f, next(a, f));
+              b.label(kv[0], kv[1]);
             }
             default -> throw new IllegalArgumentException("unknown backup option " + f);
           }
@@ -176,10 +176,16 @@ public final class Cli {
               }
               r.resource(dr[0], dr[1]);
             }
-            case "--safety-backup" -> r.safetyBackup(Boolean.parseBoolean(next(a, f)));
+            case "--safety-backup" -> {
+              String v = next(a, f);
+              if (!v.equals("true") && !v.equals("false")) {
+                throw new IllegalArgumentException("--safety-backup takes true or false, was '" + v + "'");
+              }
+              r.safetyBackup(Boolean.parseBoolean(v));
+            }
             case "--option" -> {
-              String[] kv = next(a, f).split("=", 2);
-              r.option(kv[0], kv.length > 1 ? kv[1] : "");
+              String[] kv = keyValue(f, next(a, f));
+              r.option(kv[0], kv[1]);
             }
             default -> throw new IllegalArgumentException("unknown preview option " + f);
           }
@@ -252,7 +258,7 @@ public final class Cli {
   }
 
   static MaintenanceEngine engine(Path config) throws IOException {
-    Properties p = new Properties();
+    Properties p = new StrictProperties(config);
     try (Reader r = Files.newBufferedReader(config)) {
       p.load(r);
     }
@@ -264,9 +270,39 @@ public final class Cli {
       throw new IllegalArgumentException(config + ": catalog.url is required (jdbc:postgresql://host:port/db)");
     }
     catalog.setUrl(url);
+    // A catalog that does not answer must not hang the command: the engine bounds queries, these the connects.
+    catalog.setConnectTimeout(10);
+    catalog.setLoginTimeout(10);
     Optional.ofNullable(props.remove("catalog.user")).ifPresent(catalog::setUser);
     Optional.ofNullable(props.remove("catalog.password")).ifPresent(catalog::setPassword);
     return MaintenanceEngine.builder().dataSource(catalog).configure(props).build();
+  }
+
+  /** Properties that refuse a key given twice: the second value would silently win. */
+  private static final class StrictProperties extends Properties {
+    private static final long serialVersionUID = 1L;
+    private final transient Path file;
+
+    StrictProperties(Path file) {
+      this.file = file;
+    }
+
+    @Override
+    public synchronized Object put(Object key, Object value) {
+      if (containsKey(key)) {
+        throw new IllegalArgumentException(file + ": '" + key + "' is set more than once");
+      }
+      return super.put(key, value);
+    }
+  }
+
+  /** KEY=VALUE of a {@code --label} or {@code --option}. */
+  private static String[] keyValue(String flag, String arg) {
+    String[] kv = arg.split("=", 2);
+    if (kv.length != 2 || kv[0].isEmpty()) {
+      throw new IllegalArgumentException(flag + " takes KEY=VALUE, was '" + arg + "'");
+    }
+    return kv;
   }
 
   private static Map<String, Principal> tokens(Path file) throws IOException {

@@ -78,6 +78,21 @@ class CliIT {
       assertThat(cli(config, "metrics", "--prometheus").out()).contains("maintenance_backups{status=\"SUCCEEDED\"} 1.0");
       assertThat(json.readTree(cli(config, "audit", "--verify").out()).get("intact").asBoolean()).isTrue();
       assertThat(cli(config, "frobnicate").status()).isEqualTo(2);
+
+      // Strict input: a setting given twice, a misspelled plugin setting, a label without a value.
+      String settings = Files.readString(config);
+      Path twice = dir.resolve("twice.properties");
+      Files.writeString(twice, settings + "\nrestore.approvals-required=0\n");
+      Result dup = cli(twice, "list");
+      assertThat(dup.status()).isEqualTo(2);
+      assertThat(dup.err()).contains("'restore.approvals-required' is set more than once");
+      Path typo = dir.resolve("typo.properties");
+      Files.writeString(typo, settings + "\ndatastores.shop.usr=postgres\n");
+      Result unknown = cli(typo, "list");
+      assertThat(unknown.status()).isEqualTo(1);
+      assertThat(unknown.err()).startsWith("CONFIG_INVALID").contains("datastore shop", "usr");
+      assertThat(cli(config, "--as", "alice", "backup", "--label", "reason").status()).isEqualTo(2);
+      assertThat(json.readTree(cli(config, "list").out()).get("items")).hasSize(1);
     }
   }
 }

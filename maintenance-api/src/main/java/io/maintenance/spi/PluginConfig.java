@@ -20,6 +20,8 @@ public final class PluginConfig {
 
   private final String owner;
   private final Map<String, String> values;
+  /** Keys a plugin asked for: what is left over was misspelled or has no effect. */
+  private final java.util.Set<String> read = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private PluginConfig(String owner, Map<String, String> values) {
     this.owner = Objects.requireNonNull(owner, "owner");
@@ -35,11 +37,14 @@ public final class PluginConfig {
     return new PluginConfig(owner, Map.of());
   }
 
+  /** All values; counts as reading every key. */
   public Map<String, String> asMap() {
+    read.addAll(values.keySet());
     return values;
   }
 
   public Optional<String> optional(String key) {
+    read.add(key);
     String v = values.get(key);
     return v == null || v.isBlank() ? Optional.empty() : Optional.of(v.trim());
   }
@@ -132,6 +137,22 @@ public final class PluginConfig {
       };
     } catch (NumberFormatException | DateTimeParseException | StringIndexOutOfBoundsException e) {
       throw invalid(key, "must be a duration such as 30s or PT30S, was '" + s + "'");
+    }
+  }
+
+  /** Keys that were given but never read: misspelled, or without effect for this plugin. Sorted. */
+  public java.util.SortedSet<String> unread() {
+    java.util.SortedSet<String> out = new java.util.TreeSet<>(values.keySet());
+    out.removeAll(read);
+    return out;
+  }
+
+  /** Fails with {@link ErrorCode#CONFIG_INVALID} naming every key no accessor asked for (call after the plugin read its settings). */
+  public void requireAllRead() {
+    java.util.SortedSet<String> unknown = unread();
+    if (!unknown.isEmpty()) {
+      throw new MaintenanceException(ErrorCode.CONFIG_INVALID, owner + ": unknown setting(s) " + String.join(", ", unknown)
+          + " (misspelled, or not a setting of this plugin)", Map.of("owner", owner, "key", unknown.first()));
     }
   }
 

@@ -434,20 +434,40 @@ public final class MaintenanceEngine implements Maintenance {
       }
       Plugins plugins = Plugins.discover(classLoader);
       List<AutoCloseable> owned = new ArrayList<>();
+      try {
+        return build(plugins, owned);
+      } catch (RuntimeException e) {
+        // Nothing the builder created may outlive a failed start (connections, threads).
+        for (AutoCloseable c : owned) {
+          try {
+            c.close();
+          } catch (Exception suppressed) {
+            e.addSuppressed(suppressed);
+          }
+        }
+        throw e;
+      }
+    }
+
+    private MaintenanceEngine build(Plugins plugins, List<AutoCloseable> owned) {
       StorageProvider store = storage;
       if (store == null) {
         if (storageName == null) {
           throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "no storage configured; use storage(provider) or storage(name, config)");
         }
-        store = plugins.storage(storageName).create(PluginConfig.of("storage " + storageName, storageConfig));
+        PluginConfig config = PluginConfig.of("storage " + storageName, storageConfig);
+        store = plugins.storage(storageName).create(config);
         owned.add(store);
+        config.requireAllRead();
       }
       Map<String, Datastore> all = new LinkedHashMap<>(datastores);
       for (var e : datastoreConfigs.entrySet()) {
         String id = e.getKey();
         String type = e.getValue().getKey();
-        Datastore ds = plugins.datastore(type).create(id, PluginConfig.of("datastore " + id + " (" + type + ")", e.getValue().getValue()));
+        PluginConfig config = PluginConfig.of("datastore " + id + " (" + type + ")", e.getValue().getValue());
+        Datastore ds = plugins.datastore(type).create(id, config);
         owned.add(ds);
+        config.requireAllRead();
         all.put(id, ds);
       }
       if (all.isEmpty()) {
