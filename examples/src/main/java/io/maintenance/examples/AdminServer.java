@@ -22,6 +22,9 @@ import java.util.function.Function;
  * of it (413 above).
  */
 public final class AdminServer implements AutoCloseable {
+  /** Refused bodies up to this size are read to their end before answering. */
+  private static final long DRAIN_LIMIT = 4L * AdminRoutes.MAX_BODY_BYTES;
+
   private final HttpServer server;
   private final ExecutorService pool;
 
@@ -39,6 +42,7 @@ public final class AdminServer implements AutoCloseable {
       try (exchange) {
         AdminResponse response = routes.handle(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
             exchange.getRequestURI().getRawQuery(), authenticate(exchange, tokens), max -> read(exchange, max));
+        drain(exchange);
         write(exchange, response);
       }
     });
@@ -79,6 +83,29 @@ public final class AdminServer implements AutoCloseable {
     }
     try (InputStream in = ex.getRequestBody()) {
       return in.readNBytes(max);
+    }
+  }
+
+  /**
+   * Reads (and drops) what is left of a refused body, up to a bound, so the client receives the answer
+   * instead of a reset connection; a larger body is not read at all (the connection is closed on it).
+   */
+  private static void drain(HttpExchange ex) {
+    String declared = ex.getRequestHeaders().getFirst("Content-Length");
+    try {
+      if (declared != null && Long.parseLong(declared.trim()) > DRAIN_LIMIT) {
+        return;
+      }
+      try (InputStream in = ex.getRequestBody()) {
+        byte[] buf = new byte[64 * 1024];
+        long left = DRAIN_LIMIT;
+        int n;
+        while (left > 0 && (n = in.read(buf, 0, (int) Math.min(buf.length, left))) > 0) {
+          left -= n;
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      // the client went away or sent garbage: the answer is written or the connection closed anyway
     }
   }
 

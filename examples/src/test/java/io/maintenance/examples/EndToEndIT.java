@@ -157,7 +157,8 @@ class EndToEndIT {
 
       HttpResponse<String> anonymous = http.send(HttpRequest.newBuilder(URI.create(base + "/backups")).build(),
           HttpResponse.BodyHandlers.ofString());
-      assertThat(anonymous.statusCode()).isEqualTo(403);
+      assertThat(anonymous.statusCode()).isEqualTo(401);
+      assertThat(anonymous.headers().firstValue("WWW-Authenticate")).contains(AdminRoutes.CHALLENGE);
       assertThat(anonymous.headers().firstValue("Content-Type")).contains("application/problem+json");
 
       HttpResponse<String> created = http.send(HttpRequest.newBuilder(URI.create(base + "/backups"))

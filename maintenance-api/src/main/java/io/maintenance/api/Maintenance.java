@@ -66,9 +66,9 @@ public interface Maintenance extends AutoCloseable {
    * operation: a malformed body, a wrong method, an oversized body. With a principal it is audited as
    * {@code action} with the error code as outcome; without one (missing or unknown credentials) it is
    * only counted, because anyone can send those and they must not fill the audit table. Both are counted
-   * in {@code maintenance_requests_refused_total{code}}. Needs no scope.
+   * in {@code maintenance_requests_refused_total{code}}. Needs no scope. (Does nothing unless implemented.)
    */
-  void recordRefusal(Optional<Principal> principal, String action, String target, MaintenanceException reason);
+  default void recordRefusal(Optional<Principal> principal, String action, String target, MaintenanceException reason) {}
 
   /** Stops background work and releases plugins. */
   @Override
