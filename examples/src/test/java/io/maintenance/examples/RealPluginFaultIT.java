@@ -170,6 +170,15 @@ class RealPluginFaultIT {
     return CompletableFuture.supplyAsync(call);
   }
 
+  private void awaitRenewalAfter(long epochMicros) throws Exception {
+    long deadline = System.nanoTime() + LEASE.toNanos();
+    while (query(catalogDb, "SELECT count(*) FROM maintenance_operations WHERE status = 'RUNNING' AND exclusive"
+        + " AND heartbeat_at > to_timestamp(" + epochMicros + " / 1000000.0)") == 0) {
+      assertThat(System.nanoTime()).as("the lease is renewed").isLessThan(deadline);
+      Thread.sleep(50);
+    }
+  }
+
   /** Ends the first replica's operation-lock connection (pg_terminate_backend). */
   private void terminateLockConnection() throws Exception {
     assertThat(query(catalogDb, "SELECT count(pg_terminate_backend(l.pid)) FROM pg_locks l JOIN pg_database d ON d.oid = l.database"
@@ -202,12 +211,15 @@ class RealPluginFaultIT {
       restore = async(() -> first.confirmRestore(p.token(), OPS));
       lock.awaitWaiter();
       terminateLockConnection();
+      long terminated = query(catalogDb, "SELECT (extract(epoch FROM now()) * 1000000)::bigint");
       for (int round = 0; round < 2; round++) {
+        if (round == 1) {
+          awaitRenewalAfter(terminated); // the first replica renewed its lease on a new connection: still refused
+        }
         assertThatThrownBy(() -> second.backup(BackupRequest.all(), OPS)).satisfies(code(ErrorCode.OPERATION_IN_PROGRESS));
         assertThatThrownBy(() -> second.runTask(TaskRequest.of(TaskType.ORPHAN_SWEEP), OPS))
             .satisfies(code(ErrorCode.OPERATION_IN_PROGRESS));
         assertThatThrownBy(() -> second.confirmRestore(p.token(), OPS)).satisfies(code(ErrorCode.TOKEN_CONSUMED));
-        Thread.sleep(LEASE.toMillis());
       }
     }
     assertThat(restore.get(60, TimeUnit.SECONDS).status()).isEqualTo(RestoreStatus.APPLIED);

@@ -75,6 +75,24 @@ class CatalogOutageIT {
     }
   }
 
+  /** Waits for the outage to end (the proxy lets connections through) and for every lease to expire. */
+  private void awaitCatalogBackAndLeasesExpired() throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (!catalogReachableThroughTheProxy()) {
+      assertThat(System.nanoTime()).as("the outage ends").isLessThan(deadline);
+      Thread.sleep(100);
+    }
+    Faults.awaitNoLiveLease(f, Duration.ofSeconds(20));
+  }
+
+  private boolean catalogReachableThroughTheProxy() {
+    try (var c = TestCatalog.viaPort(f.catalog, proxy.port()).getConnection()) {
+      return true;
+    } catch (java.sql.SQLException e) {
+      return false;
+    }
+  }
+
   /** The catalog goes away now and comes back after {@code length}. */
   private void outage(Duration length) {
     proxy.down();
@@ -104,7 +122,7 @@ class CatalogOutageIT {
     assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(15));
 
     // The row could not be settled while the catalog was away; once its lease has expired the sweep does it.
-    Thread.sleep(8000);
+    awaitCatalogBackAndLeasesExpired();
     assertThat(engine.runTask(TaskRequest.of(TaskType.ORPHAN_SWEEP), ADMIN).status()).isEqualTo(TaskStatus.SUCCEEDED);
     BackupRecord b = engine.listBackups(io.maintenance.api.BackupQuery.firstPage(10), ADMIN).items().get(0);
     assertThat(b.status()).isIn(BackupStatus.ABANDONED, BackupStatus.FAILED);
@@ -143,7 +161,7 @@ class CatalogOutageIT {
         });
     assertThat(f.orders.snapshot()).isEqualTo(backedUp);
 
-    Thread.sleep(4000); // the catalog is back and the confirm's lease has expired
+    awaitCatalogBackAndLeasesExpired();
     assertThat(engine.runTask(TaskRequest.of(TaskType.ORPHAN_SWEEP), ADMIN).items())
         .anySatisfy(i -> assertThat(i.action()).isEqualTo("reconcile-restore"));
     RestoreRecord r = engine.findRestore(p.requestId(), ADMIN).orElseThrow();
@@ -168,7 +186,7 @@ class CatalogOutageIT {
         .satisfies(code(ErrorCode.LEASE_LOST));
     assertThat(f.orders.snapshot()).isEqualTo(before);
 
-    Thread.sleep(5000);
+    awaitCatalogBackAndLeasesExpired();
     engine.runTask(TaskRequest.of(TaskType.ORPHAN_SWEEP), ADMIN);
     RestoreRecord r = engine.findRestore(p.requestId(), ADMIN).orElseThrow();
     assertThat(r.status()).isEqualTo(RestoreStatus.FAILED);

@@ -37,6 +37,33 @@ public final class Faults {
     return f.catalog.getCurrentSchema();
   }
 
+  /** Waits (at most {@code bound}) until no lease is live: the owners finished, or stopped and their leases expired. */
+  public static void awaitNoLiveLease(EngineFixture f, Duration bound) throws InterruptedException {
+    long deadline = System.nanoTime() + bound.toNanos();
+    while (f.count("maintenance_operations", "status = 'RUNNING' AND expires_at > now()") > 0) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("a lease is still live after " + bound);
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  /** Waits (at most {@code bound}) until the running exclusive lease was renewed after {@code since} (catalog time). */
+  public static void awaitRenewal(EngineFixture f, java.time.Instant since, Duration bound) throws InterruptedException {
+    long deadline = System.nanoTime() + bound.toNanos();
+    while (f.count("maintenance_operations", "status = 'RUNNING' AND exclusive AND heartbeat_at > '" + since + "'") == 0) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("the lease was not renewed within " + bound);
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  /** The catalog's clock now. */
+  public static java.time.Instant catalogNow(EngineFixture f) {
+    return f.sql(c -> Db.queryOne(c, "SELECT now() AS t", rs -> Db.instant(rs, "t")).orElseThrow());
+  }
+
   /** Exclusive leases whose lifetimes overlap: two mutating operations that ran at once. Must be empty. */
   public static List<String> overlappingLeases(EngineFixture f) {
     return f.sql(c -> Db.query(c, """
