@@ -7,12 +7,12 @@ import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.MapPropertySource;
 
 /**
- * Adds the health group {@code maintenance} ({@code /actuator/health/maintenance}) holding the maintenance
- * health indicator, as a default the application's own settings override. Skipped when the indicator is
+ * Adds the health group {@code maintenance-readiness} ({@code /actuator/health/maintenance-readiness}) holding the
+ * maintenance health indicator, as a default the application's own settings override. Skipped when the indicator is
  * switched off, since Boot refuses a group naming a missing indicator.
  */
 public final class HealthGroupDefaults implements EnvironmentPostProcessor {
-  static final String GROUP = "management.endpoint.health.group.maintenance.include";
+  static final String GROUP = "management.endpoint.health.group.maintenance-readiness.include";
 
   @Override
   public void postProcessEnvironment(ConfigurableEnvironment env, SpringApplication application) {
