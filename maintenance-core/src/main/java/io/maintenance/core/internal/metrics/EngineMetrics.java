@@ -57,6 +57,7 @@ public final class EngineMetrics {
   private final Duration catalogRefresh;
   private final Supplier<ReadinessReport> probes;
   private final AtomicReference<CatalogSnapshot> snapshot = new AtomicReference<>();
+  private final Instant createdAt;
   private volatile Instant lastCatalogAttempt = Instant.EPOCH;
   private ReadinessReport readiness;
 
@@ -77,6 +78,7 @@ public final class EngineMetrics {
     this.catalogRefresh = catalogRefresh;
     this.probes = probes;
     this.host = host;
+    this.createdAt = clock.instant();
     if (host.isPresent()) {
       CompositeMeterRegistry composite = new CompositeMeterRegistry();
       composite.add(prometheus);
@@ -224,9 +226,8 @@ public final class EngineMetrics {
 
   private double ageSeconds() {
     CatalogSnapshot s = snapshot.get();
-    if (s == null) {
-      return 0;
-    }
-    return Duration.between(s.takenAt(), clock.instant()).toMillis() / 1000.0;
+    // Never read yet: as old as the engine, so a catalog that fails from the start still shows as stale.
+    Instant taken = s == null ? createdAt : s.takenAt();
+    return Duration.between(taken, clock.instant()).toMillis() / 1000.0;
   }
 }
