@@ -266,7 +266,7 @@ public class MaintenanceProperties {
     }
   }
 
-  /** The admin routes on the application's Spring MVC stack. */
+  /** The admin routes on the application's web stack (Spring MVC or WebFlux). */
   public static class Web {
     /** Whether to mount the admin routes. */
     private boolean enabled = true;

@@ -1,6 +1,7 @@
 package io.maintenance.spring.boot;
 
 import io.maintenance.core.http.AdminRoutes;
+import io.maintenance.spring.boot.internal.ReactiveAdminHandler;
 import io.maintenance.spring.boot.internal.ServletAdminHandler;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -9,26 +10,42 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.context.annotation.Bean;
-import org.springframework.web.servlet.function.RouterFunction;
-import org.springframework.web.servlet.function.ServerResponse;
+import org.springframework.context.annotation.Configuration;
 
 /**
- * The admin routes on Spring MVC under {@code maintenance.web.base-path}. Needs a
+ * The admin routes on the application's web stack (Spring MVC or WebFlux) under
+ * {@code maintenance.web.base-path}, as the bean {@code maintenanceAdminRouter}. Needs a
  * {@link MaintenancePrincipalMapper}: the default comes with Spring Security; without it, define one, or the
  * routes stay unmounted (they are never served without knowing who asks).
  */
 @AutoConfiguration(after = MaintenanceAutoConfiguration.class)
-@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
-@ConditionalOnClass(RouterFunction.class)
 @ConditionalOnBooleanProperty(name = {"maintenance.enabled", "maintenance.web.enabled"}, matchIfMissing = true)
 @ConditionalOnBean({AdminRoutes.class, MaintenancePrincipalMapper.class})
 public class MaintenanceWebAutoConfiguration {
 
-  @Bean
-  @ConditionalOnMissingBean(name = "maintenanceAdminRouter")
-  RouterFunction<ServerResponse> maintenanceAdminRouter(AdminRoutes routes, MaintenancePrincipalMapper principals,
-      MaintenanceProperties props) {
-    return new ServletAdminHandler(routes, principals, props.getWeb().getBasePath(),
-        (int) props.getWeb().getMaxBodySize().toBytes()).router();
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+  @ConditionalOnClass(name = "org.springframework.web.servlet.function.RouterFunction")
+  static class Servlet {
+    @Bean
+    @ConditionalOnMissingBean(name = "maintenanceAdminRouter")
+    org.springframework.web.servlet.function.RouterFunction<org.springframework.web.servlet.function.ServerResponse>
+        maintenanceAdminRouter(AdminRoutes routes, MaintenancePrincipalMapper principals, MaintenanceProperties props) {
+      return new ServletAdminHandler(routes, principals, props.getWeb().getBasePath(),
+          (int) props.getWeb().getMaxBodySize().toBytes()).router();
+    }
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
+  @ConditionalOnClass(name = "org.springframework.web.reactive.function.server.RouterFunction")
+  static class Reactive {
+    @Bean
+    @ConditionalOnMissingBean(name = "maintenanceAdminRouter")
+    org.springframework.web.reactive.function.server.RouterFunction<org.springframework.web.reactive.function.server.ServerResponse>
+        maintenanceAdminRouter(AdminRoutes routes, MaintenancePrincipalMapper principals, MaintenanceProperties props) {
+      return new ReactiveAdminHandler(routes, principals, props.getWeb().getBasePath(),
+          (int) props.getWeb().getMaxBodySize().toBytes()).router();
+    }
   }
 }

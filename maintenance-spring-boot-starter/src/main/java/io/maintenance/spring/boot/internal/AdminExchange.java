@@ -1,0 +1,43 @@
+package io.maintenance.spring.boot.internal;
+
+import io.maintenance.api.ErrorCode;
+import io.maintenance.api.MaintenanceException;
+import io.maintenance.api.Principal;
+import io.maintenance.core.http.AdminRequest;
+import io.maintenance.core.http.AdminResponse;
+import io.maintenance.core.http.AdminRoutes;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** What the servlet and the reactive adapters share: the request as AdminRoutes takes it, and the early refusals. */
+final class AdminExchange {
+  private AdminExchange() {}
+
+  /** The request under AdminRoutes' own base path; query parameters keep their first value. */
+  static AdminRequest request(String method, String basePath, String path, Map<String, List<String>> params, byte[] body,
+      Principal principal) {
+    Map<String, String> query = new LinkedHashMap<>();
+    params.forEach((k, v) -> {
+      if (!v.isEmpty() && v.get(0) != null) {
+        query.put(k, v.get(0));
+      }
+    });
+    return new AdminRequest(method, AdminRoutes.BASE + path.substring(basePath.length()), query,
+        new String(body, StandardCharsets.UTF_8), principal);
+  }
+
+  static AdminResponse tooLarge(int maxBodyBytes) {
+    return AdminRoutes.problem(new MaintenanceException(ErrorCode.INVALID_REQUEST,
+        "the request body is larger than maintenance.web.max-body-size (" + maxBodyBytes + " bytes)",
+        Map.of("maxBodyBytes", Integer.toString(maxBodyBytes))));
+  }
+
+  /** Only reached when the application's security lets anonymous requests through to the routes. */
+  static AdminResponse unauthenticated() {
+    String body = "{\"type\":\"urn:maintenance:error:UNAUTHENTICATED\",\"title\":\"Unauthenticated\",\"status\":401,"
+        + "\"detail\":\"the maintenance routes need an authenticated user\",\"code\":\"UNAUTHENTICATED\",\"retryable\":false}";
+    return new AdminResponse(401, AdminResponse.PROBLEM_JSON, body, Map.of());
+  }
+}
