@@ -185,6 +185,19 @@ class MaintenanceAutoConfigurationIT {
   }
 
   @Test
+  void startsWithoutTheOptionalLibraries() {
+    runner().withClassLoader(new org.springframework.boot.test.context.FilteredClassLoader(
+            org.springframework.boot.health.contributor.HealthIndicator.class,
+            org.springframework.security.core.Authentication.class))
+        .run(ctx -> {
+          assertThat(ctx).hasNotFailed().hasSingleBean(Maintenance.class)
+              .doesNotHaveBean(MaintenanceHealthIndicator.class).doesNotHaveBean(MaintenancePrincipalMapper.class);
+          assertThat(ctx.getBean(Maintenance.class).backup(BackupRequest.all(), Principal.system("t")).status())
+              .isEqualTo(BackupStatus.SUCCEEDED);
+        });
+  }
+
+  @Test
   void aDataSourceMarkedForTheCatalogWinsOverThePrimaryOne() {
     runner().withUserConfiguration(MarkedCatalog.class)
         .run(ctx -> {
