@@ -11,9 +11,10 @@ import org.springframework.util.unit.DataSize;
 /**
  * The {@code maintenance.*} settings: the engine's flat properties (storage, datastores, restore, retention)
  * plus what the starter adds (catalog, web, security, metrics). Bound and checked at start-up by
- * {@link MaintenanceAutoConfiguration}, which reports every problem at once; unknown keys are refused.
+ * {@link MaintenanceAutoConfiguration}, which reports every problem at once; unknown keys are refused (except
+ * in environment variables, where other programs' MAINTENANCE_* variables may live).
  */
-@ConfigurationProperties(prefix = "maintenance", ignoreUnknownFields = false)
+@ConfigurationProperties(prefix = "maintenance")
 public class MaintenanceProperties {
   /** Whether to start the maintenance engine at all. */
   private boolean enabled = true;

@@ -1,6 +1,7 @@
 package io.maintenance.spring.boot;
 
 import io.maintenance.core.http.AdminRoutes;
+import io.maintenance.spring.boot.internal.AdminExchange;
 import io.maintenance.spring.boot.internal.ReactiveAdminHandler;
 import io.maintenance.spring.boot.internal.ServletAdminHandler;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -31,8 +32,7 @@ public class MaintenanceWebAutoConfiguration {
     @ConditionalOnMissingBean(name = "maintenanceAdminRouter")
     org.springframework.web.servlet.function.RouterFunction<org.springframework.web.servlet.function.ServerResponse>
         maintenanceAdminRouter(AdminRoutes routes, MaintenancePrincipalMapper principals, MaintenanceProperties props) {
-      return new ServletAdminHandler(routes, principals, props.getWeb().getBasePath(),
-          (int) props.getWeb().getMaxBodySize().toBytes()).router();
+      return new ServletAdminHandler(exchange(routes, principals, props)).router();
     }
   }
 
@@ -44,8 +44,11 @@ public class MaintenanceWebAutoConfiguration {
     @ConditionalOnMissingBean(name = "maintenanceAdminRouter")
     org.springframework.web.reactive.function.server.RouterFunction<org.springframework.web.reactive.function.server.ServerResponse>
         maintenanceAdminRouter(AdminRoutes routes, MaintenancePrincipalMapper principals, MaintenanceProperties props) {
-      return new ReactiveAdminHandler(routes, principals, props.getWeb().getBasePath(),
-          (int) props.getWeb().getMaxBodySize().toBytes()).router();
+      return new ReactiveAdminHandler(exchange(routes, principals, props)).router();
     }
+  }
+
+  static AdminExchange exchange(AdminRoutes routes, MaintenancePrincipalMapper principals, MaintenanceProperties props) {
+    return new AdminExchange(routes, principals, props.getWeb().getBasePath(), (int) props.getWeb().getMaxBodySize().toBytes());
   }
 }

@@ -134,6 +134,18 @@ class MaintenanceAutoConfigurationIT {
   }
 
   @Test
+  void otherProgramsEnvironmentVariablesWithTheSamePrefixAreNotRefused() {
+    runner().withInitializer(ctx -> ctx.getEnvironment().getPropertySources().addFirst(
+            new org.springframework.core.env.SystemEnvironmentPropertySource("systemEnvironment",
+                Map.of("MAINTENANCE_WINDOW", "sunday 02:00", "MAINTENANCE_RESTORE_APPROVALS_REQUIRED", "2"))))
+        .run(ctx -> {
+          assertThat(ctx).hasNotFailed();
+          // Environment variables still set the keys that exist.
+          assertThat(ctx.getBean(MaintenanceProperties.class).getRestore().getApprovalsRequired()).isEqualTo(2);
+        });
+  }
+
+  @Test
   void thePluginRefusesAMissingRequiredKeyWithItsCodeAtStartUp() {
     runner().withPropertyValues("maintenance.storage.path=").run(ctx -> {
       assertThat(ctx).hasFailed();

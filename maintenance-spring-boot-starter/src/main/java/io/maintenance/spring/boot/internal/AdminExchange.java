@@ -6,18 +6,20 @@ import io.maintenance.api.Principal;
 import io.maintenance.core.http.AdminRequest;
 import io.maintenance.core.http.AdminResponse;
 import io.maintenance.core.http.AdminRoutes;
+import io.maintenance.spring.boot.MaintenancePrincipalMapper;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** What the servlet and the reactive adapters share: the request as AdminRoutes takes it, and the early refusals. */
-final class AdminExchange {
-  private AdminExchange() {}
+/**
+ * What the servlet and the reactive adapters share: the routes, who may call them, where they are mounted,
+ * the body limit; the request as AdminRoutes takes it, and the early refusals.
+ */
+public record AdminExchange(AdminRoutes routes, MaintenancePrincipalMapper principals, String basePath, int maxBodyBytes) {
 
   /** The request under AdminRoutes' own base path; query parameters keep their first value. */
-  static AdminRequest request(String method, String basePath, String path, Map<String, List<String>> params, byte[] body,
-      Principal principal) {
+  AdminRequest request(String method, String path, Map<String, List<String>> params, byte[] body, Principal principal) {
     Map<String, String> query = new LinkedHashMap<>();
     params.forEach((k, v) -> {
       if (!v.isEmpty() && v.get(0) != null) {
@@ -28,7 +30,7 @@ final class AdminExchange {
         new String(body, StandardCharsets.UTF_8), principal);
   }
 
-  static AdminResponse tooLarge(int maxBodyBytes) {
+  AdminResponse tooLarge() {
     return AdminRoutes.problem(new MaintenanceException(ErrorCode.INVALID_REQUEST,
         "the request body is larger than maintenance.web.max-body-size (" + maxBodyBytes + " bytes)",
         Map.of("maxBodyBytes", Integer.toString(maxBodyBytes))));

@@ -23,6 +23,7 @@ import org.springframework.boot.context.properties.bind.handler.NoUnboundElement
 import org.springframework.boot.context.properties.source.ConfigurationProperty;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
 import org.springframework.core.env.Environment;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
 
 /**
  * Binds {@code maintenance.*} with Spring's binder and checks it, collecting every problem (values that do not
@@ -48,7 +49,10 @@ public final class PropertiesCheck {
       }
     };
     try {
-      Binder.get(environment).bind("maintenance", Bindable.ofInstance(props), new NoUnboundElementsBindHandler(collecting));
+      // Unknown keys are refused from configuration files, system properties and the command line, not from the
+      // process environment: any variable named MAINTENANCE_* would count, including other programs' ones.
+      Binder.get(environment).bind("maintenance", Bindable.ofInstance(props), new NoUnboundElementsBindHandler(collecting,
+          source -> !(source.getUnderlyingSource() instanceof SystemEnvironmentPropertySource)));
     } catch (BindException e) {
       if (e.getCause() instanceof UnboundConfigurationPropertiesException unbound) {
         // A value that did not convert stays unbound too; it was reported already.

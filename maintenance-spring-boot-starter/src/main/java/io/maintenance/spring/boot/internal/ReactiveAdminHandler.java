@@ -1,8 +1,6 @@
 package io.maintenance.spring.boot.internal;
 
 import io.maintenance.core.http.AdminResponse;
-import io.maintenance.core.http.AdminRoutes;
-import io.maintenance.spring.boot.MaintenancePrincipalMapper;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.core.io.buffer.DataBufferUtils;
@@ -21,31 +19,26 @@ import reactor.core.scheduler.Schedulers;
  * runs on Reactor's bounded elastic scheduler, never on an event-loop thread.
  */
 public final class ReactiveAdminHandler {
-  private final AdminRoutes routes;
-  private final MaintenancePrincipalMapper principals;
-  private final String basePath;
-  private final int maxBodyBytes;
+  private final AdminExchange exchange;
 
-  public ReactiveAdminHandler(AdminRoutes routes, MaintenancePrincipalMapper principals, String basePath, int maxBodyBytes) {
-    this.routes = routes;
-    this.principals = principals;
-    this.basePath = basePath;
-    this.maxBodyBytes = maxBodyBytes;
+  public ReactiveAdminHandler(AdminExchange exchange) {
+    this.exchange = exchange;
   }
 
   public RouterFunction<ServerResponse> router() {
-    return RouterFunctions.route(RequestPredicates.path(basePath).or(RequestPredicates.path(basePath + "/**")), this::handle);
+    String base = exchange.basePath();
+    return RouterFunctions.route(RequestPredicates.path(base).or(RequestPredicates.path(base + "/**")), this::handle);
   }
 
   Mono<ServerResponse> handle(ServerRequest request) {
     return request.principal()
-        .flatMap(user -> Mono.justOrEmpty(principals.map(user)))
-        .flatMap(principal -> DataBufferUtils.join(request.body(BodyExtractors.toDataBuffers()), maxBodyBytes)
+        .flatMap(user -> Mono.justOrEmpty(exchange.principals().map(user)))
+        .flatMap(principal -> DataBufferUtils.join(request.body(BodyExtractors.toDataBuffers()), exchange.maxBodyBytes())
             .map(ReactiveAdminHandler::bytes)
             .defaultIfEmpty(new byte[0])
-            .flatMap(body -> Mono.fromCallable(() -> routes.handle(AdminExchange.request(request.method().name(), basePath,
+            .flatMap(body -> Mono.fromCallable(() -> exchange.routes().handle(exchange.request(request.method().name(),
                 request.path(), request.queryParams(), body, principal))).subscribeOn(Schedulers.boundedElastic()))
-            .onErrorResume(DataBufferLimitException.class, e -> Mono.just(AdminExchange.tooLarge(maxBodyBytes))))
+            .onErrorResume(DataBufferLimitException.class, e -> Mono.just(exchange.tooLarge())))
         .switchIfEmpty(Mono.fromSupplier(AdminExchange::unauthenticated))
         .flatMap(ReactiveAdminHandler::write);
   }

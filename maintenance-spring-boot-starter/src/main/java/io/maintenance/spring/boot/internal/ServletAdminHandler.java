@@ -19,32 +19,27 @@ import org.springframework.web.servlet.function.ServerResponse;
  * (JSON or problem+json with the stable code) is written back as it is.
  */
 public final class ServletAdminHandler {
-  private final AdminRoutes routes;
-  private final MaintenancePrincipalMapper principals;
-  private final String basePath;
-  private final int maxBodyBytes;
+  private final AdminExchange exchange;
 
-  public ServletAdminHandler(AdminRoutes routes, MaintenancePrincipalMapper principals, String basePath, int maxBodyBytes) {
-    this.routes = routes;
-    this.principals = principals;
-    this.basePath = basePath;
-    this.maxBodyBytes = maxBodyBytes;
+  public ServletAdminHandler(AdminExchange exchange) {
+    this.exchange = exchange;
   }
 
   public RouterFunction<ServerResponse> router() {
-    return RouterFunctions.route(RequestPredicates.path(basePath).or(RequestPredicates.path(basePath + "/**")), this::handle);
+    String base = exchange.basePath();
+    return RouterFunctions.route(RequestPredicates.path(base).or(RequestPredicates.path(base + "/**")), this::handle);
   }
 
   ServerResponse handle(ServerRequest request) throws IOException {
-    Optional<Principal> principal = request.principal().flatMap(principals::map);
+    Optional<Principal> principal = request.principal().flatMap(exchange.principals()::map);
     if (principal.isEmpty()) {
       return write(AdminExchange.unauthenticated());
     }
-    byte[] body = request.servletRequest().getInputStream().readNBytes(maxBodyBytes + 1);
-    if (body.length > maxBodyBytes) {
-      return write(AdminExchange.tooLarge(maxBodyBytes));
+    byte[] body = request.servletRequest().getInputStream().readNBytes(exchange.maxBodyBytes() + 1);
+    if (body.length > exchange.maxBodyBytes()) {
+      return write(exchange.tooLarge());
     }
-    return write(routes.handle(AdminExchange.request(request.method().name(), basePath, request.path(), request.params(), body,
+    return write(exchange.routes().handle(exchange.request(request.method().name(), request.path(), request.params(), body,
         principal.get())));
   }
 
