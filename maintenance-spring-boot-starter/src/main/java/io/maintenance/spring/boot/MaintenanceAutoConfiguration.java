@@ -53,12 +53,9 @@ public class MaintenanceAutoConfiguration {
     }
     MaintenanceProperties.Catalog c = props.getCatalog();
     if (c.getUrl() != null && !c.getUrl().isBlank()) {
-      try {
-        return new CatalogDataSource(
-            DataSourceBuilder.create().url(c.getUrl()).username(c.getUsername()).password(c.getPassword()).build(), true);
-      } catch (NoClassDefFoundError e) {
-        throw new IllegalStateException("maintenance.catalog.url needs spring-boot-jdbc (spring-boot-starter-jdbc) on the class path", e);
-      }
+      // PropertiesCheck made sure spring-boot-jdbc is there.
+      return new CatalogDataSource(
+          DataSourceBuilder.create().url(c.getUrl()).username(c.getUsername()).password(c.getPassword()).build(), true);
     }
     DataSource ds = application.getIfUnique();
     if (ds == null) {

@@ -117,6 +117,9 @@ public final class PropertiesCheck {
     if (blank(c.getUrl()) && (c.getUsername() != null || c.getPassword() != null)) {
       errors.add("maintenance.catalog.url: is required when maintenance.catalog.username or password is set");
     }
+    if (!blank(c.getUrl()) && !org.springframework.util.ClassUtils.isPresent("org.springframework.boot.jdbc.DataSourceBuilder", loader)) {
+      errors.add("maintenance.catalog.url: needs spring-boot-jdbc (spring-boot-starter-jdbc) on the class path to build the pool");
+    }
     String base = p.getWeb().getBasePath();
     if (base == null || !base.matches("(/[A-Za-z0-9._~-]+)+")) {
       errors.add("maintenance.web.base-path: must look like /maintenance or /admin/maintenance (no trailing slash, no"
