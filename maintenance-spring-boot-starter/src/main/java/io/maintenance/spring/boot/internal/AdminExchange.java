@@ -1,7 +1,6 @@
 package io.maintenance.spring.boot.internal;
 
 import io.maintenance.api.ErrorCode;
-import io.maintenance.api.MaintenanceException;
 import io.maintenance.api.Principal;
 import io.maintenance.core.http.AdminRequest;
 import io.maintenance.core.http.AdminResponse;
@@ -30,16 +29,22 @@ public record AdminExchange(AdminRoutes routes, MaintenancePrincipalMapper princ
         new String(body, StandardCharsets.UTF_8), principal);
   }
 
+  /** 413, with the stable code INVALID_REQUEST: nothing ran. */
   AdminResponse tooLarge() {
-    return AdminRoutes.problem(new MaintenanceException(ErrorCode.INVALID_REQUEST,
+    return problem(413, ErrorCode.INVALID_REQUEST.code(), "Payload too large",
         "the request body is larger than maintenance.web.max-body-size (" + maxBodyBytes + " bytes)",
-        Map.of("maxBodyBytes", Integer.toString(maxBodyBytes))));
+        ",\"details\":{\"maxBodyBytes\":\"" + maxBodyBytes + "\"}");
   }
 
   /** Only reached when the application's security lets anonymous requests through to the routes. */
   static AdminResponse unauthenticated() {
-    String body = "{\"type\":\"urn:maintenance:error:UNAUTHENTICATED\",\"title\":\"Unauthenticated\",\"status\":401,"
-        + "\"detail\":\"the maintenance routes need an authenticated user\",\"code\":\"UNAUTHENTICATED\",\"retryable\":false}";
-    return new AdminResponse(401, AdminResponse.PROBLEM_JSON, body, Map.of());
+    return problem(401, "UNAUTHENTICATED", "Unauthenticated", "the maintenance routes need an authenticated user", "");
+  }
+
+  /** Problem details as AdminRoutes writes them, for the refusals that happen before a request reaches it. */
+  private static AdminResponse problem(int status, String code, String title, String detail, String extra) {
+    String body = "{\"type\":\"urn:maintenance:error:" + code + "\",\"title\":\"" + title + "\",\"status\":" + status
+        + ",\"detail\":\"" + detail + "\",\"code\":\"" + code + "\",\"retryable\":false" + extra + "}";
+    return new AdminResponse(status, AdminResponse.PROBLEM_JSON, body, Map.of());
   }
 }
