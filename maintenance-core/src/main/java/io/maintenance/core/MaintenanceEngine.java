@@ -160,7 +160,9 @@ public final class MaintenanceEngine implements Maintenance {
   @Override
   public ReadinessReport readiness(Principal principal) {
     authorize(principal, Scope.READ, "readiness", "-");
-    return readiness.check();
+    ReadinessReport report = readiness.check();
+    ctx.metrics().readiness(report);
+    return report;
   }
 
   @Override
@@ -189,6 +191,7 @@ public final class MaintenanceEngine implements Maintenance {
 
   @Override
   public void close() {
+    ctx.metrics().close();
     readiness.close();
     for (AutoCloseable c : owned) {
       try {
@@ -408,12 +411,13 @@ public final class MaintenanceEngine implements Maintenance {
       String owner = instanceName != null ? instanceName : ManagementFactory.getRuntimeMXBean().getName();
       BackupCatalog backupCatalog = new BackupCatalog(db);
       RestoreCatalog restoreCatalog = new RestoreCatalog(db);
+      Map<String, Datastore> datastoreMap = Map.copyOf(all);
+      Readiness readiness = new Readiness(db, schema, store, datastoreMap, clock, probeTimeout);
       EngineMetrics metrics = new EngineMetrics(Optional.ofNullable(meterRegistry), clock, backupCatalog, restoreCatalog,
-          Duration.ofSeconds(15));
-      EngineContext ctx = new EngineContext(clock, owner, engineVersion(), store, storagePrefix, Map.copyOf(all),
+          Duration.ofSeconds(15), all.keySet(), readiness.components(), readiness::check);
+      EngineContext ctx = new EngineContext(clock, owner, engineVersion(), store, storagePrefix, datastoreMap,
           backupCatalog, restoreCatalog, new TaskCatalog(db), new UploadSessionCatalog(db, clock, owner), new OperationLock(db),
           new AuditLog(db, sinks), metrics, restorePolicy, retentionPolicy);
-      Readiness readiness = new Readiness(db, schema, store, ctx.datastores(), clock, probeTimeout);
       MaintenanceEngine engine = new MaintenanceEngine(ctx, readiness, owned);
       engine.recover();
       LOG.info("Maintenance engine {} started: storage {}, datastores {}", ctx.engineVersion(), store.name(), all.keySet());

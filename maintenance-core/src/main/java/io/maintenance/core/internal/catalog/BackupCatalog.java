@@ -164,6 +164,16 @@ public final class BackupCatalog {
         rs -> new Totals(Db.optionalInstant(rs, "last"), rs.getLong("bytes"))).orElseThrow());
   }
 
+  /** When each datastore was last part of a succeeded backup (newest finish time per datastore id). */
+  public Map<String, Instant> lastSucceededByDatastore() {
+    return db.call(c -> {
+      Map<String, Instant> out = new java.util.TreeMap<>();
+      Db.query(c, "SELECT d, max(finished_at) AS last FROM maintenance_backups, unnest(datastores) AS d"
+          + " WHERE status = 'SUCCEEDED' GROUP BY d", rs -> out.put(rs.getString("d"), Db.instant(rs, "last")));
+      return out;
+    });
+  }
+
   /** Describes a RUNNING backup for OPERATION_IN_PROGRESS messages. */
   public Optional<String> describeRunning() {
     return db.call(c -> Db.queryOne(c, "SELECT id, requested_by FROM maintenance_backups WHERE status = 'RUNNING'"

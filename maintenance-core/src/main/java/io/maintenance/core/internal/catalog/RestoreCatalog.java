@@ -157,6 +157,13 @@ public final class RestoreCatalog {
     });
   }
 
+  /** Open previews (unexpired) that still lack approvals: people are waiting for an approver. */
+  public long awaitingApproval(Instant now) {
+    return db.call(c -> Db.queryOne(c, "SELECT count(*) AS n FROM maintenance_restore_requests r WHERE status = 'PREVIEWED'"
+        + " AND expires_at > ? AND approvals_required > (SELECT count(*) FROM maintenance_restore_approvals a WHERE a.request_id = r.id)",
+        rs -> rs.getLong("n"), now).orElse(0L));
+  }
+
   public Optional<String> describeApplying() {
     return db.call(c -> Db.queryOne(c, "SELECT id, consumed_by FROM maintenance_restore_requests WHERE status = 'APPLYING'"
         + " LIMIT 1", rs -> "restore " + rs.getString("id") + " (by " + rs.getString("consumed_by") + ")"));
