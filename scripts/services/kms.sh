@@ -1,9 +1,11 @@
-# An AWS KMS-compatible server for the engine's envelope-encryption tests (sourced by scripts/test.sh
+# An AWS KMS-compatible (and S3-compatible) server for the engine's envelope-encryption tests (sourced by scripts/test.sh
 # and benchmarks/artifacts.sh): moto's server mode from PyPI, which implements the KMS JSON API
 # (CreateKey, Encrypt, Decrypt, ...) with real AES-GCM under per-key material it keeps in memory.
 #
 # Exports:
 #   MAINTENANCE_IT_KMS_ENDPOINT   http://127.0.0.1:PORT (region us-east-1, any access key/secret)
+#   MAINTENANCE_IT_MOTO_ENDPOINT  the same server, for its S3 API (storage-s3 checks server-side encryption
+#                                 and storage class against it: it records and reports both)
 
 MOTO_VERSION="${MOTO_VERSION:-5.2.5}"
 
@@ -28,5 +30,6 @@ start_kms() {
   register_pid $!
   wait_for_port "$port" moto-kms
   export MAINTENANCE_IT_KMS_ENDPOINT="http://127.0.0.1:$port"
+  export MAINTENANCE_IT_MOTO_ENDPOINT="http://127.0.0.1:$port"
   log "kms: moto on $MAINTENANCE_IT_KMS_ENDPOINT"
 }
