@@ -39,6 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.UnifiedJedis;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -192,9 +193,15 @@ class ArtifactMatrixIT {
     for (ArtifactInfo a : artifacts) {
       assertThat(a.dataKey().isPresent()).as(a.name()).isEqualTo(encrypted);
     }
-    if (!policy.equals("none")) {
-      assertThat(artifacts).filteredOn(a -> !a.name().endsWith(".gz"))
-          .allSatisfy(a -> assertThat(a.compression()).isEqualTo(Compression.valueOf(policy.replace("+keyset", "").toUpperCase())));
+    Compression expected = Compression.valueOf(policy.replace("+keyset", "").toUpperCase());
+    boolean falkordb = m.datastores().get(0).type().equals("falkordb");
+    for (ArtifactInfo a : artifacts) {
+      if (falkordb) {
+        // the FalkorDB plugin still forces its own gzip (older engines); once it stops, the policy applies
+        assertThat(a.compression()).as(a.name()).isIn(expected, Compression.GZIP);
+      } else {
+        assertThat(a.compression()).as(a.name()).isEqualTo(expected);
+      }
     }
     if (encrypted) {
       for (var e : bytes.entrySet()) {
@@ -234,7 +241,7 @@ class ArtifactMatrixIT {
     int n = ++databases;
     Map<String, String> storage = storage("local");
     try (UnifiedJedis redis = new UnifiedJedis(URI.create(url).resolve("/0"),
-        redis.clients.jedis.DefaultJedisClientConfig.builder().user(env("MAINTENANCE_IT_FALKORDB_USER"))
+        DefaultJedisClientConfig.builder().user(env("MAINTENANCE_IT_FALKORDB_USER"))
             .password(env("MAINTENANCE_IT_FALKORDB_PASSWORD")).build());
         MaintenanceEngine engine = engine(storage, policy(policy), "falkordb", Map.of("uri", url,
             "user", env("MAINTENANCE_IT_FALKORDB_USER"), "password", env("MAINTENANCE_IT_FALKORDB_PASSWORD"), "include", graph),
