@@ -48,6 +48,10 @@ final class Codecs {
         requireZstd("");
         ZstdOutputStreamNoFinalizer z = new ZstdOutputStreamNoFinalizer(out, RecyclingBufferPool.INSTANCE);
         z.setLevel(level);
+        // One libzstd worker thread compresses while the calling thread reads the datastore, hashes and
+        // hands bytes to storage (as the zstd CLI overlaps compression and I/O); native memory stays bounded
+        // (a few jobs of 4 x the window).
+        z.setWorkers(1);
         yield z;
       }
     };
