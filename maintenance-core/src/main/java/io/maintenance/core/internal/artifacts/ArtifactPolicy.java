@@ -57,78 +57,83 @@ public record ArtifactPolicy(
       Optional.empty(), List.of(), new Kms(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
           Optional.empty(), Optional.empty()));
 
+  /** Settings are named with this prefix in the engine's properties and in error messages. */
+  private static final String K = "artifacts.";
+
   static final Set<String> KEYS = Set.of("compression", "compression.level", "encryption", "encryption.keyset-file",
       "encryption.kms-key", "encryption.previous-keys", "encryption.aws.endpoint", "encryption.aws.region",
       "encryption.aws.access-key", "encryption.aws.secret-key", "encryption.gcp.endpoint", "encryption.gcp.credentials-file");
 
   /** Parses the keys after {@code artifacts.}; {@code CONFIG_INVALID} naming the key for anything wrong. */
   public static ArtifactPolicy parse(Map<String, String> settings) {
-    PluginConfig c = PluginConfig.of("engine artifacts", settings);
+    Map<String, String> prefixed = new java.util.TreeMap<>();
+    settings.forEach((k, v) -> prefixed.put(K + k, v));
+    PluginConfig c = PluginConfig.of("engine setting", prefixed);
     for (String k : settings.keySet()) {
       if (!KEYS.contains(k)) {
-        throw c.invalid(k, "is not an artifacts setting; known: " + String.join(", ", KEYS.stream().sorted().toList()));
+        throw c.invalid(K + k, "is not an artifacts setting; known: " + String.join(", ", KEYS.stream().sorted().toList()));
       }
     }
-    Compression compression = switch (c.string("compression", "zstd").toLowerCase(Locale.ROOT)) {
+    Compression compression = switch (c.string(K + "compression", "zstd").toLowerCase(Locale.ROOT)) {
       case "zstd" -> Compression.ZSTD;
       case "gzip" -> Compression.GZIP;
       case "none" -> Compression.NONE;
-      default -> throw c.invalid("compression", "must be zstd, gzip or none");
+      default -> throw c.invalid(K + "compression", "must be zstd, gzip or none");
     };
-    int level = c.integer("compression.level", compression == Compression.GZIP ? 6 : 3);
+    int level = c.integer(K + "compression.level", compression == Compression.GZIP ? 6 : 3);
     if (compression == Compression.ZSTD && (level < 1 || level > 19)) {
-      throw c.invalid("compression.level", "must be 1..19 for zstd");
+      throw c.invalid(K + "compression.level", "must be 1..19 for zstd");
     }
     if (compression == Compression.GZIP && (level < 1 || level > 9)) {
-      throw c.invalid("compression.level", "must be 1..9 for gzip");
+      throw c.invalid(K + "compression.level", "must be 1..9 for gzip");
     }
-    Encryption encryption = switch (c.string("encryption", "none").toLowerCase(Locale.ROOT)) {
+    Encryption encryption = switch (c.string(K + "encryption", "none").toLowerCase(Locale.ROOT)) {
       case "none" -> Encryption.NONE;
       case "keyset" -> Encryption.KEYSET;
       case "aws-kms" -> Encryption.AWS_KMS;
       case "gcp-kms" -> Encryption.GCP_KMS;
-      default -> throw c.invalid("encryption", "must be none, keyset, aws-kms or gcp-kms");
+      default -> throw c.invalid(K + "encryption", "must be none, keyset, aws-kms or gcp-kms");
     };
-    Optional<Path> keyset = c.optional("encryption.keyset-file").map(Path::of);
-    Optional<String> kmsKey = c.optional("encryption.kms-key");
-    List<String> previous = c.list("encryption.previous-keys");
+    Optional<Path> keyset = c.optional(K + "encryption.keyset-file").map(Path::of);
+    Optional<String> kmsKey = c.optional(K + "encryption.kms-key");
+    List<String> previous = c.list(K + "encryption.previous-keys");
     switch (encryption) {
       case KEYSET -> {
         if (keyset.isEmpty()) {
-          throw c.invalid("encryption.keyset-file", "is required with encryption=keyset");
+          throw c.invalid(K + "encryption.keyset-file", "is required with encryption=keyset");
         }
         if (kmsKey.isPresent()) {
-          throw c.invalid("encryption.kms-key", "is for encryption=aws-kms or gcp-kms, not keyset");
+          throw c.invalid(K + "encryption.kms-key", "is for encryption=aws-kms or gcp-kms, not keyset");
         }
       }
       case AWS_KMS, GCP_KMS -> {
         String prefix = encryption == Encryption.AWS_KMS ? KeyEncryptionKeys.AWS_PREFIX : KeyEncryptionKeys.GCP_PREFIX;
-        String key = kmsKey.orElseThrow(() -> c.invalid("encryption.kms-key", "is required with encryption="
-            + c.string("encryption", "")));
+        String key = kmsKey.orElseThrow(() -> c.invalid(K + "encryption.kms-key", "is required with encryption="
+            + c.string(K + "encryption", "")));
         if (!key.startsWith(prefix)) {
-          throw c.invalid("encryption.kms-key", "must start with " + prefix + " for encryption=" + c.string("encryption", ""));
+          throw c.invalid(K + "encryption.kms-key", "must start with " + prefix + " for encryption=" + c.string(K + "encryption", ""));
         }
       }
       case NONE -> {
         if (kmsKey.isPresent()) {
-          throw c.invalid("encryption.kms-key", "is set but encryption is none; set encryption=aws-kms or gcp-kms, "
+          throw c.invalid(K + "encryption.kms-key", "is set but encryption is none; set encryption=aws-kms or gcp-kms, "
               + "or list the key in encryption.previous-keys to read older backups");
         }
       }
     }
     for (String k : previous) {
       if (!k.startsWith(KeyEncryptionKeys.AWS_PREFIX) && !k.startsWith(KeyEncryptionKeys.GCP_PREFIX)) {
-        throw c.invalid("encryption.previous-keys", "must list KMS key URIs (aws-kms://... or gcp-kms://...)");
+        throw c.invalid(K + "encryption.previous-keys", "must list KMS key URIs (aws-kms://... or gcp-kms://...)");
       }
     }
-    Optional<String> accessKey = c.optional("encryption.aws.access-key");
-    Optional<String> secretKey = c.optional("encryption.aws.secret-key");
+    Optional<String> accessKey = c.optional(K + "encryption.aws.access-key");
+    Optional<String> secretKey = c.optional(K + "encryption.aws.secret-key");
     if (accessKey.isPresent() != secretKey.isPresent()) {
-      throw c.invalid(accessKey.isPresent() ? "encryption.aws.secret-key" : "encryption.aws.access-key",
+      throw c.invalid(K + (accessKey.isPresent() ? "encryption.aws.secret-key" : "encryption.aws.access-key"),
           "is needed with the other one (both or neither)");
     }
-    Kms kms = new Kms(uri(c, "encryption.aws.endpoint"), c.optional("encryption.aws.region"), accessKey, secretKey,
-        uri(c, "encryption.gcp.endpoint"), c.optional("encryption.gcp.credentials-file").map(Path::of));
+    Kms kms = new Kms(uri(c, K + "encryption.aws.endpoint"), c.optional(K + "encryption.aws.region"), accessKey, secretKey,
+        uri(c, K + "encryption.gcp.endpoint"), c.optional(K + "encryption.gcp.credentials-file").map(Path::of));
     return new ArtifactPolicy(compression, level, encryption, keyset, kmsKey, previous, kms);
   }
 
