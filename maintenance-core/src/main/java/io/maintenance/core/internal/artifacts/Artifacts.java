@@ -37,11 +37,6 @@ public final class Artifacts {
     return new Artifacts(policy, KeyEncryptionKeys.from(policy));
   }
 
-  /** With key-encryption keys given directly (tests). */
-  static Artifacts start(ArtifactPolicy policy, KeyEncryptionKeys keks) {
-    return new Artifacts(policy, keks);
-  }
-
   public ArtifactPolicy policy() {
     return policy;
   }

@@ -61,11 +61,6 @@ public final class KeyEncryptionKeys {
     return new KeyEncryptionKeys(wrapping, keyset, kms);
   }
 
-  /** For tests and hosts: keys given as AEADs by id (the first one wraps). */
-  static KeyEncryptionKeys of(Map<String, Aead> keys) {
-    return new KeyEncryptionKeys(keys.keySet().stream().findFirst(), Optional.empty(), keys);
-  }
-
   /** The key that wraps new data keys; empty when new backups are not encrypted. */
   public Optional<String> wrappingKey() {
     return wrappingKey;
