@@ -188,6 +188,29 @@ class EncryptedBackupIT {
   }
 
   @Test
+  void rekeySkipsABackupWithAnOpenPreviewSoItsConfirmStillWorks() throws Exception {
+    Map<String, Map<String, String>> original = f.orders.snapshot();
+    BackupRecord old = f.engine.backup(BackupRequest.all(), ALICE);
+    TestKeys.rotate(kek);
+    f.restart(encrypted());
+    f.orders.put("customers", "1", "Mallory");
+    RestorePreview p = f.engine.previewRestore(RestoreRequest.of(old.id()), ALICE);
+
+    TaskResult rekey = f.engine.runTask(TaskRequest.of(TaskType.REKEY), ADMIN);
+    assertThat(rekey.status()).isEqualTo(TaskStatus.SUCCEEDED);
+    assertThat(rekey.items()).singleElement().satisfies(i -> {
+      assertThat(i.outcome()).isEqualTo("skipped");
+      assertThat(i.detail()).contains(p.requestId());
+    });
+    f.engine.approveRestore(p.requestId(), "ok", BOB);
+    assertThat(f.engine.confirmRestore(p.token(), ALICE).status()).isEqualTo(RestoreStatus.APPLIED);
+    assertThat(f.orders.snapshot()).isEqualTo(original);
+
+    assertThat(f.engine.runTask(TaskRequest.of(TaskType.REKEY), ADMIN).items())
+        .singleElement().satisfies(i -> assertThat(i.outcome()).isEqualTo("done"));
+  }
+
+  @Test
   void aRekeyInterruptedAfterWritingTheManifestLeavesARestorableBackupAndTheNextRunFinishesIt() throws Exception {
     BackupRecord old = f.engine.backup(BackupRequest.all(), ALICE);
     String before = old.manifestSha256().orElseThrow();

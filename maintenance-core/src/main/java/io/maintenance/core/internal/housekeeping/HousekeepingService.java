@@ -334,6 +334,13 @@ public final class HousekeepingService {
           continue;
         }
         String what = stale.stream().map(k -> k.id() + " (" + k.keyId() + ")").collect(Collectors.joining(", "));
+        List<String> open = ctx.restores().openPreviewsOf(row.id(), ctx.clock().instant());
+        if (!open.isEmpty()) {
+          // Rewriting the manifest would make their confirm refuse; the next REKEY gets this backup.
+          items.add(new TaskItem(row.id(), "rekey", "skipped", "restore preview(s) " + String.join(", ", open)
+              + " of this backup are open; run REKEY again once they are confirmed or expired"));
+          continue;
+        }
         if (request.dryRun()) {
           items.add(new TaskItem(row.id(), "rekey", "would-do", "rewrap data key(s) " + what + " with " + current));
           continue;
