@@ -277,6 +277,22 @@ class ArtifactPipelineTest {
   }
 
   @Test
+  void aManifestOfTheFirstFormatReadsAsUnencrypted() throws Exception {
+    String old = "{\"formatVersion\":1,\"backupId\":\"b1\",\"type\":\"FULL\",\"parentId\":null,"
+        + "\"startedAt\":\"2026-01-01T00:00:00Z\",\"finishedAt\":\"2026-01-01T00:00:01Z\",\"engineVersion\":\"0.1.0\","
+        + "\"datastores\":[{\"id\":\"ds\",\"type\":\"falkordb\",\"pluginVersion\":\"1\",\"sourceFingerprint\":\"fp\","
+        + "\"artifacts\":[{\"name\":\"g.ndjson\",\"size\":3,\"sha256\":\"abc\",\"contentType\":\"application/x-ndjson\","
+        + "\"compression\":\"GZIP\",\"heldBy\":null}],\"resources\":[],\"metadata\":{}}]}";
+    BackupManifest m = io.maintenance.core.internal.Json.MAPPER.readValue(old, BackupManifest.class);
+    assertThat(m.dataKeys()).isEmpty();
+    assertThat(m.datastores().get(0).artifacts()).singleElement().satisfies(a -> {
+      assertThat(a.compression()).isEqualTo(Compression.GZIP);
+      assertThat(a.dataKey()).isEmpty();
+      assertThat(a.contentSha256()).isEmpty();
+    });
+  }
+
+  @Test
   void thePlainCodecRefusesWhatOnlyTheEngineCanRead() throws Exception {
     Artifacts a = artifacts(Map.of());
     Written w = write(a, "b1", Map.of("t.csv", rows(10)), ArtifactOptions.DEFAULT);
