@@ -78,6 +78,28 @@ public final class BackupCatalog {
         id, expected)) == 1;
   }
 
+  /**
+   * Step one of rewriting a succeeded backup's manifest (REKEY): records the SHA-256 of the manifest about
+   * to be written; false if the backup is no longer SUCCEEDED with the expected manifest.
+   */
+  public boolean beginManifestRewrite(String id, String currentSha256, String nextSha256) {
+    return db.tx(c -> Db.update(c, "UPDATE maintenance_backups SET manifest_sha256_next = ? WHERE id = ?"
+        + " AND status = 'SUCCEEDED' AND manifest_sha256 = ?", nextSha256, id, currentSha256)) == 1;
+  }
+
+  /** Step three: the new manifest is in storage, so it becomes the backup's manifest. */
+  public boolean finishManifestRewrite(String id, String nextSha256, long sizeDelta) {
+    return db.tx(c -> Db.update(c, "UPDATE maintenance_backups SET manifest_sha256 = manifest_sha256_next,"
+        + " manifest_sha256_next = NULL, total_bytes = total_bytes + ? WHERE id = ? AND manifest_sha256_next = ?",
+        sizeDelta, id, nextSha256)) == 1;
+  }
+
+  /** The SHA-256 of a manifest a REKEY was writing when it stopped, if any. */
+  public Optional<String> pendingManifest(String id) {
+    return db.call(c -> Db.queryOne(c, "SELECT manifest_sha256_next FROM maintenance_backups WHERE id = ?",
+        rs -> Optional.ofNullable(rs.getString(1)), id)).flatMap(x -> x);
+  }
+
   /** Removes a DELETING row; failed incremental attempts that named it as parent let go of it. */
   public boolean delete(String id) {
     return db.tx(c -> {

@@ -122,6 +122,12 @@ public final class RestoreCatalog {
         + " WHERE status = 'PREVIEWED' AND expires_at <= ? RETURNING id", rs -> rs.getString("id"), now));
   }
 
+  /** Ids of previews of a backup that can still be confirmed (PREVIEWED and not expired). */
+  public List<String> openPreviewsOf(String backupId, Instant now) {
+    return db.call(c -> Db.query(c, "SELECT id FROM maintenance_restore_requests WHERE backup_id = ? AND status = 'PREVIEWED'"
+        + " AND expires_at > ? ORDER BY id", rs -> rs.getString("id"), backupId, now));
+  }
+
   public void recordSafetyBackup(String id, String safetyBackupId) {
     db.tx(c -> Db.update(c, "UPDATE maintenance_restore_requests SET safety_backup_id = ? WHERE id = ?", safetyBackupId, id));
   }
