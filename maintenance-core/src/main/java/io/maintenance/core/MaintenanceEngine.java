@@ -318,6 +318,15 @@ public final class MaintenanceEngine implements Maintenance {
       return this;
     }
 
+    /**
+     * How artifacts are stored, from the {@code artifacts.*} keys without their prefix: {@code compression},
+     * {@code compression.level}, {@code encryption}, {@code encryption.keyset-file}, ... (see docs/artifacts.md).
+     */
+    public Builder artifacts(Map<String, String> settings) {
+      this.artifactPolicy = ArtifactPolicy.parse(settings);
+      return this;
+    }
+
     public Builder restorePolicy(RestorePolicy policy) {
       this.restorePolicy = Objects.requireNonNull(policy);
       return this;

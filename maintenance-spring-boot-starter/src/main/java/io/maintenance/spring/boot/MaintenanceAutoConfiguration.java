@@ -80,6 +80,9 @@ public class MaintenanceAutoConfiguration {
             props.getRestore().isSafetyBackup()))
         .retentionPolicy(retention(props.getRetention()));
     props.getDatastores().forEach((id, config) -> b.datastore(config.get("type"), id, PropertiesCheck.pluginConfig(config)));
+    if (!props.getArtifacts().isEmpty()) {
+      b.artifacts(PropertiesCheck.pluginConfig(props.getArtifacts()));
+    }
     if (props.getInstanceName() != null) {
       b.instanceName(props.getInstanceName());
     }

@@ -34,6 +34,12 @@ public class MaintenanceProperties {
    */
   private Map<String, Map<String, String>> datastores = new LinkedHashMap<>();
 
+  /**
+   * How backup artifacts are stored: compression (zstd, gzip, none) and encryption, e.g.
+   * maintenance.artifacts.compression=zstd or maintenance.artifacts.encryption=keyset (see docs/artifacts.md).
+   */
+  private Map<String, String> artifacts = new LinkedHashMap<>();
+
   /** How this instance appears in catalog rows (default: host and process id). */
   private String instanceName;
 
@@ -77,6 +83,14 @@ public class MaintenanceProperties {
 
   public void setDatastores(Map<String, Map<String, String>> datastores) {
     this.datastores = datastores;
+  }
+
+  public Map<String, String> getArtifacts() {
+    return artifacts;
+  }
+
+  public void setArtifacts(Map<String, String> artifacts) {
+    this.artifacts = artifacts;
   }
 
   public String getInstanceName() {
