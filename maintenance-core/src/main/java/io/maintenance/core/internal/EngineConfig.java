@@ -4,6 +4,7 @@ import io.maintenance.api.ErrorCode;
 import io.maintenance.api.MaintenanceException;
 import io.maintenance.api.RestorePolicy;
 import io.maintenance.api.RetentionPolicy;
+import io.maintenance.core.internal.artifacts.ArtifactPolicy;
 import io.maintenance.spi.PluginConfig;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -13,7 +14,7 @@ import java.util.TreeMap;
 
 /**
  * Engine settings from flat properties ({@code storage.type}, {@code datastores.<id>.type}, {@code restore.*},
- * {@code retention.*}, {@code storage-prefix}); unknown top-level keys are refused so typos do not pass silently.
+ * {@code retention.*}, {@code artifacts.*}, {@code storage-prefix}); unknown top-level keys are refused so typos do not pass silently.
  */
 public record EngineConfig(
     Optional<Map.Entry<String, Map<String, String>>> storage,
@@ -21,6 +22,7 @@ public record EngineConfig(
     Optional<String> storagePrefix,
     RestorePolicy restorePolicy,
     RetentionPolicy retentionPolicy,
+    Optional<ArtifactPolicy> artifacts,
     Optional<java.time.Duration> leaseTimeout,
     Optional<java.time.Duration> catalogTimeout,
     Optional<java.time.Duration> partialUploadAge) {
@@ -34,6 +36,7 @@ public record EngineConfig(
     Map<String, Map<String, String>> datastores = new LinkedHashMap<>();
     Map<String, String> restore = new TreeMap<>();
     Map<String, String> retention = new TreeMap<>();
+    Map<String, String> artifacts = new TreeMap<>();
     Optional<String> prefix = Optional.empty();
     Map<String, String> engine = new TreeMap<>();
     for (var e : new TreeMap<>(props).entrySet()) {
@@ -51,6 +54,8 @@ public record EngineConfig(
         restore.put(k.substring(8), e.getValue());
       } else if (k.startsWith("retention.") && RETENTION_KEYS.contains(k.substring(10))) {
         retention.put(k.substring(10), e.getValue());
+      } else if (k.startsWith("artifacts.")) {
+        artifacts.put(k.substring("artifacts.".length()), e.getValue());
       } else if (k.equals("storage-prefix")) {
         prefix = Optional.of(e.getValue());
       } else if (ENGINE_KEYS.contains(k)) {
@@ -83,8 +88,9 @@ public record EngineConfig(
         .keepWeekly(t.integer("keep-weekly", 0))
         .keepMonthly(t.integer("keep-monthly", 0))
         .build();
+    Optional<ArtifactPolicy> artifactPolicy = artifacts.isEmpty() ? Optional.empty() : Optional.of(ArtifactPolicy.parse(artifacts));
     PluginConfig g = PluginConfig.of("engine", engine);
-    return new EngineConfig(st, ds, prefix, restorePolicy, retentionPolicy, positive(g, "lease-timeout"),
+    return new EngineConfig(st, ds, prefix, restorePolicy, retentionPolicy, artifactPolicy, positive(g, "lease-timeout"),
         positive(g, "catalog-timeout"), positive(g, "sweep.partial-upload-age"));
   }
 

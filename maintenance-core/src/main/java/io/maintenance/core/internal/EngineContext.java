@@ -2,6 +2,7 @@ package io.maintenance.core.internal;
 
 import io.maintenance.api.RestorePolicy;
 import io.maintenance.api.RetentionPolicy;
+import io.maintenance.core.internal.artifacts.Artifacts;
 import io.maintenance.core.internal.audit.AuditLog;
 import io.maintenance.core.internal.catalog.BackupCatalog;
 import io.maintenance.core.internal.catalog.Leases;
@@ -38,6 +39,7 @@ public record EngineContext(
     EngineMetrics metrics,
     RestorePolicy restorePolicy,
     RetentionPolicy retentionPolicy,
+    Artifacts artifacts,
     String deploymentId,
     java.time.Duration partialUploadAge) {
 

@@ -3,6 +3,7 @@ package io.maintenance.core.internal.housekeeping;
 import io.maintenance.api.ArtifactInfo;
 import io.maintenance.api.BackupManifest;
 import io.maintenance.api.BackupStatus;
+import io.maintenance.api.DataKey;
 import io.maintenance.api.DatastoreManifest;
 import io.maintenance.api.ErrorCode;
 import io.maintenance.api.ErrorInfo;
@@ -60,7 +61,7 @@ public final class HousekeepingService {
   private static final Logger LOG = LoggerFactory.getLogger(HousekeepingService.class);
   /** Worst first: what an item's failure says about the data, then about the infrastructure. */
   private static final List<ErrorCode> SEVERITY = List.of(ErrorCode.INTEGRITY_MISMATCH, ErrorCode.ARTIFACT_MISSING,
-      ErrorCode.INCOMPATIBLE_ARTIFACT, ErrorCode.INTERNAL_ERROR, ErrorCode.CONFIG_INVALID, ErrorCode.LEASE_LOST,
+      ErrorCode.INCOMPATIBLE_ARTIFACT, ErrorCode.KEY_UNAVAILABLE, ErrorCode.INTERNAL_ERROR, ErrorCode.CONFIG_INVALID, ErrorCode.LEASE_LOST,
       ErrorCode.DEPENDENCY_UNAVAILABLE, ErrorCode.STORAGE_FAILURE, ErrorCode.DATASTORE_FAILURE,
       ErrorCode.OPERATION_IN_PROGRESS, ErrorCode.NOT_FOUND);
   /** What VERIFY finding means the backup's bytes are not what the manifest promises. */
@@ -93,7 +94,8 @@ public final class HousekeepingService {
     }
     String id = Ids.next("tk", ctx.clock());
     Instant started = ctx.clock().instant();
-    boolean exclusive = request.type() == TaskType.RETENTION || request.type() == TaskType.ORPHAN_SWEEP;
+    boolean exclusive = request.type() == TaskType.RETENTION || request.type() == TaskType.ORPHAN_SWEEP
+        || request.type() == TaskType.REKEY;
     Leases.Lease lease;
     try {
       lease = exclusive ? ctx.leases().exclusive(request.type().name().toLowerCase(Locale.ROOT), id, actor)
@@ -119,6 +121,7 @@ public final class HousekeepingService {
           case ORPHAN_SWEEP -> sweep(actor, request.dryRun(), items, lease);
           case VERIFY -> verify(request, items, lease);
           case REINDEX -> reindex(id, request, items, lease);
+          case REKEY -> rekey(request, items, lease);
           default -> throw new IllegalStateException(request.type().name());
         }
         error = worst(items);
@@ -459,6 +462,80 @@ public final class HousekeepingService {
       items.add(new TaskItem(row.id(), "verify", "ok", "manifest and " + artifacts + " artifacts (" + bytes
           + " bytes) match their SHA-256" + (wasCorrupt ? "; no longer CORRUPT" : "")));
     }
+  }
+
+  // ---- rekey -----------------------------------------------------------------------------------
+
+  /**
+   * Rewraps the data keys of encrypted backups with the key-encryption key new backups use, so the
+   * older key can be retired; artifacts are not touched, only manifests are rewritten (crash-safe, see
+   * {@link ManifestStore#rewrite}).
+   */
+  private void rekey(TaskRequest request, List<TaskItem> items, Leases.Lease lease) {
+    String current = ctx.artifacts().wrappingKey().orElseThrow(() -> new MaintenanceException(ErrorCode.CONFIG_INVALID,
+        "REKEY rewraps data keys with the key new backups use; set artifacts.encryption first"));
+    for (BackupCatalog.Row row : selected(request, items)) {
+      lease.ensureActive();
+      try {
+        ManifestStore.Read read = manifests.readChecked(row);
+        if (!Optional.of(read.sha256()).equals(row.record().manifestSha256())) {
+          // An earlier REKEY wrote this manifest and stopped before recording it: record it now.
+          ctx.backups().finishManifestRewrite(row.id(), read.sha256(), 0);
+          row = ctx.backups().require(row.id());
+        }
+        BackupManifest m = read.manifest();
+        List<DataKey> stale = ctx.artifacts().stale(m);
+        if (m.dataKeys().isEmpty()) {
+          items.add(new TaskItem(row.id(), "rekey", "ok", "not encrypted"));
+          continue;
+        }
+        if (stale.isEmpty()) {
+          items.add(new TaskItem(row.id(), "rekey", "ok", "data keys already wrapped by " + current));
+          continue;
+        }
+        String what = stale.stream().map(k -> k.id() + " (" + k.keyId() + ")").collect(Collectors.joining(", "));
+        List<String> open = ctx.restores().openPreviewsOf(row.id(), ctx.clock().instant());
+        if (!open.isEmpty()) {
+          // Rewriting the manifest would make their confirm refuse; the next REKEY gets this backup.
+          items.add(new TaskItem(row.id(), "rekey", "skipped", "restore preview(s) " + String.join(", ", open)
+              + " of this backup are open; run REKEY again once they are confirmed or expired"));
+          continue;
+        }
+        if (request.dryRun()) {
+          items.add(new TaskItem(row.id(), "rekey", "would-do", "rewrap data key(s) " + what + " with " + current));
+          continue;
+        }
+        List<DataKey> keys = m.dataKeys().stream().map(k -> stale.contains(k) ? ctx.artifacts().rewrap(k) : k).toList();
+        manifests.rewrite(row, new BackupManifest(m.formatVersion(), m.backupId(), m.type(), m.parentId(), m.startedAt(),
+            m.finishedAt(), m.engineVersion(), m.datastores(), keys), read.size());
+        items.add(new TaskItem(row.id(), "rekey", "done", "rewrapped data key(s) " + what + " with " + current));
+      } catch (MaintenanceException e) {
+        if (ctx.backups().find(row.id()).isEmpty()) {
+          continue; // deleted meanwhile
+        }
+        LOG.warn("REKEY of backup {} failed: {}", row.id(), e.toString());
+        items.add(new TaskItem(row.id(), "rekey", e.code().name(), e.getMessage()));
+      }
+    }
+  }
+
+  /** The backups a task names, or every succeeded one; unknown ids become NOT_FOUND items. */
+  private List<BackupCatalog.Row> selected(TaskRequest request, List<TaskItem> items) {
+    List<BackupCatalog.Row> rows = new ArrayList<>();
+    if (request.backupIds().isEmpty()) {
+      rows.addAll(ctx.backups().withStatus(BackupStatus.SUCCEEDED));
+    } else {
+      for (String id : request.backupIds().stream().sorted().toList()) {
+        Optional<BackupCatalog.Row> r = ctx.backups().find(id);
+        if (r.isEmpty()) {
+          items.add(new TaskItem(id, request.type().name().toLowerCase(java.util.Locale.ROOT), ErrorCode.NOT_FOUND.name(),
+              "no such backup"));
+        } else {
+          rows.add(r.get());
+        }
+      }
+    }
+    return rows;
   }
 
   // ---- reindex ---------------------------------------------------------------------------------
