@@ -65,7 +65,7 @@ class EncryptedBackupIT {
   private Map<String, byte[]> artifactBytes(String backupId) {
     Map<String, byte[]> out = new HashMap<>();
     for (String k : f.storedKeys()) {
-      if (k.startsWith("backups/" + backupId + "/") && !k.endsWith("manifest.json")) {
+      if (k.startsWith("backups/" + backupId + "/") && !k.endsWith("manifest.json") && !k.endsWith("owner.json")) {
         out.put(k, f.storage.backing().bytes(k).orElseThrow());
       }
     }

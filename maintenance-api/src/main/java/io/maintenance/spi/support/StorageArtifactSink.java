@@ -96,8 +96,8 @@ public final class StorageArtifactSink implements ArtifactSink {
       } else if (options.precompressed()) {
         plain = new ContentDigest(plain, stream);
       }
-      stream.outer = plain;
-      return plain;
+      stream.outer = new ClosedOnce(plain);
+      return stream.outer;
     } catch (IOException | RuntimeException e) {
       stream.abort();
       throw storageFailure("cannot start writing artifact '" + name + "'", e);
@@ -121,10 +121,10 @@ public final class StorageArtifactSink implements ArtifactSink {
     }
   }
 
-  /** Names of artifacts created but not closed yet. */
+  /** Names of artifacts created but neither completed nor failed. */
   public List<String> openArtifacts() {
     synchronized (open) {
-      return open.stream().map(a -> a.name).sorted().toList();
+      return open.stream().filter(a -> !a.done).map(a -> a.name).sorted().toList();
     }
   }
 
@@ -136,7 +136,11 @@ public final class StorageArtifactSink implements ArtifactSink {
     return Optional.ofNullable(firstFailure.get());
   }
 
-  /** Aborts every artifact still open (after a failed backup), so no half-written object stays behind. */
+  /**
+   * Aborts every artifact still open (after a failed backup), so no half-written object stays behind,
+   * and frees the codec of every artifact that failed: the datastore's stream cannot be closed from inside
+   * its own failing write, so that happens here, once the datastore has returned.
+   */
   public void abortOpen() {
     List<ArtifactStream> streams;
     synchronized (open) {
@@ -144,6 +148,28 @@ public final class StorageArtifactSink implements ArtifactSink {
     }
     for (ArtifactStream s : streams) {
       s.abort();
+    }
+  }
+
+  /** The datastore's end of an artifact: closing it twice (the datastore, then {@link #abortOpen}) closes the codec once. */
+  private static final class ClosedOnce extends java.io.FilterOutputStream {
+    private boolean closed;
+
+    ClosedOnce(OutputStream out) {
+      super(out);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+      if (!closed) {
+        closed = true;
+        out.close();
+      }
     }
   }
 
@@ -229,7 +255,7 @@ public final class StorageArtifactSink implements ArtifactSink {
         upload.write(b, off, len);
       } catch (IOException | RuntimeException e) {
         MaintenanceException failure = storageFailure("writing artifact '" + name + "' failed", e);
-        abort(!unreachable(e));
+        fail(!unreachable(e));
         throw failure;
       }
       digest.update(b, off, len);
@@ -245,7 +271,7 @@ public final class StorageArtifactSink implements ArtifactSink {
         upload.complete();
       } catch (IOException | RuntimeException e) {
         MaintenanceException failure = storageFailure("completing artifact '" + name + "' failed", e);
-        abort(!unreachable(e));
+        fail(!unreachable(e));
         throw failure;
       }
       done = true;
@@ -256,32 +282,45 @@ public final class StorageArtifactSink implements ArtifactSink {
           contentIsStored ? Optional.of(sha256) : contentSha256));
     }
 
-    void abort() {
-      abort(true);
-    }
-
-    /** @param abortUpload false: leave the provider's partial upload and its session row to the orphan sweep */
-    void abort(boolean abortUpload) {
+    /**
+     * A write into storage failed (called from inside the codec's own write): drop the upload (unless the
+     * storage is unreachable; then the sweep aborts it from its session) and ignore what follows. The codec
+     * is freed later, by the datastore closing its stream or by {@link #abortOpen}.
+     */
+    void fail(boolean abortUpload) {
       if (done) {
         return;
       }
       done = true;
-      open.remove(this);
-      if (abortUpload) {
-        try {
-          upload.abort();
-          tracker.finished(upload.state(), false);
-        } catch (IOException | RuntimeException e) {
-          // The session row stays; the orphan sweep aborts it later.
-        }
-      }
       discard = true;
+      if (abortUpload) {
+        abortUpload();
+      }
+    }
+
+    /** Gives the artifact up (the backup failed): the upload is aborted and the codec freed. */
+    void abort() {
+      if (!done) {
+        done = true;
+        discard = true;
+        abortUpload();
+      }
+      open.remove(this);
       if (outer != null) {
         try {
           outer.close(); // frees native codec state; what it flushes is discarded
         } catch (IOException | RuntimeException e) {
           // nothing more to free
         }
+      }
+    }
+
+    private void abortUpload() {
+      try {
+        upload.abort();
+        tracker.finished(upload.state(), false);
+      } catch (IOException | RuntimeException e) {
+        // The session row stays; the orphan sweep aborts it later.
       }
     }
   }

@@ -267,6 +267,10 @@ public final class BackupService {
         throw new MaintenanceException(ErrorCode.DATASTORE_FAILURE, "datastore " + dsId + " returned without closing artifact(s) "
             + String.join(", ", sink.openArtifacts()));
       }
+      if (sink.firstFailure().isPresent()) {
+        // The datastore went on after an artifact failed to store: the backup would silently miss it.
+        throw sink.firstFailure().get();
+      }
       return new DatastoreManifest(dsId, ds.type(), ds.version(), result.sourceFingerprint().value(), sink.completed(),
           result.resources(), result.metadata());
     } catch (RuntimeException e) {
