@@ -83,7 +83,7 @@ class AdminRoutesWebIT {
           .andExpect(status().isNotFound()).andExpect(jsonPath("$.code").value("NOT_FOUND"));
       mvc.perform(post("/maintenance/backups").with(user("alice").roles("OPS")).with(csrf())
               .contentType(MediaType.APPLICATION_JSON).content("{\"labels\":{\"x\":\"" + "y".repeat(2000) + "\"}}"))
-          .andExpect(status().isPayloadTooLarge()).andExpect(jsonPath("$.code").value("INVALID_REQUEST"))
+          .andExpect(status().isPayloadTooLarge()).andExpect(jsonPath("$.code").value("PAYLOAD_TOO_LARGE"))
           .andExpect(jsonPath("$.status").value(413)).andExpect(jsonPath("$.details.maxBodyBytes").value("1024"));
       // The application's security decides who gets in: no user, no route.
       mvc.perform(get("/maintenance/backups")).andExpect(status().isUnauthorized());

@@ -54,7 +54,7 @@ class ReactiveAdminRoutesIT {
               .expectBody().jsonPath("$.code").isEqualTo("FORBIDDEN").jsonPath("$.details.requiredScope").isEqualTo("maintenance:backup");
           client.mutateWith(mockUser("alice").roles("OPS")).mutateWith(csrf()).post().uri("/admin/maintenance/backups")
               .contentType(MediaType.APPLICATION_JSON).bodyValue("{\"labels\":{\"x\":\"" + "y".repeat(2000) + "\"}}").exchange()
-              .expectStatus().isEqualTo(413).expectBody().jsonPath("$.code").isEqualTo("INVALID_REQUEST");
+              .expectStatus().isEqualTo(413).expectBody().jsonPath("$.code").isEqualTo("PAYLOAD_TOO_LARGE");
           client.mutateWith(mockUser("carol").roles("VIEWER")).get().uri("/admin/maintenance/readiness").exchange()
               .expectStatus().isOk().expectBody().jsonPath("$.status").isEqualTo("UP");
           client.get().uri("/admin/maintenance/readiness").exchange().expectStatus().isUnauthorized();

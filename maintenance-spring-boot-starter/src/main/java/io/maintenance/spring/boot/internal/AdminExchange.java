@@ -1,6 +1,7 @@
 package io.maintenance.spring.boot.internal;
 
 import io.maintenance.api.ErrorCode;
+import io.maintenance.api.MaintenanceException;
 import io.maintenance.api.Principal;
 import io.maintenance.core.http.AdminRequest;
 import io.maintenance.core.http.AdminResponse;
@@ -29,22 +30,16 @@ public record AdminExchange(AdminRoutes routes, MaintenancePrincipalMapper princ
         new String(body, StandardCharsets.UTF_8), principal);
   }
 
-  /** 413, with the stable code INVALID_REQUEST: nothing ran. */
+  /** 413 {@code PAYLOAD_TOO_LARGE}: nothing ran. */
   AdminResponse tooLarge() {
-    return problem(413, ErrorCode.INVALID_REQUEST.code(), "Payload too large",
+    return AdminRoutes.problem(new MaintenanceException(ErrorCode.PAYLOAD_TOO_LARGE,
         "the request body is larger than maintenance.web.max-body-size (" + maxBodyBytes + " bytes)",
-        ",\"details\":{\"maxBodyBytes\":\"" + maxBodyBytes + "\"}");
+        Map.of("maxBodyBytes", Integer.toString(maxBodyBytes))));
   }
 
-  /** Only reached when the application's security lets anonymous requests through to the routes. */
+  /** Only reached when the application's security lets anonymous requests through to the routes: 401 with a challenge. */
   static AdminResponse unauthenticated() {
-    return problem(401, "UNAUTHENTICATED", "Unauthenticated", "the maintenance routes need an authenticated user", "");
-  }
-
-  /** Problem details as AdminRoutes writes them, for the refusals that happen before a request reaches it. */
-  private static AdminResponse problem(int status, String code, String title, String detail, String extra) {
-    String body = "{\"type\":\"urn:maintenance:error:" + code + "\",\"title\":\"" + title + "\",\"status\":" + status
-        + ",\"detail\":\"" + detail + "\",\"code\":\"" + code + "\",\"retryable\":false" + extra + "}";
-    return new AdminResponse(status, AdminResponse.PROBLEM_JSON, body, Map.of());
+    return AdminRoutes.problem(new MaintenanceException(ErrorCode.UNAUTHENTICATED,
+        "the maintenance routes need an authenticated user"));
   }
 }
