@@ -27,6 +27,7 @@ import io.maintenance.core.http.AdminResponse;
 import io.maintenance.core.http.AdminRoutes;
 import io.maintenance.core.testing.EngineFixture;
 import io.maintenance.core.testing.GatedStorage;
+import io.maintenance.core.testing.LostAnswers;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
@@ -183,6 +184,35 @@ class ReliabilityIT {
         .satisfies(e -> assertThat(e.getSuppressed()).anySatisfy(s -> assertThat(s).hasMessageContaining("57014")));
     BackupRecord failed = f.engine.listBackups(BackupQuery.firstPage(1), READER).items().get(0);
     assertThat(failed.error()).hasValueSatisfying(e -> assertThat(e.code()).isEqualTo("DEPENDENCY_UNAVAILABLE"));
+    // Cleaning up would wait out the unreachable storage's deadline again: what was written is left to the sweep.
+    assertThat(f.storedKeys()).contains("backups/" + failed.id() + "/owner.json");
+  }
+
+  @Test
+  void aBackupFailedByAnUnreachableDatastoreCleansUpAtOnce() {
+    f.orders.at("backup.end", () -> {
+      throw new MaintenanceException(ErrorCode.DEPENDENCY_UNAVAILABLE, "connection to the orders database refused");
+    });
+
+    assertThatThrownBy(() -> f.engine.backup(BackupRequest.all(), ALICE)).satisfies(code(ErrorCode.DEPENDENCY_UNAVAILABLE));
+
+    BackupRecord failed = f.engine.listBackups(BackupQuery.firstPage(1), READER).items().get(0);
+    assertThat(failed.status()).isEqualTo(BackupStatus.FAILED);
+    assertThat(f.storedKeys()).isEmpty();
+  }
+
+  @Test
+  void aBackupWhoseRecordedSuccessLostItsAnswerIsConfirmedAndKeptNotCleanedUp() {
+    LostAnswers via = new LostAnswers(f.catalog, sql -> sql.contains("SET status = 'SUCCEEDED'")).arm(1);
+    try (MaintenanceEngine replica = f.build(via, b -> b.storage(storage))) {
+      BackupRecord b = replica.backup(BackupRequest.all(), ALICE);
+
+      assertThat(via.remaining()).isZero();
+      assertThat(b.status()).isEqualTo(BackupStatus.SUCCEEDED);
+      assertThat(f.storedKeys()).contains("backups/" + b.id() + "/manifest.json", "backups/" + b.id() + "/orders/customers.json");
+      assertThat(f.engine.runTask(TaskRequest.of(TaskType.VERIFY), ADMIN).status()).isEqualTo(TaskStatus.SUCCEEDED);
+      assertThat(f.engine.previewRestore(RestoreRequest.of(b.id()), ALICE).plan()).isNotNull();
+    }
   }
 
   @Test

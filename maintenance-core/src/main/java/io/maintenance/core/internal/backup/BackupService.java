@@ -41,6 +41,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -175,45 +177,56 @@ public final class BackupService {
     ctx.backups().insertRunning(id, type, parent.map(BackupCatalog.Row::id), ids, ctx.storage().name(), prefix, actor,
         ctx.owner(), started, request.pinned(), request.labels(), lease.id());
     LOG.info("Backup {} started ({} of {}) by {}", id, type, ids, actor);
+    // Set when the storage itself failed unreachable: cleaning up would only wait out its deadline again.
+    AtomicBoolean storageUnreachable = new AtomicBoolean();
+    // Set once the success is being recorded: a failure from then on may hide a commit whose answer was lost,
+    // so what was written is never cleaned up from then on.
+    boolean recording = false;
     try {
-      // The storage is checked (by a real write) before any datastore opens a snapshot.
-      markOwner(prefix, id);
+      // The data key is made first (a KMS problem fails before anything is written), then the storage is
+      // checked by a real write before any datastore opens a snapshot.
       Artifacts.Writer artifacts = ctx.artifacts().writer(id);
+      storageRun(storageUnreachable, () -> markOwner(prefix, id));
       List<DatastoreManifest> sections = new ArrayList<>();
       for (String dsId : ids) {
         lease.ensureActive();
         Optional<DatastoreManifest> parentSection = parentManifest.flatMap(m -> m.datastore(dsId));
         sections.add(backupOne(id, prefix, type, dsId, parentSection, parent.map(BackupCatalog.Row::id), artifacts.codec(dsId),
-            lease));
+            lease, storageUnreachable));
       }
       BackupManifest manifest = new BackupManifest(BackupManifest.FORMAT_VERSION, id, type, parent.map(BackupCatalog.Row::id),
           started, ctx.clock().instant(), ctx.engineVersion(), sections, dataKeys(id, artifacts, sections, parentManifest));
       lease.ensureActive();
-      ManifestStore.Written written = manifests.write(prefix, manifest);
+      ManifestStore.Written written = storageStep(storageUnreachable, () -> manifests.write(prefix, manifest));
       long bytes = written.size() + sections.stream().flatMap(s -> s.artifacts().stream())
           .filter(a -> a.heldBy().isEmpty()).mapToLong(ArtifactInfo::size).sum();
       int count = sections.stream().mapToInt(s -> s.artifacts().size()).sum();
+      recording = true;
       ctx.backups().markSucceeded(id, written.sha256(), bytes, count, ctx.clock().instant(), lease.id());
-      Duration took = Duration.ofNanos(System.nanoTime() - t0);
-      LOG.info("Backup {} succeeded: {} artifacts, {} bytes in {} ms", id, count, bytes, took.toMillis());
-      ctx.metrics().backup(BackupStatus.SUCCEEDED, ctx.storage().name(), type.name(), took);
-      ctx.audit(actor, "backup", "success", id, AuditLog.details("type", type.name(),
-          "datastores", String.join(",", ids), "bytes", Long.toString(bytes), "artifacts", Integer.toString(count),
-          "parent", parent.map(BackupCatalog.Row::id).orElse(null), "durationMs", Long.toString(took.toMillis())));
-      return ctx.backups().require(id).record();
+      // From here on nothing may fail the backup into a clean-up: it is recorded as succeeded.
+      return succeeded(ctx.backups().require(id).record(), actor, type, ids, parent.map(BackupCatalog.Row::id), t0, "");
     } catch (RuntimeException e) {
       MaintenanceException failure = Guard.wrap(ErrorCode.INTERNAL_ERROR, "backup " + id + " failed", e);
-      LOG.error("Backup {} failed: {}", id, failure.toString());
+      boolean markedFailed = false;
       try {
-        ctx.backups().markFailed(id, ErrorInfo.of(failure), ctx.clock().instant());
+        markedFailed = ctx.backups().markFailed(id, ErrorInfo.of(failure), ctx.clock().instant());
       } catch (MaintenanceException catalogDown) {
         // The row stays RUNNING under this lease; once the lease expires, recovery or the sweep settles it.
         LOG.warn("Backup {}: could not record the failure ({}); it is settled when its lease expires", id, catalogDown.toString());
       }
-      if (failure.code() != ErrorCode.DEPENDENCY_UNAVAILABLE && failure.code() != ErrorCode.LEASE_LOST) {
+      Optional<BackupRecord> committed = recording && !markedFailed ? committed(id) : Optional.empty();
+      if (committed.isPresent()) {
+        // The catalog committed the success and only its answer was lost: the backup succeeded.
+        LOG.warn("Backup {}: the catalog's answer to recording the success was lost ({}), but the success was committed",
+            id, failure.toString());
+        return succeeded(committed.get(), actor, type, ids, parent.map(BackupCatalog.Row::id), t0, "answer lost, commit confirmed");
+      }
+      LOG.error("Backup {} failed: {}", id, failure.toString());
+      if (failure.code() != ErrorCode.LEASE_LOST && !storageUnreachable.get() && !recording) {
         cleanUp(id, prefix);
       } else {
-        // Cleaning up would wait out the storage deadline again, or run without the lease: the sweep does it.
+        // Cleaning up would wait out the storage deadline again, run without the lease, or delete a backup whose
+        // success the catalog may have committed: the sweep does it, once the row says what happened.
         LOG.warn("Backup {}: leaving what it wrote to the orphan sweep ({})", id, failure.code());
       }
       Duration took = Duration.ofNanos(System.nanoTime() - t0);
@@ -222,6 +235,45 @@ public final class BackupService {
           "datastores", String.join(",", ids), "reason", failure.getMessage()));
       throw failure.with("backupId", id);
     }
+  }
+
+  private BackupRecord succeeded(BackupRecord r, String actor, BackupType type, List<String> ids, Optional<String> parentId,
+      long t0, String note) {
+    String id = r.id();
+    Duration took = Duration.ofNanos(System.nanoTime() - t0);
+    LOG.info("Backup {} succeeded: {} artifacts, {} bytes in {} ms", id, r.artifactCount(), r.totalBytes(), took.toMillis());
+    ctx.metrics().backup(BackupStatus.SUCCEEDED, ctx.storage().name(), type.name(), took);
+    ctx.audit(actor, "backup", "success", id, AuditLog.details("type", type.name(),
+        "datastores", String.join(",", ids), "bytes", Long.toString(r.totalBytes()),
+        "artifacts", Integer.toString(r.artifactCount()), "parent", parentId.orElse(null),
+        "durationMs", Long.toString(took.toMillis()), "note", note.isEmpty() ? null : note));
+    return r;
+  }
+
+  /** The backup's row if the catalog, asked again, says its success was committed (empty if not, or if it cannot say). */
+  private Optional<BackupRecord> committed(String id) {
+    try {
+      return ctx.backups().find(id).map(BackupCatalog.Row::record).filter(r -> r.status() == BackupStatus.SUCCEEDED);
+    } catch (MaintenanceException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Runs one storage step, noting whether it failed because the storage could not be reached. */
+  private static <T> T storageStep(AtomicBoolean unreachable, Supplier<T> step) {
+    try {
+      return step.get();
+    } catch (MaintenanceException e) {
+      unreachable.compareAndSet(false, e.code() == ErrorCode.DEPENDENCY_UNAVAILABLE);
+      throw e;
+    }
+  }
+
+  private static void storageRun(AtomicBoolean unreachable, Runnable step) {
+    storageStep(unreachable, () -> {
+      step.run();
+      return null;
+    });
   }
 
   /** Marks the backup's folder as this catalog's (the orphan sweep deletes only folders that carry the mark). */
@@ -253,7 +305,8 @@ public final class BackupService {
   }
 
   private DatastoreManifest backupOne(String backupId, String prefix, BackupType type, String dsId,
-      Optional<DatastoreManifest> parentSection, Optional<String> parentId, ArtifactCodec codec, Leases.Lease lease) {
+      Optional<DatastoreManifest> parentSection, Optional<String> parentId, ArtifactCodec codec, Leases.Lease lease,
+      AtomicBoolean storageUnreachable) {
     Datastore ds = ctx.datastores().get(dsId);
     StorageArtifactSink sink = new StorageArtifactSink(ctx.storage(), BackupLayout.datastoreFolder(prefix, backupId, dsId),
         ctx.uploads().tracker(Optional.of(backupId), lease::ensureActive), parentId, codec);
@@ -268,12 +321,14 @@ public final class BackupService {
             + String.join(", ", sink.openArtifacts()));
       }
       if (sink.firstFailure().isPresent()) {
+        storageUnreachable.set(sink.firstFailure().get().code() == ErrorCode.DEPENDENCY_UNAVAILABLE);
         // The datastore went on after an artifact failed to store: the backup would silently miss it.
         throw sink.firstFailure().get();
       }
       return new DatastoreManifest(dsId, ds.type(), ds.version(), result.sourceFingerprint().value(), sink.completed(),
           result.resources(), result.metadata());
     } catch (RuntimeException e) {
+      sink.firstFailure().ifPresent(f -> storageUnreachable.set(f.code() == ErrorCode.DEPENDENCY_UNAVAILABLE));
       sink.abortOpen();
       // What the datastore throws after a storage write failed (a cancelled statement, a closed pipe) is a
       // consequence; the storage failure is the first cause and is what the caller must see.
