@@ -81,6 +81,11 @@ class AdminRoutesWebIT {
           .andExpect(status().isOk()).andExpect(jsonPath("$.items[0].id").value(id));
       mvc.perform(get("/maintenance/nothing-here").with(user("carol").roles("VIEWER")))
           .andExpect(status().isNotFound()).andExpect(jsonPath("$.code").value("NOT_FOUND"));
+      // The query is the URI's, decoded strictly: a repeated parameter is refused (form parameters such as
+      // the CSRF token above are not query parameters).
+      mvc.perform(get("/maintenance/backups?limit=1&limit=2").with(user("carol").roles("VIEWER")))
+          .andExpect(status().isBadRequest()).andExpect(jsonPath("$.code").value("INVALID_REQUEST"))
+          .andExpect(jsonPath("$.details.pointer").value("?limit"));
       mvc.perform(post("/maintenance/backups").with(user("alice").roles("OPS")).with(csrf())
               .contentType(MediaType.APPLICATION_JSON).content("{\"labels\":{\"x\":\"" + "y".repeat(2000) + "\"}}"))
           .andExpect(status().isPayloadTooLarge()).andExpect(jsonPath("$.code").value("PAYLOAD_TOO_LARGE"))

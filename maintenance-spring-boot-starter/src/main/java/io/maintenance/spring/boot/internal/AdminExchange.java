@@ -3,14 +3,11 @@ package io.maintenance.spring.boot.internal;
 import io.maintenance.api.ErrorCode;
 import io.maintenance.api.MaintenanceException;
 import io.maintenance.api.Principal;
-import io.maintenance.core.http.AdminRequest;
 import io.maintenance.core.http.AdminResponse;
 import io.maintenance.core.http.AdminRoutes;
 import io.maintenance.spring.boot.MaintenancePrincipalMapper;
-import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * What the servlet and the reactive adapters share: the routes, who may call them, where they are mounted,
@@ -18,16 +15,14 @@ import java.util.Map;
  */
 public record AdminExchange(AdminRoutes routes, MaintenancePrincipalMapper principals, String basePath, int maxBodyBytes) {
 
-  /** The request under AdminRoutes' own base path; query parameters keep their first value. */
-  AdminRequest request(String method, String path, Map<String, List<String>> params, byte[] body, Principal principal) {
-    Map<String, String> query = new LinkedHashMap<>();
-    params.forEach((k, v) -> {
-      if (!v.isEmpty() && v.get(0) != null) {
-        query.put(k, v.get(0));
-      }
-    });
-    return new AdminRequest(method, AdminRoutes.BASE + path.substring(basePath.length()), query,
-        new String(body, StandardCharsets.UTF_8), principal);
+  /**
+   * Hands a request to the routes under their own base path. The query is the raw one from the URI, decoded
+   * strictly by the routes (a repeated or unknown parameter is refused there): form parameters a framework
+   * folds into its parameter map are not query parameters.
+   */
+  AdminResponse handle(String method, String path, String rawQuery, byte[] body, Principal principal) {
+    return routes.handle(method, AdminRoutes.BASE + path.substring(basePath.length()), rawQuery, Optional.of(principal),
+        max -> body);
   }
 
   /** 413 {@code PAYLOAD_TOO_LARGE}: nothing ran. */

@@ -36,8 +36,8 @@ public final class ReactiveAdminHandler {
         .flatMap(principal -> DataBufferUtils.join(request.body(BodyExtractors.toDataBuffers()), exchange.maxBodyBytes())
             .map(ReactiveAdminHandler::bytes)
             .defaultIfEmpty(new byte[0])
-            .flatMap(body -> Mono.fromCallable(() -> exchange.routes().handle(exchange.request(request.method().name(),
-                request.path(), request.queryParams(), body, principal))).subscribeOn(Schedulers.boundedElastic()))
+            .flatMap(body -> Mono.fromCallable(() -> exchange.handle(request.method().name(), request.path(),
+                request.uri().getRawQuery(), body, principal)).subscribeOn(Schedulers.boundedElastic()))
             .onErrorResume(DataBufferLimitException.class, e -> Mono.just(exchange.tooLarge())))
         .switchIfEmpty(Mono.fromSupplier(AdminExchange::unauthenticated))
         .flatMap(ReactiveAdminHandler::write);

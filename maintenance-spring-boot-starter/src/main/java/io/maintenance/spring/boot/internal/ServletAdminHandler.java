@@ -39,8 +39,7 @@ public final class ServletAdminHandler {
     if (body.length > exchange.maxBodyBytes()) {
       return write(exchange.tooLarge());
     }
-    return write(exchange.routes().handle(exchange.request(request.method().name(), request.path(), request.params(), body,
-        principal.get())));
+    return write(exchange.handle(request.method().name(), request.path(), request.uri().getRawQuery(), body, principal.get()));
   }
 
   private static ServerResponse write(AdminResponse r) {
