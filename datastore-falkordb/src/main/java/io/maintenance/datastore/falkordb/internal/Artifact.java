@@ -54,8 +54,23 @@ public final class Artifact {
 
   private Artifact() {}
 
-  /** The artifact name of a graph: a safe storage segment, reversible for short names. */
+  /** The logical artifact of a graph. */
   public static String nameFor(String graph) {
+    return baseName(graph) + ".ndjson";
+  }
+
+  /** The physical artifact of a graph (the server's DUMP payload). */
+  public static String dumpName(String graph) {
+    return baseName(graph) + ".dump";
+  }
+
+  /** The metadata beside a physical artifact. */
+  public static String metaName(String graph) {
+    return baseName(graph) + ".meta.json";
+  }
+
+  /** The common stem of a graph's artifact names: a safe storage segment, reversible for short names. */
+  static String baseName(String graph) {
     StringBuilder sb = new StringBuilder();
     for (byte b : graph.getBytes(StandardCharsets.UTF_8)) {
       int c = b & 0xff;
@@ -70,7 +85,78 @@ public final class Artifact {
     if (encoded.length() > 180) {
       encoded = encoded.substring(0, 100) + "~" + Digests.sha256Hex(graph).substring(0, 32);
     }
-    return "graph-" + encoded + ".ndjson";
+    return "graph-" + encoded;
+  }
+
+  /** Writes a schema object (indexes and constraints). */
+  static void writeSchema(JsonGenerator g, GraphSchema schema) throws IOException {
+    g.writeStartObject();
+    g.writeArrayFieldStart("indexes");
+    for (Index i : schema.indexes()) {
+      g.writeStartObject();
+      g.writeStringField("entity", i.entity().name());
+      g.writeStringField("label", i.label());
+      g.writeStringField("kind", i.kind().name());
+      g.writeStringField("property", i.property());
+      g.writeObjectFieldStart("options");
+      for (Map.Entry<String, Object> o : i.options().entrySet()) {
+        g.writeFieldName(o.getKey());
+        ValueJson.write(g, o.getValue());
+      }
+      g.writeEndObject();
+      g.writeEndObject();
+    }
+    g.writeEndArray();
+    g.writeArrayFieldStart("constraints");
+    for (Constraint c : schema.constraints()) {
+      g.writeStartObject();
+      g.writeStringField("type", c.type());
+      g.writeStringField("entity", c.entity().name());
+      g.writeStringField("label", c.label());
+      g.writeArrayFieldStart("properties");
+      for (String p : c.properties()) {
+        g.writeString(p);
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    }
+    g.writeEndArray();
+    g.writeEndObject();
+  }
+
+  /** Writes names in id order: {"labels": [...], "types": [...], "keys": [...]}. */
+  static void writeNames(JsonGenerator g, GraphNames names) throws IOException {
+    g.writeStartObject();
+    for (Map.Entry<String, List<String>> e : Map.of("labels", names.labels(), "types", names.types(), "keys", names.keys())
+        .entrySet().stream().sorted(Map.Entry.comparingByKey()).toList()) {
+      g.writeArrayFieldStart(e.getKey());
+      for (String n : e.getValue()) {
+        g.writeString(n);
+      }
+      g.writeEndArray();
+    }
+    g.writeEndObject();
+  }
+
+  /** Reads what {@link #writeNames} wrote; the current token is its START_OBJECT. */
+  static GraphNames readNames(JsonParser p) throws IOException {
+    if (p.currentToken() != JsonToken.START_OBJECT) {
+      throw new ArtifactFormatException("names must be an object");
+    }
+    Map<String, List<String>> lists = new java.util.HashMap<>();
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String field = p.currentName();
+      expect(p, JsonToken.START_ARRAY, field);
+      List<String> names = new ArrayList<>();
+      while (p.nextToken() != JsonToken.END_ARRAY) {
+        names.add(checkIdentifier(text(p, field), field));
+      }
+      lists.put(field, names);
+    }
+    if (!lists.keySet().equals(java.util.Set.of("labels", "types", "keys"))) {
+      throw new ArtifactFormatException("names need labels, types and keys");
+    }
+    return new GraphNames(lists.get("labels"), lists.get("types"), lists.get("keys"));
   }
 
   // ---------------------------------------------------------------- writing
@@ -95,38 +181,8 @@ public final class Artifact {
 
     public void schema(GraphSchema schema) throws IOException {
       g.writeStartObject();
-      g.writeObjectFieldStart("schema");
-      g.writeArrayFieldStart("indexes");
-      for (Index i : schema.indexes()) {
-        g.writeStartObject();
-        g.writeStringField("entity", i.entity().name());
-        g.writeStringField("label", i.label());
-        g.writeStringField("kind", i.kind().name());
-        g.writeStringField("property", i.property());
-        g.writeObjectFieldStart("options");
-        for (Map.Entry<String, Object> o : i.options().entrySet()) {
-          g.writeFieldName(o.getKey());
-          ValueJson.write(g, o.getValue());
-        }
-        g.writeEndObject();
-        g.writeEndObject();
-      }
-      g.writeEndArray();
-      g.writeArrayFieldStart("constraints");
-      for (Constraint c : schema.constraints()) {
-        g.writeStartObject();
-        g.writeStringField("type", c.type());
-        g.writeStringField("entity", c.entity().name());
-        g.writeStringField("label", c.label());
-        g.writeArrayFieldStart("properties");
-        for (String p : c.properties()) {
-          g.writeString(p);
-        }
-        g.writeEndArray();
-        g.writeEndObject();
-      }
-      g.writeEndArray();
-      g.writeEndObject();
+      g.writeFieldName("schema");
+      writeSchema(g, schema);
       g.writeEndObject();
     }
 
@@ -290,7 +346,7 @@ public final class Artifact {
     }
   }
 
-  private static String checkIdentifier(String name, String what) {
+  static String checkIdentifier(String name, String what) {
     Cypher.identifierProblem(name).ifPresent(problem -> {
       throw new ArtifactFormatException(what + " '" + name.replaceAll("\\p{Cntrl}", "?") + "' " + problem);
     });
@@ -322,7 +378,15 @@ public final class Artifact {
   }
 
   private static GraphSchema schema(JsonParser p) throws IOException {
-    expect(p, JsonToken.START_OBJECT, "schema");
+    p.nextToken();
+    return readSchema(p);
+  }
+
+  /** Reads what {@link #writeSchema} wrote; the current token is its START_OBJECT. */
+  static GraphSchema readSchema(JsonParser p) throws IOException {
+    if (p.currentToken() != JsonToken.START_OBJECT) {
+      throw new ArtifactFormatException("expected schema");
+    }
     List<Index> indexes = new ArrayList<>();
     List<Constraint> constraints = new ArrayList<>();
     while (p.nextToken() == JsonToken.FIELD_NAME) {
