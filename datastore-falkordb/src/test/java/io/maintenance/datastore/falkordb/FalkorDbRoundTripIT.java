@@ -28,7 +28,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Exact round trips, plans, fingerprints, graph selection and bad input against a real FalkorDB. */
+/** The logical mode: exact round trips, plans, fingerprints, graph selection and bad input against a real FalkorDB. */
 class FalkorDbRoundTripIT {
   private static final String G = "rt_types";
   private static FalkorConnection conn;
@@ -49,7 +49,7 @@ class FalkorDbRoundTripIT {
   @BeforeEach
   void setUp() {
     TestServer.dropGraphs(conn, "rt_");
-    datastore = TestServer.datastore("graphs").include("rt_*").batchSize(7).readBatchSize(5).build();
+    datastore = TestServer.datastore("graphs").include("rt_*").format("logical").batchSize(7).readBatchSize(5).build();
     harness = new DatastoreHarness(datastore);
   }
 
@@ -221,7 +221,7 @@ class FalkorDbRoundTripIT {
     q("rt_a2", "CREATE (:X)");
     q("rt_b1", "CREATE (:X)");
     q("__maintenance__:staging:old:rt_a1", "CREATE (:X)");
-    try (FalkorDbDatastore ds = TestServer.datastore("sel").include("rt_a*", "rt_b*").exclude("rt_a2").build()) {
+    try (FalkorDbDatastore ds = TestServer.datastore("sel").include("rt_a*", "rt_b*").exclude("rt_a2").format("logical").build()) {
       DatastoreManifest m = new DatastoreHarness(ds).backup();
       assertThat(m.resources()).extracting(ResourceSummary::name).containsExactly("rt_a1", "rt_b1");
       assertThat(m.artifacts()).extracting(a -> a.name()).containsExactly(Artifact.nameFor("rt_a1"), Artifact.nameFor("rt_b1"));

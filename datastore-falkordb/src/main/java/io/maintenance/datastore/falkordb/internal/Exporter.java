@@ -36,6 +36,7 @@ public final class Exporter {
   private final String graph;
   private final int batch;
   private final ProgressListener progress;
+  private final Approximations approximations;
   private List<String> labels;
   private List<String> types;
   private List<String> keys;
@@ -50,6 +51,12 @@ public final class Exporter {
     this.graph = graph;
     this.batch = batch;
     this.progress = progress;
+    this.approximations = new Approximations(graph);
+  }
+
+  /** Values written that a restore brings back only approximately. */
+  public Approximations approximations() {
+    return approximations;
   }
 
   /** Writes the artifact and returns what it holds. */
@@ -77,6 +84,9 @@ public final class Exporter {
           List<String> ks = new ArrayList<>();
           List<Object> vs = new ArrayList<>();
           properties(n.keyIds(), n.values(), (List<?>) row.get(1), ks, vs, "MATCH (x) WHERE id(x) = $id", n.id());
+          for (int i = 0; i < ks.size(); i++) {
+            approximations.check("node", n.id(), ks.get(i), vs.get(i));
+          }
           w.node(n.id(), nodeLabels, ks, vs);
           counts.addNode(nodeLabels);
         }
@@ -95,6 +105,9 @@ public final class Exporter {
           List<Object> vs = new ArrayList<>();
           properties(e.keyIds(), e.values(), (List<?>) row.get(1), ks, vs,
               "MATCH (a)-[x]->() WHERE id(a) = $src AND id(x) = $id", e.id(), e.source());
+          for (int i = 0; i < ks.size(); i++) {
+            approximations.check("edge", counts.edges(), ks.get(i), vs.get(i));
+          }
           w.edge(e.source(), e.destination(), type, ks, vs);
           counts.addEdge(type);
         }

@@ -33,6 +33,7 @@ public final class Loader implements Artifact.Visitor {
   private final long expectedNodes;
   private final long expectedEdges;
   private final GraphCounts counts = new GraphCounts();
+  private final Approximations approximations;
   private final Map<GroupKey, Group> groups = new LinkedHashMap<>();
   private long pendingChars;
   private GraphSchema schema = GraphSchema.EMPTY;
@@ -58,6 +59,12 @@ public final class Loader implements Artifact.Visitor {
     this.progress = progress;
     this.expectedNodes = expectedNodes;
     this.expectedEdges = expectedEdges;
+    this.approximations = new Approximations(graph);
+  }
+
+  /** Values this restore brings back only approximately. */
+  public Approximations approximations() {
+    return approximations;
   }
 
   public GraphCounts counts() {
@@ -80,6 +87,7 @@ public final class Loader implements Artifact.Visitor {
   @Override
   public void node(long id, List<String> labels, Map<String, Object> properties) {
     counts.addNode(labels);
+    approximations.check("node", id, properties);
     if (conn == null) {
       ids.put(id, 0);
       return;
@@ -95,6 +103,7 @@ public final class Loader implements Artifact.Visitor {
   @Override
   public void edge(long source, long target, String type, Map<String, Object> properties) {
     counts.addEdge(type);
+    approximations.check("edge", counts.edges() - 1, properties);
     long s = ids.get(source);
     long d = ids.get(target);
     if (s < 0 || d < 0) {

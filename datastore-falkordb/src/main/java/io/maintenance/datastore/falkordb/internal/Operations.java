@@ -212,6 +212,8 @@ public final class Operations {
       Map<String, String> components = new TreeMap<>();
       List<ResourceSummary> resources = new ArrayList<>();
       Set<String> logicalFallback = new TreeSet<>();
+      long approximate = 0;
+      String firstApproximation = null;
       Physical.Target writtenBy = null;
       for (String g : selector.select(c.graphList())) {
         ctx.ensureActive();
@@ -242,6 +244,10 @@ public final class Operations {
           Exported e = exportLogical(c, ctx, g, version);
           counts = e.counts();
           schema = e.schema();
+          if (e.approximations().count() > 0) {
+            approximate += e.approximations().count();
+            firstApproximation = firstApproximation != null ? firstApproximation : e.approximations().warnings().get(0);
+          }
         }
         components.put(g, GraphOps.fingerprint(counts, schema));
         resources.add(new ResourceSummary(KIND, g, counts.asMap()));
@@ -257,11 +263,16 @@ public final class Operations {
       if (!logicalFallback.isEmpty()) {
         metadata.put("falkordb.logical", String.join(",", logicalFallback));
       }
+      if (approximate > 0) {
+        // The backup succeeds; the values are named in the log and again by every preview of it.
+        metadata.put("falkordb.warnings", approximate + " value(s) come back only approximately from this logical backup, e.g. "
+            + firstApproximation + "; the physical format keeps them exactly");
+      }
       return new DatastoreBackup(Fingerprint.of(components), resources, metadata);
     }
   }
 
-  private record Exported(GraphCounts counts, GraphSchema schema) {}
+  private record Exported(GraphCounts counts, GraphSchema schema, Approximations approximations) {}
 
   private Exported exportLogical(FalkorConnection c, BackupContext ctx, String g, String version) throws IOException {
     String source = g;
@@ -276,10 +287,14 @@ public final class Operations {
     try {
       GraphSchema schema = GraphOps.schema(c, source);
       GraphCounts counts;
+      Approximations approximations;
       try (OutputStream out = ctx.artifacts().create(Artifact.nameFor(g), Artifact.CONTENT_TYPE)) {
-        counts = new Exporter(c, source, g, settings.readBatchSize(), ctx.progress()).export(out, version, schema);
+        Exporter exporter = new Exporter(c, source, g, settings.readBatchSize(), ctx.progress());
+        counts = exporter.export(out, version, schema);
+        approximations = exporter.approximations();
       }
-      return new Exported(counts, schema);
+      approximations.warnings().forEach(w -> LOG.warn("{}", w));
+      return new Exported(counts, schema, approximations);
     } finally {
       if (snapshot != null) {
         c.delete(snapshot);
@@ -441,7 +456,7 @@ public final class Operations {
       throw new MaintenanceException(ErrorCode.INCOMPATIBLE_ARTIFACT, "graph '" + g + "': the artifact holds " + after
           + " but the manifest records " + new TreeMap<>(s.resource().counts()), Map.of("graph", g));
     }
-    List<String> warnings = new ArrayList<>();
+    List<String> warnings = new ArrayList<>(loader.approximations().warnings());
     if (loader.schema().indexes().stream().anyMatch(i -> Boolean.TRUE.equals(i.options().get("phonetic")))) {
       warnings.add("graph '" + g + "': phonetic full-text fields are restored with the 'dm:en' matcher (the server does not report which one was used)");
     }
