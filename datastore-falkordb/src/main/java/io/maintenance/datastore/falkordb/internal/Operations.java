@@ -289,7 +289,7 @@ public final class Operations {
       GraphCounts counts;
       Approximations approximations;
       try (OutputStream out = ctx.artifacts().create(Artifact.nameFor(g), Artifact.CONTENT_TYPE)) {
-        Exporter exporter = new Exporter(c, source, g, settings.readBatchSize(), ctx.progress());
+        Exporter exporter = new Exporter(c, source, g, settings.readBatchSize(), ctx.progress(), settings.tempDir());
         counts = exporter.export(out, version, schema);
         approximations = exporter.approximations();
       }
