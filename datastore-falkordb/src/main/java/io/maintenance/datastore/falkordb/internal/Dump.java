@@ -58,7 +58,7 @@ public final class Dump {
     Reader r = new Reader(in);
     Header h = r.header();
     r.skipRest();
-    return new Scan(h, new Trailer(r.rdbVersion, r.position));
+    return new Scan(h, r.trailer());
   }
 
   /** The header and trailer of a whole payload. */
@@ -69,6 +69,7 @@ public final class Dump {
     private final InputStream in;
     private long position;
     private int rdbVersion = -1;
+    private byte[] first;
 
     Reader(InputStream in) {
       this.in = in;
@@ -84,7 +85,7 @@ public final class Dump {
       if (!MODULE_TYPE.equals(type)) {
         throw new ArtifactFormatException("the payload holds a '" + type + "' value, not a FalkorDB graph");
       }
-      byte[] first = nextChunk();
+      first = nextChunk();
       if (first == null) {
         throw new ArtifactFormatException("the payload holds no graph data");
       }
@@ -115,6 +116,16 @@ public final class Dump {
       } catch (java.nio.BufferUnderflowException e) {
         throw new ArtifactFormatException("the payload's header is truncated");
       }
+    }
+
+    /** The trailer, once the whole payload was read. */
+    Trailer trailer() {
+      return new Trailer(rdbVersion, position);
+    }
+
+    /** The first module chunk (read by {@link #header}). */
+    byte[] firstChunk() {
+      return first;
     }
 
     /** The next module chunk, decompressed, or null after the end opcode (then the trailer is read). */

@@ -38,6 +38,7 @@ public final class Exporter {
   private final ProgressListener progress;
   private final Approximations approximations;
   private final java.nio.file.Path tempDir;
+  private final ContentHash content = new ContentHash(null, null);
   private List<String> labels;
   private List<String> types;
   private List<String> keys;
@@ -54,6 +55,16 @@ public final class Exporter {
     this.batch = batch;
     this.progress = progress;
     this.approximations = new Approximations(graph);
+  }
+
+  /** The names as exported (in id order). */
+  public GraphNames names() {
+    return new GraphNames(labels, types, keys);
+  }
+
+  /** The hash of every node and edge written, as {@link ContentHash} computes it from a DUMP. */
+  public ContentHash content() {
+    return content;
   }
 
   /** Values written that a restore brings back only approximately. */
@@ -89,6 +100,7 @@ public final class Exporter {
           for (int i = 0; i < ks.size(); i++) {
             approximations.check("node", n.id(), ks.get(i), vs.get(i));
           }
+          content.node(n.id(), ks, vs);
           w.node(n.id(), nodeLabels, ks, vs);
           counts.addNode(nodeLabels);
         }
@@ -114,7 +126,7 @@ public final class Exporter {
             for (int i = 0; i < ks.size(); i++) {
               approximations.check("edge", e.id(), ks.get(i), vs.get(i));
             }
-            spool.put(e.id(), w.edge(e.id(), e.source(), e.destination(), type, ks, vs));
+            spool.put(e.id(), w.edge(e.id(), e.source(), e.destination(), type, ks, vs), content.canonical((byte) 'E', e.id(), ks, vs));
             counts.addEdge(type);
           }
           read += r.rows().size();
@@ -128,9 +140,10 @@ public final class Exporter {
           }
         }
         for (long id = 0; id <= spool.maxId(); id++) {
-          byte[] record = spool.get(id);
+          byte[][] record = spool.get(id);
           if (record != null) {
-            w.raw(record);
+            w.raw(record[0]);
+            content.accept(record[1]);
           }
         }
       }

@@ -108,6 +108,29 @@ public final class GraphOps {
     return new GraphSchema(indexes, constraints);
   }
 
+  /**
+   * A digest of which nodes carry each label and which edges of each type join which nodes: counts
+   * and two sums per label and type over ids mixed modulo primes (all within int64), computed by the
+   * server.
+   */
+  public static String structure(FalkorConnection c, String key, GraphNames names) {
+    StringBuilder sb = new StringBuilder();
+    for (String l : names.labels()) {
+      if (Cypher.identifierProblem(l).isEmpty()) {
+        sb.append(l).append(c.readOnly(key, "MATCH (n" + Cypher.labels(List.of(l)) + ") RETURN count(n), sum(id(n)), "
+            + "sum((id(n) % 1000003) * (id(n) % 999983) % 2147483647)", Map.of()).rows()).append('\n');
+      }
+    }
+    for (String t : names.types()) {
+      if (Cypher.identifierProblem(t).isEmpty()) {
+        sb.append(t).append(c.readOnly(key, "MATCH (a)-[e:" + Cypher.quote(t) + "]->(b) RETURN count(e), "
+            + "sum((id(e) * 1000003 + id(a) * 1009 + id(b)) % 2147483647), sum((id(e) + id(a) * 7919 + id(b) * 104729) % 2147483629)",
+            Map.of()).rows()).append('\n');
+      }
+    }
+    return Digests.sha256Hex(sb.toString());
+  }
+
   /** The fingerprint component of one graph: counts and a digest of its schema. */
   public static String fingerprint(GraphCounts counts, GraphSchema schema) {
     return counts.asMap() + " schema=" + Digests.sha256Hex(String.join("\n", schema.describe()));

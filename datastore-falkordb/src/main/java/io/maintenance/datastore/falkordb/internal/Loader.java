@@ -44,6 +44,7 @@ public final class Loader implements Artifact.Visitor {
   private final long expectedEdges;
   private final GraphCounts counts = new GraphCounts();
   private final Approximations approximations;
+  private final DumpContent.Visitor content; // null, or where entities go to be hashed
   private GraphSchema schema = GraphSchema.EMPTY;
   private GraphNames names = GraphNames.EMPTY;
 
@@ -73,9 +74,11 @@ public final class Loader implements Artifact.Visitor {
   /**
    * @param conn the connection to write through, or null to only validate
    * @param expectedNodes for progress reports, or -1
+   * @param content where the entities go to be hashed for a diff, or null
    */
   public Loader(FalkorConnection conn, String key, String graph, int batchSize, IdMap ids, ProgressListener progress,
-      long expectedNodes, long expectedEdges) {
+      long expectedNodes, long expectedEdges, DumpContent.Visitor content) {
+    this.content = content;
     this.conn = conn;
     this.key = key;
     this.graph = graph;
@@ -142,6 +145,9 @@ public final class Loader implements Artifact.Visitor {
   public void node(long id, List<String> labels, Map<String, Object> properties) {
     counts.addNode(labels);
     approximations.check("node", id, properties);
+    if (content != null) {
+      content.node(id, List.copyOf(properties.keySet()), new ArrayList<>(properties.values()));
+    }
     ids.put(id, id);
     if (conn == null) {
       return;
@@ -194,6 +200,9 @@ public final class Loader implements Artifact.Visitor {
   public void edge(long id, long source, long target, String type, Map<String, Object> properties) {
     counts.addEdge(type);
     approximations.check("edge", id, properties);
+    if (content != null) {
+      content.edge(id, List.copyOf(properties.keySet()), new ArrayList<>(properties.values()));
+    }
     if (!ids.contains(source) || !ids.contains(target)) {
       throw new ArtifactFormatException("an edge of type '" + type + "' references node " + (ids.contains(source) ? target : source)
           + ", which the artifact does not hold");

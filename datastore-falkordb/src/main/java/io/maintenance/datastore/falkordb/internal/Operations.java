@@ -4,6 +4,7 @@ import io.maintenance.api.ChangeKind;
 import io.maintenance.api.CountChange;
 import io.maintenance.api.DatastorePlan;
 import io.maintenance.api.ErrorCode;
+import io.maintenance.api.ItemChange;
 import io.maintenance.api.MaintenanceException;
 import io.maintenance.api.ProbeResult;
 import io.maintenance.api.ProbeStatus;
@@ -198,10 +199,43 @@ public final class Operations {
       Set<String> graphs = resources.isEmpty() ? new TreeSet<>(selector.select(c.graphList())) : new TreeSet<>(resources);
       Map<String, String> components = new TreeMap<>();
       for (String g : graphs) {
-        components.put(g, c.exists(g) ? GraphOps.fingerprint(GraphOps.counts(c, g), GraphOps.schema(c, g)) : "absent");
+        components.put(g, c.exists(g) ? contentFingerprint(c, g) : "absent");
       }
       return Fingerprint.of(components);
     }
+  }
+
+  /**
+   * Counts, schema and names (read in the same transaction as a DUMP), a SHA-256 of every node and
+   * edge with its properties from that DUMP, and sums over the ids of each label's nodes and each
+   * type's edges with their endpoints (the structure, which the DUMP keeps in matrices that are not
+   * byte-for-byte reproducible). Any property edit, new, deleted, relabelled or reconnected entity
+   * changes it.
+   */
+  private String contentFingerprint(FalkorConnection c, String g) {
+    Physical.Dumped d = Physical.dump(c, g, reserved("fingerprint", java.util.UUID.randomUUID().toString(), g),
+        settings.socketTimeout());
+    String content;
+    try (InputStream payload = d.payload()) {
+      ContentHash hash = new ContentHash(null, null);
+      try {
+        DumpContent.read(new java.io.BufferedInputStream(payload, 64 * 1024), hash);
+        content = hash.digest();
+      } catch (ArtifactFormatException e) {
+        content = "unreadable"; // another graph encoding: counts, schema, names and structure still count
+      }
+    } catch (IOException e) {
+      throw new MaintenanceException(ErrorCode.DATASTORE_FAILURE, "graph '" + g + "': cannot read its DUMP: " + e.getMessage(),
+          Map.of("graph", g), e);
+    }
+    GraphNames names = d.snapshot().names();
+    return component(d.snapshot().counts(), d.snapshot().schema(), names, content, GraphOps.structure(c, g, names));
+  }
+
+  /** One graph's fingerprint component; a backup records the same for what it wrote. */
+  private static String component(GraphCounts counts, GraphSchema schema, GraphNames names, String content, String structure) {
+    return GraphOps.fingerprint(counts, schema) + " names=" + io.maintenance.spi.support.Digests.sha256Hex(names.toString())
+        + " content=" + content + " structure=" + structure;
   }
 
   // ----------------------------------------------------------------- backup
@@ -219,22 +253,26 @@ public final class Operations {
         ctx.ensureActive();
         GraphCounts counts;
         GraphSchema schema;
+        String component;
         if (settings.format() == Settings.Format.PHYSICAL && entities(c, g) <= settings.physicalLimit()) {
-          Physical.Dumped d;
-          try (OutputStream out = ctx.artifacts().create(Artifact.dumpName(g), Dump.CONTENT_TYPE)) {
-            d = Physical.dump(c, g, reserved("dump", ctx.backupId(), g), out, settings.socketTimeout());
+          Physical.Dumped d = Physical.dump(c, g, reserved("dump", ctx.backupId(), g), settings.socketTimeout());
+          Physical.Copied copied;
+          try (InputStream payload = d.payload();
+              OutputStream out = ctx.artifacts().create(Artifact.dumpName(g), Dump.CONTENT_TYPE)) {
+            copied = Physical.copy(g, d, out);
+            writtenBy = copied.writtenBy();
           } catch (ArtifactFormatException e) {
             throw new MaintenanceException(ErrorCode.DATASTORE_FAILURE, "graph '" + g + "': the server's DUMP cannot be restored: "
                 + e.getMessage(), Map.of("graph", g), e);
           }
           counts = d.snapshot().counts();
           schema = d.snapshot().schema();
-          writtenBy = d.writtenBy();
-          GraphMeta meta = new GraphMeta(g, version, d.writtenBy().encodingVersion(), d.writtenBy().rdbVersion(),
+          GraphMeta meta = new GraphMeta(g, version, writtenBy.encodingVersion(), writtenBy.rdbVersion(),
               d.snapshot().payloadSize(), counts.asMap(), d.snapshot().names(), schema);
           try (OutputStream out = ctx.artifacts().create(Artifact.metaName(g), GraphMeta.CONTENT_TYPE)) {
             meta.write(out);
           }
+          component = component(counts, schema, d.snapshot().names(), copied.content(), GraphOps.structure(c, g, d.snapshot().names()));
         } else {
           if (settings.format() == Settings.Format.PHYSICAL) {
             logicalFallback.add(g);
@@ -244,12 +282,13 @@ public final class Operations {
           Exported e = exportLogical(c, ctx, g, version);
           counts = e.counts();
           schema = e.schema();
+          component = e.component();
           if (e.approximations().count() > 0) {
             approximate += e.approximations().count();
             firstApproximation = firstApproximation != null ? firstApproximation : e.approximations().warnings().get(0);
           }
         }
-        components.put(g, GraphOps.fingerprint(counts, schema));
+        components.put(g, component);
         resources.add(new ResourceSummary(KIND, g, counts.asMap()));
         LOG.info("backed up graph '{}': {} nodes, {} edges", g, counts.nodes(), counts.edges());
       }
@@ -272,7 +311,7 @@ public final class Operations {
     }
   }
 
-  private record Exported(GraphCounts counts, GraphSchema schema, Approximations approximations) {}
+  private record Exported(GraphCounts counts, GraphSchema schema, Approximations approximations, String component) {}
 
   private Exported exportLogical(FalkorConnection c, BackupContext ctx, String g, String version) throws IOException {
     String source = g;
@@ -288,13 +327,15 @@ public final class Operations {
       GraphSchema schema = GraphOps.schema(c, source);
       GraphCounts counts;
       Approximations approximations;
+      Exporter exporter;
       try (OutputStream out = ctx.artifacts().create(Artifact.nameFor(g), Artifact.CONTENT_TYPE)) {
-        Exporter exporter = new Exporter(c, source, g, settings.readBatchSize(), ctx.progress(), settings.tempDir());
+        exporter = new Exporter(c, source, g, settings.readBatchSize(), ctx.progress(), settings.tempDir());
         counts = exporter.export(out, version, schema);
         approximations = exporter.approximations();
       }
       approximations.warnings().forEach(w -> LOG.warn("{}", w));
-      return new Exported(counts, schema, approximations);
+      return new Exported(counts, schema, approximations, component(counts, schema, exporter.names(), exporter.content().digest(),
+          GraphOps.structure(c, source, exporter.names())));
     } finally {
       if (snapshot != null) {
         c.delete(snapshot);
@@ -333,8 +374,17 @@ public final class Operations {
         String g = r.name();
         try {
           Source source = source(c, ctx, r, target);
-          Staged staged = source instanceof PhysicalSource p ? checkPhysical(ctx, p) : load(null, ctx, (LogicalSource) source, null);
-          diffs.add(diff(c, g, staged, warnings));
+          if (target[0] == null) {
+            target[0] = Physical.target(c, reserved("probe", ctx.requestId(), "encoding"));
+          }
+          // The gross diff hashes both sides entity by entity; it needs a live graph the plugin can read from its DUMP.
+          boolean gross = c.exists(g) && target[0].encodingVersion() == DumpContent.ENCODING
+              && !(source instanceof PhysicalSource p && p.meta().encodingVersion() != DumpContent.ENCODING);
+          try (ContentDiff content = gross ? new ContentDiff(settings.tempDir()) : null) {
+            Staged staged = source instanceof PhysicalSource p ? checkPhysical(ctx, p, content)
+                : load(null, ctx, (LogicalSource) source, null, content);
+            diffs.add(diff(c, ctx, g, staged, warnings, content));
+          }
         } catch (MaintenanceException e) {
           if (e.code() != ErrorCode.INCOMPATIBLE_ARTIFACT && e.code() != ErrorCode.ARTIFACT_MISSING
               && e.code() != ErrorCode.INTEGRITY_MISMATCH) {
@@ -409,8 +459,9 @@ public final class Operations {
   /** What a restore of one graph will produce (read and validated from its artifact). */
   private record Staged(Source source, GraphCounts counts, GraphSchema schema, String key, List<String> warnings) {}
 
-  private Staged checkPhysical(RestoreContext ctx, PhysicalSource p) throws IOException {
-    read(ctx, p.graph(), Artifact.dumpName(p.graph()), in -> checkScan(p, Physical.scan(in)));
+  private Staged checkPhysical(RestoreContext ctx, PhysicalSource p, ContentDiff content) throws IOException {
+    read(ctx, p.graph(), Artifact.dumpName(p.graph()), in -> checkScan(p, content == null ? Physical.scan(in)
+        : DumpContent.read(new java.io.BufferedInputStream(in, 64 * 1024), content.backupSide())));
     return new Staged(p, counts(p.meta().counts()), p.meta().schema(), null, List.of());
   }
 
@@ -442,12 +493,13 @@ public final class Operations {
    * Reads a logical artifact; with a connection, rebuilds the graph under {@code key}, otherwise only
    * validates it.
    */
-  private Staged load(FalkorConnection c, RestoreContext ctx, LogicalSource s, String key) throws IOException {
+  private Staged load(FalkorConnection c, RestoreContext ctx, LogicalSource s, String key, ContentDiff content) throws IOException {
     String g = s.graph();
     Loader loader;
     try (IdMap ids = new IdMap(settings.tempDir())) {
       loader = new Loader(c, key, g, settings.batchSize(), ids, ctx.progress(),
-          s.resource().counts().getOrDefault(GraphCounts.NODES, -1L), s.resource().counts().getOrDefault(GraphCounts.EDGES, -1L));
+          s.resource().counts().getOrDefault(GraphCounts.NODES, -1L), s.resource().counts().getOrDefault(GraphCounts.EDGES, -1L),
+          content == null ? null : content.backupSide());
       Loader l = loader;
       read(ctx, g, Artifact.nameFor(g), in -> Artifact.read(in, g, l));
     }
@@ -463,7 +515,8 @@ public final class Operations {
     return new Staged(s, loader.counts(), loader.schema(), key, warnings);
   }
 
-  private ResourceDiff diff(FalkorConnection c, String g, Staged staged, List<String> warnings) {
+  private ResourceDiff diff(FalkorConnection c, RestoreContext ctx, String g, Staged staged, List<String> warnings,
+      ContentDiff content) throws IOException {
     Map<String, Long> after = staged.counts().asMap();
     boolean exists = c.exists(g);
     Map<String, Long> before = exists ? GraphOps.counts(c, g).asMap() : Map.of();
@@ -474,11 +527,26 @@ public final class Operations {
     for (String m : metrics) {
       changes.add(new CountChange(m, before.getOrDefault(m, 0L), after.getOrDefault(m, 0L)));
     }
-    long lost = Math.max(0, before.getOrDefault(GraphCounts.NODES, 0L) - after.get(GraphCounts.NODES))
-        + Math.max(0, before.getOrDefault(GraphCounts.EDGES, 0L) - after.get(GraphCounts.EDGES));
     warnings.addAll(staged.warnings());
+    long lost;
+    List<ItemChange> items;
+    if (!exists) {
+      lost = 0;
+      items = List.of();
+    } else if (content != null) {
+      ContentDiff.Result r = content.compare(c, g, reserved("diff", ctx.requestId(), g), settings.socketTimeout(), settings.tempDir(),
+          before, after, settings.readBatchSize());
+      lost = r.itemsLost();
+      items = r.items();
+    } else {
+      lost = Math.max(0, before.getOrDefault(GraphCounts.NODES, 0L) - after.get(GraphCounts.NODES))
+          + Math.max(0, before.getOrDefault(GraphCounts.EDGES, 0L) - after.get(GraphCounts.EDGES));
+      items = List.of();
+      warnings.add("graph '" + g + "': items lost are the drop in counts (this server's graph encoding cannot be read for an "
+          + "entity-by-entity comparison)");
+    }
     return new ResourceDiff(KIND, g, exists ? ChangeKind.REPLACE : ChangeKind.CREATE, changes,
-        GraphSchema.diff(liveSchema, staged.schema()), lost);
+        GraphSchema.diff(liveSchema, staged.schema()), lost, items);
   }
 
   /** The graphs of the backup to restore: the selected ones, or all. */
@@ -608,7 +676,7 @@ public final class Operations {
             read(ctx, p.graph(), Artifact.dumpName(p.graph()), in -> checkScan(p, Physical.stage(c, in, key)));
           } else {
             staged.add(new Staged(source, null, null, key, List.of()));
-            Staged s = load(c, ctx, (LogicalSource) source, key);
+            Staged s = load(c, ctx, (LogicalSource) source, key, null);
             staged.set(staged.size() - 1, s);
             GraphOps.create(c, key, s.schema());
             GraphCounts built = GraphOps.counts(c, key);

@@ -107,23 +107,20 @@ public final class Physical {
   /** A consistent view of one graph: its sizes, names and schema, taken in the same transaction as its DUMP. */
   public record Snapshot(GraphCounts counts, GraphNames names, GraphSchema schema, long payloadSize) {}
 
-  /** A dumped graph: the snapshot and the versions its payload was written with. */
-  public record Dumped(Snapshot snapshot, Target writtenBy) {}
-
   /**
-   * Dumps {@code graph} and streams the payload into {@code out}. The counts, names and schema are read
-   * in the same MULTI as the DUMP, so they describe exactly the bytes written.
+   * Dumps {@code graph} into {@code tempKey} and returns what was dumped with a stream over the
+   * payload (read in pieces; closing it removes the key). The counts, names and schema are read in
+   * the same MULTI as the DUMP, so they describe exactly these bytes.
    *
    * @param busyWait how long to wait for a running BGSAVE or AOF rewrite to finish
    */
-  public static Dumped dump(FalkorConnection c, String graph, String tempKey, OutputStream out, Duration busyWait)
-      throws IOException {
+  public static Dumped dump(FalkorConnection c, String graph, String tempKey, Duration busyWait) {
     long deadline = System.nanoTime() + busyWait.toNanos();
     try {
       while (true) {
         Attempt a = attempt(c, graph, tempKey);
         if (a.snapshot != null) {
-          return new Dumped(a.snapshot, copyOut(c, graph, tempKey, a.snapshot, out));
+          return new Dumped(a.snapshot, new Payload(c, graph, tempKey, a.snapshot.payloadSize()));
         }
         if (System.nanoTime() > deadline) {
           throw new MaintenanceException(ErrorCode.DATASTORE_FAILURE, "graph '" + graph + "': " + a.problem
@@ -131,8 +128,109 @@ public final class Physical {
         }
         sleep(a.problem.startsWith("a BGSAVE") ? 200 : 10);
       }
-    } finally {
+    } catch (RuntimeException e) {
       deleteQuietly(c, tempKey);
+      throw e;
+    }
+  }
+
+  /** A dumped graph: what it holds and its payload. */
+  public record Dumped(Snapshot snapshot, Payload payload) {}
+
+  /** What a copied payload held: the versions it was written with and the hash of its content. */
+  public record Copied(Target writtenBy, String content) {}
+
+  /**
+   * Streams a dumped payload into {@code out} while checking it whole and hashing its content (see
+   * {@link ContentHash}; "unreadable" for a graph encoding {@link DumpContent} does not know).
+   */
+  public static Copied copy(String graph, Dumped d, OutputStream out) throws IOException {
+    InputStream tee = new BufferedInputStream(new FilterInputStream(d.payload()) {
+      @Override
+      public int read() throws IOException {
+        int b = super.read();
+        if (b >= 0) {
+          out.write(b);
+        }
+        return b;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        int n = super.read(b, off, len);
+        if (n > 0) {
+          out.write(b, off, n);
+        }
+        return n;
+      }
+    }, 64 * 1024);
+    tee.mark(1 << 20); // the first chunk: at most 256 kB of graph data
+    Dump.Header first = new Dump.Reader(tee).header();
+    tee.reset();
+    ContentHash hash = new ContentHash(null, null);
+    Dump.Scan scan = first.encodingVersion() == DumpContent.ENCODING ? DumpContent.read(tee, hash) : Dump.scan(tee);
+    check(graph, scan.header(), d.snapshot().counts());
+    return new Copied(new Target(scan.header().encodingVersion(), scan.trailer().rdbVersion()),
+        first.encodingVersion() == DumpContent.ENCODING ? hash.digest() : "unreadable");
+  }
+
+  /** A payload in a temporary key, read in {@link #PIECE}-sized pieces; closing removes the key. */
+  public static final class Payload extends InputStream {
+    private final FalkorConnection c;
+    private final String graph;
+    private final String key;
+    private final long size;
+    private long position;
+    private byte[] piece = new byte[0];
+    private int offset;
+
+    Payload(FalkorConnection c, String graph, String key, long size) {
+      this.c = c;
+      this.graph = graph;
+      this.key = key;
+      this.size = size;
+    }
+
+    private boolean fill() {
+      if (offset < piece.length) {
+        return true;
+      }
+      if (position >= size) {
+        return false;
+      }
+      long to = Math.min(size, position + PIECE);
+      piece = c.getRange(key, position, to - 1);
+      if (piece.length != to - position) {
+        throw new MaintenanceException(ErrorCode.DATASTORE_FAILURE, "graph '" + graph + "': the dumped payload changed while it was read",
+            Map.of("graph", graph));
+      }
+      position = to;
+      offset = 0;
+      return true;
+    }
+
+    @Override
+    public int read() {
+      return fill() ? piece[offset++] & 0xff : -1;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) {
+      if (len == 0) {
+        return 0;
+      }
+      if (!fill()) {
+        return -1;
+      }
+      int n = Math.min(len, piece.length - offset);
+      System.arraycopy(piece, offset, b, off, n);
+      offset += n;
+      return n;
+    }
+
+    @Override
+    public void close() {
+      deleteQuietly(c, key);
     }
   }
 
@@ -212,31 +310,6 @@ public final class Physical {
       out.add((String) row.get(0));
     }
     return out;
-  }
-
-  private static Target copyOut(FalkorConnection c, String graph, String tempKey, Snapshot s, OutputStream out) throws IOException {
-    long size = s.payloadSize();
-    int encoding = -1;
-    byte[] last = new byte[0];
-    for (long from = 0; from < size; from += PIECE) {
-      byte[] piece = c.getRange(tempKey, from, Math.min(size, from + PIECE) - 1);
-      if (piece.length != Math.min(PIECE, size - from)) {
-        throw new MaintenanceException(ErrorCode.DATASTORE_FAILURE, "graph '" + graph + "': the dumped payload changed while it was read",
-            Map.of("graph", graph));
-      }
-      if (from == 0) {
-        Dump.Header h = new Dump.Reader(new ByteArrayInputStream(piece)).header();
-        check(graph, h, s.counts());
-        encoding = h.encodingVersion();
-      }
-      out.write(piece);
-      last = piece;
-    }
-    if (size < 10 || last.length < 10) {
-      throw new MaintenanceException(ErrorCode.DATASTORE_FAILURE, "graph '" + graph + "': the dumped payload is too short",
-          Map.of("graph", graph));
-    }
-    return new Target(encoding, (last[last.length - 10] & 0xff) | ((last[last.length - 9] & 0xff) << 8));
   }
 
   /** A payload's header must name the graph, hold it whole, and agree with the counts recorded beside it. */

@@ -32,10 +32,19 @@ final class RecordSpool implements AutoCloseable {
     index = new IdMap(tempDir);
   }
 
-  void put(long id, byte[] record) throws IOException {
+  /** Stores the parts of one record. */
+  void put(long id, byte[]... parts) throws IOException {
     index.put(id, end);
-    ByteBuffer b = ByteBuffer.allocate(4 + record.length);
-    b.putInt(record.length).put(record).flip();
+    int size = 4;
+    for (byte[] p : parts) {
+      size += 4 + p.length;
+    }
+    ByteBuffer b = ByteBuffer.allocate(size);
+    b.putInt(parts.length);
+    for (byte[] p : parts) {
+      b.putInt(p.length).put(p);
+    }
+    b.flip();
     while (b.hasRemaining()) {
       end += file.write(b, end);
     }
@@ -46,17 +55,28 @@ final class RecordSpool implements AutoCloseable {
     return maxId;
   }
 
-  /** The record of {@code id}, or null. */
-  byte[] get(long id) throws IOException {
+  /** The parts of the record of {@code id}, or null. */
+  byte[][] get(long id) throws IOException {
     long offset = index.get(id);
     if (offset < 0) {
       return null;
     }
+    byte[][] parts = new byte[readInt(offset)][];
+    long at = offset + 4;
+    for (int i = 0; i < parts.length; i++) {
+      int n = readInt(at);
+      ByteBuffer b = ByteBuffer.allocate(n);
+      read(b, at + 4);
+      parts[i] = b.array();
+      at += 4 + n;
+    }
+    return parts;
+  }
+
+  private int readInt(long at) throws IOException {
     length.clear();
-    read(length, offset);
-    ByteBuffer b = ByteBuffer.allocate(length.flip().getInt());
-    read(b, offset + 4);
-    return b.array();
+    read(length, at);
+    return length.flip().getInt();
   }
 
   private void read(ByteBuffer b, long at) throws IOException {
