@@ -8,7 +8,7 @@ import java.util.SplittableRandom;
 
 /**
  * A graph with what FalkorDB can hold at its limits: every value type (doubles of every kind, NaN of
- * both signs and with a payload, infinities, -0.0, subnormals, int64 limits, Unicode and control
+ * both signs, infinities, -0.0, subnormals, int64 limits, Unicode and control
  * characters, nested and mixed lists, points and vectors holding NaN/Inf, temporals off their usual
  * ranges, durations at the int64 edge), constructed values between plain ones (property order), odd
  * names, node and edge ids with gaps, labels, types and keys that are no longer used, and indexes and

@@ -21,7 +21,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.SplittableRandom;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -63,25 +62,15 @@ class FalkorDbRoundTripIT {
     TestServer.query(conn, graph, cypher);
   }
 
-  /** Doubles the 15-digit replies cannot show, special values, and random bit patterns. */
   private static List<Double> doubles() {
-    List<Double> d = new ArrayList<>(List.of(0.1 + 0.2, 1.0 / 3, Double.MIN_VALUE, Double.MIN_NORMAL, 2.225073858507201e-308,
-        Double.MAX_VALUE, -0.0, 0.0, 1e-300, 123456789.123456789, -2.5, 4503599627370497.0, 9007199254740993.0));
-    SplittableRandom r = new SplittableRandom(42);
-    while (d.size() < 80) {
-      double x = Double.longBitsToDouble(r.nextLong());
-      if (Double.isFinite(x)) {
-        d.add(x);
-      }
-    }
-    return d;
+    return Corpus.doubles();
   }
 
   private static String lit(double d) {
-    return Double.toString(d).replace('E', 'e');
+    return Corpus.lit(d);
   }
 
-  private static final String UNICODE = "héllo wörld 😀 中文 \u2028 \u0001\u001f\u007f quote ' dq \" back \\ nl \n cr \r tab \t";
+  private static final String UNICODE = Corpus.UNICODE;
 
   private static void seedTypes() {
     List<Double> ds = doubles();

@@ -81,6 +81,8 @@ class PhysicalIT {
     harness.restore(m, plan);
 
     assertThat(Canonical.of(conn, G)).isEqualTo(before);
+    // The content fingerprint hashes every value to the bit: the same as at backup.
+    assertThat(datastore.fingerprint(Set.of(G)).value()).isEqualTo(m.sourceFingerprint());
     assertThat(conn.graphList()).noneMatch(g -> g.startsWith("__maintenance__:"));
     // Writes work on the restored graph (the graph inside the value carries the key's name).
     q(G, "CREATE (:After)");
@@ -100,6 +102,9 @@ class PhysicalIT {
     }
     assertThat(Canonical.of(target, G)).isEqualTo(before);
     assertThat(Canonical.of(conn, G)).isEqualTo(before);
+    try (FalkorDbDatastore other = FalkorDbDatastore.builder("graphs").uri(TestServer.targetUrl()).include("ph_*").build()) {
+      assertThat(other.fingerprint(Set.of(G)).value()).isEqualTo(m.sourceFingerprint());
+    }
   }
 
   @Test

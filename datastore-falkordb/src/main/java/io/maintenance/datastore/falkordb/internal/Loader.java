@@ -20,11 +20,13 @@ import java.util.Map;
  * <ul>
  *   <li>the names (labels, keys) are created first, in id order, on one scratch node; relationship
  *       types through an index on each (created and dropped), which needs no edge;
- *   <li>nodes are created bare, in id order, one query per batch; then labels and properties are set
- *       by id, in batches grouped by label set (and, for rows holding values that need a constructor
- *       on the server, by their key sequence), each {@code SET} in the original key order;
- *   <li>edges are created in id order (an edge's type and endpoints cannot change later), one query
- *       per run of edges of the same type and shape;
+ *   <li>nodes are created with their labels in id order, one {@code CREATE} of a pattern list per
+ *       batch (the server's cost of adding a label later grows with the label); their properties
+ *       are then set by id in batches of one shape (all rows of plain values as a map; rows holding
+ *       values that need a constructor by key sequence), each {@code SET} in the original key order;
+ *   <li>edges are created in id order with their type and plain properties (an edge's type and
+ *       endpoints cannot change later), one query per run of one type; values needing a constructor
+ *       are set afterwards like the nodes', the edge found through its source node;
  *   <li>every query returns the ids it created, which must be the expected ones.
  * </ul>
  * Values that need a server-side constructor (points, vectors, temporals, non-finite floats) travel
@@ -48,23 +50,26 @@ public final class Loader implements Artifact.Visitor {
   private GraphSchema schema = GraphSchema.EMPTY;
   private GraphNames names = GraphNames.EMPTY;
 
-  // nodes: created bare in id order, then set up per group
+  // nodes: created with their labels in id order (labels cannot be added cheaply later: the server's
+  // cost of SET n:Label grows with the label), then their properties set per row shape
   private long nextNodeId;
   private long firstNodeId = -1;
   private final LongList nodeGaps = new LongList();
-  private final List<Long> pendingBare = new ArrayList<>();
+  private final StringBuilder creates = new StringBuilder();
+  private int createCount;
+  private long createFirstId;
   private final Map<GroupKey, Group> groups = new LinkedHashMap<>();
   private long pendingChars;
-  private long nodesSetUp;
 
-  // edges: created in id order, one query per run
+  // edges: created in id order with their type (and plain properties), one query per run of a type
   private long nextEdgeId;
   private final LongList edgeGaps = new LongList();
-  private GroupKey runKey;
+  private String runType;
   private Group run;
   private long runFirstId;
 
-  private record GroupKey(boolean edge, List<String> labels, List<String> specialKeys, List<String> kinds) {}
+  /** Rows of one shape: plain properties in a map, or (with values needing a constructor) their key sequence. */
+  private record GroupKey(boolean edge, List<String> keys, List<String> kinds) {}
 
   private static final class Group {
     final StringBuilder rows = new StringBuilder();
@@ -157,34 +162,42 @@ public final class Loader implements Artifact.Visitor {
     }
     while (nextNodeId < id) {
       nodeGaps.add(nextNodeId);
-      pendingBare.add(nextNodeId++);
-      flushBareIfFull();
+      create(nextNodeId++, List.of());
     }
-    pendingBare.add(nextNodeId++);
-    flushBareIfFull();
-    add(false, labels, properties, sb -> sb.append(id));
-  }
-
-  private void flushBareIfFull() {
-    if (pendingBare.size() >= 10 * batchSize) {
-      flushBare();
+    create(nextNodeId++, labels);
+    if (!properties.isEmpty()) {
+      add(false, properties, sb -> sb.append(id));
     }
   }
 
-  /** Creates the pending bare nodes (real ones and gap placeholders), checking their ids. */
-  private void flushBare() {
-    if (pendingBare.isEmpty()) {
+  /** Queues a node for creation; a batch is one CREATE of a pattern list, which the server creates in order. */
+  private void create(long id, List<String> labels) {
+    if (createCount == 0) {
+      createFirstId = id;
+      creates.append("CREATE ");
+    } else {
+      creates.append(", ");
+    }
+    creates.append("(n").append(createCount).append(Cypher.labels(labels)).append(')');
+    createCount++;
+    if (createCount >= batchSize) {
+      flushCreates();
+    }
+  }
+
+  private void flushCreates() {
+    if (createCount == 0) {
       return;
     }
-    long lo = pendingBare.get(0);
-    long hi = pendingBare.get(pendingBare.size() - 1);
-    QueryResult r = conn.query(key, "UNWIND range(" + lo + ", " + hi + ") AS i CREATE (n) RETURN min(id(n)), max(id(n)), count(n)",
-        Map.of());
-    List<Object> row = r.rows().get(0);
-    if ((Long) row.get(0) != lo || (Long) row.get(1) != hi || (Long) row.get(2) != hi - lo + 1) {
-      throw idsDiffer("nodes", lo + ".." + hi, row.get(0) + ".." + row.get(1));
+    long last = createFirstId + createCount - 1;
+    List<Object> row = conn.query(key, creates.append(" RETURN id(n0) AS first, id(n").append(createCount - 1).append(") AS last").toString(), Map.of())
+        .rows().get(0);
+    if ((Long) row.get(0) != createFirstId || (Long) row.get(1) != last) {
+      throw idsDiffer("nodes", createFirstId + ".." + last, row.get(0) + ".." + row.get(1));
     }
-    pendingBare.clear();
+    creates.setLength(0);
+    createCount = 0;
+    progress.onProgress("graph " + graph + " restore nodes", last + 1, expectedNodes);
   }
 
   @Override
@@ -192,7 +205,7 @@ public final class Loader implements Artifact.Visitor {
     if (conn == null) {
       return;
     }
-    flushBare();
+    flushCreates();
     flushGroups();
   }
 
@@ -215,16 +228,21 @@ public final class Loader implements Artifact.Visitor {
       // Placeholders (self-loops on the first node, with this edge's type) keep the ids of deleted edges.
       createEdgePlaceholders(nextEdgeId, id - 1, type);
     }
-    GroupKey gk = groupKey(true, List.of(type), properties);
-    if (run != null && (!gk.equals(runKey) || run.count >= batchSize || run.rows.length() >= MAX_BATCH_CHARS)) {
+    if (run != null && (!type.equals(runType) || run.count >= batchSize || run.rows.length() >= MAX_BATCH_CHARS)) {
       flushRun();
     }
     if (run == null) {
       run = new Group();
-      runKey = gk;
+      runType = type;
       runFirstId = id;
     }
-    appendRow(run, gk, properties, sb -> sb.append(source).append(',').append(target));
+    // Plain properties are set as the edge is created; values needing a constructor afterwards, by shape.
+    boolean special = !groupKey(true, properties).keys().isEmpty();
+    appendRow(run, groupKey(true, Map.of()), special ? Map.of() : properties,
+        sb -> sb.append(source).append(',').append(target));
+    if (special) {
+      add(true, properties, sb -> sb.append(source).append(',').append(id));
+    }
     nextEdgeId = id + 1;
   }
 
@@ -251,6 +269,7 @@ public final class Loader implements Artifact.Visitor {
     }
     nodesDone();
     flushRun();
+    flushGroups();
     deletePlaceholders();
   }
 
@@ -271,22 +290,22 @@ public final class Loader implements Artifact.Visitor {
     }
   }
 
-  /** Rows group by labels (or type) and, when they hold values needing a constructor, by their key sequence. */
-  private static GroupKey groupKey(boolean edge, List<String> labels, Map<String, Object> properties) {
+  /** Rows group by shape: all plain rows together; rows holding values that need a constructor by key sequence. */
+  private static GroupKey groupKey(boolean edge, Map<String, Object> properties) {
     boolean special = false;
     for (Object v : properties.values()) {
       special |= Values.isSpecial(v);
     }
     if (!special) {
-      return new GroupKey(edge, labels, List.of(), List.of());
+      return new GroupKey(edge, List.of(), List.of());
     }
     List<String> kinds = new ArrayList<>(properties.size());
     properties.values().forEach(v -> kinds.add(Values.isSpecial(v) ? Cypher.kind(v) : ""));
-    return new GroupKey(edge, labels, List.copyOf(properties.keySet()), kinds);
+    return new GroupKey(edge, List.copyOf(properties.keySet()), kinds);
   }
 
-  private void add(boolean edge, List<String> labels, Map<String, Object> properties, java.util.function.Consumer<StringBuilder> head) {
-    GroupKey gk = groupKey(edge, labels, properties);
+  private void add(boolean edge, Map<String, Object> properties, java.util.function.Consumer<StringBuilder> head) {
+    GroupKey gk = groupKey(edge, properties);
     Group g = groups.get(gk);
     if (g == null) {
       if (groups.size() >= MAX_GROUPS) {
@@ -299,11 +318,12 @@ public final class Loader implements Artifact.Visitor {
     appendRow(g, gk, properties, head);
     pendingChars += g.rows.length() - before;
     if (g.count >= batchSize || g.rows.length() >= MAX_BATCH_CHARS || pendingChars >= 4L * MAX_BATCH_CHARS) {
-      // Bare nodes must exist before their labels and properties are set.
-      flushBare();
       if (pendingChars >= 4L * MAX_BATCH_CHARS) {
         flushGroups();
       } else {
+        // The entities must exist before their properties are set.
+        flushCreates();
+        flushRun();
         pendingChars -= g.rows.length();
         setUp(gk, g);
         groups.remove(gk);
@@ -320,7 +340,7 @@ public final class Loader implements Artifact.Visitor {
     sb.append('[');
     head.accept(sb);
     sb.append(',');
-    if (gk.specialKeys().isEmpty()) {
+    if (gk.keys().isEmpty()) {
       Cypher.literal(sb, properties);
     } else {
       List<Object> values = new ArrayList<>(properties.size());
@@ -332,7 +352,8 @@ public final class Loader implements Artifact.Visitor {
   }
 
   private void flushGroups() {
-    flushBare();
+    flushCreates();
+    flushRun();
     for (Iterator<Map.Entry<GroupKey, Group>> it = groups.entrySet().iterator(); it.hasNext(); ) {
       Map.Entry<GroupKey, Group> e = it.next();
       setUp(e.getKey(), e.getValue());
@@ -341,46 +362,42 @@ public final class Loader implements Artifact.Visitor {
     pendingChars = 0;
   }
 
-  /** Sets labels and properties (in key order) of existing bare nodes. */
+  /** Sets the properties (in key order) of existing nodes or edges, found by id (edges through their source). */
   private void setUp(GroupKey gk, Group g) {
     if (g.count == 0) {
       return;
     }
     StringBuilder q = new StringBuilder(g.rows.length() + 512);
-    q.append("CYPHER rows=[").append(g.rows).append("] UNWIND $rows AS r MATCH (n) WHERE id(n) = r[0] SET ");
-    boolean first = true;
-    if (!gk.labels().isEmpty()) {
-      q.append('n').append(Cypher.labels(gk.labels()));
-      first = false;
+    // Projecting the ids first lets the planner seek by id instead of scanning.
+    q.append("CYPHER rows=[").append(g.rows).append("] UNWIND $rows AS r ");
+    if (gk.edge()) {
+      q.append("WITH r, r[0] AS s, r[1] AS i MATCH (a)-[x]->() WHERE id(a) = s AND id(x) = i SET ");
+      setProperties(q, "x", "r[2]", gk);
+    } else {
+      q.append("WITH r, r[0] AS i MATCH (x) WHERE id(x) = i SET ");
+      setProperties(q, "x", "r[1]", gk);
     }
-    first = setProperties(q, "n", "r[1]", gk, first);
-    if (first) {
-      q.setLength(q.length() - " SET ".length());
-    }
-    q.append(" RETURN count(n)");
+    q.append(" RETURN count(x)");
     long done = conn.query(key, q.toString(), Map.of()).singleLong();
     if (done != g.count) {
-      throw mismatch("nodes set up", g.count, done);
+      throw mismatch(gk.edge() ? "edges set up" : "nodes set up", g.count, done);
     }
-    nodesSetUp += done;
-    progress.onProgress("graph " + graph + " restore nodes", nodesSetUp, expectedNodes);
   }
 
-  /** Appends the SET items of one row shape; returns whether nothing was appended (still "first"). */
-  private static boolean setProperties(StringBuilder q, String var, String values, GroupKey gk, boolean first) {
-    if (gk.specialKeys().isEmpty()) {
-      q.append(first ? "" : ", ").append(var).append(" += ").append(values);
-      return false;
+  /** Appends the SET items of one row shape, in key order. */
+  private static void setProperties(StringBuilder q, String var, String values, GroupKey gk) {
+    if (gk.keys().isEmpty()) {
+      q.append(var).append(" += ").append(values);
+      return;
     }
-    for (int i = 0; i < gk.specialKeys().size(); i++) {
+    for (int i = 0; i < gk.keys().size(); i++) {
       String v = values + "[" + i + "]";
-      q.append(first && i == 0 ? "" : ", ").append(var).append('.').append(Cypher.quote(gk.specialKeys().get(i))).append(" = ")
+      q.append(i == 0 ? "" : ", ").append(var).append('.').append(Cypher.quote(gk.keys().get(i))).append(" = ")
           .append(gk.kinds().get(i).isEmpty() ? v : Cypher.construct(gk.kinds().get(i), v));
     }
-    return false;
   }
 
-  /** Creates the current run of edges (consecutive ids, same type and shape), checking their ids. */
+  /** Creates the current run of edges (consecutive ids, one type), checking their ids. */
   private void flushRun() {
     if (run == null) {
       return;
@@ -388,10 +405,8 @@ public final class Loader implements Artifact.Visitor {
     StringBuilder q = new StringBuilder(run.rows.length() + 512);
     // Projecting the ids first lets the planner seek nodes by id instead of scanning.
     q.append("CYPHER rows=[").append(run.rows).append("] UNWIND $rows AS r WITH r[0] AS s, r[1] AS d, r[2] AS p ")
-        .append("MATCH (a) WHERE id(a) = s MATCH (b) WHERE id(b) = d CREATE (a)-[e:").append(Cypher.quote(runKey.labels().get(0)))
-        .append("]->(b) SET ");
-    setProperties(q, "e", "p", runKey, true);
-    q.append(" RETURN min(id(e)), max(id(e)), count(e)");
+        .append("MATCH (a) WHERE id(a) = s MATCH (b) WHERE id(b) = d CREATE (a)-[e:").append(Cypher.quote(runType))
+        .append("]->(b) SET e += p RETURN min(id(e)), max(id(e)), count(e)");
     List<Object> row = conn.query(key, q.toString(), Map.of()).rows().get(0);
     long last = runFirstId + run.count - 1;
     if ((Long) row.get(2) != run.count) {

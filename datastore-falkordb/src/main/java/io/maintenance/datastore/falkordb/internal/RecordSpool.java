@@ -1,12 +1,9 @@
 package io.maintenance.datastore.falkordb.internal;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /**
  * Records keyed by id, written in any order and read back by id: a temporary file of records and an
@@ -21,14 +18,7 @@ final class RecordSpool implements AutoCloseable {
   private final ByteBuffer length = ByteBuffer.allocate(4);
 
   RecordSpool(Path tempDir) {
-    try {
-      Files.createDirectories(tempDir);
-      Path path = Files.createTempFile(tempDir, "falkordb-records-", ".spool");
-      file = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.DELETE_ON_CLOSE);
-      Files.deleteIfExists(path);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create a spool file in " + tempDir, e);
-    }
+    file = IdMap.tempFile(tempDir, "falkordb-records-");
     index = new IdMap(tempDir);
   }
 
