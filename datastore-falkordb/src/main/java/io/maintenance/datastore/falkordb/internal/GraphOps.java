@@ -109,9 +109,10 @@ public final class GraphOps {
   }
 
   /**
-   * A digest of which nodes carry each label and which edges of each type join which nodes: counts
-   * and two sums per label and type over ids mixed modulo primes (all within int64), computed by the
-   * server.
+   * A digest of which nodes carry each label and how each type's edges attach to nodes: per label a
+   * count and two sums over its node ids, per type two sums over every node's id times its out- and
+   * in-degree of that type (the server answers degrees from its matrices, without walking the
+   * edges), all modulo primes within int64, computed by the server.
    */
   public static String structure(FalkorConnection c, String key, GraphNames names) {
     StringBuilder sb = new StringBuilder();
@@ -121,12 +122,17 @@ public final class GraphOps {
             + "sum((id(n) % 1000003) * (id(n) % 999983) % 2147483647)", Map.of()).rows()).append('\n');
       }
     }
-    for (String t : names.types()) {
-      if (Cypher.identifierProblem(t).isEmpty()) {
-        sb.append(t).append(c.readOnly(key, "MATCH (a)-[e:" + Cypher.quote(t) + "]->(b) RETURN count(e), "
-            + "sum((id(e) * 1000003 + id(a) * 1009 + id(b)) % 2147483647), sum((id(e) + id(a) * 7919 + id(b) * 104729) % 2147483629)",
-            Map.of()).rows()).append('\n');
+    if (!names.types().isEmpty()) {
+      StringBuilder q = new StringBuilder("MATCH (n) RETURN [");
+      Map<String, Object> params = new LinkedHashMap<>();
+      for (int i = 0; i < names.types().size(); i++) {
+        params.put("t" + i, names.types().get(i));
+        for (String degree : List.of("outdegree", "indegree")) {
+          q.append(params.size() == 1 && degree.equals("outdegree") ? "" : ", ").append("sum((id(n) % 2147483647) * (")
+              .append(degree).append("(n, $t").append(i).append(") % 2147483647) % 2147483647)");
+        }
       }
+      sb.append(names.types()).append(c.readOnly(key, q.append(']').toString(), params).rows());
     }
     return Digests.sha256Hex(sb.toString());
   }

@@ -215,6 +215,7 @@ public final class Operations {
   private String contentFingerprint(FalkorConnection c, String g) {
     Physical.Dumped d = Physical.dump(c, g, reserved("fingerprint", java.util.UUID.randomUUID().toString(), g),
         settings.socketTimeout());
+    java.util.concurrent.CompletableFuture<String> structure = structureAsync(g, d.snapshot().names());
     String content;
     try (InputStream payload = d.payload()) {
       ContentHash hash = new ContentHash(null, null);
@@ -228,8 +229,24 @@ public final class Operations {
       throw new MaintenanceException(ErrorCode.DATASTORE_FAILURE, "graph '" + g + "': cannot read its DUMP: " + e.getMessage(),
           Map.of("graph", g), e);
     }
-    GraphNames names = d.snapshot().names();
-    return component(d.snapshot().counts(), d.snapshot().schema(), names, content, GraphOps.structure(c, g, names));
+    return component(d.snapshot().counts(), d.snapshot().schema(), d.snapshot().names(), content, join(structure));
+  }
+
+  /** The structure digest (see {@link GraphOps#structure}), read on a second connection while the payload streams. */
+  private java.util.concurrent.CompletableFuture<String> structureAsync(String g, GraphNames names) {
+    return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try (FalkorConnection other = connect()) {
+        return GraphOps.structure(other, g, names);
+      }
+    });
+  }
+
+  private static String join(java.util.concurrent.CompletableFuture<String> f) {
+    try {
+      return f.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : e;
+    }
   }
 
   /** One graph's fingerprint component; a backup records the same for what it wrote. */
@@ -256,6 +273,7 @@ public final class Operations {
         String component;
         if (settings.format() == Settings.Format.PHYSICAL && entities(c, g) <= settings.physicalLimit()) {
           Physical.Dumped d = Physical.dump(c, g, reserved("dump", ctx.backupId(), g), settings.socketTimeout());
+          java.util.concurrent.CompletableFuture<String> structure = structureAsync(g, d.snapshot().names());
           Physical.Copied copied;
           try (InputStream payload = d.payload();
               OutputStream out = ctx.artifacts().create(Artifact.dumpName(g), Dump.CONTENT_TYPE)) {
@@ -272,7 +290,7 @@ public final class Operations {
           try (OutputStream out = ctx.artifacts().create(Artifact.metaName(g), GraphMeta.CONTENT_TYPE)) {
             meta.write(out);
           }
-          component = component(counts, schema, d.snapshot().names(), copied.content(), GraphOps.structure(c, g, d.snapshot().names()));
+          component = component(counts, schema, d.snapshot().names(), copied.content(), join(structure));
         } else {
           if (settings.format() == Settings.Format.PHYSICAL) {
             logicalFallback.add(g);
