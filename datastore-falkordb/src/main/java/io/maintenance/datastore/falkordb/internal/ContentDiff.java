@@ -49,32 +49,22 @@ final class ContentDiff implements AutoCloseable {
       Map<String, Long> after, int rangeWidth) throws IOException {
     try (IdMap lostNodes = new IdMap(tempDir); IdMap lostEdges = new IdMap(tempDir)) {
       long[] kept = new long[2];
-      long[] live = new long[2];
-      ContentHash hasher = new ContentHash(null, null);
+      long[] all = new long[2];
+      ContentHash liveHash = new ContentHash((edge, id, hash) -> {
+        IdMap backupSide = edge ? backupEdges : backupNodes;
+        int k = edge ? 1 : 0;
+        all[k]++;
+        if (backupSide.get(id) == hash) {
+          kept[k]++;
+        } else {
+          (edge ? lostEdges : lostNodes).put(id, 0);
+        }
+      });
       Physical.Dumped d = Physical.dump(c, graph, tempKey, busyWait);
       try (InputStream payload = d.payload()) {
-        DumpContent.read(new BufferedInputStream(payload, 64 * 1024), new DumpContent.Visitor() {
-          @Override
-          public void node(long id, List<String> keys, List<Object> values) {
-            live[0]++;
-            if (backupNodes.get(id) == hasher.hash((byte) 'N', id, keys, values)) {
-              kept[0]++;
-            } else {
-              lostNodes.put(id, 0);
-            }
-          }
-
-          @Override
-          public void edge(long id, List<String> keys, List<Object> values) {
-            live[1]++;
-            if (backupEdges.get(id) == hasher.hash((byte) 'E', id, keys, values)) {
-              kept[1]++;
-            } else {
-              lostEdges.put(id, 0);
-            }
-          }
-        });
+        DumpContent.read(new BufferedInputStream(payload, 64 * 1024), liveHash);
       }
+      long[] live = all;
       List<ItemChange> items = new ArrayList<>();
       items.add(new ItemChange(GraphCounts.NODES, live[0] - kept[0], backup.nodeCount() - kept[0]));
       items.add(new ItemChange(GraphCounts.EDGES, live[1] - kept[1], backup.edgeCount() - kept[1]));

@@ -20,6 +20,7 @@ public final class ContentHash implements DumpContent.Visitor {
   private final MessageDigest sha;
   private final IdMap nodes;
   private final IdMap edges;
+  private final Listener listener;
   private byte[] buf = new byte[256];
   private long nodeCount;
   private long edgeCount;
@@ -30,6 +31,19 @@ public final class ContentHash implements DumpContent.Visitor {
    * @param edges where to record a hash per edge id, or null
    */
   public ContentHash(IdMap nodes, IdMap edges) {
+    this(nodes, edges, null);
+  }
+
+  /** Told each entity's own hash as it is seen. */
+  public interface Listener {
+    void entity(boolean edge, long id, long hash);
+  }
+
+  public ContentHash(Listener listener) {
+    this(null, null, listener);
+  }
+
+  private ContentHash(IdMap nodes, IdMap edges, Listener listener) {
     try {
       sha = MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
@@ -37,18 +51,17 @@ public final class ContentHash implements DumpContent.Visitor {
     }
     this.nodes = nodes;
     this.edges = edges;
+    this.listener = listener;
   }
 
   @Override
   public void node(long id, List<String> keys, List<Object> values) {
-    nodeCount++;
-    // nodes come in id order from both a DUMP and an export
+    // nodes (and edges) come in id order from both a DUMP and an export
     entity((byte) 'N', id, keys, values, nodes);
   }
 
   @Override
   public void edge(long id, List<String> keys, List<Object> values) {
-    edgeCount++;
     entity((byte) 'E', id, keys, values, edges);
   }
 
@@ -61,17 +74,55 @@ public final class ContentHash implements DumpContent.Visitor {
   }
 
   private void entity(byte kind, long id, List<String> keys, List<Object> values, IdMap sink) {
-    long h = hash(kind, id, keys, values);
+    encode(kind, id, keys, values);
+    end(kind == 'E', id);
+  }
+
+  // ---- the same encoding written field by field, for readers that never build the values (DumpContent)
+
+  void begin(boolean edge, long id, long properties) {
+    len = 0;
+    put((byte) (edge ? 'E' : 'N'));
+    putLong(id);
+    putLong(properties);
+  }
+
+  void key(byte[] utf8) {
+    putBytes(utf8, 0, utf8.length);
+  }
+
+  void tag(char t) {
+    put((byte) t);
+  }
+
+  void raw(byte b) {
+    put(b);
+  }
+
+  void rawLong(long v) {
+    putLong(v);
+  }
+
+  void rawString(byte[] utf8, int length) {
+    putBytes(utf8, 0, length);
+  }
+
+  /** Ends an entity begun with {@link #begin} (or encoded whole): digest, own hash, sinks. */
+  void end(boolean edge, long id) {
+    sha.update(buf, 0, len);
+    long h = fnv() & 0x3fffffffffffffffL;
+    if (edge) {
+      edgeCount++;
+    } else {
+      nodeCount++;
+    }
+    IdMap sink = edge ? edges : nodes;
     if (sink != null) {
       sink.put(id, h);
     }
-  }
-
-  /** Adds an entity to the digest and returns its own 62-bit hash. */
-  long hash(byte kind, long id, List<String> keys, List<Object> values) {
-    encode(kind, id, keys, values);
-    sha.update(buf, 0, len);
-    return fnv() & 0x3fffffffffffffffL;
+    if (listener != null) {
+      listener.entity(edge, id, h);
+    }
   }
 
   private void encode(byte kind, long id, List<String> keys, List<Object> values) {
@@ -141,10 +192,14 @@ public final class ContentHash implements DumpContent.Visitor {
 
   private void putString(String s) {
     byte[] b = s.getBytes(StandardCharsets.UTF_8);
-    putLong(b.length);
-    ensure(b.length);
-    System.arraycopy(b, 0, buf, len, b.length);
-    len += b.length;
+    putBytes(b, 0, b.length);
+  }
+
+  private void putBytes(byte[] b, int off, int n) {
+    putLong(n);
+    ensure(n);
+    System.arraycopy(b, off, buf, len, n);
+    len += n;
   }
 
   private void putLong(long v) {

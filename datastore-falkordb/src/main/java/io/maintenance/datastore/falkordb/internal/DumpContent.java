@@ -58,6 +58,7 @@ public final class DumpContent {
 
   private final Dump.Reader chunks;
   private ByteBuffer buf = ByteBuffer.allocate(0);
+  private byte[][] keyBytes = new byte[0][];
 
   private DumpContent(InputStream in) {
     this.chunks = new Dump.Reader(in);
@@ -91,6 +92,10 @@ public final class DumpContent {
     unsigned(); // key count
     List<String> keys = schema();
     visitor.keys(keys);
+    keyBytes = new byte[keys.size()][];
+    for (int i = 0; i < keyBytes.length; i++) {
+      keyBytes[i] = keys.get(i).getBytes(StandardCharsets.UTF_8);
+    }
     long payloads = unsigned();
     long[][] states = new long[(int) payloads][];
     for (int i = 0; i < payloads; i++) {
@@ -168,6 +173,20 @@ public final class DumpContent {
   private void entity(List<String> keys, Visitor visitor, boolean edge) throws IOException {
     long id = unsigned();
     long n = unsigned();
+    if (visitor instanceof ContentHash hash) {
+      // Straight from the payload's bytes into the hash's canonical encoding, without building values.
+      hash.begin(edge, id, n);
+      for (long i = 0; i < n; i++) {
+        long attr = unsigned();
+        if (attr < 0 || attr >= keyBytes.length) {
+          throw new ArtifactFormatException("unknown property key id " + attr);
+        }
+        hash.key(keyBytes[(int) attr]);
+        hashValue(hash);
+      }
+      hash.end(edge, id);
+      return;
+    }
     List<String> ks = new ArrayList<>((int) Math.min(n, 64));
     List<Object> vs = new ArrayList<>((int) Math.min(n, 64));
     for (long i = 0; i < n; i++) {
@@ -239,6 +258,61 @@ public final class DumpContent {
       return null;
     }
     throw new ArtifactFormatException("unknown value type " + type + " in the payload");
+  }
+
+  /** Writes one value the way {@link ContentHash} encodes the same value built as an object. */
+  private void hashValue(ContentHash h) throws IOException {
+    long type = unsigned();
+    if (type == T_BOOL) {
+      h.tag('b');
+      h.raw((byte) (signed() != 0 ? 1 : 0));
+    } else if (type == T_INT64) {
+      h.tag('i');
+      h.rawLong(signed());
+    } else if (type == T_DOUBLE) {
+      h.tag('d');
+      h.rawLong(signed()); // the double's bits as stored
+    } else if (type == T_STRING || type == (T_INTERN | T_STRING)) {
+      byte[] b = buffer();
+      h.tag('s');
+      h.rawString(b, b.length > 0 && b[b.length - 1] == 0 ? b.length - 1 : b.length);
+    } else if (type == T_ARRAY) {
+      long n = unsigned();
+      h.tag('l');
+      h.rawLong(n);
+      for (long i = 0; i < n; i++) {
+        hashValue(h);
+      }
+    } else if (type == T_POINT) {
+      float lat = (float) doubleValue();
+      float lon = (float) doubleValue();
+      h.tag('p');
+      h.rawLong(((long) Float.floatToRawIntBits(lat) << 32) | (Float.floatToRawIntBits(lon) & 0xffffffffL));
+    } else if (type == T_VECTOR_F32) {
+      ByteBuffer b = ByteBuffer.wrap(buffer()).order(ByteOrder.LITTLE_ENDIAN);
+      int dim = b.remaining() >= 4 ? b.getInt() : -1;
+      if (dim < 0 || dim != b.remaining() / 4) {
+        throw new ArtifactFormatException("a vector in the payload is damaged");
+      }
+      h.tag('v');
+      h.rawLong(dim);
+      for (int i = 0; i < dim; i++) {
+        h.rawLong(b.getInt());
+      }
+    } else if (type == T_NULL) {
+      h.tag('n');
+    } else {
+      TemporalKind kind = type == T_DATETIME || type == T_LOCALDATETIME ? TemporalKind.DATETIME
+          : type == T_DATE ? TemporalKind.DATE
+          : type == T_TIME || type == T_LOCALTIME ? TemporalKind.TIME
+          : type == T_DURATION ? TemporalKind.DURATION : null;
+      if (kind == null) {
+        throw new ArtifactFormatException("unknown value type " + type + " in the payload");
+      }
+      h.tag('t');
+      h.raw((byte) kind.ordinal());
+      h.rawLong(signed());
+    }
   }
 
   private String string() throws IOException {
