@@ -21,10 +21,10 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Backs up and restores the graphs of one FalkorDB server: a logical export per graph (nodes, edges,
- * every property exactly, indexes, constraints), restored through a staging graph that replaces the
- * original only once it is complete, with the original kept as a safety copy until the result is
- * verified.
+ * Backs up and restores the graphs of one FalkorDB server, exact to the bit and to the id: per graph
+ * the server's own serialization ({@code DUMP}, the default) or a portable logical export (nodes,
+ * edges, every property, names, indexes, constraints). A restore stages every graph first, then swaps
+ * each into place atomically, keeping the original under a safety key until the result is verified.
  *
  * <pre>{@code
  * Datastore graphs = FalkorDbDatastore.builder("graphs")
@@ -233,7 +233,10 @@ public final class FalkorDbDatastore implements Datastore {
       return this;
     }
 
-    /** Back up from a {@code GRAPH.COPY} snapshot of each graph (consistent; needs memory for the copy); default true. */
+    /**
+     * Logical backups read a {@code GRAPH.COPY} snapshot of each graph (consistent; needs memory for
+     * the copy); default true. Physical backups are one atomic {@code DUMP} anyway.
+     */
     public Builder snapshot(boolean snapshot) {
       this.snapshot = snapshot;
       return this;

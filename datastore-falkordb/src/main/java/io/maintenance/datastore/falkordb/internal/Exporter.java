@@ -38,6 +38,7 @@ public final class Exporter {
   private final ProgressListener progress;
   private final Approximations approximations;
   private final java.nio.file.Path tempDir;
+  private final Runnable active; // throws when the operation must stop (checked between ranges)
   private final ContentHash content = new ContentHash(null, null);
   private List<String> labels;
   private List<String> types;
@@ -47,8 +48,10 @@ public final class Exporter {
    * @param key the key to read (the graph itself or a snapshot copy of it)
    * @param graph the graph's name, written into the artifact
    */
-  public Exporter(FalkorConnection conn, String key, String graph, int batch, ProgressListener progress, java.nio.file.Path tempDir) {
+  public Exporter(FalkorConnection conn, String key, String graph, int batch, ProgressListener progress, java.nio.file.Path tempDir,
+      Runnable active) {
     this.tempDir = tempDir;
+    this.active = active;
     this.conn = conn;
     this.key = key;
     this.graph = graph;
@@ -84,6 +87,7 @@ public final class Exporter {
       w.schema(schema, new GraphNames(labels, types, keys));
       long width = batch;
       for (long lo = 0; lo <= maxId; lo += width) {
+        active.run();
         QueryResult r = conn.readOnly(key, NODES, Map.of("lo", lo, "hi", lo + width));
         List<List<Object>> rows = new ArrayList<>(r.rows());
         // One range query returns nodes in id order; sort anyway, the artifact promises ascending ids.
@@ -115,6 +119,7 @@ public final class Exporter {
         long read = 0;
         for (long lo = 0; lo <= maxId; ) {
           long hi = lo + width;
+          active.run();
           QueryResult r = conn.readOnly(key, EDGES, Map.of("lo", lo, "hi", hi));
           for (List<Object> row : r.rows()) {
             Edge e = (Edge) row.get(0);

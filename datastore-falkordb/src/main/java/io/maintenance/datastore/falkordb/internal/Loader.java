@@ -47,6 +47,7 @@ public final class Loader implements Artifact.Visitor {
   private final GraphCounts counts = new GraphCounts();
   private final Approximations approximations;
   private final DumpContent.Visitor content; // null, or where entities go to be hashed
+  private final Runnable active; // throws when the operation must stop (checked between batches)
   private GraphSchema schema = GraphSchema.EMPTY;
   private GraphNames names = GraphNames.EMPTY;
 
@@ -80,10 +81,12 @@ public final class Loader implements Artifact.Visitor {
    * @param conn the connection to write through, or null to only validate
    * @param expectedNodes for progress reports, or -1
    * @param content where the entities go to be hashed for a diff, or null
+   * @param active called between batches; throws when the operation must stop
    */
   public Loader(FalkorConnection conn, String key, String graph, int batchSize, IdMap ids, ProgressListener progress,
-      long expectedNodes, long expectedEdges, DumpContent.Visitor content) {
+      long expectedNodes, long expectedEdges, DumpContent.Visitor content, Runnable active) {
     this.content = content;
+    this.active = active;
     this.conn = conn;
     this.key = key;
     this.graph = graph;
@@ -189,6 +192,7 @@ public final class Loader implements Artifact.Visitor {
     if (createCount == 0) {
       return;
     }
+    active.run();
     long last = createFirstId + createCount - 1;
     List<Object> row = conn.query(key, creates.append(" RETURN id(n0) AS first, id(n").append(createCount - 1).append(") AS last").toString(), Map.of())
         .rows().get(0);
@@ -402,6 +406,7 @@ public final class Loader implements Artifact.Visitor {
     if (run == null) {
       return;
     }
+    active.run();
     StringBuilder q = new StringBuilder(run.rows.length() + 512);
     // Projecting the ids first lets the planner seek nodes by id instead of scanning.
     q.append("CYPHER rows=[").append(run.rows).append("] UNWIND $rows AS r WITH r[0] AS s, r[1] AS d, r[2] AS p ")

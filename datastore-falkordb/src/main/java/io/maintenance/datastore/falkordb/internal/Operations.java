@@ -213,9 +213,13 @@ public final class Operations {
    * changes it.
    */
   private String contentFingerprint(FalkorConnection c, String g) {
+    GraphNames names = GraphNames.read(c, g);
+    java.util.concurrent.CompletableFuture<String> structure = structureAsync(g, names);
     Physical.Dumped d = Physical.dump(c, g, reserved("fingerprint", java.util.UUID.randomUUID().toString(), g),
         settings.socketTimeout());
-    java.util.concurrent.CompletableFuture<String> structure = structureAsync(g, d.snapshot().names());
+    if (!d.snapshot().names().equals(names)) {
+      structure = structureAsync(g, d.snapshot().names());
+    }
     String content;
     try (InputStream payload = d.payload()) {
       ContentHash hash = new ContentHash(null, null);
@@ -272,8 +276,13 @@ public final class Operations {
         GraphSchema schema;
         String component;
         if (settings.format() == Settings.Format.PHYSICAL && entities(c, g) <= settings.physicalLimit()) {
+          // The structure digest runs on the server's query threads beside the DUMP (which holds the main thread).
+          GraphNames names = GraphNames.read(c, g);
+          java.util.concurrent.CompletableFuture<String> structure = structureAsync(g, names);
           Physical.Dumped d = Physical.dump(c, g, reserved("dump", ctx.backupId(), g), settings.socketTimeout());
-          java.util.concurrent.CompletableFuture<String> structure = structureAsync(g, d.snapshot().names());
+          if (!d.snapshot().names().equals(names)) {
+            structure = structureAsync(g, d.snapshot().names()); // names changed meanwhile: read it again
+          }
           Physical.Copied copied;
           try (InputStream payload = d.payload();
               OutputStream out = ctx.artifacts().create(Artifact.dumpName(g), Dump.CONTENT_TYPE)) {
@@ -347,7 +356,7 @@ public final class Operations {
       Approximations approximations;
       Exporter exporter;
       try (OutputStream out = ctx.artifacts().create(Artifact.nameFor(g), Artifact.CONTENT_TYPE)) {
-        exporter = new Exporter(c, source, g, settings.readBatchSize(), ctx.progress(), settings.tempDir());
+        exporter = new Exporter(c, source, g, settings.readBatchSize(), ctx.progress(), settings.tempDir(), ctx::ensureActive);
         counts = exporter.export(out, version, schema);
         approximations = exporter.approximations();
       }
@@ -517,7 +526,7 @@ public final class Operations {
     try (IdMap ids = new IdMap(settings.tempDir())) {
       loader = new Loader(c, key, g, settings.batchSize(), ids, ctx.progress(),
           s.resource().counts().getOrDefault(GraphCounts.NODES, -1L), s.resource().counts().getOrDefault(GraphCounts.EDGES, -1L),
-          content == null ? null : content.backupSide());
+          content == null ? null : content.backupSide(), ctx::ensureActive);
       Loader l = loader;
       read(ctx, g, Artifact.nameFor(g), in -> Artifact.read(in, g, l));
     }
