@@ -45,7 +45,7 @@ public final class FalkorDbDatastore implements Datastore {
   public static final String VERSION_UNSUPPORTED = Operations.VERSION_UNSUPPORTED;
 
   /** Default of {@link Builder#physicalLimit}: nodes + edges. */
-  public static final long DEFAULT_PHYSICAL_LIMIT = 10_000_000L;
+  public static final long DEFAULT_PHYSICAL_LIMIT = 4_000_000L;
 
   private final String id;
   private final Operations ops;
