@@ -67,8 +67,9 @@ abstract class QdrantScenarios {
         .containsExactly("docs.snapshot", "docs.qdrant.json", "images.snapshot", "images.qdrant.json");
     JsonNode docs = record(m, "docs");
     ArtifactInfo snapshot = m.artifacts().get(0);
-    assertThat(docs.path("snapshot").path("sha256").asText()).isEqualTo(snapshot.sha256());
-    assertThat(docs.path("snapshot").path("size").asLong()).isEqualTo(snapshot.size());
+    assertThat(docs.path("snapshots").path(0).path("sha256").asText()).isEqualTo(snapshot.sha256());
+    assertThat(docs.path("snapshots").path(0).path("size").asLong()).isEqualTo(snapshot.size());
+    assertThat(docs.path("snapshots").path(0).path("checksumBy").asText()).as("Qdrant reported the checksum").isEqualTo("qdrant");
     assertThat(docs.path("points").asLong()).isEqualTo(5);
     assertThat(docs.path("aliases").toString()).isEqualTo("[\"docs-current\"]");
     assertThat(docs.path("payloadSchema").path("city").asText()).startsWith("Keyword");
@@ -265,11 +266,11 @@ abstract class QdrantScenarios {
     fixture().mutate();
     // A well-formed archive with a collection config but no shard: it passes the dry run, and Qdrant
     // fails while recovering it, after the whole upload arrived.
-    byte[] broken = tar(Map.of("./config.json", record(m, "docs").path("restInfo").path("config").toString(),
-        "./version.info", record(m, "docs").path("serverVersion").asText()));
+    byte[] broken = tar(Map.of("config.json", record(m, "docs").path("restInfo").path("config").toString(),
+        "version.info", "0.4.2"));
     ObjectNode record = (ObjectNode) record(m, "docs");
-    ((ObjectNode) record.path("snapshot")).put("sha256", io.maintenance.spi.support.Digests.sha256Hex(broken));
-    ((ObjectNode) record.path("snapshot")).put("size", broken.length);
+    ((ObjectNode) record.path("snapshots").path(0)).put("sha256", io.maintenance.spi.support.Digests.sha256Hex(broken));
+    ((ObjectNode) record.path("snapshots").path(0)).put("size", broken.length);
     DatastoreManifest withBroken = Artifacts.replace(harness, Artifacts.replace(harness, m, "docs.snapshot", broken),
         "docs.qdrant.json", JSON.writeValueAsBytes(record));
     DatastorePlan plan = harness.plan(withBroken);
