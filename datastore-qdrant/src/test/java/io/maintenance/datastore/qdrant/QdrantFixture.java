@@ -45,6 +45,7 @@ final class QdrantFixture implements AutoCloseable {
   final int grpcPort;
   final String apiKey;
   final QdrantClient client;
+  final QdrantHttp http;
 
   QdrantFixture(URI restUrl, String grpcHost, int grpcPort, String apiKey) {
     this.restUrl = restUrl;
@@ -56,6 +57,7 @@ final class QdrantFixture implements AutoCloseable {
       b.withApiKey(apiKey);
     }
     this.client = new QdrantClient(b.build());
+    this.http = new QdrantHttp(restUrl, apiKey);
   }
 
   /** A datastore for this server, polling quickly as tests want. */
