@@ -102,9 +102,16 @@ final class QdrantRestore {
 
   private void removeUpload(SnapshotScope scope, String name) {
     try {
-      if (grpc.listCollections().contains(scope.collection())
-          && main.listSnapshots(scope).stream().anyMatch(s -> s.name().equals(name))) {
+      if (!grpc.listCollections().contains(scope.collection())) {
+        LOG.warn("the uploaded snapshot '{}' of {} stays in the server's snapshots directory: the collection does not exist,"
+            + " so Qdrant's API cannot delete it", name, scope);
+      } else if (main.listSnapshots(scope).stream().anyMatch(s -> s.name().equals(name))) {
         main.deleteSnapshot(scope, name);
+      } else {
+        // With S3 snapshot storage Qdrant lists and deletes in S3, but keeps uploads on its local disk.
+        warnings.add("Qdrant does not list the uploaded snapshot '" + name + "' of " + scope + " (S3 snapshot storage keeps "
+            + "uploads in the node's local snapshots directory, out of the API's reach): delete <snapshots_path>/"
+            + scope.collection() + "/" + name + " on the node");
       }
     } catch (IOException | RuntimeException e) {
       LOG.warn("could not delete the uploaded snapshot '{}' of {} from the server: {}", name, scope, Failures.message(e));
