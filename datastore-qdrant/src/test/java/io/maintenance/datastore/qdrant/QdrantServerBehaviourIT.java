@@ -88,7 +88,8 @@ class QdrantServerBehaviourIT {
 
         RestoreOutcome outcome = d.restore(Artifacts.context(m, storage, Optional.of(plan)));
 
-        assertThat(outcome.warnings()).anySatisfy(w -> assertThat(w).contains("refuses recovery from URLs"));
+        assertThat(outcome.warnings()).anySatisfy(w -> assertThat(w).contains("refuses recovery from URLs"))
+            .anySatisfy(w -> assertThat(w).contains("Qdrant does not list the uploaded snapshot 'maintenance-"));
         assertThat(storage.served()).isEmpty();
       }
     }
