@@ -41,14 +41,17 @@ final class RichCollection {
 
   /** Upserts points {@code from .. from+count-1} (ids: even numbers as numbers, odd ones as UUIDs), in batches. */
   static void upsert(QdrantHttp http, String name, int from, int count) throws Exception {
-    for (int start = from; start < from + count; start += 1000) {
+    int batch = 2000;
+    for (int start = from; start < from + count; start += batch) {
       ArrayNode points = QdrantHttp.array();
-      for (int i = start; i < Math.min(from + count, start + 1000); i++) {
+      for (int i = start; i < Math.min(from + count, start + batch); i++) {
         points.add(point(i));
       }
       ObjectNode body = QdrantHttp.JSON.createObjectNode();
       body.set("points", points);
-      http.call("PUT", "collections/" + name + "/points?wait=true", body);
+      // Qdrant applies updates in order: waiting for the last batch waits for all.
+      boolean last = start + batch >= from + count;
+      http.call("PUT", "collections/" + name + "/points?wait=" + last, body);
     }
   }
 

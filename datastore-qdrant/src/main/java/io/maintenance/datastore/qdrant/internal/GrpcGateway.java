@@ -38,7 +38,7 @@ public final class GrpcGateway implements AutoCloseable {
   private final QdrantClient client;
   private final Duration timeout;
   /** Points per scroll page of a content digest. */
-  private static final int SCROLL_PAGE = 1024;
+  private static final int SCROLL_PAGE = 4096;
 
   public GrpcGateway(QdrantSettings s) {
     // The client's own version check only logs; the plugin gates versions itself.

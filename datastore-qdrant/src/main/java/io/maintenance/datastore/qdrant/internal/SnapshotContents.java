@@ -2,6 +2,7 @@ package io.maintenance.datastore.qdrant.internal;
 
 import io.maintenance.api.ErrorCode;
 import io.maintenance.api.MaintenanceException;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -24,7 +25,7 @@ public record SnapshotContents(long entries) {
     String required = shard ? "shard_config.json" : "config.json";
     boolean found = false;
     long entries = 0;
-    TarArchiveInputStream tar = new TarArchiveInputStream(raw);
+    TarArchiveInputStream tar = new TarArchiveInputStream(new FullReads(raw));
     byte[] skip = new byte[BUFFER];
     try {
       TarArchiveEntry e;
@@ -54,6 +55,23 @@ public record SnapshotContents(long entries) {
           + " snapshot");
     }
     return new SnapshotContents(entries);
+  }
+
+  /**
+   * Answers every read in full (short only at the end). commons-compress 1.28 reports "Truncated TAR
+   * archive" for a GNU sparse entry whose stored bytes arrive in short reads, as they do from a network
+   * or storage stream; Qdrant writes its WAL files as such entries.
+   */
+  private static final class FullReads extends FilterInputStream {
+    FullReads(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = in.readNBytes(b, off, len);
+      return n == 0 && len > 0 ? -1 : n;
+    }
   }
 
   private static MaintenanceException incompatible(String artifact, String problem) {

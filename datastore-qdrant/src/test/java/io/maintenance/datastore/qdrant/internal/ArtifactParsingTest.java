@@ -38,6 +38,25 @@ class ArtifactParsingTest {
   }
 
   @Test
+  void gnuSparseEntriesReadThroughAStreamOfShortReads() throws Exception {
+    // GNU tar --sparse output, like the WAL files in Qdrant's snapshots; storage streams return short reads.
+    byte[] tar;
+    try (java.io.InputStream in = getClass().getResourceAsStream("/gnu-sparse-shard.tar")) {
+      tar = in.readAllBytes();
+    }
+    java.io.InputStream shortReads = new java.io.FilterInputStream(new ByteArrayInputStream(tar)) {
+      @Override
+      public int read(byte[] b, int off, int len) throws java.io.IOException {
+        return super.read(b, off, Math.min(len, 700));
+      }
+    };
+    VerifyingInputStream verifying = new VerifyingInputStream(shortReads, "s.snapshot", tar.length, Digests.sha256Hex(tar));
+
+    assertThat(SnapshotContents.read("s.snapshot", true, verifying).entries()).isEqualTo(3);
+    assertThat(verifying.verified()).isTrue();
+  }
+
+  @Test
   void bytesThatAreNotACollectionSnapshotAreIncompatible() throws Exception {
     for (byte[] bad : List.of(TestData.bytes(2, 5000), tar(Map.of("./0/points", "x")), new byte[0])) {
       assertThatThrownBy(() -> SnapshotContents.read("bad.snapshot", false, new ByteArrayInputStream(bad)))
