@@ -116,7 +116,7 @@ abstract class QdrantScenarios {
     DatastorePlan planWhileDocsWasACollection = harness.plan(m);
     fixture().client.deleteCollectionAsync("docs").get();
     fixture().client.createAliasAsync("docs", "images").get();
-    Map<String, String> images = fixture().http.points("images");
+    String live = fixture().liveData();
 
     assertThat(datastore.fingerprint(Set.of("docs")).components()).containsEntry("docs", "alias-of:images");
     assertThatThrownBy(() -> harness.plan(m)).isInstanceOfSatisfying(MaintenanceException.class, e -> {
@@ -126,7 +126,7 @@ abstract class QdrantScenarios {
     });
     assertThatThrownBy(() -> harness.restore(m, planWhileDocsWasACollection)).isInstanceOfSatisfying(MaintenanceException.class,
         e -> assertThat(e.details()).containsEntry("reason", "TARGET_IS_ALIAS"));
-    assertThat(fixture().http.points("images")).isEqualTo(images);
+    assertThat(fixture().liveData()).isEqualTo(live);
     assertNothingUploaded();
   }
 
