@@ -23,10 +23,17 @@ final class PresigningStorage implements ArtifactSource, AutoCloseable {
   private final ArtifactSource stored;
   private final HttpServer http;
   private final List<String> served = new CopyOnWriteArrayList<>();
+  private final String host;
 
   PresigningStorage(ArtifactSource stored, Consumer<byte[]> alter) throws IOException {
+    this(stored, alter, "127.0.0.1", 0);
+  }
+
+  /** Serves on {@code port} (0: any free one) and presigns URLs naming {@code host}, the server's way to this machine. */
+  PresigningStorage(ArtifactSource stored, Consumer<byte[]> alter, String host, int port) throws IOException {
     this.stored = stored;
-    this.http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    this.host = host;
+    this.http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
     http.createContext("/", ex -> {
       String name = ex.getRequestURI().getPath().substring(1);
       try (ex; InputStream in = stored.openRaw(name)) {
@@ -63,7 +70,7 @@ final class PresigningStorage implements ArtifactSource, AutoCloseable {
 
   @Override
   public Optional<URI> presign(String name, Duration ttl) {
-    return Optional.of(URI.create("http://127.0.0.1:" + http.getAddress().getPort() + "/" + name));
+    return Optional.of(URI.create("http://" + host + ":" + http.getAddress().getPort() + "/" + name));
   }
 
   @Override

@@ -192,7 +192,7 @@ abstract class QdrantScenarios {
     fixture().mutate();
     DatastorePlan plan = harness.plan(m);
 
-    try (PresigningStorage storage = new PresigningStorage(harness.artifacts(m), null)) {
+    try (PresigningStorage storage = presigning(harness.artifacts(m), null)) {
       RestoreOutcome outcome = datastore.restore(Artifacts.context(m, storage, Optional.of(plan)));
 
       assertThat(outcome.resources()).hasSize(2);
@@ -210,7 +210,7 @@ abstract class QdrantScenarios {
     String mutated = fixture().liveData();
 
     // The storage URL serves other bytes than the backup recorded: Qdrant computes their SHA-256 and refuses.
-    try (PresigningStorage storage = new PresigningStorage(harness.artifacts(m), bytes -> bytes[bytes.length / 2] ^= 1)) {
+    try (PresigningStorage storage = presigning(harness.artifacts(m), bytes -> bytes[bytes.length / 2] ^= 1)) {
       assertThatThrownBy(() -> datastore.restore(Artifacts.context(m, storage, Optional.of(plan))))
           .isInstanceOfSatisfying(MaintenanceException.class, e -> {
             assertThat(e.code()).isEqualTo(ErrorCode.INTEGRITY_MISMATCH);
@@ -275,6 +275,12 @@ abstract class QdrantScenarios {
       assertThat(h.restore(m, plan).resources()).isEmpty();
       assertThat(fixture().liveData()).isEqualTo(before);
     }
+  }
+
+  /** Storage that presigns URLs the server under test can fetch. */
+  protected PresigningStorage presigning(io.maintenance.spi.ArtifactSource stored, java.util.function.Consumer<byte[]> alter)
+      throws java.io.IOException {
+    return new PresigningStorage(stored, alter);
   }
 
   /** Only the double can tell whether bytes reached the server; a real server is checked by its data alone. */

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * shard is snapshotted on a node that holds it, restored into the same cluster and into a fresh two-node
  * cluster, and what cannot be restored is refused at preview.
  */
-class QdrantClusterIT {
+class QdrantServerClusterIT {
   private static final String C = "library";
   private static final int POINTS = 3000;
   private static List<QdrantServers.Node> cluster;

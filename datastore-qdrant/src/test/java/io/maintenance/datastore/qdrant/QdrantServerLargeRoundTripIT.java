@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * deleted, payloads changed, alias dropped, then the collection dropped), previewed and restored, and
  * every point id, vector and payload read back through Qdrant's own scroll equals what it was.
  */
-class QdrantLargeRoundTripIT {
+class QdrantServerLargeRoundTripIT {
   private static final String C = "library";
   private static final int POINTS = 100_000;
   private static QdrantFixture fixture;
