@@ -440,6 +440,41 @@ abstract class QdrantScenarios {
     }
   }
 
+  @Test
+  void aCancelledRestoreStopsBeforeItsPointOfNoReturnAndChangesNothing() throws Exception {
+    DatastoreManifest m = harness.backup();
+    fixture().mutate();
+    DatastorePlan plan = harness.plan(m);
+    String mutated = fixture().liveData();
+    MaintenanceException cancellation = new MaintenanceException(ErrorCode.OPERATION_IN_PROGRESS, "cancelled by the test");
+
+    assertThatThrownBy(() -> datastore.restore(Artifacts.cancelled(
+        Artifacts.context(m, harness.artifacts(m), Optional.of(plan)), cancellation)))
+        .isInstanceOfSatisfying(MaintenanceException.class, e -> {
+          assertThat(e.code()).isEqualTo(ErrorCode.OPERATION_IN_PROGRESS);
+          assertThat(e.getMessage()).contains("cancelled by the test");
+        });
+    assertThat(fixture().liveData()).isEqualTo(mutated);
+    assertNothingUploaded();
+  }
+
+  @Test
+  void restoringASelectedCollectionLeavesTheOthersAlone() throws Exception {
+    DatastoreManifest m = harness.backup();
+    fixture().mutate();
+    Set<String> images = Set.of("images");
+
+    DatastorePlan plan = datastore.plan(Artifacts.context(m, harness.artifacts(m), images, Optional.empty()));
+    RestoreOutcome outcome = datastore.restore(Artifacts.context(m, harness.artifacts(m), images, Optional.of(plan)));
+
+    assertThat(plan.resources()).extracting(ResourceDiff::name).containsExactly("images");
+    assertThat(outcome.resources()).containsExactly(new ResourceSummary("collection", "images", Map.of("points", 3L)));
+    assertThat(fixture().count("images")).isEqualTo(3);
+    assertThat(fixture().count("docs")).as("docs keeps its mutation").isEqualTo(6);
+    assertThat(fixture().client.listAliasesAsync().get()).as("docs-next (on images) is gone; docs-current is not back")
+        .isEmpty();
+  }
+
   static String tarEntry(byte[] tar, String name) throws Exception {
     try (org.apache.commons.compress.archivers.tar.TarArchiveInputStream in =
         new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(new java.io.ByteArrayInputStream(tar))) {
