@@ -131,17 +131,23 @@ _qdrant_missing() {
   SERVICE_NOTES+=("$what")
 }
 
+# Only the single node (for benchmarks/qdrant.sh); exports what start_qdrant exports for it.
+start_qdrant_single() {
+  [ -n "${QDRANT_BIN:-}" ] || die "QDRANT_BIN is not set: point it at a Qdrant server binary (or its .xz)"
+  install_qdrant
+  QDRANT_IT_API_KEY=${QDRANT_IT_API_KEY:-$(python3 -c 'import secrets; print(secrets.token_hex(16))')}
+  _qdrant_node qdrant
+  export MAINTENANCE_IT_QDRANT_URL="http://127.0.0.1:$QDRANT_NODE_HTTP"
+  export MAINTENANCE_IT_QDRANT_GRPC_PORT=$QDRANT_NODE_GRPC
+  export MAINTENANCE_IT_QDRANT_API_KEY=$QDRANT_IT_API_KEY
+}
+
 start_qdrant() {
   if [ -z "${QDRANT_BIN:-}" ]; then
     _qdrant_missing
     return 0
   fi
-  install_qdrant
-  QDRANT_IT_API_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
-
-  _qdrant_node qdrant
-  export MAINTENANCE_IT_QDRANT_URL="http://127.0.0.1:$QDRANT_NODE_HTTP"
-  export MAINTENANCE_IT_QDRANT_GRPC_PORT=$QDRANT_NODE_GRPC
+  start_qdrant_single
 
   _qdrant_s3_bucket
   QDRANT__SERVICE__ENABLE_SNAPSHOT_URL_RECOVERY=false \

@@ -1,7 +1,6 @@
 package io.maintenance.datastore.qdrant;
 
 import com.google.auto.service.AutoService;
-import io.maintenance.datastore.qdrant.internal.DriftCheck;
 import io.maintenance.spi.Datastore;
 import io.maintenance.spi.DatastoreFactory;
 import io.maintenance.spi.PluginConfig;

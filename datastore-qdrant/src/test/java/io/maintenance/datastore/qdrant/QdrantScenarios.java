@@ -432,7 +432,7 @@ abstract class QdrantScenarios {
 
     assertThat(after.value()).isNotEqualTo(before.value());
     assertThat(after.components().get("docs")).startsWith("points=5;");
-    try (QdrantDatastore countsOnly = fixture().datastore("counts").driftCheck(io.maintenance.datastore.qdrant.internal.DriftCheck.COUNTS).build()) {
+    try (QdrantDatastore countsOnly = fixture().datastore("counts").driftCheck(io.maintenance.datastore.qdrant.DriftCheck.COUNTS).build()) {
       String c1 = countsOnly.fingerprint(Set.of("docs")).value();
       fixture().client.setPayloadAsync("docs", Map.of("city", io.qdrant.client.ValueFactory.value("Genf")), List.of(
           io.qdrant.client.PointIdFactory.id(1)), null, null, null).get();

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.maintenance.api.ErrorCode;
 import io.maintenance.api.MaintenanceException;
+import io.maintenance.datastore.qdrant.DriftCheck;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

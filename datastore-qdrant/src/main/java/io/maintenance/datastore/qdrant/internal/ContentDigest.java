@@ -1,5 +1,6 @@
 package io.maintenance.datastore.qdrant.internal;
 
+import io.maintenance.datastore.qdrant.DriftCheck;
 import io.qdrant.client.grpc.JsonWithInt.Value;
 import io.qdrant.client.grpc.Points.PointId;
 import io.qdrant.client.grpc.Points.RetrievedPoint;

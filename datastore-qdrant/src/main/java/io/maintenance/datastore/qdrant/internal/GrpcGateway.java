@@ -5,6 +5,7 @@ import com.google.protobuf.Message;
 import com.google.protobuf.TextFormat;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.maintenance.datastore.qdrant.DriftCheck;
 import io.qdrant.client.QdrantClient;
 import io.qdrant.client.QdrantGrpcClient;
 import io.qdrant.client.grpc.Collections.AliasDescription;

@@ -9,6 +9,7 @@ import io.maintenance.api.ErrorCode;
 import io.maintenance.api.MaintenanceException;
 import io.maintenance.api.ResourceDiff;
 import io.maintenance.api.ResourceSummary;
+import io.maintenance.datastore.qdrant.DriftCheck;
 import io.maintenance.datastore.qdrant.internal.CollectionRecord.Snap;
 import io.maintenance.spi.ArtifactSource;
 import io.maintenance.spi.BackupContext;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.maintenance.api.ArtifactInfo;
 import io.maintenance.api.ErrorCode;
 import io.maintenance.api.MaintenanceException;
+import io.maintenance.datastore.qdrant.DriftCheck;
 import io.maintenance.datastore.qdrant.internal.CollectionRecord.Snap;
 import io.maintenance.spi.RestoreContext;
 import java.io.FilterInputStream;

@@ -1,5 +1,6 @@
 package io.maintenance.datastore.qdrant.internal;
 
+import io.maintenance.datastore.qdrant.DriftCheck;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;

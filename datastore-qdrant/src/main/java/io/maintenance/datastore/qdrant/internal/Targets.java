@@ -1,5 +1,6 @@
 package io.maintenance.datastore.qdrant.internal;
 
+import io.maintenance.datastore.qdrant.DriftCheck;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;

@@ -1,10 +1,8 @@
 package io.maintenance.datastore.qdrant.internal;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import io.maintenance.api.ErrorCode;
 import io.maintenance.api.MaintenanceException;
+import io.maintenance.datastore.qdrant.DriftCheck;
 import io.maintenance.spi.support.Digests;
 import io.maintenance.spi.support.VerifyingInputStream;
 import io.maintenance.tck.TestData;
@@ -18,6 +16,8 @@ import java.util.TreeMap;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class ArtifactParsingTest {
   @Test

@@ -1,4 +1,4 @@
-package io.maintenance.datastore.qdrant.internal;
+package io.maintenance.datastore.qdrant;
 
 import java.util.Locale;
 
