@@ -147,6 +147,34 @@ class QdrantServerBehaviourIT {
     }
   }
 
+  @Test
+  void thePointsDigestPagesLargeVectorsBelowGrpcsMessageLimitAndSeesAVectorOnlyEdit() throws Exception {
+    single.seed();
+    int dim = 4096;
+    single.http.call("PUT", "collections/wide", QdrantScenarios.JSON.readTree(
+        "{\"vectors\": {\"size\": " + dim + ", \"distance\": \"Dot\"}}"));
+    // 600 points of 16 KiB: a page of the default size would be far beyond gRPC's 4 MiB.
+    for (int from = 0; from < 600; from += 100) {
+      List<io.qdrant.client.grpc.Points.PointStruct> points = new java.util.ArrayList<>();
+      for (int i = from; i < from + 100; i++) {
+        float[] v = new float[dim];
+        v[i % dim] = i;
+        points.add(io.qdrant.client.grpc.Points.PointStruct.newBuilder().setId(io.qdrant.client.PointIdFactory.id(i))
+            .setVectors(io.qdrant.client.VectorsFactory.vectors(v)).build());
+      }
+      single.client.upsertAsync("wide", points).get();
+    }
+    try (QdrantDatastore d = single.datastore("wide").include("wide").driftCheck(DriftCheck.POINTS).build()) {
+      String before = d.fingerprint(java.util.Set.of("wide")).value();
+      float[] v = new float[dim];
+      v[7] = 7.5f;
+      single.client.updateVectorsAsync("wide", List.of(io.qdrant.client.grpc.Points.PointVectors.newBuilder()
+          .setId(io.qdrant.client.PointIdFactory.id(7)).setVectors(io.qdrant.client.VectorsFactory.vectors(v)).build())).get();
+
+      assertThat(d.fingerprint(java.util.Set.of("wide")).value()).isNotEqualTo(before);
+    }
+  }
+
   private static Map<String, String> aliases() throws Exception {
     Map<String, String> out = new java.util.TreeMap<>();
     single.client.listAliasesAsync().get().forEach(a -> out.put(a.getAliasName(), a.getCollectionName()));

@@ -38,8 +38,10 @@ import java.util.concurrent.ExecutionException;
 public final class GrpcGateway implements AutoCloseable {
   private final QdrantClient client;
   private final Duration timeout;
-  /** Points per scroll page of a content digest. */
+  /** Most points per scroll page of a content digest, the first page's, and the bytes a page aims at. */
   private static final int SCROLL_PAGE = 4096;
+  private static final int FIRST_PAGE = 64;
+  private static final long PAGE_BYTES = 1 << 20;
 
   public GrpcGateway(QdrantSettings s) {
     // The client's own version check only logs; the plugin gates versions itself.
@@ -137,22 +139,43 @@ public final class GrpcGateway implements AutoCloseable {
     return Optional.of(canonical(collection, points, info, aliases, content));
   }
 
-  /** Scrolls every point in id order into a {@link ContentDigest}. */
+  /**
+   * Scrolls every point in id order into a {@link ContentDigest}. Pages are sized from the points seen so
+   * far to about {@link #PAGE_BYTES}, well under gRPC's 4 MiB message limit whatever the vector and
+   * payload sizes; a page that still exceeds it is asked for again with half as many points.
+   */
   public ContentDigest.Result digest(String collection, DriftCheck check) throws IOException {
     ContentDigest digest = new ContentDigest(check);
     PointId offset = null;
-    do {
-      ScrollPoints.Builder req = ScrollPoints.newBuilder().setCollectionName(collection).setLimit(SCROLL_PAGE)
+    int page = FIRST_PAGE;
+    while (true) {
+      ScrollPoints.Builder req = ScrollPoints.newBuilder().setCollectionName(collection).setLimit(page)
           .setWithPayload(WithPayloadSelector.newBuilder().setEnable(true))
           .setWithVectors(WithVectorsSelector.newBuilder().setEnable(digest.withVectors()));
       if (offset != null) {
         req.setOffset(offset);
       }
-      ScrollResponse page = await("scroll points of '" + collection + "'", client.scrollAsync(req.build(), timeout));
-      page.getResultList().forEach(digest::add);
-      offset = page.hasNextPageOffset() ? page.getNextPageOffset() : null;
-    } while (offset != null);
-    return digest.result();
+      ScrollResponse response;
+      try {
+        response = await("scroll points of '" + collection + "'", client.scrollAsync(req.build(), timeout));
+      } catch (GrpcFailure e) {
+        // Over the limit the client answers RESOURCE_EXHAUSTED, or CANCELLED when it gives up reading.
+        if ((e.code() == Status.Code.RESOURCE_EXHAUSTED || e.code() == Status.Code.CANCELLED) && page > 1) {
+          page /= 2;
+          continue;
+        }
+        throw e;
+      }
+      response.getResultList().forEach(digest::add);
+      if (response.getResultCount() > 0) {
+        long perPoint = Math.max(1, response.getSerializedSize() / response.getResultCount());
+        page = (int) Math.max(1, Math.min(SCROLL_PAGE, PAGE_BYTES / perPoint));
+      }
+      if (!response.hasNextPageOffset()) {
+        return digest.result();
+      }
+      offset = response.getNextPageOffset();
+    }
   }
 
   static CollectionState canonical(String name, long points, CollectionInfo info, List<String> aliases,
