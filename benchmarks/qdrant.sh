@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 source scripts/lib/services.sh
 source scripts/services/s3.sh
 source scripts/services/qdrant.sh
-trap 'stop_services; rm -rf "$WORK"' EXIT
+trap 'stop_services; rm -rf "$WORK" "${QDRANT_NODE_DIR:-}"' EXIT
 
 SIZE=${QDRANT_BENCH_BYTES:-1073741824}
 ROUNDS=${QDRANT_BENCH_ROUNDS:-3}

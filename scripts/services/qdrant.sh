@@ -50,7 +50,8 @@ _qdrant_wait_ready() {
   die "$name was not ready on 127.0.0.1:$port within 60s (log: $RUN_DIR/$name.log)"
 }
 
-# _qdrant_node NAME [qdrant args...]: starts one process; sets QDRANT_NODE_HTTP and QDRANT_NODE_GRPC.
+# _qdrant_node NAME [qdrant args...]: starts one process; sets QDRANT_NODE_HTTP, QDRANT_NODE_GRPC and
+# QDRANT_NODE_DIR (its storage).
 # Extra settings come from the caller's QDRANT__* environment.
 _qdrant_node() {
   local name=$1
@@ -68,6 +69,12 @@ _qdrant_node() {
   _qdrant_wait_ready "$name" "$http"
   QDRANT_NODE_HTTP=$http
   QDRANT_NODE_GRPC=$grpc
+  QDRANT_NODE_DIR=$dir
+}
+
+# Storage of earlier runs: removed once no run can still be using it.
+_qdrant_prune_old_data() {
+  find "$RUN_DIR" -maxdepth 1 -name 'qdrant*-[0-9]*' -mmin +120 -exec rm -rf {} + 2>/dev/null || true
 }
 
 # _qdrant_cluster NAME NODES: one process per node; sets QDRANT_CLUSTER_URLS and QDRANT_CLUSTER_GRPC.
@@ -103,38 +110,21 @@ _qdrant_cluster() {
 
 # A versitygw of Qdrant's own with one bucket, for the node that keeps its snapshots in S3.
 _qdrant_s3_bucket() {
-  install_versitygw
   local port data
   port=$(free_port)
   data="$RUN_DIR/qdrant-versitygw-$port"
   rm -rf "$data" && mkdir -p "$data/qdrant-snapshots"
   QDRANT_S3_ACCESS="qdrant-$(_s3_secret | cut -c1-8)"
   QDRANT_S3_SECRET=$(_s3_secret)
-  ROOT_ACCESS_KEY="$QDRANT_S3_ACCESS" ROOT_SECRET_KEY="$QDRANT_S3_SECRET" \
-    "$VERSITYGW_BIN" --port "127.0.0.1:$port" --region us-east-1 --quiet posix "$data" \
-    >"$RUN_DIR/qdrant-versitygw.log" 2>&1 &
-  register_pid $!
-  wait_for_port "$port" qdrant-versitygw
+  run_versitygw qdrant-versitygw "$port" "$data" "$QDRANT_S3_ACCESS" "$QDRANT_S3_SECRET"
   QDRANT_S3_ENDPOINT="http://127.0.0.1:$port"
-}
-
-# Without QDRANT_BIN: CI fails; a developer's run leaves the real-server tests out and says so loudly.
-_qdrant_missing() {
-  local what="datastore-qdrant's tests against real Qdrant servers (QdrantServer*IT: the TCK contract, the scenarios,
-    S3 snapshot storage, clusters and the 100,000-point round trip); QDRANT_BIN is not set. Build or download a Qdrant
-    server binary and run again with QDRANT_BIN=/path/to/qdrant (Testcontainers tests still run where Docker is)"
-  [ "${CI:-}" != "true" ] || die "QDRANT_BIN is not set; CI must run the real Qdrant tests (.ci/run sets it)"
-  log "################################################################################"
-  log "NOT RUN: $what"
-  log "################################################################################"
-  SERVICE_MAVEN_ARGS+=("-Dqdrant.real.excludes=**/QdrantServer*IT.java")
-  SERVICE_NOTES+=("$what")
 }
 
 # Only the single node (for benchmarks/qdrant.sh); exports what start_qdrant exports for it.
 start_qdrant_single() {
   [ -n "${QDRANT_BIN:-}" ] || die "QDRANT_BIN is not set: point it at a Qdrant server binary (or its .xz)"
   install_qdrant
+  _qdrant_prune_old_data
   QDRANT_IT_API_KEY=${QDRANT_IT_API_KEY:-$(python3 -c 'import secrets; print(secrets.token_hex(16))')}
   _qdrant_node qdrant
   export MAINTENANCE_IT_QDRANT_URL="http://127.0.0.1:$QDRANT_NODE_HTTP"

@@ -84,7 +84,7 @@ public final class QdrantSnapshotBenchmark {
   /** Creates the collection with {@code bytes} of vectors (no HNSW index, vectors on disk) and waits until it is idle. */
   private void load(long bytes) throws Exception {
     long points = bytes / (DIM * 4L);
-    try (QdrantClient client = new QdrantClient(QdrantGrpcClient.newBuilder("127.0.0.1", grpcPort, false).withApiKey(apiKey).build())) {
+    try (QdrantClient client = new QdrantClient(QdrantGrpcClient.newBuilder("127.0.0.1", grpcPort, false, false).withApiKey(apiKey).build())) {
       if (client.collectionExistsAsync(collection).get()) {
         client.deleteCollectionAsync(collection).get();
       }

@@ -146,28 +146,18 @@ class QdrantServerClusterIT {
       // A peer the plugin cannot reach holds shards: backing up from two of three nodes cannot be complete.
       http.call("PATCH", "collections/" + C, QdrantScenarios.JSON.readTree("{\"params\": {\"replication_factor\": 1}}"));
       assertThat(unreachableShardsAfterDroppingReplicas()).isTrue();
-      assertThatThrownBy(() -> new DatastoreHarness(twoOfThree).backup()).isInstanceOfSatisfying(MaintenanceException.class, e -> {
-        assertThat(e.code()).isEqualTo(ErrorCode.CONFIG_INVALID);
-        assertThat(e.details()).containsEntry("reason", "QDRANT_PEER_MISSING");
-      });
+      assertRefused(() -> new DatastoreHarness(twoOfThree).backup(), ErrorCode.CONFIG_INVALID, "QDRANT_PEER_MISSING");
 
       // The collection would be created across a peer the plugin has no URL for.
-      assertThatThrownBy(() -> new DatastoreHarness(oneOfTwo, backups.storage()).plan(m))
-          .isInstanceOfSatisfying(MaintenanceException.class, e -> {
-            assertThat(e.code()).isEqualTo(ErrorCode.CONFIG_INVALID);
-            assertThat(e.details()).containsEntry("reason", "QDRANT_PEER_MISSING");
-          });
+      assertRefused(() -> new DatastoreHarness(oneOfTwo, backups.storage()).plan(m), ErrorCode.CONFIG_INVALID,
+          "QDRANT_PEER_MISSING");
 
       // Another shard number: Qdrant cannot recover three shard snapshots into two shards.
       freshHttp.call("PUT", "collections/" + C + "?wait=true", QdrantScenarios.JSON.readTree(
           "{\"vectors\": {\"text\": {\"size\": 8, \"distance\": \"Cosine\"}, \"image\": {\"size\": 4, \"distance\": \"Dot\", "
               + "\"on_disk\": true}}, \"sparse_vectors\": {\"keywords\": {\"modifier\": \"idf\"}}, \"shard_number\": 2}"));
-      assertThatThrownBy(() -> new DatastoreHarness(freshTarget, backups.storage()).plan(m))
-          .isInstanceOfSatisfying(MaintenanceException.class, e -> {
-            assertThat(e.code()).isEqualTo(ErrorCode.INCOMPATIBLE_ARTIFACT);
-            assertThat(e.details()).containsEntry("reason", "CONFIG_INCOMPATIBLE");
-            assertThat(e.getMessage()).contains("shard number 2 (the backup has 3)");
-          });
+      assertRefused(() -> new DatastoreHarness(freshTarget, backups.storage()).plan(m), ErrorCode.INCOMPATIBLE_ARTIFACT,
+          "CONFIG_INCOMPATIBLE").hasMessageContaining("shard number 2 (the backup has 3)");
       assertThat(freshHttp.points(C)).isEmpty();
     }
   }
@@ -181,44 +171,48 @@ class QdrantServerClusterIT {
       DatastoreHarness backups = new DatastoreHarness(one);
       DatastoreManifest m = backups.backup();
 
-      assertThatThrownBy(() -> new DatastoreHarness(inCluster, backups.storage()).plan(m))
-          .isInstanceOfSatisfying(MaintenanceException.class, e -> {
-            assertThat(e.code()).isEqualTo(ErrorCode.INCOMPATIBLE_ARTIFACT);
-            assertThat(e.details()).containsEntry("reason", "SNAPSHOT_NEEDS_SINGLE_NODE");
-          });
+      assertRefused(() -> new DatastoreHarness(inCluster, backups.storage()).plan(m), ErrorCode.INCOMPATIBLE_ARTIFACT,
+          "SNAPSHOT_NEEDS_SINGLE_NODE");
     }
   }
 
-  /** After the replication factor drops to one, Qdrant removes extra replicas in the background; waits until a shard lives only on node 3. */
+  private static org.assertj.core.api.AbstractThrowableAssert<?, ? extends Throwable> assertRefused(
+      org.assertj.core.api.ThrowableAssert.ThrowingCallable call, ErrorCode code, String reason) {
+    return assertThatThrownBy(call).isInstanceOfSatisfying(MaintenanceException.class, e -> {
+      assertThat(e.code()).isEqualTo(code);
+      assertThat(e.details()).containsEntry("reason", reason);
+    });
+  }
+
+  /**
+   * Leaves the shards of the third node on that node alone: drops their replicas on the other nodes and
+   * waits until the cluster shows them gone. Returns whether there was such a shard.
+   */
   private static boolean unreachableShardsAfterDroppingReplicas() throws Exception {
-    // Replicas are not removed by lowering the factor; drop those on the first two nodes of shards node 3 holds.
-    JsonNode info = http.call("GET", "collections/" + C + "/cluster", null);
-    QdrantHttp third = new QdrantHttp(cluster.get(2).url(), QdrantServers.apiKey());
-    JsonNode thirdInfo = third.call("GET", "collections/" + C + "/cluster", null);
-    long thirdPeer = thirdInfo.path("peer_id").asLong();
-    for (JsonNode local : thirdInfo.path("local_shards")) {
-      int shard = local.path("shard_id").asInt();
-      for (JsonNode s : thirdInfo.path("remote_shards")) {
-        if (s.path("shard_id").asInt() == shard) {
-          http.call("POST", "collections/" + C + "/cluster", QdrantScenarios.JSON.readTree(
-              "{\"drop_replica\": {\"shard_id\": " + shard + ", \"peer_id\": " + s.path("peer_id").asLong() + "}}"));
-        }
-      }
-      for (int i = 0; i < 100; i++) {
-        JsonNode now = http.call("GET", "collections/" + C + "/cluster", null);
-        boolean onlyThird = true;
-        for (JsonNode s : now.path("local_shards")) {
-          onlyThird &= s.path("shard_id").asInt() != shard;
-        }
-        for (JsonNode s : now.path("remote_shards")) {
-          onlyThird &= s.path("shard_id").asInt() != shard || s.path("peer_id").asLong() == thirdPeer;
-        }
-        if (onlyThird) {
-          return true;
-        }
-        Thread.sleep(100);
+    JsonNode third = new QdrantHttp(cluster.get(2).url(), QdrantServers.apiKey()).call("GET", "collections/" + C + "/cluster", null);
+    long thirdPeer = third.path("peer_id").asLong();
+    Set<Integer> shards = new HashSet<>();
+    third.path("local_shards").forEach(s -> shards.add(s.path("shard_id").asInt()));
+    for (JsonNode replica : third.path("remote_shards")) {
+      if (shards.contains(replica.path("shard_id").asInt())) {
+        http.call("POST", "collections/" + C + "/cluster", QdrantScenarios.JSON.readTree("{\"drop_replica\": {\"shard_id\": "
+            + replica.path("shard_id").asInt() + ", \"peer_id\": " + replica.path("peer_id").asLong() + "}}"));
       }
     }
-    return info.isMissingNode();
+    for (int i = 0; i < 100; i++) {
+      JsonNode now = http.call("GET", "collections/" + C + "/cluster", null);
+      boolean onlyThird = true;
+      for (JsonNode s : now.path("local_shards")) {
+        onlyThird &= !shards.contains(s.path("shard_id").asInt());
+      }
+      for (JsonNode s : now.path("remote_shards")) {
+        onlyThird &= !shards.contains(s.path("shard_id").asInt()) || s.path("peer_id").asLong() == thirdPeer;
+      }
+      if (onlyThird) {
+        return !shards.isEmpty();
+      }
+      Thread.sleep(100);
+    }
+    return false;
   }
 }
