@@ -134,6 +134,32 @@ class QdrantServerClusterIT {
   }
 
   @Test
+  void aFailedRestoreOfACollectionThatDidNotExistLeavesItAbsent() throws Exception {
+    seed();
+    try (QdrantDatastore source = datastore(fixture, cluster).build();
+        QdrantDatastore target = datastore(freshFixture, fresh).build()) {
+      DatastoreHarness backups = new DatastoreHarness(source);
+      DatastoreManifest m = backups.backup();
+      // Shard 1's snapshot replaced by a well-formed archive without data: it passes the dry run, and the
+      // restore fails after the collection was created.
+      byte[] empty = QdrantScenarios.tar(Map.of("shard_config.json", "{\"type\":\"Local\"}"));
+      com.fasterxml.jackson.databind.node.ObjectNode record =
+          (com.fasterxml.jackson.databind.node.ObjectNode) QdrantScenarios.JSON.readTree(Artifacts.bytes(backups, m, C + ".qdrant.json"));
+      com.fasterxml.jackson.databind.node.ObjectNode shard1 = (com.fasterxml.jackson.databind.node.ObjectNode) record.path("snapshots").path(1);
+      shard1.put("sha256", io.maintenance.spi.support.Digests.sha256Hex(empty)).put("size", empty.length);
+      DatastoreManifest broken = Artifacts.replace(backups, Artifacts.replace(backups, m, C + "~shard-1.snapshot", empty),
+          C + ".qdrant.json", QdrantScenarios.JSON.writeValueAsBytes(record));
+      DatastoreHarness h = new DatastoreHarness(target, backups.storage());
+      DatastorePlan plan = h.plan(broken);
+      assertThat(plan.resources().get(0).change()).isEqualTo(ChangeKind.CREATE);
+
+      assertThatThrownBy(() -> h.restore(broken, plan)).isInstanceOfSatisfying(MaintenanceException.class,
+          e -> assertThat(e.details()).containsEntry("collectionState", "absent"));
+      assertThat(freshFixture.client.listCollectionsAsync().get()).doesNotContain(C);
+    }
+  }
+
+  @Test
   void whatCannotBeRestoredIsRefusedAtPreview() throws Exception {
     seed();
     try (QdrantDatastore source = datastore(fixture, cluster).build();

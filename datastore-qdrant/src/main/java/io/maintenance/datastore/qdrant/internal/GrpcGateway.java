@@ -87,6 +87,10 @@ public final class GrpcGateway implements AutoCloseable {
     return await("list collections", client.listCollectionsAsync(timeout));
   }
 
+  public void deleteCollection(String collection) throws IOException {
+    await("delete collection '" + collection + "'", client.deleteCollectionAsync(collection, timeout));
+  }
+
   /** Exact point count. */
   public long count(String collection) throws IOException {
     return await("count points of '" + collection + "'", client.countAsync(collection, null, true, timeout));

@@ -48,6 +48,7 @@ public final class QdrantOperations {
   public static final String ALIAS_IS_COLLECTION = "ALIAS_IS_COLLECTION";
   public static final String CONFIG_INCOMPATIBLE = "CONFIG_INCOMPATIBLE";
   public static final String SNAPSHOT_NEEDS_SINGLE_NODE = "SNAPSHOT_NEEDS_SINGLE_NODE";
+  public static final String CUSTOM_SHARDS_NEED_COLLECTION = "CUSTOM_SHARDS_NEED_COLLECTION";
 
   private final QdrantSettings settings;
   private final RestClient main;
@@ -308,6 +309,11 @@ public final class QdrantOperations {
         throw refuse(c, CONFIG_INCOMPATIBLE, "collection '" + c + "' exists with other " + String.join(", ", fixed)
             + "; Qdrant cannot recover a snapshot into it. Delete the collection to restore it as backed up");
       }
+    }
+    if (r.sharded() && liveInfo.isEmpty()
+        && "custom".equals(r.restInfo().path("config").path("params").path("sharding_method").asText())) {
+      throw refuse(c, CUSTOM_SHARDS_NEED_COLLECTION, "collection '" + c + "' uses custom sharding, whose shard keys a "
+          + "snapshot does not hold: create the collection and its shard keys as they were, then preview again");
     }
     if (r.sharded() && topology.distributed()) {
       if (liveInfo.isPresent()) {

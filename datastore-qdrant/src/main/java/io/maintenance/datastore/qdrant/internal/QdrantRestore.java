@@ -48,7 +48,34 @@ final class QdrantRestore {
     this.warnings = warnings;
   }
 
+  /**
+   * Restores one collection. A collection that did not exist before and whose restore fails is dropped
+   * again, so that it is left as it was: absent.
+   */
   CollectionState apply(CollectionRecord r) throws IOException {
+    boolean existed = grpc.listCollections().contains(r.collection());
+    try {
+      return applyTo(r);
+    } catch (IOException | RuntimeException e) {
+      if (!existed) {
+        dropQuietly(r.collection(), e);
+      }
+      throw e;
+    }
+  }
+
+  private void dropQuietly(String collection, Throwable failure) {
+    try {
+      if (grpc.listCollections().contains(collection)) {
+        grpc.deleteCollection(collection);
+        LOG.warn("collection '{}' did not exist before its failed restore and was dropped again", collection);
+      }
+    } catch (IOException | RuntimeException e) {
+      failure.addSuppressed(e);
+    }
+  }
+
+  private CollectionState applyTo(CollectionRecord r) throws IOException {
     String c = r.collection();
     if (r.sharded()) {
       restoreShards(r);
