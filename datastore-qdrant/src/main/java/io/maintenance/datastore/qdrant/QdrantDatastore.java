@@ -289,12 +289,19 @@ public final class QdrantDatastore implements Datastore {
         throw new MaintenanceException(ErrorCode.CONFIG_INVALID,
             "datastore " + id + ": the Qdrant REST url must be an http(s) URL with a host, was '" + url + "'");
       }
-      for (Duration d : List.of(connectTimeout, requestTimeout, snapshotTimeout, transferTimeout, pollInterval, presignTtl,
-          checksumWait)) {
-        if (d.isNegative() || d.isZero()) {
-          throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "datastore " + id + ": timeouts and intervals must be positive");
+      Map<String, Duration> durations = new java.util.LinkedHashMap<>();
+      durations.put("connect-timeout", connectTimeout);
+      durations.put("request-timeout", requestTimeout);
+      durations.put("snapshot-timeout", snapshotTimeout);
+      durations.put("transfer-timeout", transferTimeout);
+      durations.put("poll-interval", pollInterval);
+      durations.put("presign-ttl", presignTtl);
+      durations.put("checksum-wait", checksumWait);
+      durations.forEach((key, d) -> {
+        if (d == null || d.isNegative() || d.isZero()) {
+          throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "datastore " + id + ": " + key + " must be positive, was " + d);
         }
-      }
+      });
       if (grpcPort <= 0 || grpcPort > 65535) {
         throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "datastore " + id + ": grpc-port must be 1..65535, was " + grpcPort);
       }
