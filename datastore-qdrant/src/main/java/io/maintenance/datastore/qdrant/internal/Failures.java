@@ -2,7 +2,6 @@ package io.maintenance.datastore.qdrant.internal;
 
 import io.maintenance.api.ErrorCode;
 import io.maintenance.api.MaintenanceException;
-import java.io.IOException;
 import java.net.ConnectException;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
