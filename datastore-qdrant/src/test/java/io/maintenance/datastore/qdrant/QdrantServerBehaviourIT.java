@@ -133,6 +133,14 @@ class QdrantServerBehaviourIT {
 
       assertThat(single.http.call("GET", "collections/docs", null).path("config").path("hnsw_config").path("m").asInt())
           .as("the snapshot's HNSW config is not taken").isEqualTo(48);
+      // An upload's checksum refusal names the uploaded bytes' hash "expected" and the parameter "actual".
+      assertThatThrownBy(() -> rest.upload(SnapshotScope.collection("docs"), "raw-0.snapshot", new ByteArrayInputStream(snapshot),
+          snapshot.length, "0".repeat(64)))
+          .isInstanceOfSatisfying(QdrantHttpException.class, e -> {
+            assertThat(e.status()).isEqualTo(400);
+            assertThat(e.serverMessage()).isEqualTo("Checksum mismatch: expected " + Digests.sha256Hex(snapshot) + ", actual "
+                + "0".repeat(64));
+          });
       single.client.deleteCollectionAsync("docs").get();
       single.http.call("PUT", "collections/docs", QdrantScenarios.JSON.readTree("{\"vectors\":{\"size\":8,\"distance\":\"Dot\"}}"));
       assertThatThrownBy(() -> rest.upload(SnapshotScope.collection("docs"), "raw-2.snapshot", new ByteArrayInputStream(snapshot),
