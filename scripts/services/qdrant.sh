@@ -159,7 +159,7 @@ start_qdrant() {
   export MAINTENANCE_IT_QDRANT_FRESH_CLUSTER_GRPC_PORTS=$QDRANT_CLUSTER_GRPC
 
   export MAINTENANCE_IT_QDRANT_API_KEY=$QDRANT_IT_API_KEY
-  log "Qdrant $("$QDRANT_BIN" --version 2>/dev/null | head -1): single node $MAINTENANCE_IT_QDRANT_URL," \
+  log "$("$QDRANT_BIN" --version 2>/dev/null | head -1): single node $MAINTENANCE_IT_QDRANT_URL," \
     "S3 snapshots $MAINTENANCE_IT_QDRANT_S3_URL, cluster $MAINTENANCE_IT_QDRANT_CLUSTER_URLS," \
     "fresh cluster $MAINTENANCE_IT_QDRANT_FRESH_CLUSTER_URLS"
 }
