@@ -475,6 +475,36 @@ abstract class QdrantScenarios {
         .isEmpty();
   }
 
+  @Test
+  void snapshotsStoredTransformedByTheEngineAreUploadedAsQdrantWroteThem() throws Exception {
+    String original = fixture().liveData();
+    io.maintenance.tck.InMemoryStorage storage = new io.maintenance.tck.InMemoryStorage();
+    SealingCodec codec = new SealingCodec();
+    io.maintenance.spi.support.StorageArtifactSink sink = new io.maintenance.spi.support.StorageArtifactSink(storage,
+        "sealed/b1/vectors", io.maintenance.spi.support.UploadTracker.NONE, Optional.empty(), codec);
+    io.maintenance.spi.DatastoreBackup b = datastore.backup(new io.maintenance.spi.support.Contexts.Backup("b1",
+        io.maintenance.api.BackupType.FULL, Optional.empty(), sink, io.maintenance.spi.ProgressListener.NONE));
+    DatastoreManifest m = new DatastoreManifest("vectors", "qdrant", "test", b.sourceFingerprint().value(), sink.completed(),
+        b.resources(), Map.of());
+    ArtifactInfo docs = m.artifacts().stream().filter(a -> a.name().equals("docs.snapshot")).findFirst().orElseThrow();
+    io.maintenance.spi.ArtifactSource source = new io.maintenance.spi.support.StorageArtifactSource(storage, m.artifacts(),
+        a -> "sealed/b1/vectors/" + a.name(), codec);
+    JsonNode record;
+    try (java.io.InputStream in = source.open("docs.qdrant.json")) {
+      record = JSON.readTree(in);
+    }
+    // The record keeps Qdrant's checksum of the snapshot as written; storage holds other bytes.
+    assertThat(docs.storedAsWritten()).isFalse();
+    assertThat(docs.contentSha256()).contains(record.path("snapshots").path(0).path("sha256").asText());
+    assertThat(docs.sha256()).isNotEqualTo(docs.contentSha256().orElseThrow());
+    fixture().mutate();
+
+    DatastorePlan plan = datastore.plan(Artifacts.context(m, source, Optional.empty()));
+    datastore.restore(Artifacts.context(m, source, Optional.of(plan)));
+
+    assertThat(fixture().liveData()).isEqualTo(original);
+  }
+
   static String tarEntry(byte[] tar, String name) throws Exception {
     try (org.apache.commons.compress.archivers.tar.TarArchiveInputStream in =
         new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(new java.io.ByteArrayInputStream(tar))) {

@@ -134,7 +134,7 @@ public final class QdrantOperations {
           continue;
         }
         String artifact = Names.snapshotArtifact(collection);
-        ArtifactInfo stored = snapshots.download(ctx, main, scope, snapshot, artifact);
+        ServerSnapshots.Stored stored = snapshots.download(ctx, main, scope, snapshot, artifact);
         writeRecord(ctx, CollectionRecord.of(version, CollectionRecord.COLLECTION, List.of(snap(null, artifact, snapshot, stored,
             null, null)), after, null, restInfo));
         return after;
@@ -175,7 +175,7 @@ public final class QdrantOperations {
         for (Taken t : taken) {
           ctx.ensureActive();
           String artifact = Names.shardArtifact(collection, t.shard());
-          ArtifactInfo stored = snapshots.download(ctx, t.node(), t.scope(), t.snapshot(), artifact);
+          ServerSnapshots.Stored stored = snapshots.download(ctx, t.node(), t.scope(), t.snapshot(), artifact);
           snaps.add(snap(t.shard(), artifact, t.snapshot(), stored, t.peer(), t.points()));
         }
         writeRecord(ctx, CollectionRecord.of(version, CollectionRecord.SHARDS, snaps, after, idle, restInfo));
@@ -186,7 +186,8 @@ public final class QdrantOperations {
     }
   }
 
-  private static Snap snap(Integer shard, String artifact, SnapshotInfo snapshot, ArtifactInfo stored, Long peer, Long points) {
+  private static Snap snap(Integer shard, String artifact, SnapshotInfo snapshot, ServerSnapshots.Stored stored, Long peer,
+      Long points) {
     return new Snap(shard, artifact, snapshot.name(), stored.size(), stored.sha256(),
         snapshot.checksum().isPresent() ? "qdrant" : "plugin", peer, points);
   }
@@ -332,10 +333,13 @@ public final class QdrantOperations {
     return new MaintenanceException(ErrorCode.INCOMPATIBLE_ARTIFACT, message, Map.of("collection", collection, "reason", reason));
   }
 
-  /** Reads a whole snapshot through the verifying source: tar structure and the file that makes it a Qdrant snapshot. */
+  /**
+   * Reads a whole snapshot as Qdrant wrote it (decrypted if the engine encrypted it) through the
+   * verifying source: tar structure and the file that makes it a Qdrant snapshot.
+   */
   private static void inspect(RestoreContext ctx, CollectionRecord r, Snap s) throws IOException {
     ArtifactInfo artifact = snapshotArtifact(ctx.artifacts(), r, s);
-    try (InputStream in = ctx.artifacts().openRaw(artifact.name())) {
+    try (InputStream in = ctx.artifacts().open(artifact.name())) {
       SnapshotContents.read(artifact.name(), s.shard() != null, new BufferedInputStream(in, BUFFER));
     }
   }
@@ -344,9 +348,12 @@ public final class QdrantOperations {
     ArtifactInfo a = source.find(s.artifact()).orElseThrow(() -> new MaintenanceException(ErrorCode.ARTIFACT_MISSING,
         "the backup has no snapshot artifact '" + s.artifact() + "' for collection '" + r.collection() + "'",
         Map.of("collection", r.collection(), "artifact", s.artifact())));
-    if (!a.sha256().equals(s.sha256())) {
+    // The manifest records the SHA-256 of the snapshot as written (and of the stored bytes, which the
+    // engine checks); it must be the snapshot the record describes.
+    String written = a.contentSha256().orElse(s.sha256());
+    if (!written.equals(s.sha256())) {
       throw new MaintenanceException(ErrorCode.INTEGRITY_MISMATCH, "the stored snapshot '" + a.name() + "' of '"
-          + r.collection() + "' is not the one the backup recorded: its SHA-256 is " + a.sha256() + ", the record says "
+          + r.collection() + "' is not the one the backup recorded: its SHA-256 is " + written + ", the record says "
           + s.sha256(), Map.of("collection", r.collection(), "artifact", a.name()));
     }
     return a;

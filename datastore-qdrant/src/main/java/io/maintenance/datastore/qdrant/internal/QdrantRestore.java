@@ -107,10 +107,10 @@ final class QdrantRestore {
     Optional<URI> url = settings.uploadOnly() || urlRecoveryRefused ? Optional.empty()
         : ctx.artifacts().presign(artifact.name(), settings.presignTtl());
     if (url.isPresent()) {
-      ctx.progress().onProgress(scope + ": snapshot recovery from URL", 0, artifact.size());
+      ctx.progress().onProgress(scope + ": snapshot recovery from URL", 0, s.size());
       try {
-        main.recover(scope, url.get(), artifact.sha256());
-        ctx.progress().onProgress(scope + ": snapshot recovery from URL", artifact.size(), artifact.size());
+        main.recover(scope, url.get(), s.sha256());
+        ctx.progress().onProgress(scope + ": snapshot recovery from URL", s.size(), s.size());
         return;
       } catch (QdrantHttpException e) {
         if (!e.urlRecoveryDisabled()) {
@@ -122,7 +122,7 @@ final class QdrantRestore {
     }
     String uploaded = "maintenance-" + Names.encode(ctx.requestId()) + "-" + Names.snapshotArtifact(c);
     try {
-      upload(main, scope, uploaded, artifact);
+      upload(main, scope, uploaded, artifact, s);
     } finally {
       removeUpload(scope, uploaded);
     }
@@ -169,18 +169,21 @@ final class QdrantRestore {
       ctx.ensureActive();
       Topology.Replica target = topology.source(c, s.shard(), placement.get(s.shard()));
       ArtifactInfo artifact = QdrantOperations.snapshotArtifact(ctx.artifacts(), r, s);
-      upload(topology.node(target.peer()).orElseThrow(), SnapshotScope.shard(c, s.shard()), artifact.name(), artifact);
+      upload(topology.node(target.peer()).orElseThrow(), SnapshotScope.shard(c, s.shard()), artifact.name(), artifact, s);
     }
     topology.awaitActive(c, settings);
   }
 
-  /** Streams an artifact to Qdrant, read ahead from storage through the verifying stream. */
-  private void upload(RestClient node, SnapshotScope scope, String fileName, ArtifactInfo artifact) throws IOException {
-    Progress progress = new Progress(ctx.progress(), scope + ": snapshot upload", artifact.size());
-    Source source = new Source(ctx.artifacts().openRaw(artifact.name()), progress);
+  /**
+   * Streams a snapshot to Qdrant as it was written (decrypted if the engine encrypted it), read ahead from
+   * storage through the verifying stream, with the recorded SHA-256 for Qdrant to check.
+   */
+  private void upload(RestClient node, SnapshotScope scope, String fileName, ArtifactInfo artifact, Snap s) throws IOException {
+    Progress progress = new Progress(ctx.progress(), scope + ": snapshot upload", s.size());
+    Source source = new Source(ctx.artifacts().open(artifact.name()), progress);
     InputStream ahead = new ReadAheadInputStream(source, READ_AHEAD_BLOCK, READ_AHEAD_DEPTH, "qdrant-upload");
     try {
-      node.upload(scope, fileName, ahead, artifact.size(), artifact.sha256());
+      node.upload(scope, fileName, ahead, s.size(), s.sha256());
     } catch (IOException | RuntimeException e) {
       closeQuietly(ahead, e);
       // A failure of our own source (tampered or missing artifact) beats the transport error it caused.

@@ -3,6 +3,7 @@ package io.maintenance.datastore.qdrant.internal;
 import io.maintenance.api.ArtifactInfo;
 import io.maintenance.api.ErrorCode;
 import io.maintenance.api.MaintenanceException;
+import io.maintenance.spi.ArtifactOptions;
 import io.maintenance.spi.BackupContext;
 import java.io.IOException;
 import java.io.InputStream;
@@ -74,19 +75,23 @@ final class ServerSnapshots {
     }
   }
 
+  /** A snapshot as stored: the bytes Qdrant sent and their SHA-256. */
+  record Stored(long size, String sha256) {}
+
   /**
-   * Streams the snapshot from the node into storage as {@code artifact} and checks the stored size and
-   * SHA-256 (which the sink computes on the way, so the bytes are hashed once) against what Qdrant
-   * reported. A mismatch fails the backup; the artifact then belongs to a failed backup and is cleaned
-   * up with it. Returns the stored artifact.
+   * Streams the snapshot from the node into storage as {@code artifact} and checks its size and SHA-256
+   * (which the sink computes on the way, so the bytes are hashed once) against what Qdrant reported. The
+   * artifact is created precompressed: a snapshot archive is stored as Qdrant wrote it (encrypted if the
+   * engine encrypts), and its SHA-256 as written is recorded, the checksum Qdrant checks on recovery. A
+   * mismatch fails the backup; the artifact then belongs to a failed backup and is cleaned up with it.
    */
-  ArtifactInfo download(BackupContext ctx, RestClient node, SnapshotScope scope, SnapshotInfo snapshot, String artifact)
+  Stored download(BackupContext ctx, RestClient node, SnapshotScope scope, SnapshotInfo snapshot, String artifact)
       throws IOException {
     Progress progress = new Progress(ctx.progress(), scope + ": snapshot download", snapshot.size());
     long total = 0;
     try (InputStream in = new ReadAheadInputStream(node.download(scope, snapshot.name()), READ_AHEAD_BLOCK, READ_AHEAD_DEPTH,
         "qdrant-download")) {
-      OutputStream out = ctx.artifacts().create(artifact, "application/x-tar");
+      OutputStream out = ctx.artifacts().create(artifact, "application/x-tar", ArtifactOptions.PRECOMPRESSED);
       byte[] buf = new byte[BUFFER];
       int n;
       while ((n = in.read(buf)) >= 0) {
@@ -98,16 +103,18 @@ final class ServerSnapshots {
     }
     ArtifactInfo stored = ctx.artifacts().completed().stream().filter(a -> a.name().equals(artifact))
         .reduce((a, b) -> b).orElseThrow();
-    boolean sizeOk = stored.size() == snapshot.size();
-    boolean shaOk = snapshot.checksum().map(stored.sha256()::equals).orElse(true);
+    String sha256 = stored.contentSha256().orElseThrow(() -> new IllegalStateException(
+        "the artifact sink recorded no content SHA-256 for precompressed artifact " + artifact));
+    boolean sizeOk = total == snapshot.size();
+    boolean shaOk = snapshot.checksum().map(sha256::equals).orElse(true);
     if (!sizeOk || !shaOk) {
       throw new MaintenanceException(ErrorCode.INTEGRITY_MISMATCH, "snapshot '" + snapshot.name() + "' of " + scope
-          + " arrived with " + stored.size() + " bytes and SHA-256 " + stored.sha256() + "; Qdrant reported "
+          + " arrived with " + total + " bytes and SHA-256 " + sha256 + "; Qdrant reported "
           + snapshot.size() + " bytes and " + snapshot.checksum().orElse("no checksum"),
           Map.of("collection", scope.collection(), "expectedSha256", snapshot.checksum().orElse(""),
-              "actualSha256", stored.sha256()));
+              "actualSha256", sha256));
     }
-    return stored;
+    return new Stored(total, sha256);
   }
 
   /** Deletes a server-side snapshot; a failure only costs the server disk, so it is logged. */
