@@ -130,6 +130,24 @@ class ArtifactTest {
   }
 
   @Test
+  void versionOneArtifactsOfEarlierBackupsAreStillRead() throws IOException {
+    String v1 = """
+        {"format":"falkordb-graph","version":1,"graph":"g","falkordb":"4.16.3"}
+        {"schema":{"indexes":[],"constraints":[]}}
+        {"n":[3,["P"],{"x":1}]}
+        {"n":[7,[],{}]}
+        {"e":[7,3,"K",{"w":1.5}]}
+        {"e":[3,3,"K",{}]}
+        {"end":{"nodes":2,"edges":2}}
+        """;
+    Recorder r = read(v1, "g");
+    assertThat(r.names).isEqualTo(GraphNames.EMPTY);
+    // No edge ids then: they are numbered in artifact order.
+    assertThat(r.records.get(2)).isEqualTo(List.of(0L, 7L, 3L, "K", Map.of("w", 1.5)));
+    assertThat(r.records.get(3)).isEqualTo(List.of(1L, 3L, 3L, "K", Map.of()));
+  }
+
+  @Test
   void artifactNamesAreSafeStorageSegmentsForAnyGraphName() {
     for (String g : List.of("social", "a/b", "..", ".", "x y\u0001z", "é", "", "k".repeat(500))) {
       String name = Artifact.nameFor(g);
