@@ -118,7 +118,7 @@ public final class FalkorDbBenchmark {
     long rdbBytes = Files.size(rdb);
 
     Map<String, String> notes = new LinkedHashMap<>();
-    for (String format : List.of("physical", "logical")) {
+    for (String format : System.getProperty("bench.formats", "physical,logical").split(",")) {
       FalkorDbDatastore.Builder builder = FalkorDbDatastore.builder("bench").uri(url).include(GRAPH).format(format)
           .physicalLimit(Long.MAX_VALUE);
       if (System.getProperty("bench.batchSize") != null) {
@@ -164,9 +164,10 @@ public final class FalkorDbBenchmark {
         }, null));
         long restoreBlocked = slowlogMaxMicros(j);
         // The restored graph is the backed-up one to the bit, id and schema name (content fingerprint).
-        String now = ds.fingerprint(Set.of(GRAPH)).value();
-        if (!now.equals(backup.sourceFingerprint().value())) {
-          throw new IllegalStateException(format + ": the restored graph's fingerprint differs from the backup's");
+        io.maintenance.spi.Fingerprint now = ds.fingerprint(Set.of(GRAPH));
+        if (!now.value().equals(backup.sourceFingerprint().value())) {
+          throw new IllegalStateException(format + ": the restored graph's fingerprint differs from the backup's: "
+              + now.components() + " vs " + backup.sourceFingerprint().components());
         }
         if (format.equals("physical")) {
           times.put(announce("fingerprint (content checksum, drift check)"), repeat(() -> ds.fingerprint(Set.of(GRAPH)), null));
@@ -200,6 +201,9 @@ public final class FalkorDbBenchmark {
   private static void ratio(Map<String, double[]> times, String ours, String reference, double target) {
     double[] a = times.get(ours);
     double[] b = times.get(reference);
+    if (a == null || b == null) {
+      return;
+    }
     System.out.printf(Locale.ROOT, "%-28s / %-38s best %5.2f  median %5.2f%s%n", ours, reference, a[0] / b[0], median(a) / median(b),
         target > 0 ? "  (target <= " + (int) target + ")" : "");
   }
