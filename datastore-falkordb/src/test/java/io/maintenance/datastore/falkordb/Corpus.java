@@ -41,11 +41,8 @@ public final class Corpus {
     c.query(g, cypher, Map.of());
   }
 
-  /** Seeds {@code g} (which must not exist). */
-  public static void seed(FalkorConnection c, String g) {
-    // Labels, types and keys that will end up unused, first, so that they hold the low ids.
-    q(c, g, "CREATE (:Unused1:`odd label`)-[:UNUSED_TYPE {unusedKey: 1}]->(:Unused2)");
-    q(c, g, "MATCH (n) DETACH DELETE n");
+  /** One {@code (:F {i, v})} node per double of {@link #doubles()}. */
+  static void floats(FalkorConnection c, String g) {
     List<Double> ds = doubles();
     // Subnormal literals are refused in a query body but accepted in the parameter header.
     StringBuilder header = new StringBuilder("CYPHER");
@@ -55,6 +52,14 @@ public final class Corpus {
       create.append(i > 0 ? ", " : "").append("(:F {i: ").append(i).append(", v: $v").append(i).append("})");
     }
     q(c, g, header.append(create).toString());
+  }
+
+  /** Seeds {@code g} (which must not exist). */
+  public static void seed(FalkorConnection c, String g) {
+    // Labels, types and keys that will end up unused, first, so that they hold the low ids.
+    q(c, g, "CREATE (:Unused1:`odd label`)-[:UNUSED_TYPE {unusedKey: 1}]->(:Unused2)");
+    q(c, g, "MATCH (n) DETACH DELETE n");
+    floats(c, g);
     q(c, g, "CREATE (:F {i: 1000, v: 0.0/0.0}), (:F {i: 1001, v: 1.0/0.0}), (:F {i: 1002, v: -1.0/0.0}),"
         + " (:F {i: 1003, v: toFloat('nan')}), (:F {i: 1004, v: toFloat('-nan(0x5)')}), (:F {i: 1005, v: toFloat('nan(0x123)')})");
     c.query(g, "CREATE (:S {s: '', t: $t, `key with space`: 1, `ключ`: 'кириллица'})", Map.of("t", UNICODE));

@@ -73,15 +73,7 @@ class FalkorDbRoundTripIT {
   private static final String UNICODE = Corpus.UNICODE;
 
   private static void seedTypes() {
-    List<Double> ds = doubles();
-    // Subnormal literals are refused in a query body but accepted in the parameter header.
-    StringBuilder header = new StringBuilder("CYPHER");
-    StringBuilder create = new StringBuilder(" CREATE ");
-    for (int i = 0; i < ds.size(); i++) {
-      header.append(" v").append(i).append('=').append(lit(ds.get(i)));
-      create.append(i > 0 ? ", " : "").append("(:F {i: ").append(i).append(", v: $v").append(i).append("})");
-    }
-    q(G, header.append(create).toString());
+    Corpus.floats(conn, G);
     q(G, "CREATE (:F {i: 1000, v: 0.0/0.0}), (:F {i: 1001, v: 1.0/0.0}), (:F {i: 1002, v: -1.0/0.0})");
     TestServer.query(conn, G, "CREATE (:S {s: '', t: $t})", Map.of("t", UNICODE));
     q(G, "CREATE (:I {min: -9223372036854775808, max: 9223372036854775807, zero: 0, b: true, nb: false})");
