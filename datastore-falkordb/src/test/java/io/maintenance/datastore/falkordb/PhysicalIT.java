@@ -138,6 +138,26 @@ class PhysicalIT {
   }
 
   @Test
+  void aPayloadLargerThanTheServerTakesIsRefusedAtPreview() throws Exception {
+    q(G, "CREATE (:A {x: 1})");
+    DatastoreManifest m = harness.backup();
+    String meta = new String(harness.storage().backing().bytes(harness.artifactKey(m, Artifact.metaName(G))).orElseThrow(),
+        StandardCharsets.UTF_8);
+    DatastoreManifest forged = Artifacts.forgePlain(harness, m, Artifact.metaName(G),
+        meta.replaceFirst("\"payloadSize\":\\d+", "\"payloadSize\":2000000"));
+    String before = FalkorConnection.text(((java.util.List<?>) conn.raw("CONFIG", "GET", "proto-max-bulk-len")).get(1));
+    conn.raw("CONFIG", "SET", "proto-max-bulk-len", "1mb");
+    try {
+      assertThatThrownBy(() -> harness.plan(forged)).isInstanceOfSatisfying(MaintenanceException.class, e -> {
+        assertThat(e.code()).isEqualTo(ErrorCode.INCOMPATIBLE_ARTIFACT);
+        assertThat(e.getMessage()).contains("proto-max-bulk-len").contains(G);
+      });
+    } finally {
+      conn.raw("CONFIG", "SET", "proto-max-bulk-len", before);
+    }
+  }
+
+  @Test
   void damagedPayloadFailsPreviewAndRestoreAndChangesNothing() throws Exception {
     q(G, "UNWIND range(1, 100) AS i CREATE (:A {i: i, s: 'some text ' + toString(i)})");
     DatastoreManifest m = harness.backup();

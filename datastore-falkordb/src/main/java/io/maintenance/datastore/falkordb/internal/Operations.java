@@ -463,6 +463,11 @@ public final class Operations {
             + "; restore it into the same or a newer FalkorDB, or take a logical backup (format=logical) to move to an older one",
             Map.of("graph", g, "artifact", Artifact.dumpName(g)));
       }
+      if (t.maxPayload() > 0 && meta.payloadSize() > t.maxPayload()) {
+        throw new MaintenanceException(ErrorCode.INCOMPATIBLE_ARTIFACT, "graph '" + g + "': the physical backup is "
+            + meta.payloadSize() + " bytes and this server takes strings up to " + t.maxPayload()
+            + " (proto-max-bulk-len); raise it for the restore, or take a logical backup", Map.of("graph", g));
+      }
       if (!meta.counts().equals(new TreeMap<>(r.counts()))) {
         throw new MaintenanceException(ErrorCode.INCOMPATIBLE_ARTIFACT, "graph '" + g + "': the artifact holds " + meta.counts()
             + " but the manifest records " + new TreeMap<>(r.counts()), Map.of("graph", g));

@@ -101,8 +101,11 @@ public final class Physical {
 
   private Physical() {}
 
-  /** What a target server can load: its FalkorDB encoding version and RDB version. */
-  public record Target(int encodingVersion, int rdbVersion) {}
+  /**
+   * What a target server can load: its FalkorDB encoding version and RDB version, and the largest
+   * string it accepts ({@code proto-max-bulk-len}; -1 when the user may not read the configuration).
+   */
+  public record Target(int encodingVersion, int rdbVersion, long maxPayload) {}
 
   /** A consistent view of one graph: its sizes, names and schema, taken in the same transaction as its DUMP. */
   public record Snapshot(GraphCounts counts, GraphNames names, GraphSchema schema, long payloadSize) {}
@@ -170,7 +173,7 @@ public final class Physical {
     ContentHash hash = new ContentHash(null, null);
     Dump.Scan scan = first.encodingVersion() == DumpContent.ENCODING ? DumpContent.read(tee, hash) : Dump.scan(tee);
     check(graph, scan.header(), d.snapshot().counts());
-    return new Copied(new Target(scan.header().encodingVersion(), scan.trailer().rdbVersion()),
+    return new Copied(new Target(scan.header().encodingVersion(), scan.trailer().rdbVersion(), -1),
         first.encodingVersion() == DumpContent.ENCODING ? hash.digest() : "unreadable");
   }
 
@@ -334,11 +337,20 @@ public final class Physical {
       byte[] p = c.dump(scratchKey);
       Dump.Header h = new Dump.Reader(new ByteArrayInputStream(p)).header();
       int rdb = (p[p.length - 10] & 0xff) | ((p[p.length - 9] & 0xff) << 8);
-      return new Target(h.encodingVersion(), rdb);
+      return new Target(h.encodingVersion(), rdb, maxPayload(c));
     } catch (IOException e) {
       throw new MaintenanceException(ErrorCode.DATASTORE_FAILURE, "cannot read the server's encoding version: " + e.getMessage(), e);
     } finally {
       deleteQuietly(c, scratchKey);
+    }
+  }
+
+  private static long maxPayload(FalkorConnection c) {
+    try {
+      List<?> reply = (List<?>) c.raw("CONFIG", "GET", "proto-max-bulk-len");
+      return reply.size() == 2 ? Long.parseLong(FalkorConnection.text(reply.get(1))) : -1;
+    } catch (JedisException | NumberFormatException e) {
+      return -1; // not allowed to read the configuration: a too large payload fails while staging
     }
   }
 
