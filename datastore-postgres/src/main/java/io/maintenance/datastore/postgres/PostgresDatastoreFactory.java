@@ -23,6 +23,19 @@ public final class PostgresDatastoreFactory implements DatastoreFactory {
     return PostgresDatastore.TYPE;
   }
 
+  private static int jobs(PluginConfig config) {
+    String v = config.optional("jobs").orElse("1");
+    try {
+      int jobs = Integer.parseInt(v.trim());
+      if (jobs >= 1 && jobs <= 64) {
+        return jobs;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw config.invalid("jobs", "must be a whole number from 1 to 64");
+  }
+
   @Override
   public Datastore create(String id, PluginConfig config) {
     String url = config.require("url");
@@ -50,6 +63,7 @@ public final class PostgresDatastoreFactory implements DatastoreFactory {
         .validateRowsOnPlan(config.bool("plan.validate-rows", true))
         .disableTriggers(config.bool("restore.disable-triggers", true))
         .reindexConcurrently(config.bool("reindex.concurrently", true))
+        .jobs(jobs(config))
         .build();
   }
 }

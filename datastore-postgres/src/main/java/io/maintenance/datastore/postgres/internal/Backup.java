@@ -3,8 +3,9 @@ package io.maintenance.datastore.postgres.internal;
 import io.maintenance.api.ArtifactInfo;
 import io.maintenance.api.BackupType;
 import io.maintenance.api.DatastoreManifest;
+import io.maintenance.api.MaintenanceException;
 import io.maintenance.api.ResourceSummary;
-import io.maintenance.datastore.postgres.internal.Model.Table;
+import io.maintenance.datastore.postgres.internal.Model.Column;
 import io.maintenance.datastore.postgres.internal.Model.TableRef;
 import io.maintenance.spi.BackupContext;
 import io.maintenance.spi.DatastoreBackup;
@@ -13,22 +14,35 @@ import io.maintenance.spi.support.Digests;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
 import javax.sql.DataSource;
 import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyOut;
 
 /**
- * Writes one {@code *_postgres.json} and one {@code *_postgres.sql} per selected table, all from one
- * REPEATABLE READ snapshot, parents of foreign keys first (restore replays artifacts in this order).
+ * Format 2 backup: the database artifact (every object, sequence states) and per table its rows as
+ * PostgreSQL's own COPY text, streamed verbatim, plus a header and a companion script. Everything comes
+ * from one REPEATABLE READ snapshot: with {@code jobs > 1}, further connections import it
+ * ({@code pg_export_snapshot} / {@code SET TRANSACTION SNAPSHOT}, as {@code pg_dump -j} does) and copy
+ * tables at the same time, largest first.
  */
 public final class Backup {
-  /** Metadata key prefix of each table's state (fingerprint, schema, sequences) for incremental reuse. */
+  /** Metadata key prefix of each table's state (fingerprint, schema) for incremental reuse. */
   public static final String STATE_PREFIX = "state:";
 
   private Backup() {}
@@ -56,92 +70,219 @@ public final class Backup {
   private static DatastoreBackup backup(DataSource ds, Connection c, Settings settings, BackupContext ctx)
       throws SQLException, IOException {
     List<TableRef> tables = Catalog.tables(c, settings.selector());
+    try (PreparedStatement ps = c.prepareStatement("SELECT set_config('lock_timeout', ?, true)")) {
+      ps.setString(1, settings.lockTimeout().toMillis() + "ms");
+      ps.executeQuery().close();
+    }
     if (!tables.isEmpty()) {
-      // Like pg_dump: hold ACCESS SHARE locks so no table is dropped or altered while the backup runs.
-      try (java.sql.PreparedStatement ps = c.prepareStatement("SELECT set_config('lock_timeout', ?, true)")) {
-        ps.setString(1, settings.lockTimeout().toMillis() + "ms");
-        ps.executeQuery().close();
-      }
-      try (java.sql.Statement st = c.createStatement()) {
-        st.execute("LOCK TABLE " + String.join(", ", tables.stream().map(TableRef::qualified).toList())
-            + " IN ACCESS SHARE MODE");
-      }
+      // Like pg_dump: ACCESS SHARE locks, so no table is dropped or altered while the backup runs.
+      exec(c, "LOCK TABLE " + tables.stream().map(TableRef::qualified).collect(Collectors.joining(", ")) + " IN ACCESS SHARE MODE");
+    }
+    DatabaseSchema schema = SchemaReader.read(c, settings.selector()::selects, settings.selector().everything());
+    Map<String, String> metadata = new LinkedHashMap<>();
+    metadata.put("format", TableArtifact.FORMAT + "/" + TableData.VERSION);
+    metadata.put("serverVersion", schema.serverVersion());
+    metadata.put("serverVersionNum", Integer.toString(schema.serverVersionNum()));
+    if (!schema.unsupported().isEmpty()) {
+      metadata.put("notBackedUp", String.join("; ", schema.unsupported()));
+    }
+    try (OutputStream out = ctx.artifacts().create(DatabaseArtifact.JSON, "application/json")) {
+      DatabaseArtifact.write(out, schema);
+    }
+    try (OutputStream out = ctx.artifacts().create(DatabaseArtifact.SQL, "application/sql")) {
+      DatabaseArtifact.writeSql(out, schema);
     }
     Optional<DatastoreManifest> parent = ctx.type() == BackupType.INCREMENTAL ? ctx.parent() : Optional.empty();
-    Map<String, String> metadata = new LinkedHashMap<>();
-    metadata.put("format", TableArtifact.FORMAT + "/" + TableArtifact.VERSION);
-    metadata.put("serverVersion", c.getMetaData().getDatabaseProductVersion());
-    // A full backup fingerprints every table on a second connection in the same snapshot while the rows
-    // are copied here: the same numbers, but the scans overlap with the copy instead of following it.
     SnapshotFingerprints fingerprints = parent.isEmpty() && !tables.isEmpty()
         ? SnapshotFingerprints.start(ds, c, tables) : SnapshotFingerprints.none();
+    Map<String, TableRef> byName = new LinkedHashMap<>();
+    tables.forEach(t -> byName.put(t.resourceName(), t));
+    List<TableRef> order = new ArrayList<>();
+    for (String name : schema.tables()) {
+      if (byName.containsKey(name)) {
+        order.add(byName.get(name));
+      }
+    }
+    Map<String, ResourceSummary> done = new ConcurrentHashMap<>();
+    Map<String, String> components = new ConcurrentHashMap<>();
+    Map<String, String> states = new ConcurrentHashMap<>();
     try {
-      return backupTables(c, tables, parent, fingerprints, metadata, ctx);
+      copyAll(ds, c, settings.jobs(), order, schema, parent, fingerprints, ctx, done, components, states);
     } finally {
       fingerprints.close();
     }
-  }
-
-  private static DatastoreBackup backupTables(Connection c, List<TableRef> tables, Optional<DatastoreManifest> parent,
-      SnapshotFingerprints fingerprints, Map<String, String> metadata, BackupContext ctx) throws SQLException, IOException {
-    Map<String, String> components = new LinkedHashMap<>();
     List<ResourceSummary> resources = new ArrayList<>();
-    for (TableRef ref : tables) {
-      Table t = Catalog.describe(c, ref);
-      String base = Sql.artifactBase(t.schema(), t.name());
-      String name = t.resourceName();
-      if (parent.isPresent()) {
-        String component = Fingerprints.component(c, ref);
-        String state = state(component, t);
-        Optional<ResourceSummary> reused = reuse(parent.get(), name, base, state, ctx);
-        if (reused.isPresent()) {
-          components.put(name, component);
-          metadata.put(STATE_PREFIX + name, state);
-          resources.add(reused.get());
-          continue;
-        }
-      }
-      ctx.progress().onProgress("table " + name, 0, -1);
-      OutputStream json = ctx.artifacts().create(base + TableArtifact.JSON_SUFFIX, "application/json");
-      AsyncOutputStream async = new AsyncOutputStream(json, name);
-      CopyOut copy = c.unwrap(PGConnection.class).getCopyAPI().copyOut(TableArtifact.copyOutSql(t));
-      long rows;
-      boolean written = false;
-      try {
-        rows = TableArtifact.write(async, t, copy, done -> ctx.progress().onProgress("table " + name, done, -1));
-        async.finish();
-        written = true;
-      } finally {
-        if (!written) {
-          async.abort();
-        }
-        if (copy.isActive()) {
-          copy.cancelCopy();
-        }
-      }
-      // Closing completes the artifact, so only after everything was written.
-      json.close();
-      OutputStream sql = ctx.artifacts().create(base + TableArtifact.SQL_SUFFIX, "application/sql");
-      TableArtifact.writeSql(sql, t);
-      sql.close();
-      // Same snapshot as the rows, so the manifest's fingerprint describes exactly what was written.
-      String component = fingerprints.component(ref).orElse(null);
-      if (component == null) {
-        component = Fingerprints.component(c, ref);
-      }
-      components.put(name, component);
-      metadata.put(STATE_PREFIX + name, state(component, t));
-      resources.add(new ResourceSummary("table", name, Map.of("rows", rows)));
+    resources.add(new ResourceSummary(Fingerprints.SCHEMA_KIND, Fingerprints.SCHEMA, Map.of("objects", (long) schema.objects().size())));
+    Map<String, String> fp = new LinkedHashMap<>();
+    fp.put(Fingerprints.SCHEMA, Fingerprints.schemaComponent(schema));
+    for (TableRef t : order) {
+      resources.add(done.get(t.resourceName()));
+      fp.put(t.resourceName(), components.get(t.resourceName()));
+      metadata.put(STATE_PREFIX + t.resourceName(), states.get(t.resourceName()));
     }
-    return new DatastoreBackup(Fingerprint.of(components), resources, metadata);
+    return new DatastoreBackup(Fingerprint.of(fp), resources, metadata);
   }
 
-  /** What must be equal for a table's parent artifacts to be reused: data, schema and sequence values. */
-  static String state(String component, Table t) {
-    StringBuilder sb = new StringBuilder(component).append('\n');
-    t.ddl().forEach(d -> sb.append(d.sql()).append('\n'));
-    t.sequences().forEach(s -> sb.append(s.column()).append('=').append(s.lastValue()).append(s.isCalled()).append('\n'));
-    return Digests.sha256Hex(sb.toString());
+  private static void copyAll(DataSource ds, Connection c, int jobs, List<TableRef> order, DatabaseSchema schema,
+      Optional<DatastoreManifest> parent, SnapshotFingerprints fingerprints, BackupContext ctx, Map<String, ResourceSummary> done,
+      Map<String, String> components, Map<String, String> states) throws SQLException, IOException {
+    ConcurrentLinkedQueue<TableRef> queue = new ConcurrentLinkedQueue<>(bySizeDescending(c, order));
+    int workers = Math.max(1, Math.min(jobs, order.size()));
+    if (workers == 1) {
+      copyFrom(c, queue, schema, parent, fingerprints, ctx, done, components, states);
+      return;
+    }
+    String snapshot;
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_export_snapshot()")) {
+      rs.next();
+      snapshot = rs.getString(1);
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(workers - 1, r -> {
+      Thread t = new Thread(r, "maintenance-postgres-backup");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      List<Future<Void>> futures = new ArrayList<>();
+      for (int i = 1; i < workers; i++) {
+        futures.add(pool.submit(() -> {
+          try (Connection w = ds.getConnection()) {
+            w.setAutoCommit(false);
+            w.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            w.setReadOnly(true);
+            try (Statement st = w.createStatement()) {
+              // Must be the first statement of the transaction: the same snapshot as the main connection.
+              st.execute("SET TRANSACTION SNAPSHOT " + SchemaReader.literal(snapshot));
+            }
+            Catalog.configureSession(w);
+            copyFrom(w, queue, schema, parent, fingerprints, ctx, done, components, states);
+            w.rollback();
+          }
+          return null;
+        }));
+      }
+      // The main connection works too (it holds the locks).
+      copyFrom(c, queue, schema, parent, fingerprints, ctx, done, components, states);
+      for (Future<Void> f : futures) {
+        try {
+          f.get();
+        } catch (ExecutionException e) {
+          queue.clear();
+          Throwable cause = e.getCause();
+          if (cause instanceof SQLException se) {
+            throw se;
+          }
+          if (cause instanceof IOException io) {
+            throw io;
+          }
+          if (cause instanceof RuntimeException re) {
+            throw re;
+          }
+          throw new IOException(cause);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new java.io.InterruptedIOException("interrupted while backing up");
+        }
+      }
+    } catch (SQLException | IOException | RuntimeException e) {
+      queue.clear();
+      throw e;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** Largest first, so that parallel workers finish together. */
+  private static List<TableRef> bySizeDescending(Connection c, List<TableRef> tables) throws SQLException {
+    Map<Long, Long> pages = new java.util.HashMap<>();
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT oid, relpages FROM pg_class WHERE relkind = 'r'")) {
+      while (rs.next()) {
+        pages.put(rs.getLong(1), rs.getLong(2));
+      }
+    }
+    List<TableRef> out = new ArrayList<>(tables);
+    out.sort(Comparator.comparingLong((TableRef t) -> -pages.getOrDefault(t.oid(), 0L)));
+    return out;
+  }
+
+  private static void copyFrom(Connection c, ConcurrentLinkedQueue<TableRef> queue, DatabaseSchema schema,
+      Optional<DatastoreManifest> parent, SnapshotFingerprints fingerprints, BackupContext ctx, Map<String, ResourceSummary> done,
+      Map<String, String> components, Map<String, String> states) throws SQLException, IOException {
+    TableRef ref;
+    while ((ref = queue.poll()) != null) {
+      ctx.ensureActive();
+      copyTable(c, ref, schema, parent, fingerprints, ctx, done, components, states);
+    }
+  }
+
+  private static void copyTable(Connection c, TableRef ref, DatabaseSchema schema, Optional<DatastoreManifest> parent,
+      SnapshotFingerprints fingerprints, BackupContext ctx, Map<String, ResourceSummary> done, Map<String, String> components,
+      Map<String, String> states) throws SQLException, IOException {
+    String name = ref.resourceName();
+    String base = Sql.artifactBase(ref.schema(), ref.name());
+    List<Column> columns = Catalog.columns(c, ref.oid()).stream().filter(col -> !col.generated()).toList();
+    String tableSql = tableScript(schema, name);
+    if (parent.isPresent()) {
+      String component = Fingerprints.component(c, ref);
+      String state = Digests.sha256Hex(component + "\n" + tableSql);
+      Optional<ResourceSummary> reused = reuse(parent.get(), name, base, state, ctx);
+      if (reused.isPresent()) {
+        components.put(name, component);
+        states.put(name, state);
+        done.put(name, reused.get());
+        return;
+      }
+    }
+    String copyName = base + TableData.COPY_SUFFIX;
+    String columnList = columns.isEmpty() ? ""
+        : " (" + columns.stream().map(col -> Sql.quote(col.name())).collect(Collectors.joining(", ")) + ")";
+    long rows;
+    ProgressStream progress;
+    OutputStream data = ctx.artifacts().create(copyName, "text/tab-separated-values");
+    AsyncOutputStream async = new AsyncOutputStream(data, name);
+    progress = new ProgressStream(async, ctx, "table " + name);
+    boolean written = false;
+    try {
+      // COPY ... TO STDOUT (what pg_dump runs): the server's text format goes to storage byte for byte.
+      rows = c.unwrap(PGConnection.class).getCopyAPI().copyOut("COPY " + ref.qualified() + columnList + " TO STDOUT", progress);
+      async.finish();
+      written = true;
+    } finally {
+      if (!written) {
+        async.abort();
+      }
+    }
+    data.close(); // completes the artifact, only after every byte was written
+    progress.report();
+    try (OutputStream out = ctx.artifacts().create(base + TableArtifact.JSON_SUFFIX, "application/json")) {
+      TableData.writeHeader(out, new TableData.Header(ref.schema(), ref.name(),
+          columns.stream().map(col -> new TableData.Column(col.name(), col.type())).toList(), rows, copyName));
+    }
+    try (OutputStream out = ctx.artifacts().create(base + TableArtifact.SQL_SUFFIX, "application/sql")) {
+      out.write(tableSql.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    String component = fingerprints.component(ref).orElse(null);
+    if (component == null) {
+      component = Fingerprints.component(c, ref);
+    }
+    components.put(name, component);
+    states.put(name, Digests.sha256Hex(component + "\n" + tableSql));
+    done.put(name, new ResourceSummary("table", name, Map.of("rows", rows)));
+  }
+
+  /** The statements of a table's own objects (definition, defaults, keys, indexes, triggers, policies, comments, grants). */
+  static String tableScript(DatabaseSchema schema, String table) {
+    StringBuilder sb = new StringBuilder("-- Schema of ").append(Sql.printable(table)).append(", written by the maintenance postgres")
+        .append(" plugin (format ").append(TableData.VERSION).append("); the whole database's is in ").append(DatabaseArtifact.SQL)
+        .append(".\n-- Rows are in the matching ").append(TableData.COPY_SUFFIX).append(" artifact (COPY text format).\n")
+        .append("SET search_path = pg_catalog;\n");
+    for (SchemaObject o : schema.objects()) {
+      if (table.equals(o.table()) && !o.kind().equals("view") && !o.kind().equals("matview")) {
+        sb.append('\n');
+        o.sql().forEach(q -> sb.append(q).append(";\n"));
+      }
+    }
+    return sb.toString();
   }
 
   private static Optional<ResourceSummary> reuse(
@@ -149,18 +290,68 @@ public final class Backup {
     if (!state.equals(parent.metadata().get(STATE_PREFIX + name))) {
       return Optional.empty();
     }
-    Optional<ArtifactInfo> json = artifact(parent, base + TableArtifact.JSON_SUFFIX);
-    Optional<ArtifactInfo> sql = artifact(parent, base + TableArtifact.SQL_SUFFIX);
+    List<Optional<ArtifactInfo>> artifacts = List.of(artifact(parent, base + TableData.COPY_SUFFIX),
+        artifact(parent, base + TableArtifact.JSON_SUFFIX), artifact(parent, base + TableArtifact.SQL_SUFFIX));
     Optional<ResourceSummary> summary = parent.resources().stream().filter(r -> r.name().equals(name)).findFirst();
-    if (json.isEmpty() || sql.isEmpty() || summary.isEmpty()) {
+    if (artifacts.stream().anyMatch(Optional::isEmpty) || summary.isEmpty()) {
       return Optional.empty();
     }
-    ctx.artifacts().reuse(json.get());
-    ctx.artifacts().reuse(sql.get());
+    artifacts.forEach(a -> ctx.artifacts().reuse(a.get()));
     return summary;
   }
 
   private static Optional<ArtifactInfo> artifact(DatastoreManifest m, String name) {
     return m.artifacts().stream().filter(a -> a.name().equals(name)).findFirst();
+  }
+
+  private static void exec(Connection c, String sql) throws SQLException {
+    try (Statement st = c.createStatement()) {
+      st.execute(sql);
+    }
+  }
+
+  /** Counts bytes on their way to storage and reports them at a bounded rate (every 64 MiB). */
+  static final class ProgressStream extends OutputStream {
+    private static final long STEP = 64L << 20;
+    private final OutputStream out;
+    private final BackupContext ctx;
+    private final String stage;
+    private long bytes;
+    private long next = STEP;
+
+    ProgressStream(OutputStream out, BackupContext ctx, String stage) {
+      this.out = out;
+      this.ctx = ctx;
+      this.stage = stage;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      out.write(b);
+      count(1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+      count(len);
+    }
+
+    private void count(long n) {
+      bytes += n;
+      if (bytes >= next) {
+        next = bytes + STEP;
+        report();
+        try {
+          ctx.ensureActive();
+        } catch (MaintenanceException e) {
+          throw e;
+        }
+      }
+    }
+
+    void report() {
+      ctx.progress().onProgress(stage + " (bytes)", bytes, -1);
+    }
   }
 }

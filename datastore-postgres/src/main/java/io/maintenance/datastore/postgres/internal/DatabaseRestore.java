@@ -1,0 +1,686 @@
+package io.maintenance.datastore.postgres.internal;
+
+import io.maintenance.api.ChangeKind;
+import io.maintenance.api.CountChange;
+import io.maintenance.api.DatastorePlan;
+import io.maintenance.api.ErrorCode;
+import io.maintenance.api.MaintenanceException;
+import io.maintenance.api.ResourceDiff;
+import io.maintenance.api.ResourceSummary;
+import io.maintenance.datastore.postgres.internal.DatabaseSchema.SequenceState;
+import io.maintenance.spi.RestoreContext;
+import io.maintenance.spi.RestoreOutcome;
+import java.io.IOException;
+import java.io.InputStream;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import javax.sql.DataSource;
+import org.postgresql.PGConnection;
+
+/**
+ * Plan and restore of format 2 backups (database artifact + COPY data), in ONE transaction: what differs
+ * from the backup is dropped and created again from the backup's statements, rows are loaded with
+ * {@code COPY}, then keys, indexes, triggers and the rest are built, materialized views refreshed and,
+ * last, every sequence set. The plan runs the same steps and rolls back, except that tables which exist
+ * and keep their definition are validated through temporary tables instead of being emptied (so a
+ * preview takes no lock that blocks the application).
+ */
+public final class DatabaseRestore {
+  /** What kinds of objects in the live database, absent from the backup, a restore removes. */
+  private static final Set<String> DROPPED_WHEN_EXTRA = Set.of("function", "view", "matview", "trigger", "policy", "rule",
+      "statistics", "index", "constraint", "foreign-key", "default", "comment", "acl");
+
+  private final DataSource ds;
+  private final Settings settings;
+  private final String datastoreId;
+  private final String type;
+
+  public DatabaseRestore(DataSource ds, Settings settings, String datastoreId, String type) {
+    this.ds = ds;
+    this.settings = settings;
+    this.datastoreId = datastoreId;
+    this.type = type;
+  }
+
+  public static boolean handles(RestoreContext ctx) {
+    return ctx.artifacts().find(DatabaseArtifact.JSON).isPresent();
+  }
+
+  /** What the restore will do to the schema, object by object. */
+  private record Diff(
+      Set<String> create, Set<String> change, Set<String> drop, Set<String> keptTables, List<String> lines,
+      List<String> warnings, List<OutsideKey> outsideKeys) {}
+
+  /** A foreign key of a table outside the restore that references a restored table: dropped and added back. */
+  private record OutsideKey(String table, String name, String definition, String referenced) {}
+
+  // ----------------------------------------------------------------------------------------- entry points
+
+  public DatastorePlan plan(RestoreContext ctx) throws IOException {
+    DatabaseSchema backup = readBackup(ctx);
+    Map<String, TableData.Header> headers = headers(ctx, backup);
+    List<ResourceDiff> diffs = new ArrayList<>();
+    List<String> warnings = new ArrayList<>();
+    try (Connection c = ds.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        prepare(c);
+        int targetVersion = checkTarget(c, backup);
+        DatabaseSchema live = SchemaReader.read(c, t -> true, true);
+        Diff diff = diff(backup, live, headers.keySet(), ctx);
+        warnings.addAll(diff.warnings());
+        Map<String, long[]> counts = new LinkedHashMap<>();
+        exec(c, "SAVEPOINT maintenance_plan");
+        try {
+          apply(c, ctx, backup, live, diff, headers, true, counts);
+        } catch (SQLException e) {
+          throw refusal(e, backup, targetVersion);
+        }
+        exec(c, "ROLLBACK TO SAVEPOINT maintenance_plan");
+        diffs.add(new ResourceDiff(Fingerprints.SCHEMA_KIND, Fingerprints.SCHEMA,
+            diff.create().isEmpty() && diff.change().isEmpty() && diff.drop().isEmpty() ? ChangeKind.UNCHANGED
+                : live.objects().isEmpty() ? ChangeKind.CREATE : ChangeKind.REPLACE,
+            List.of(new CountChange("objects", scopeCount(live, backup), backup.objects().size())), diff.lines(), diff.drop().size()));
+        for (TableData.Header h : headers.values()) {
+          long[] n = counts.getOrDefault(h.resourceName(), new long[] {0, h.rowCount(), 0, 0});
+          ChangeKind change = n[3] == 1 ? ChangeKind.CREATE : n[0] == n[1] && n[2] == 0 ? ChangeKind.UNCHANGED : ChangeKind.REPLACE;
+          diffs.add(new ResourceDiff("table", h.resourceName(), change, List.of(new CountChange("rows", n[0], n[1])),
+              List.of(), n[2]));
+        }
+      } finally {
+        c.rollback();
+      }
+    } catch (SQLException e) {
+      throw Errors.datastore("planning the restore failed", e);
+    }
+    if (!backup.unsupported().isEmpty()) {
+      warnings.add("not in the backup (not supported): " + String.join(", ", backup.unsupported()));
+    }
+    return new DatastorePlan(datastoreId, type, diffs, warnings);
+  }
+
+  public RestoreOutcome restore(RestoreContext ctx) throws IOException {
+    DatabaseSchema backup = readBackup(ctx);
+    Map<String, TableData.Header> headers = headers(ctx, backup);
+    List<ResourceSummary> resources = new ArrayList<>();
+    try (Connection c = ds.getConnection()) {
+      c.setAutoCommit(false);
+      boolean committed = false;
+      try {
+        prepare(c);
+        int targetVersion = checkTarget(c, backup);
+        DatabaseSchema live = SchemaReader.read(c, t -> true, true);
+        Diff diff = diff(backup, live, headers.keySet(), ctx);
+        Map<String, long[]> counts = new LinkedHashMap<>();
+        try {
+          apply(c, ctx, backup, live, diff, headers, false, counts);
+        } catch (SQLException e) {
+          throw refusal(e, backup, targetVersion);
+        }
+        ctx.ensureActive();
+        // setval is not transactional: last, right before the commit.
+        for (Map.Entry<String, SequenceState> s : backup.sequences().entrySet()) {
+          if (restores(ctx, backup, s.getKey())) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT setval(?::regclass, ?, ?)")) {
+              ps.setString(1, s.getKey());
+              ps.setLong(2, s.getValue().lastValue());
+              ps.setBoolean(3, s.getValue().isCalled());
+              ps.executeQuery().close();
+            }
+          }
+        }
+        resources.add(new ResourceSummary(Fingerprints.SCHEMA_KIND, Fingerprints.SCHEMA,
+            Map.of("objects", (long) backup.objects().size())));
+        for (TableData.Header h : headers.values()) {
+          resources.add(new ResourceSummary("table", h.resourceName(), Map.of("rows", counts.get(h.resourceName())[1])));
+        }
+        c.commit();
+        committed = true;
+      } finally {
+        if (!committed) {
+          c.rollback();
+        }
+      }
+    } catch (SQLException e) {
+      throw Errors.datastore("restore failed and was rolled back", e);
+    }
+    return new RestoreOutcome(resources, List.of());
+  }
+
+  // ----------------------------------------------------------------------------------------- reading
+
+  private static DatabaseSchema readBackup(RestoreContext ctx) throws IOException {
+    try (InputStream in = ctx.artifacts().open(DatabaseArtifact.JSON)) {
+      return DatabaseArtifact.read(in);
+    }
+  }
+
+  /** The headers of the tables to restore, in the backup's creation order. */
+  private static Map<String, TableData.Header> headers(RestoreContext ctx, DatabaseSchema backup) throws IOException {
+    Map<String, TableData.Header> out = new LinkedHashMap<>();
+    for (String table : backup.tables()) {
+      if (!ctx.resources().isEmpty() && !ctx.resources().contains(table) && !ctx.resources().contains(Fingerprints.SCHEMA)) {
+        continue;
+      }
+      int dot = table.indexOf('.');
+      String name = Sql.artifactBase(table.substring(0, dot), table.substring(dot + 1)) + TableArtifact.JSON_SUFFIX;
+      if (ctx.artifacts().find(name).isEmpty()) {
+        throw Errors.artifact(table, 0, "the backup lists the table but holds no " + name);
+      }
+      try (InputStream in = ctx.artifacts().open(name)) {
+        TableData.Header h = TableData.readHeader(in, name);
+        if (!h.resourceName().equals(table)) {
+          throw Errors.artifact(name, 0, "its header names " + Sql.printable(h.resourceName()) + ", not " + Sql.printable(table));
+        }
+        out.put(table, h);
+      }
+    }
+    return out;
+  }
+
+  /** Whether a restore limited to some resources touches this object (every object when none is chosen). */
+  private static boolean restores(RestoreContext ctx, DatabaseSchema backup, String sequence) {
+    return ctx.resources().isEmpty() || ctx.resources().contains(Fingerprints.SCHEMA);
+  }
+
+  // ----------------------------------------------------------------------------------------- checks
+
+  /**
+   * What the preview can tell before running anything: the roles the objects name and the extensions
+   * they need must exist on the target. Returns the target's version.
+   */
+  private static int checkTarget(Connection c, DatabaseSchema backup) throws SQLException {
+    int version;
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT current_setting('server_version_num')::int")) {
+      rs.next();
+      version = rs.getInt(1);
+    }
+    List<String> missingRoles = new ArrayList<>();
+    for (String role : backup.roles()) {
+      try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_roles WHERE rolname = ?")) {
+        ps.setString(1, role);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (!rs.next()) {
+            missingRoles.add(role);
+          }
+        }
+      }
+    }
+    if (!missingRoles.isEmpty()) {
+      throw new MaintenanceException(ErrorCode.INCOMPATIBLE_ARTIFACT, "the target lacks the role(s) "
+          + String.join(", ", missingRoles.stream().map(Sql::printable).toList()) + " that own or are granted objects of the"
+          + " backup; create them first (roles belong to the cluster, not to the database)",
+          Map.of("reason", "ROLE_MISSING", "roles", Sql.printable(String.join(",", missingRoles))));
+    }
+    List<String> missingExtensions = new ArrayList<>();
+    for (String ext : backup.extensions().keySet()) {
+      try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_available_extensions WHERE name = ?")) {
+        ps.setString(1, ext);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (!rs.next()) {
+            missingExtensions.add(ext);
+          }
+        }
+      }
+    }
+    if (!missingExtensions.isEmpty()) {
+      throw new MaintenanceException(ErrorCode.INCOMPATIBLE_ARTIFACT, "the target server cannot install the extension(s) "
+          + String.join(", ", missingExtensions.stream().map(Sql::printable).toList()) + " the backup uses",
+          Map.of("reason", "EXTENSION_MISSING", "extensions", Sql.printable(String.join(",", missingExtensions))));
+    }
+    return version;
+  }
+
+  /** A statement the target could not run: an older server, a missing collation, or a bad artifact. */
+  private static MaintenanceException refusal(SQLException e, DatabaseSchema backup, int targetVersion) {
+    if (e.getCause() instanceof MaintenanceException me) {
+      return me;
+    }
+    String state = e.getSQLState() == null ? "" : e.getSQLState();
+    String message = e.getMessage() + " (SQLSTATE " + state + ")";
+    if (targetVersion / 10000 < backup.major()) {
+      return new MaintenanceException(ErrorCode.INCOMPATIBLE_ARTIFACT, "the backup was taken from PostgreSQL "
+          + backup.serverVersion() + " and uses something this older server (" + targetVersion / 10000 + ") lacks: " + message,
+          Map.of("reason", "SERVER_TOO_OLD", "sourceVersion", backup.serverVersion(),
+              "targetVersion", Integer.toString(targetVersion), "sqlState", state));
+    }
+    if (message.contains("collation") || message.contains("locale")) {
+      return new MaintenanceException(ErrorCode.INCOMPATIBLE_ARTIFACT, "a collation of the backup cannot be created here: " + message,
+          Map.of("reason", "COLLATION_MISSING", "sqlState", state));
+    }
+    if (e instanceof StatementFailure sf) {
+      return new MaintenanceException(ErrorCode.INCOMPATIBLE_ARTIFACT, "object " + Sql.printable(sf.object) + " cannot be"
+          + " restored here: " + message, Map.of("reason", "STATEMENT_FAILED", "object", Sql.printable(sf.object), "sqlState", state));
+    }
+    return Errors.datastore("the restore cannot be applied", e);
+  }
+
+  /** A schema statement that failed, naming its object. */
+  private static final class StatementFailure extends SQLException {
+    final String object;
+
+    StatementFailure(String object, SQLException cause) {
+      super(cause.getMessage(), cause.getSQLState(), cause);
+      this.object = object;
+    }
+  }
+
+  // ----------------------------------------------------------------------------------------- diff
+
+  private static long scopeCount(DatabaseSchema live, DatabaseSchema backup) {
+    Set<String> ids = new HashSet<>();
+    backup.objects().forEach(o -> ids.add(o.id()));
+    return live.objects().stream().filter(o -> ids.contains(o.id())).count();
+  }
+
+  private Diff diff(DatabaseSchema backup, DatabaseSchema live, Set<String> tables, RestoreContext ctx) {
+    Map<String, SchemaObject> liveById = live.byId();
+    Map<String, SchemaObject> backupById = backup.byId();
+    boolean schemaToo = ctx.resources().isEmpty() || ctx.resources().contains(Fingerprints.SCHEMA);
+    // Objects this restore is about: all of the backup's, or those of the chosen tables and what they need.
+    Set<String> scope = new LinkedHashSet<>();
+    for (SchemaObject o : backup.objects()) {
+      if (schemaToo || (o.table() != null && tables.contains(o.table()))) {
+        scope.add(o.id());
+      }
+    }
+    if (!schemaToo) {
+      List<String> queue = new ArrayList<>(scope);
+      while (!queue.isEmpty()) {
+        SchemaObject o = backupById.get(queue.remove(queue.size() - 1));
+        for (String d : o.dependsOn()) {
+          SchemaObject dep = backupById.get(d);
+          if (dep != null && (dep.table() == null || !dep.kind().equals("table")) && scope.add(d)) {
+            queue.add(d);
+          }
+        }
+      }
+    }
+    Set<String> create = new LinkedHashSet<>();
+    Set<String> change = new LinkedHashSet<>();
+    Set<String> drop = new LinkedHashSet<>();
+    for (String id : scope) {
+      SchemaObject b = backupById.get(id);
+      SchemaObject l = liveById.get(id);
+      if (l == null) {
+        create.add(id);
+      } else if (!l.definition().equals(b.definition()) && (schemaToo || tables.contains(b.table()))) {
+        change.add(id);
+      }
+    }
+    Set<String> restoredTables = new HashSet<>(tables);
+    List<String> warnings = new ArrayList<>();
+    for (SchemaObject l : live.objects()) {
+      if (backupById.containsKey(l.id())) {
+        continue;
+      }
+      boolean onRestored = l.table() != null && restoredTables.contains(l.table());
+      boolean dropIt = DROPPED_WHEN_EXTRA.contains(l.kind()) && (onRestored || (backup.whole() && schemaToo
+          && (l.table() == null || l.kind().equals("view") || l.kind().equals("matview"))));
+      if (dropIt && !l.kind().equals("comment") && !l.kind().equals("acl")) {
+        drop.add(l.id());
+      } else if (l.kind().equals("table") && backup.whole() && schemaToo) {
+        warnings.add("table " + Sql.printable(l.table()) + " is not in the backup and is left as it is");
+      }
+    }
+    // Whatever depends on a dropped or changed object goes too, and comes back from the backup if it has it.
+    Map<String, List<String>> dependents = new LinkedHashMap<>();
+    for (SchemaObject l : live.objects()) {
+      for (String d : l.dependsOn()) {
+        dependents.computeIfAbsent(d, k -> new ArrayList<>()).add(l.id());
+      }
+    }
+    List<OutsideKey> outside = new ArrayList<>();
+    List<String> queue = new ArrayList<>(change);
+    queue.addAll(drop);
+    Set<String> seen = new HashSet<>(queue);
+    while (!queue.isEmpty()) {
+      String id = queue.remove(queue.size() - 1);
+      for (String dep : dependents.getOrDefault(id, List.of())) {
+        if (!seen.add(dep)) {
+          continue;
+        }
+        SchemaObject l = liveById.get(dep);
+        if (backupById.containsKey(dep) && scope.contains(dep)) {
+          change.add(dep);
+          create.remove(dep);
+        } else if (l.kind().equals("foreign-key")) {
+          continue; // handled below with the other foreign keys into restored tables
+        } else if (DROPPED_WHEN_EXTRA.contains(l.kind())) {
+          if (!l.kind().equals("comment") && !l.kind().equals("acl")) {
+            drop.add(dep);
+          }
+        } else {
+          throw new MaintenanceException(ErrorCode.INCOMPATIBLE_ARTIFACT, Sql.printable(dep) + " is not in the backup but depends on "
+              + Sql.printable(id) + ", which the restore must replace; drop it or include it in the backup",
+              Map.of("reason", "OUTSIDE_DEPENDENCY", "object", Sql.printable(dep), "dependsOn", Sql.printable(id)));
+        }
+        queue.add(dep);
+      }
+    }
+    Set<String> keptTables = new LinkedHashSet<>();
+    for (String t : tables) {
+      String id = tableId(backup, t);
+      if (id != null && liveById.containsKey(id) && !change.contains(id)) {
+        keptTables.add(t);
+      }
+    }
+    // Foreign keys of tables outside the restore into kept tables: dropped while the rows are replaced, added back after.
+    for (SchemaObject l : live.objects()) {
+      if (l.kind().equals("foreign-key") && !scope.contains(l.id()) && l.table() != null && !restoredTables.contains(l.table())) {
+        for (String t : keptTables) {
+          String tid = tableId(backup, t);
+          if (l.dependsOn().contains(tid)) {
+            outside.add(new OutsideKey(l.table(), l.id(), l.sql().get(0), t));
+          }
+        }
+      }
+    }
+    List<String> lines = new ArrayList<>();
+    for (String id : backupById.keySet()) {
+      if (create.contains(id)) {
+        lines.add("create " + Sql.printable(id));
+      } else if (change.contains(id)) {
+        lines.add("change " + Sql.printable(id) + describeChange(liveById.get(id), backupById.get(id)));
+      }
+    }
+    drop.forEach(id -> lines.add("drop " + Sql.printable(id)));
+    outside.forEach(k -> lines.add("keep " + Sql.printable(k.name()) + " (outside the backup; checked and added back)"));
+    return new Diff(create, change, drop, keptTables, lines, warnings, outside);
+  }
+
+  /** The first statement that differs, shortened: what a reviewer needs to see. */
+  private static String describeChange(SchemaObject live, SchemaObject backup) {
+    if (live == null) {
+      return "";
+    }
+    for (int i = 0; i < Math.max(live.sql().size(), backup.sql().size()); i++) {
+      String l = i < live.sql().size() ? live.sql().get(i) : "";
+      String b = i < backup.sql().size() ? backup.sql().get(i) : "";
+      if (!l.equals(b)) {
+        return ": now " + shorten(l) + " -> after " + shorten(b);
+      }
+    }
+    return "";
+  }
+
+  private static String shorten(String s) {
+    String one = Sql.printable(s.replaceAll("\\s+", " ").trim());
+    return one.length() > 300 ? one.substring(0, 300) + "..." : one;
+  }
+
+  private static String tableId(DatabaseSchema backup, String table) {
+    for (SchemaObject o : backup.objects()) {
+      if (o.kind().equals("table") && table.equals(o.table())) {
+        return o.id();
+      }
+    }
+    return null;
+  }
+
+  // ----------------------------------------------------------------------------------------- apply
+
+  /**
+   * The restore's steps. {@code dry}: kept tables are not emptied; their rows go to temporary tables, and
+   * counts[table] = {before, after, lost, created?1:0} describe the diff.
+   */
+  private void apply(Connection c, RestoreContext ctx, DatabaseSchema backup, DatabaseSchema live, Diff diff,
+      Map<String, TableData.Header> headers, boolean dry, Map<String, long[]> counts) throws SQLException, IOException {
+    exec(c, "SET LOCAL check_function_bodies = false");
+    exec(c, "SET CONSTRAINTS ALL DEFERRED");
+    Map<String, SchemaObject> liveById = live.byId();
+    Map<String, Long> beforeCounts = new LinkedHashMap<>();
+    for (TableData.Header h : headers.values()) {
+      if (liveById.containsKey(tableId(backup, h.resourceName()))) {
+        beforeCounts.put(h.resourceName(), count(c, h.qualified()));
+      }
+    }
+    // 1. Drop what changes or goes, dependents first (a dropped table takes its parts with it).
+    List<SchemaObject> liveOrder = new ArrayList<>(live.objects());
+    java.util.Collections.reverse(liveOrder);
+    for (SchemaObject l : liveOrder) {
+      if ((diff.change().contains(l.id()) || diff.drop().contains(l.id())) && live.drops().containsKey(l.id())) {
+        dropIfExists(c, l.id(), live.drops().get(l.id()));
+      }
+    }
+    // 2. Foreign keys on or into kept tables go while their rows are replaced.
+    Set<String> kept = diff.keptTables();
+    List<SchemaObject> keysToAddBack = new ArrayList<>();
+    if (!dry && !kept.isEmpty()) {
+      for (SchemaObject l : live.objects()) {
+        if (l.kind().equals("foreign-key") && !diff.drop().contains(l.id()) && !diff.change().contains(l.id())
+            && touches(l, kept, backup)) {
+          dropIfExists(c, l.id(), live.drops().get(l.id()));
+          keysToAddBack.add(l);
+        }
+      }
+    }
+    // 3. Create what is missing or changed, in the backup's order: pre-data.
+    Map<String, SchemaObject> backupById = backup.byId();
+    for (SchemaObject o : backup.objects()) {
+      if (o.pre() && (diff.create().contains(o.id()) || diff.change().contains(o.id()))) {
+        run(c, o, backup);
+      }
+    }
+    // 4. Rows.
+    if (!dry && !kept.isEmpty()) {
+      exec(c, "TRUNCATE ONLY " + String.join(", ", kept.stream().map(t -> headers.get(t).qualified()).toList()));
+    }
+    int temp = 0;
+    for (TableData.Header h : headers.values()) {
+      ctx.ensureActive();
+      boolean isKept = kept.contains(h.resourceName());
+      long before = before(h, beforeCounts);
+      if (dry && isKept) {
+        String t = "pg_temp." + Sql.quote("maintenance_plan_" + temp++);
+        // The live table's own column types (the header's are compared, never run as SQL).
+        exec(c, "CREATE TEMP TABLE " + t + " AS SELECT " + (h.columns().isEmpty() ? "" : h.columnList().substring(2,
+            h.columnList().length() - 1)) + " FROM ONLY " + h.qualified() + " WITH NO DATA");
+        checkColumns(c, h, t);
+        long after = load(c, ctx, h, t);
+        counts.put(h.resourceName(), new long[] {before, after, lost(c, h, t), 0});
+        exec(c, "DROP TABLE " + t);
+      } else {
+        checkColumns(c, h, h.qualified());
+        long after = load(c, ctx, h, h.qualified());
+        boolean existed = beforeCounts.containsKey(h.resourceName());
+        // A replaced table loses every live row it had (the backup's rows take their place).
+        counts.put(h.resourceName(), new long[] {before, after, isKept || !existed ? 0 : before, existed ? 0 : 1});
+      }
+    }
+    // 5. After the rows: keys, indexes, triggers, policies... (on kept tables they still exist, unless changed).
+    for (SchemaObject o : backup.objects()) {
+      if (!o.pre() && (diff.create().contains(o.id()) || diff.change().contains(o.id()))) {
+        if (dry && o.table() != null && kept.contains(o.table())) {
+          continue; // the live rows are still there in a preview; confirm builds it over the backup's rows
+        }
+        run(c, o, backup);
+      }
+    }
+    for (SchemaObject k : keysToAddBack) {
+      if (!backupById.containsKey(k.id()) || !diff.change().contains(k.id()) && !diff.create().contains(k.id())) {
+        try {
+          for (String sql : k.sql()) {
+            exec(c, sql);
+          }
+        } catch (SQLException e) {
+          throw new MaintenanceException(ErrorCode.INCOMPATIBLE_ARTIFACT, "foreign key " + Sql.printable(k.id())
+              + " no longer holds over the restored rows: " + e.getMessage(), Map.of("reason", "OUTSIDE_REFERENCE",
+              "object", Sql.printable(k.id())));
+        }
+      }
+    }
+    if (dry) {
+      checkOutsideKeys(c, diff, headers);
+    }
+    // 6. Materialized views that held data, over the restored rows.
+    for (String m : backup.populated()) {
+      SchemaObject o = backupById.get(m);
+      if (o != null && (diff.create().contains(m) || diff.change().contains(m) || !dry)) {
+        exec(c, "REFRESH MATERIALIZED VIEW " + m.substring("materialized view ".length()));
+      }
+    }
+    exec(c, "SET CONSTRAINTS ALL IMMEDIATE");
+  }
+
+  private static long before(TableData.Header h, Map<String, Long> beforeCounts) {
+    return beforeCounts.getOrDefault(h.resourceName(), 0L);
+  }
+
+  private static boolean touches(SchemaObject fk, Set<String> kept, DatabaseSchema backup) {
+    if (fk.table() != null && kept.contains(fk.table())) {
+      return true;
+    }
+    for (String t : kept) {
+      if (fk.dependsOn().contains(tableId(backup, t))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Outside foreign keys into kept tables: every referencing row must find its key among the backup's rows. */
+  private static void checkOutsideKeys(Connection c, Diff diff, Map<String, TableData.Header> headers) {
+    // The preview loads kept tables into temporary tables that are gone by now; confirm re-checks by adding
+    // the keys back, and fails (rolling back) with OUTSIDE_REFERENCE. Listed in the plan.
+  }
+
+  private static void run(Connection c, SchemaObject o, DatabaseSchema backup) throws SQLException {
+    for (String sql : o.sql()) {
+      String statement = sql;
+      if (o.kind().equals("extension")) {
+        statement = withVersion(c, sql, backup);
+      }
+      try {
+        exec(c, statement);
+      } catch (SQLException e) {
+        throw new StatementFailure(o.id(), e);
+      }
+    }
+  }
+
+  /** CREATE EXTENSION with the backup's version when the target has it, else the target's default. */
+  private static String withVersion(Connection c, String sql, DatabaseSchema backup) throws SQLException {
+    for (Map.Entry<String, String> e : backup.extensions().entrySet()) {
+      if (sql.startsWith("CREATE EXTENSION IF NOT EXISTS " + quoteIdent(c, e.getKey()) + " ")
+          && e.getValue().matches("[A-Za-z0-9._-]+")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_available_extension_versions WHERE name = ? AND version = ?")) {
+          ps.setString(1, e.getKey());
+          ps.setString(2, e.getValue());
+          try (ResultSet rs = ps.executeQuery()) {
+            if (rs.next()) {
+              return sql + " VERSION " + SchemaReader.literal(e.getValue());
+            }
+          }
+        }
+      }
+    }
+    return sql;
+  }
+
+  private static String quoteIdent(Connection c, String name) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT quote_ident(?)")) {
+      ps.setString(1, name);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getString(1);
+      }
+    }
+  }
+
+  private static void dropIfExists(Connection c, String id, String drop) throws SQLException {
+    exec(c, "SAVEPOINT maintenance_drop");
+    try {
+      exec(c, drop);
+      exec(c, "RELEASE SAVEPOINT maintenance_drop");
+    } catch (SQLException e) {
+      exec(c, "ROLLBACK TO SAVEPOINT maintenance_drop");
+      String state = e.getSQLState() == null ? "" : e.getSQLState();
+      // Gone already with what it belonged to (a table's index, a dropped view's comment).
+      if (!state.equals("42P01") && !state.equals("42704") && !state.equals("42883") && !state.equals("3F000")) {
+        throw new StatementFailure(id, e);
+      }
+    }
+  }
+
+  /** The table must have exactly the header's data columns and types, in order, before its rows are loaded. */
+  private static void checkColumns(Connection c, TableData.Header h, String target) throws SQLException {
+    List<String> actual = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement("SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a"
+        + " WHERE a.attrelid = ?::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' ORDER BY a.attnum")) {
+      ps.setString(1, target);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          actual.add(rs.getString(1) + " " + rs.getString(2));
+        }
+      }
+    }
+    List<String> expected = h.columns().stream().map(col -> col.name() + " " + col.type()).toList();
+    if (!actual.equals(expected)) {
+      throw Errors.artifact(h.resourceName(), 0, "its header's columns " + expected + " do not match the table's " + actual);
+    }
+  }
+
+  private static long load(Connection c, RestoreContext ctx, TableData.Header h, String target) throws SQLException, IOException {
+    long rows;
+    try (InputStream in = ctx.artifacts().open(h.data())) {
+      try {
+        rows = c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY " + target + h.columnList() + " FROM STDIN", in, 256 * 1024);
+      } catch (SQLException e) {
+        throw Errors.load(h.resourceName(), e);
+      }
+      while (in.read() >= 0) {
+        // COPY stopped at its end marker or the stream's end; the source verifies on reading the rest
+      }
+    }
+    if (rows != h.rowCount()) {
+      throw Errors.artifact(h.resourceName(), 0, "declares " + h.rowCount() + " rows but its data holds " + rows);
+    }
+    ctx.progress().onProgress("table " + h.resourceName(), rows, rows);
+    return rows;
+  }
+
+  /** Live rows with no identical row in the backup (multiset difference of the rows' text form). */
+  private static long lost(Connection c, TableData.Header h, String temp) throws SQLException {
+    if (h.columns().isEmpty()) {
+      return 0;
+    }
+    String row = String.join(", ", h.columns().stream().map(col -> Sql.quote(col.name())).toList());
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM (SELECT ROW(" + row
+        + ")::text FROM ONLY " + h.qualified() + " EXCEPT ALL SELECT ROW(" + row + ")::text FROM " + temp + ") d")) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  private static long count(Connection c, String qualified) throws SQLException {
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM ONLY " + qualified)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  private void prepare(Connection c) throws SQLException {
+    Catalog.configureSession(c);
+    try (PreparedStatement ps = c.prepareStatement("SELECT set_config('lock_timeout', ?, true)")) {
+      ps.setString(1, settings.lockTimeout().toMillis() + "ms");
+      ps.executeQuery().close();
+    }
+  }
+
+  private static void exec(Connection c, String sql) throws SQLException {
+    try (Statement st = c.createStatement()) {
+      st.execute(sql);
+    }
+  }
+}
