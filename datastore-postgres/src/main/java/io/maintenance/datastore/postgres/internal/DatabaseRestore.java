@@ -38,7 +38,7 @@ import org.postgresql.PGConnection;
 public final class DatabaseRestore {
   /** What kinds of objects in the live database, absent from the backup, a restore removes. */
   private static final Set<String> DROPPED_WHEN_EXTRA = Set.of("function", "view", "matview", "trigger", "policy", "rule",
-      "statistics", "index", "constraint", "foreign-key", "default", "comment", "acl");
+      "statistics", "index", "constraint", "foreign-key", "default", "comment", "acl", "default-acl");
 
   private final DataSource ds;
   private final Settings settings;
@@ -318,6 +318,14 @@ public final class DatabaseRestore {
         change.add(id);
       }
     }
+    // Default privileges would grant on what the restore creates: they are taken off first and put back last.
+    if (schemaToo && (!create.isEmpty() || !change.isEmpty())) {
+      for (SchemaObject l : live.objects()) {
+        if (l.kind().equals("default-acl") && backupById.containsKey(l.id())) {
+          change.add(l.id());
+        }
+      }
+    }
     Set<String> restoredTables = new HashSet<>(tables);
     List<String> warnings = new ArrayList<>();
     for (SchemaObject l : live.objects()) {
@@ -492,7 +500,16 @@ public final class DatabaseRestore {
         exec(c, "DROP TABLE " + t);
       } else {
         checkColumns(c, h, h.qualified());
+        // Loading restores rows, it is not the application writing them: user triggers of kept tables stay quiet.
+        List<String[]> quiet = isKept && settings.disableTriggers() ? enabledTriggers(c, h.qualified()) : List.of();
+        for (String[] t : quiet) {
+          exec(c, "ALTER TABLE " + h.qualified() + " DISABLE TRIGGER " + Sql.quote(t[0]));
+        }
         long after = load(c, ctx, h, h.qualified());
+        for (String[] t : quiet) {
+          exec(c, "ALTER TABLE " + h.qualified() + " ENABLE " + ("R".equals(t[1]) ? "REPLICA " : "A".equals(t[1]) ? "ALWAYS " : "")
+              + "TRIGGER " + Sql.quote(t[0]));
+        }
         boolean existed = beforeCounts.containsKey(h.resourceName());
         // A replaced table loses every live row it had (the backup's rows take their place).
         counts.put(h.resourceName(), new long[] {before, after, isKept || !existed ? 0 : before, existed ? 0 : 1});
@@ -531,6 +548,21 @@ public final class DatabaseRestore {
       }
     }
     exec(c, "SET CONSTRAINTS ALL IMMEDIATE");
+  }
+
+  /** User triggers of a table that are enabled, with their mode (O, R or A). */
+  private static List<String[]> enabledTriggers(Connection c, String table) throws SQLException {
+    List<String[]> out = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement("SELECT tgname, tgenabled::text FROM pg_trigger WHERE tgrelid = ?::regclass"
+        + " AND NOT tgisinternal AND tgenabled <> 'D' ORDER BY tgname")) {
+      ps.setString(1, table);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(new String[] {rs.getString(1), rs.getString(2)});
+        }
+      }
+    }
+    return out;
   }
 
   private static long before(TableData.Header h, Map<String, Long> beforeCounts) {

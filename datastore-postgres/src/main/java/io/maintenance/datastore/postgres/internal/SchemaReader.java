@@ -487,8 +487,7 @@ public final class SchemaReader {
               }
               comment(o, "pg_class", oid, 0, word + q);
               columnComments(o, oid, q);
-              acl(o, rs.getString(5), "TABLE " + q, owner, "r");
-              columnAcls(o, oid, q);
+              columnAcls(o, acl(o, rs.getString(5), "TABLE " + q, owner, "r"), oid, q);
             }
             default -> {
               Obj o = add("table " + q, "table", schema, resource, SchemaObject.PRE, keys);
@@ -500,8 +499,7 @@ public final class SchemaReader {
               }
               comment(o, "pg_class", oid, 0, "TABLE " + q);
               columnComments(o, oid, q);
-              acl(o, rs.getString(5), "TABLE " + q, owner, "r");
-              columnAcls(o, oid, q);
+              columnAcls(o, acl(o, rs.getString(5), "TABLE " + q, owner, "r"), oid, q);
             }
           }
         });
@@ -867,7 +865,9 @@ public final class SchemaReader {
                   + item.granteeSql() + (option ? " WITH GRANT OPTION" : ""));
             }
           }
-          o.drop = prefix + " REVOKE ALL ON " + objects + " FROM PUBLIC";
+          Set<String> grantees = new LinkedHashSet<>();
+          AclItem.parse(rs.getString(5)).forEach(i -> grantees.add(i.granteeSql()));
+          o.drop = prefix + " REVOKE ALL ON " + objects + " FROM " + String.join(", ", grantees);
         });
   }
 
@@ -909,15 +909,18 @@ public final class SchemaReader {
   }
 
   /** Grants as their own object: revoke the defaults, then grant exactly what the ACL holds, in its order. */
-  private void acl(Obj owner, String acl, String target, String ownerRole, String type) {
+  private Obj acl(Obj owner, String acl, String target, String ownerRole, String type) {
     if (acl == null) {
-      return;
+      return null;
     }
     Obj o = add("acl on " + target.toLowerCase(java.util.Locale.ROOT).substring(0, target.indexOf(' ')) + target.substring(target.indexOf(' ')),
         "acl", owner.schema, owner.table, owner.section);
-    o.sql.add("REVOKE ALL ON " + target + " FROM PUBLIC");
-    o.sql.add("REVOKE ALL ON " + target + " FROM " + role(ownerRole));
-    for (AclItem item : AclItem.parse(acl)) {
+    List<AclItem> items = AclItem.parse(acl);
+    // Start from nothing (default privileges may have granted something already), then grant in the ACL's order.
+    Set<String> revoke = new LinkedHashSet<>(List.of("PUBLIC", role(ownerRole)));
+    items.forEach(i -> revoke.add(i.granteeSql()));
+    o.sql.add("REVOKE ALL ON " + target + " FROM " + String.join(", ", revoke));
+    for (AclItem item : items) {
       role(item);
       for (String g : item.grants(type)) {
         boolean option = g.endsWith("*");
@@ -927,9 +930,11 @@ public final class SchemaReader {
     }
     o.drop = "REVOKE ALL ON " + target + " FROM PUBLIC";
     o.deps.add(owner);
+    return o;
   }
 
-  private void columnAcls(Obj owner, long relid, String q) throws SQLException {
+  /** Column grants come after the table's (whose REVOKE ALL would take them away again). */
+  private void columnAcls(Obj owner, Obj tableAcl, long relid, String q) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("SELECT quote_ident(a.attname), a.attacl::text FROM pg_attribute a"
         + " WHERE a.attrelid = ? AND a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum")) {
       ps.setLong(1, relid);
@@ -946,6 +951,9 @@ public final class SchemaReader {
           }
           o.drop = "REVOKE ALL (" + rs.getString(1) + ") ON TABLE " + q + " FROM PUBLIC";
           o.deps.add(owner);
+          if (tableAcl != null) {
+            o.deps.add(tableAcl);
+          }
         }
       }
     }
