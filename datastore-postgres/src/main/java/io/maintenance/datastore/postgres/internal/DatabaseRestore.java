@@ -490,6 +490,7 @@ public final class DatabaseRestore {
       boolean isKept = kept.contains(h.resourceName());
       long before = before(h, beforeCounts);
       if (dry && isKept) {
+        checkColumns(c, h, h.qualified()); // before the header's names are used in any statement
         String t = "pg_temp." + Sql.quote("maintenance_plan_" + temp++);
         // The live table's own column types (the header's are compared, never run as SQL).
         exec(c, "CREATE TEMP TABLE " + t + " AS SELECT " + (h.columns().isEmpty() ? "" : h.columnList().substring(2,
