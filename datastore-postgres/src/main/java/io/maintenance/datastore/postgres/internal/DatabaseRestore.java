@@ -61,6 +61,9 @@ public final class DatabaseRestore {
       Set<String> create, Set<String> change, Set<String> drop, Set<String> keptTables, List<String> lines,
       List<String> warnings, List<OutsideKey> outsideKeys) {}
 
+  /** One table's side of the diff. */
+  private record Rows(long before, long after, long lost, boolean created, List<String> columnChanges) {}
+
   /** A foreign key of a table outside the restore that references a restored table: dropped and added back. */
   private record OutsideKey(String table, String name, String definition, String referenced) {}
 
@@ -79,7 +82,7 @@ public final class DatabaseRestore {
         DatabaseSchema live = SchemaReader.read(c, t -> true, true);
         Diff diff = diff(backup, live, headers.keySet(), ctx);
         warnings.addAll(diff.warnings());
-        Map<String, long[]> counts = new LinkedHashMap<>();
+        Map<String, Rows> counts = new LinkedHashMap<>();
         exec(c, "SAVEPOINT maintenance_plan");
         try {
           apply(c, ctx, backup, live, diff, headers, true, counts);
@@ -88,14 +91,15 @@ public final class DatabaseRestore {
         }
         exec(c, "ROLLBACK TO SAVEPOINT maintenance_plan");
         diffs.add(new ResourceDiff(Fingerprints.SCHEMA_KIND, Fingerprints.SCHEMA,
-            diff.create().isEmpty() && diff.change().isEmpty() && diff.drop().isEmpty() ? ChangeKind.UNCHANGED
-                : live.objects().isEmpty() ? ChangeKind.CREATE : ChangeKind.REPLACE,
+            diff.change().isEmpty() && diff.drop().isEmpty() ? (diff.create().isEmpty() ? ChangeKind.UNCHANGED : ChangeKind.CREATE)
+                : ChangeKind.REPLACE,
             List.of(new CountChange("objects", scopeCount(live, backup), backup.objects().size())), diff.lines(), diff.drop().size()));
         for (TableData.Header h : headers.values()) {
-          long[] n = counts.getOrDefault(h.resourceName(), new long[] {0, h.rowCount(), 0, 0});
-          ChangeKind change = n[3] == 1 ? ChangeKind.CREATE : n[0] == n[1] && n[2] == 0 ? ChangeKind.UNCHANGED : ChangeKind.REPLACE;
-          diffs.add(new ResourceDiff("table", h.resourceName(), change, List.of(new CountChange("rows", n[0], n[1])),
-              List.of(), n[2]));
+          Rows n = counts.get(h.resourceName());
+          ChangeKind change = n.created() ? ChangeKind.CREATE
+              : n.before() == n.after() && n.lost() == 0 && n.columnChanges().isEmpty() ? ChangeKind.UNCHANGED : ChangeKind.REPLACE;
+          diffs.add(new ResourceDiff("table", h.resourceName(), change, List.of(new CountChange("rows", n.before(), n.after())),
+              n.columnChanges(), n.lost()));
         }
       } finally {
         c.rollback();
@@ -121,7 +125,7 @@ public final class DatabaseRestore {
         int targetVersion = checkTarget(c, backup);
         DatabaseSchema live = SchemaReader.read(c, t -> true, true);
         Diff diff = diff(backup, live, headers.keySet(), ctx);
-        Map<String, long[]> counts = new LinkedHashMap<>();
+        Map<String, Rows> counts = new LinkedHashMap<>();
         try {
           apply(c, ctx, backup, live, diff, headers, false, counts);
         } catch (SQLException e) {
@@ -142,7 +146,7 @@ public final class DatabaseRestore {
         resources.add(new ResourceSummary(Fingerprints.SCHEMA_KIND, Fingerprints.SCHEMA,
             Map.of("objects", (long) backup.objects().size())));
         for (TableData.Header h : headers.values()) {
-          resources.add(new ResourceSummary("table", h.resourceName(), Map.of("rows", counts.get(h.resourceName())[1])));
+          resources.add(new ResourceSummary("table", h.resourceName(), Map.of("rows", counts.get(h.resourceName()).after())));
         }
         c.commit();
         committed = true;
@@ -178,9 +182,10 @@ public final class DatabaseRestore {
         throw Errors.artifact(table, 0, "the backup lists the table but holds no " + name);
       }
       try (InputStream in = ctx.artifacts().open(name)) {
-        TableData.Header h = TableData.readHeader(in, name);
+        TableData.Header h = TableData.readHeader(in, table);
         if (!h.resourceName().equals(table)) {
-          throw Errors.artifact(name, 0, "its header names " + Sql.printable(h.resourceName()) + ", not " + Sql.printable(table));
+          throw Errors.artifact(table, 0, "its header " + name + " names " + Sql.printable(h.resourceName()) + ", not "
+              + Sql.printable(table));
         }
         out.put(table, h);
       }
@@ -364,7 +369,8 @@ public final class DatabaseRestore {
           create.remove(dep);
         } else if (l.kind().equals("foreign-key")) {
           continue; // handled below with the other foreign keys into restored tables
-        } else if (DROPPED_WHEN_EXTRA.contains(l.kind())) {
+        } else if (DROPPED_WHEN_EXTRA.contains(l.kind()) && (backup.whole() && schemaToo
+            || !(l.kind().equals("view") || l.kind().equals("matview") || l.kind().equals("function")))) {
           if (!l.kind().equals("comment") && !l.kind().equals("acl")) {
             drop.add(dep);
           }
@@ -443,14 +449,16 @@ public final class DatabaseRestore {
    * counts[table] = {before, after, lost, created?1:0} describe the diff.
    */
   private void apply(Connection c, RestoreContext ctx, DatabaseSchema backup, DatabaseSchema live, Diff diff,
-      Map<String, TableData.Header> headers, boolean dry, Map<String, long[]> counts) throws SQLException, IOException {
+      Map<String, TableData.Header> headers, boolean dry, Map<String, Rows> counts) throws SQLException, IOException {
     exec(c, "SET LOCAL check_function_bodies = false");
     exec(c, "SET CONSTRAINTS ALL DEFERRED");
     Map<String, SchemaObject> liveById = live.byId();
     Map<String, Long> beforeCounts = new LinkedHashMap<>();
+    Map<String, List<String>> liveColumns = new LinkedHashMap<>();
     for (TableData.Header h : headers.values()) {
       if (liveById.containsKey(tableId(backup, h.resourceName()))) {
         beforeCounts.put(h.resourceName(), count(c, h.qualified()));
+        liveColumns.put(h.resourceName(), dataColumns(c, h.qualified()));
       }
     }
     // 1. Drop what changes or goes, dependents first (a dropped table takes its parts with it).
@@ -488,16 +496,25 @@ public final class DatabaseRestore {
     for (TableData.Header h : headers.values()) {
       ctx.ensureActive();
       boolean isKept = kept.contains(h.resourceName());
+      boolean existed = beforeCounts.containsKey(h.resourceName());
       long before = before(h, beforeCounts);
+      List<String> columnChanges = existed && !isKept ? columnChanges(h, liveColumns.get(h.resourceName())) : List.of();
+      if (dry && !settings.validateRowsOnPlan()) {
+        // Parse-only preview: the header's count, the server checks the values at confirm (which rolls back on failure).
+        counts.put(h.resourceName(), new Rows(before, h.rowCount(), Math.max(0, isKept ? before - h.rowCount() : before), !existed,
+            columnChanges));
+        continue;
+      }
       if (dry && isKept) {
         checkColumns(c, h, h.qualified()); // before the header's names are used in any statement
         String t = "pg_temp." + Sql.quote("maintenance_plan_" + temp++);
         // The live table's own column types (the header's are compared, never run as SQL).
         exec(c, "CREATE TEMP TABLE " + t + " AS SELECT " + (h.columns().isEmpty() ? "" : h.columnList().substring(2,
             h.columnList().length() - 1)) + " FROM ONLY " + h.qualified() + " WITH NO DATA");
-        checkColumns(c, h, t);
         long after = load(c, ctx, h, t);
-        counts.put(h.resourceName(), new long[] {before, after, lost(c, h, t), 0});
+        List<String> key = primaryKey(c, h.qualified());
+        duplicateKeys(c, h, t, key);
+        counts.put(h.resourceName(), new Rows(before, after, lost(c, h, t, key), false, List.of()));
         exec(c, "DROP TABLE " + t);
       } else {
         checkColumns(c, h, h.qualified());
@@ -511,9 +528,8 @@ public final class DatabaseRestore {
           exec(c, "ALTER TABLE " + h.qualified() + " ENABLE " + ("R".equals(t[1]) ? "REPLICA " : "A".equals(t[1]) ? "ALWAYS " : "")
               + "TRIGGER " + Sql.quote(t[0]));
         }
-        boolean existed = beforeCounts.containsKey(h.resourceName());
         // A replaced table loses every live row it had (the backup's rows take their place).
-        counts.put(h.resourceName(), new long[] {before, after, isKept || !existed ? 0 : before, existed ? 0 : 1});
+        counts.put(h.resourceName(), new Rows(before, after, isKept || !existed ? 0 : before, !existed, columnChanges));
       }
     }
     // 5. After the rows: keys, indexes, triggers, policies... (on kept tables they still exist, unless changed).
@@ -683,10 +699,22 @@ public final class DatabaseRestore {
     return rows;
   }
 
-  /** Live rows with no identical row in the backup (multiset difference of the rows' text form). */
-  private static long lost(Connection c, TableData.Header h, String temp) throws SQLException {
+  /**
+   * Live rows that will not exist afterwards: by primary key when the table has one (a changed row is not
+   * lost), else live rows with no identical row in the backup (multiset difference of their text form).
+   */
+  private static long lost(Connection c, TableData.Header h, String temp, List<String> key) throws SQLException {
     if (h.columns().isEmpty()) {
       return 0;
+    }
+    if (!key.isEmpty()) {
+      String l = String.join(", ", key.stream().map(k -> "l." + Sql.quote(k)).toList());
+      String b = String.join(", ", key.stream().map(k -> "b." + Sql.quote(k)).toList());
+      try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM ONLY " + h.qualified()
+          + " l WHERE NOT EXISTS (SELECT 1 FROM " + temp + " b WHERE (" + b + ") = (" + l + "))")) {
+        rs.next();
+        return rs.getLong(1);
+      }
     }
     String row = String.join(", ", h.columns().stream().map(col -> Sql.quote(col.name())).toList());
     try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM (SELECT ROW(" + row
@@ -694,6 +722,87 @@ public final class DatabaseRestore {
       rs.next();
       return rs.getLong(1);
     }
+  }
+
+  /** The primary key's columns of a live table (empty without one). */
+  private static List<String> primaryKey(Connection c, String table) throws SQLException {
+    List<String> out = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement("SELECT a.attname FROM pg_index i"
+        + " JOIN LATERAL unnest(i.indkey) WITH ORDINALITY k(attnum, ord) ON true"
+        + " JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum"
+        + " WHERE i.indrelid = ?::regclass AND i.indisprimary ORDER BY k.ord")) {
+      ps.setString(1, table);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getString(1));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The backup's rows must keep the live table's primary key unique: found at preview, not at confirm. */
+  private static void duplicateKeys(Connection c, TableData.Header h, String temp, List<String> key) throws SQLException {
+    if (key.isEmpty()) {
+      return;
+    }
+    String cols = String.join(", ", key.stream().map(Sql::quote).toList());
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM (SELECT 1 FROM " + temp
+        + " GROUP BY " + cols + " HAVING count(*) > 1) d")) {
+      rs.next();
+      if (rs.getLong(1) > 0) {
+        throw Errors.artifact(h.resourceName(), 0, rs.getLong(1) + " primary key value(s) occur more than once in the backup's rows")
+            .with("reason", "DUPLICATE_KEY");
+      }
+    }
+  }
+
+  /** {@code name type} of a live table's data columns, in order. */
+  private static List<String> dataColumns(Connection c, String table) throws SQLException {
+    List<String> out = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement("SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a"
+        + " WHERE a.attrelid = ?::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' ORDER BY a.attnum")) {
+      ps.setString(1, table);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getString(1) + " " + rs.getString(2));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** What a replaced table's columns go through, in words a reviewer reads. */
+  static List<String> columnChanges(TableData.Header h, List<String> live) {
+    List<String> out = new ArrayList<>();
+    if (live == null) {
+      return out;
+    }
+    Map<String, String> liveTypes = new LinkedHashMap<>();
+    for (String col : live) {
+      int sp = col.indexOf(' ');
+      liveTypes.put(col.substring(0, sp), col.substring(sp + 1));
+    }
+    Set<String> names = new HashSet<>();
+    for (TableData.Column col : h.columns()) {
+      names.add(col.name());
+      String now = liveTypes.get(col.name());
+      String n = Sql.printable(col.name());
+      if (now == null) {
+        out.add("column " + n + " " + Sql.printable(col.type()) + " will be added");
+      } else if (!now.equals(col.type())) {
+        out.add("column " + n + " will change type " + now + " -> " + Sql.printable(col.type()));
+      }
+    }
+    liveTypes.forEach((name, t) -> {
+      if (!names.contains(name)) {
+        out.add("column " + Sql.printable(name) + " " + t + " will be removed");
+      }
+    });
+    if (out.isEmpty()) {
+      out.add("table definition changes (see the schema resource); its rows are replaced");
+    }
+    return out;
   }
 
   private static long count(Connection c, String qualified) throws SQLException {
