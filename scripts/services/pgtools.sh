@@ -8,7 +8,8 @@
 # unpacked with Python's zipfile).
 #
 # Exports:
-#   MAINTENANCE_IT_PG_BIN    directory holding pg_dump and pg_restore 17
+#   MAINTENANCE_IT_PG_BIN       directory holding pg_dump, pg_restore and psql 17
+#   MAINTENANCE_IT_PG_SAMPLE    LedgerSMB's database scripts (see install_pg_sample)
 
 PG_TOOLS_VERSION="${PG_TOOLS_VERSION:-17.11.0}"
 
@@ -34,4 +35,25 @@ start_pgtools() {
   "$bin/pg_dump" --version >/dev/null || die "pg_dump $PG_TOOLS_VERSION does not run here"
   export MAINTENANCE_IT_PG_BIN="$bin"
   log "pg_dump and pg_restore $PG_TOOLS_VERSION in $bin"
+  install_pg_sample
+}
+
+# A public application schema with its data, as a corpus the tests did not design: LedgerSMB's database
+# scripts from Debian's ledgersmb package (fetched with apt-get download, unpacked with dpkg -x, not
+# installed). Exports MAINTENANCE_IT_PG_SAMPLE, the directory holding Pg-database.sql, modules/ and coa/.
+install_pg_sample() {
+  local home="$TOOLS_DIR/ledgersmb"
+  local sql="$home/root/usr/share/ledgersmb/sql"
+  if [ ! -f "$sql/Pg-database.sql" ]; then
+    log "fetching LedgerSMB's database scripts (Debian package ledgersmb) into $home"
+    rm -rf "$home" && mkdir -p "$home/dl"
+    if ! apt-cache show ledgersmb >/dev/null 2>&1; then
+      apt-get update -qq >/dev/null || die "apt-get update failed"
+    fi
+    (cd "$home/dl" && apt-get download ledgersmb >/dev/null 2>&1) || die "apt-get download ledgersmb failed"
+    dpkg -x "$home"/dl/ledgersmb_*.deb "$home/root" || die "cannot unpack the ledgersmb package"
+    rm -rf "$home/dl"
+  fi
+  export MAINTENANCE_IT_PG_SAMPLE="$sql"
+  log "LedgerSMB schema scripts in $sql"
 }

@@ -7,19 +7,15 @@ import io.maintenance.api.DatastoreManifest;
 import io.maintenance.api.DatastorePlan;
 import io.maintenance.api.ResourceDiff;
 import io.maintenance.tck.DatastoreHarness;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeAll;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -76,52 +72,21 @@ class WholeDatabaseIT {
     DatastoreHarness into = new DatastoreHarness(datastore(target, 1), from.storage());
 
     DatastorePlan plan = into.plan(m);
-    assertThat(dumpSchema(server, "whole_dst_empty")).as("the preview wrote nothing").doesNotContain("app.customers");
+    assertThat(PgTools.dumpSchema(server, "whole_dst_empty")).as("the preview wrote nothing").doesNotContain("app.customers");
     assertThat(plan.resources()).allSatisfy(d -> assertThat(d.change()).as(d.name()).isEqualTo(ChangeKind.CREATE));
     into.restore(m, plan);
 
     Pg.freshDatabase(server, "whole_ref");
-    pgRestore(server, "whole_ref");
-    assertSameSchema(server, "whole_dst_empty", "whole_ref");
+    PgTools.pgRestore(Pg.server(), "whole_src", server, "whole_ref");
+    PgTools.assertSameSchema(server, "whole_dst_empty", "whole_ref");
     if (major == 15) {
-      assertSameSchema(server, "whole_dst_empty", "whole_src");
+      PgTools.assertSameSchema(server, "whole_dst_empty", Pg.server(), "whole_src");
     }
-    assertThat(tableDigests(target)).isEqualTo(tableDigests(source)).hasSizeGreaterThan(10);
+    assertThat(PgTools.tableDigests(target)).isEqualTo(PgTools.tableDigests(source)).hasSizeGreaterThan(10);
     assertThat(Pg.copyOut(target, "SELECT last_value, is_called FROM app.invoice_no"))
         .isEqualTo(Pg.copyOut(source, "SELECT last_value, is_called FROM app.invoice_no"));
     assertThat(Pg.copyOut(target, "SELECT * FROM app.order_totals ORDER BY 1"))
         .isEqualTo(Pg.copyOut(source, "SELECT * FROM app.order_totals ORDER BY 1"));
-  }
-
-  /**
-   * pg_dump -Fc of the source (on 15) restored with pg_restore into a database of {@code server}. The 17
-   * tools set {@code transaction_timeout}, which older servers do not know: pg_restore writes its script,
-   * that one setting is left out, and psql runs the rest (stopping at the first error).
-   */
-  static void pgRestore(EmbeddedPostgres server, String database) throws Exception {
-    java.nio.file.Path archive = java.nio.file.Files.createTempFile("whole", ".dump");
-    java.nio.file.Path script = java.nio.file.Files.createTempFile("whole", ".sql");
-    try {
-      run(Pg.tools().resolve("pg_dump").toString(), "-Fc", "-f", archive.toString(), "-h", "127.0.0.1",
-          "-p", Integer.toString(Pg.server().getPort()), "-U", "postgres", "whole_src");
-      run(Pg.tools().resolve("pg_restore").toString(), "-f", script.toString(), archive.toString());
-      java.nio.file.Files.write(script, java.nio.file.Files.readAllLines(script).stream()
-          .filter(l -> !l.startsWith("SET transaction_timeout")).toList());
-      run(Pg.tools().resolve("psql").toString(), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1",
-          "-p", Integer.toString(server.getPort()), "-U", "postgres", "-d", database, "-f", script.toString());
-    } finally {
-      java.nio.file.Files.deleteIfExists(archive);
-      java.nio.file.Files.deleteIfExists(script);
-    }
-  }
-
-  private static String run(String... command) throws Exception {
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      throw new IllegalStateException(String.join(" ", command) + " failed: " + out);
-    }
-    return out;
   }
 
   @Test
@@ -142,7 +107,7 @@ class WholeDatabaseIT {
         CREATE POLICY documents_own ON app.documents FOR SELECT TO app_reader USING (true);
         CREATE VIEW app.extra AS SELECT 1 AS one;
         """);
-    assertThat(dumpSchema(Pg.server(), "whole_dst_wrecked")).isNotEqualTo(dumpSchema(Pg.server(), "whole_src"));
+    assertThat(PgTools.dumpSchema(Pg.server(), "whole_dst_wrecked")).isNotEqualTo(PgTools.dumpSchema(Pg.server(), "whole_src"));
 
     DatastorePlan plan = into.plan(m);
 
@@ -160,45 +125,9 @@ class WholeDatabaseIT {
     assertThat(tables.get("app.documents").change()).isEqualTo(ChangeKind.UNCHANGED);
     into.restore(m, plan);
 
-    assertSameSchema(Pg.server(), "whole_dst_wrecked", "whole_src");
-    assertThat(tableDigests(target)).isEqualTo(tableDigests(source));
+    PgTools.assertSameSchema(Pg.server(), "whole_dst_wrecked", "whole_src");
+    assertThat(PgTools.tableDigests(target)).isEqualTo(PgTools.tableDigests(source));
     assertThat(into.plan(m).resources()).allSatisfy(d -> assertThat(d.change()).as(d.name()).isEqualTo(ChangeKind.UNCHANGED));
   }
 
-  /** Both dumps are kept under target/pg-dump/ to diff by hand when they differ. */
-  static void assertSameSchema(EmbeddedPostgres server, String actual, String expected) throws Exception {
-    java.nio.file.Path dir = java.nio.file.Path.of("target", "pg-dump");
-    java.nio.file.Files.createDirectories(dir);
-    EmbeddedPostgres expectedServer = expected.equals("whole_src") ? Pg.server() : server;
-    String a = dumpSchema(server, actual);
-    String e = dumpSchema(expectedServer, expected);
-    java.nio.file.Files.writeString(dir.resolve(actual + "-" + server.getPort() + ".sql"), a);
-    java.nio.file.Files.writeString(dir.resolve(expected + "-" + expectedServer.getPort() + ".sql"), e);
-    assertThat(a).as("pg_dump --schema-only of %s and %s (see %s)", actual, expected, dir.toAbsolutePath()).isEqualTo(e);
-  }
-
-  /** md5 of each table's rows as COPY prints them, in a total order. */
-  static Map<String, String> tableDigests(DataSource ds) throws Exception {
-    List<String> tables = new ArrayList<>();
-    try (Connection c = ds.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-        "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-            + " WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1")) {
-      while (rs.next()) {
-        tables.add(rs.getString(1));
-      }
-    }
-    Map<String, String> out = new LinkedHashMap<>();
-    for (String t : tables) {
-      out.put(t, Pg.md5(Pg.copyOut(ds, "SELECT * FROM ONLY " + t + " x ORDER BY x::text")));
-    }
-    return out;
-  }
-
-  /** pg_dump --schema-only of a database, without the lines that differ on every run. */
-  static String dumpSchema(EmbeddedPostgres server, String database) throws Exception {
-    String out = run(Pg.tools().resolve("pg_dump").toString(), "--schema-only", "-h", "127.0.0.1",
-        "-p", Integer.toString(server.getPort()), "-U", "postgres", database);
-    return out.lines().filter(l -> !l.startsWith("\\restrict ") && !l.startsWith("\\unrestrict ")
-        && !l.startsWith("-- Dumped from") && !l.startsWith("-- Dumped by")).reduce("", (a, b) -> a + b + "\n");
-  }
 }

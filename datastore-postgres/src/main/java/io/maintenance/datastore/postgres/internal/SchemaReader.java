@@ -875,35 +875,49 @@ public final class SchemaReader {
 
   /** A comment, as its own object (so it can change without recreating what it describes). */
   private void comment(Obj owner, String catalog, long oid, int subid, String target) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT description FROM pg_description WHERE classoid = '" + catalog
-        + "'::regclass AND objoid = ? AND objsubid = ?")) {
-      ps.setLong(1, oid);
-      ps.setInt(2, subid);
-      try (ResultSet rs = ps.executeQuery()) {
-        if (rs.next()) {
-          Obj o = add("comment on " + target.toLowerCase(java.util.Locale.ROOT).substring(0, target.indexOf(' ')) + target.substring(
-              target.indexOf(' ')), "comment", owner.schema, owner.table, owner.section);
-          o.sql.add("COMMENT ON " + target + " IS " + literal(rs.getString(1)));
-          o.drop = "COMMENT ON " + target + " IS NULL";
-          o.deps.add(owner);
-        }
-      }
+    String description = descriptions().get(catalog + ":" + oid + ":" + subid);
+    if (description != null) {
+      Obj o = add("comment on " + target.toLowerCase(java.util.Locale.ROOT).substring(0, target.indexOf(' ')) + target.substring(
+          target.indexOf(' ')), "comment", owner.schema, owner.table, owner.section);
+      o.sql.add("COMMENT ON " + target + " IS " + literal(description));
+      o.drop = "COMMENT ON " + target + " IS NULL";
+      o.deps.add(owner);
     }
   }
 
+  private Map<String, String> descriptions;
+
+  /** Every comment of the database, read once ({@code catalog:oid:subid}). */
+  private Map<String, String> descriptions() throws SQLException {
+    if (descriptions == null) {
+      Map<String, String> m = new HashMap<>();
+      query("SELECT classoid::regclass::text, objoid, objsubid, description FROM pg_description",
+          rs -> m.put(rs.getString(1) + ":" + rs.getLong(2) + ":" + rs.getInt(3), rs.getString(4)));
+      descriptions = m;
+    }
+    return descriptions;
+  }
+
   private void columnComments(Obj owner, long relid, String q) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT d.objsubid, quote_ident(a.attname) FROM pg_description d"
-        + " JOIN pg_attribute a ON a.attrelid = d.objoid AND a.attnum = d.objsubid WHERE d.classoid = 'pg_class'::regclass"
-        + " AND d.objoid = ? AND d.objsubid > 0 ORDER BY d.objsubid")) {
+    List<Object[]> cols = new ArrayList<>();
+    String prefix = "pg_class:" + relid + ":";
+    for (String k : descriptions().keySet()) {
+      if (k.startsWith(prefix) && !k.equals(prefix + "0")) {
+        cols.add(new Object[] {Integer.parseInt(k.substring(prefix.length()))});
+      }
+    }
+    if (cols.isEmpty()) {
+      return;
+    }
+    try (PreparedStatement ps = c.prepareStatement("SELECT a.attnum, quote_ident(a.attname) FROM pg_attribute a"
+        + " WHERE a.attrelid = ? AND a.attnum > 0 ORDER BY a.attnum")) {
       ps.setLong(1, relid);
-      List<Object[]> cols = new ArrayList<>();
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          cols.add(new Object[] {rs.getInt(1), rs.getString(2)});
+          if (descriptions().containsKey(prefix + rs.getInt(1))) {
+            comment(owner, "pg_class", relid, rs.getInt(1), "COLUMN " + q + "." + rs.getString(2));
+          }
         }
-      }
-      for (Object[] col : cols) {
-        comment(owner, "pg_class", relid, (Integer) col[0], "COLUMN " + q + "." + col[1]);
       }
     }
   }
