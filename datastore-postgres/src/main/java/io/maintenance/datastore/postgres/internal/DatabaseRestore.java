@@ -514,6 +514,7 @@ public final class DatabaseRestore {
         long after = load(c, ctx, h, t);
         List<String> key = primaryKey(c, h.qualified());
         duplicateKeys(c, h, t, key);
+        checkOutsideKeys(c, h, t, headers.keySet());
         counts.put(h.resourceName(), new Rows(before, after, lost(c, h, t, key), false, List.of()));
         exec(c, "DROP TABLE " + t);
       } else {
@@ -553,9 +554,6 @@ public final class DatabaseRestore {
               "object", Sql.printable(k.id())));
         }
       }
-    }
-    if (dry) {
-      checkOutsideKeys(c, diff, headers);
     }
     // 6. Materialized views that held data, over the restored rows.
     for (String m : backup.populated()) {
@@ -598,10 +596,54 @@ public final class DatabaseRestore {
     return false;
   }
 
-  /** Outside foreign keys into kept tables: every referencing row must find its key among the backup's rows. */
-  private static void checkOutsideKeys(Connection c, Diff diff, Map<String, TableData.Header> headers) {
-    // The preview loads kept tables into temporary tables that are gone by now; confirm re-checks by adding
-    // the keys back, and fails (rolling back) with OUTSIDE_REFERENCE. Listed in the plan.
+  /**
+   * Foreign keys of tables outside the restore into a kept table: every referencing row (all key columns
+   * set, as MATCH SIMPLE checks) must find its key among the backup's rows, now in {@code temp}; else the
+   * restore could not add the key back, and the preview says so.
+   */
+  private static void checkOutsideKeys(Connection c, TableData.Header h, String temp, Set<String> restored) throws SQLException {
+    List<String[]> keys = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement("SELECT co.conname, quote_ident(n.nspname) || '.' || quote_ident(r.relname),"
+        + " n.nspname, r.relname,"
+        + " (SELECT string_agg(quote_ident(a.attname), ',' ORDER BY k.ord) FROM unnest(co.conkey) WITH ORDINALITY k(num, ord)"
+        + "   JOIN pg_attribute a ON a.attrelid = co.conrelid AND a.attnum = k.num),"
+        + " (SELECT string_agg(quote_ident(a.attname), ',' ORDER BY k.ord) FROM unnest(co.confkey) WITH ORDINALITY k(num, ord)"
+        + "   JOIN pg_attribute a ON a.attrelid = co.confrelid AND a.attnum = k.num)"
+        + " FROM pg_constraint co JOIN pg_class r ON r.oid = co.conrelid JOIN pg_namespace n ON n.oid = r.relnamespace"
+        + " WHERE co.contype = 'f' AND co.conparentid = 0 AND co.confrelid = ?::regclass")) {
+      ps.setString(1, h.qualified());
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          if (!restored.contains(Sql.resourceName(rs.getString(3), rs.getString(4)))) {
+            keys.add(new String[] {rs.getString(1), rs.getString(2), rs.getString(5), rs.getString(6), rs.getString(3) + "."
+                + rs.getString(4)});
+          }
+        }
+      }
+    }
+    for (String[] k : keys) {
+      String[] from = k[2].split(",");
+      String[] to = k[3].split(",");
+      StringBuilder where = new StringBuilder();
+      StringBuilder match = new StringBuilder();
+      for (int i = 0; i < from.length; i++) {
+        where.append(" AND o.").append(from[i]).append(" IS NOT NULL");
+        match.append(i == 0 ? "" : " AND ").append("b.").append(to[i]).append(" = o.").append(from[i]);
+      }
+      long dangling;
+      try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM " + k[1] + " o WHERE true"
+          + where + " AND NOT EXISTS (SELECT 1 FROM " + temp + " b WHERE " + match + ")")) {
+        rs.next();
+        dangling = rs.getLong(1);
+      }
+      if (dangling > 0) {
+        throw new MaintenanceException(ErrorCode.INCOMPATIBLE_ARTIFACT, dangling + " row(s) of " + Sql.printable(k[4])
+            + ", which is not in the restore, reference rows of " + Sql.printable(h.resourceName()) + " that the backup does not"
+            + " have (foreign key " + Sql.printable(k[0]) + "); include that table, or remove those rows first",
+            Map.of("reason", "OUTSIDE_REFERENCE", "table", Sql.printable(k[4]), "constraint", Sql.printable(k[0]),
+                "references", Sql.printable(h.resourceName()), "rows", Long.toString(dangling)));
+      }
+    }
   }
 
   private static void run(Connection c, SchemaObject o, DatabaseSchema backup) throws SQLException {
