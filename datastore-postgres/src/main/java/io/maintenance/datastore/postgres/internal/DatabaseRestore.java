@@ -85,7 +85,7 @@ public final class DatabaseRestore {
         Map<String, Rows> counts = new LinkedHashMap<>();
         exec(c, "SAVEPOINT maintenance_plan");
         try {
-          apply(c, ctx, backup, live, diff, headers, true, counts);
+          apply(c, ctx, backup, live, diff, headers, true, counts, null);
         } catch (SQLException e) {
           throw refusal(e, backup, targetVersion);
         }
@@ -117,6 +117,7 @@ public final class DatabaseRestore {
     DatabaseSchema backup = readBackup(ctx);
     Map<String, TableData.Header> headers = headers(ctx, backup);
     List<ResourceSummary> resources = new ArrayList<>();
+    Staging staging = null;
     try (Connection c = ds.getConnection()) {
       c.setAutoCommit(false);
       boolean committed = false;
@@ -127,7 +128,8 @@ public final class DatabaseRestore {
         Diff diff = diff(backup, live, headers.keySet(), ctx);
         Map<String, Rows> counts = new LinkedHashMap<>();
         try {
-          apply(c, ctx, backup, live, diff, headers, false, counts);
+          staging = settings.jobs() > 1 ? stage(ctx, backup, live, diff, headers) : null;
+          apply(c, ctx, backup, live, diff, headers, false, counts, staging);
         } catch (SQLException e) {
           throw refusal(e, backup, targetVersion);
         }
@@ -157,6 +159,11 @@ public final class DatabaseRestore {
       }
     } catch (SQLException e) {
       throw Errors.datastore("restore failed and was rolled back", e);
+    } finally {
+      if (staging != null) {
+        // After the commit or the rollback: nothing of the restore's transaction holds a staged table any more.
+        staging.close();
+      }
     }
     return new RestoreOutcome(resources, List.of());
   }
@@ -448,8 +455,25 @@ public final class DatabaseRestore {
    * The restore's steps. {@code dry}: kept tables are not emptied; their rows go to temporary tables, and
    * counts[table] = {before, after, lost, created?1:0} describe the diff.
    */
+  /** Starts loading, on other connections, the tables that can be staged (see {@link Staging}). */
+  private Staging stage(RestoreContext ctx, DatabaseSchema backup, DatabaseSchema live, Diff diff,
+      Map<String, TableData.Header> headers) throws SQLException {
+    Staging.dropLeftovers(ds);
+    Set<String> created = new HashSet<>(diff.create());
+    created.addAll(diff.change());
+    Map<String, SchemaObject> liveById = live.byId();
+    Set<String> unchanged = new HashSet<>();
+    for (SchemaObject o : backup.objects()) {
+      if (liveById.containsKey(o.id()) && !created.contains(o.id())) {
+        unchanged.add(o.id());
+      }
+    }
+    return Staging.start(ds, settings, ctx, backup, created, unchanged, headers);
+  }
+
   private void apply(Connection c, RestoreContext ctx, DatabaseSchema backup, DatabaseSchema live, Diff diff,
-      Map<String, TableData.Header> headers, boolean dry, Map<String, Rows> counts) throws SQLException, IOException {
+      Map<String, TableData.Header> headers, boolean dry, Map<String, Rows> counts, Staging staging)
+      throws SQLException, IOException {
     exec(c, "SET LOCAL check_function_bodies = false");
     exec(c, "SET CONSTRAINTS ALL DEFERRED");
     Map<String, SchemaObject> liveById = live.byId();
@@ -483,9 +507,17 @@ public final class DatabaseRestore {
     }
     // 3. Create what is missing or changed, in the backup's order: pre-data.
     Map<String, SchemaObject> backupById = backup.byId();
+    Map<String, Long> stagedRows = new LinkedHashMap<>();
     for (SchemaObject o : backup.objects()) {
       if (o.pre() && (diff.create().contains(o.id()) || diff.change().contains(o.id()))) {
-        run(c, o, backup);
+        if (staging != null && staging.staged(o.id())) {
+          // Loaded (and keyed) on another connection: moved into place here, then the rest of its statements.
+          stagedRows.put(o.table(), staging.moveInto(c, o.id()));
+          run(c, new SchemaObject(o.id(), o.kind(), o.schema(), o.table(), o.section(), o.sql().subList(1, o.sql().size()),
+              o.dependsOn()), backup);
+        } else {
+          run(c, o, backup);
+        }
       }
     }
     // 4. Rows.
@@ -499,6 +531,10 @@ public final class DatabaseRestore {
       boolean existed = beforeCounts.containsKey(h.resourceName());
       long before = before(h, beforeCounts);
       List<String> columnChanges = existed && !isKept ? columnChanges(h, liveColumns.get(h.resourceName())) : List.of();
+      if (stagedRows.containsKey(h.resourceName())) {
+        counts.put(h.resourceName(), new Rows(before, stagedRows.get(h.resourceName()), existed ? before : 0, !existed, columnChanges));
+        continue;
+      }
       if (dry && !settings.validateRowsOnPlan()) {
         // Parse-only preview: the header's count, the server checks the values at confirm (which rolls back on failure).
         counts.put(h.resourceName(), new Rows(before, h.rowCount(), Math.max(0, isKept ? before - h.rowCount() : before), !existed,
@@ -539,6 +575,9 @@ public final class DatabaseRestore {
         if (dry && o.table() != null && kept.contains(o.table())) {
           continue; // the live rows are still there in a preview; confirm builds it over the backup's rows
         }
+        if (staging != null && staging.builtWith(o.id())) {
+          continue; // built on the staged table, moved with it
+        }
         run(c, o, backup);
       }
     }
@@ -561,6 +600,9 @@ public final class DatabaseRestore {
       if (o != null && (diff.create().contains(m) || diff.change().contains(m) || !dry)) {
         exec(c, "REFRESH MATERIALIZED VIEW " + m.substring("materialized view ".length()));
       }
+    }
+    if (staging != null) {
+      staging.dropSchemas(c);
     }
     exec(c, "SET CONSTRAINTS ALL IMMEDIATE");
   }
@@ -723,6 +765,11 @@ public final class DatabaseRestore {
   }
 
   private static long load(Connection c, RestoreContext ctx, TableData.Header h, String target) throws SQLException, IOException {
+    return loadInto(c, ctx, h, target);
+  }
+
+  /** COPY of a table's data artifact into {@code target}; the server's row count must be the header's. */
+  static long loadInto(Connection c, RestoreContext ctx, TableData.Header h, String target) throws SQLException, IOException {
     long rows;
     try (InputStream in = ctx.artifacts().open(h.data())) {
       try {

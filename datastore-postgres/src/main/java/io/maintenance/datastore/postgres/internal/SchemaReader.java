@@ -28,7 +28,8 @@ import java.util.function.Predicate;
 public final class SchemaReader {
   /** Namespaces that hold user objects. */
   private static final String USER_NS = "(SELECT oid FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema',"
-      + " 'pg_toast') AND nspname NOT LIKE 'pg\\_temp\\_%' AND nspname NOT LIKE 'pg\\_toast\\_temp\\_%')";
+      + " 'pg_toast') AND nspname NOT LIKE 'pg\\_temp\\_%' AND nspname NOT LIKE 'pg\\_toast\\_temp\\_%'"
+      + " AND nspname NOT LIKE 'maintenance\\_stage\\_%')";
 
   /** Neither part of an extension nor made implicitly with another object (a range type's constructors). */
   private static String notExtensionMember(String catalog, String oid) {
