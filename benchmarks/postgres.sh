@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Benchmark of datastore-postgres against pg_dump -Fc -Z0 and pg_restore (issue 3), same server, same
-# data (pgbench -i -s ${SCALE:-20}), same run; the datastore runs in a JVM capped at -Xmx256m.
+# Benchmark of datastore-postgres against pg_dump and pg_restore (issues 3 and 9), same server, same
+# data (pgbench -i -s ${SCALE:-20}), same run; the datastore runs in JVMs capped at -Xmx256m:
+#   backup jobs=1 vs pg_dump -Fc -Z0, backup jobs=2 vs pg_dump -Fd -Z0 -j 2,
+#   restore jobs=1 vs pg_restore, restore jobs=2 vs pg_restore -j 2 (into fresh databases).
 #
 #   benchmarks/postgres.sh            (SCALE=20 ROUNDS=3 by default)
 #
@@ -51,6 +53,7 @@ mvn -B -q -pl benchmarks -am package -DskipTests
 CP="benchmarks/target/classes:$(cat benchmarks/target/classpath.txt)"
 
 echo "== machine: $(nproc) cores, uptime: $(uptime)"
-for phase in backup restore; do
-  java -Xmx256m -cp "$CP" io.maintenance.benchmarks.postgres.PostgresBenchmark "$phase"
+for run in "backup 1" "backup 2" "restore 1" "restore 2"; do
+  # shellcheck disable=SC2086
+  java -Xmx256m -cp "$CP" io.maintenance.benchmarks.postgres.PostgresBenchmark $run
 done
