@@ -95,6 +95,12 @@ CREATE TABLE billing.buckets (id int, payload jsonb) PARTITION BY HASH (id);
 CREATE TABLE billing.buckets_0 PARTITION OF billing.buckets FOR VALUES WITH (MODULUS 2, REMAINDER 0);
 CREATE TABLE billing.buckets_1 PARTITION OF billing.buckets FOR VALUES WITH (MODULUS 2, REMAINDER 1);
 
+CREATE TABLE billing.tickets (id int NOT NULL, region text NOT NULL, body text) PARTITION BY LIST (region);
+CREATE TABLE billing.tickets_eu PARTITION OF billing.tickets FOR VALUES IN ('de', 'fr', 'it');
+CREATE TABLE billing.tickets_us PARTITION OF billing.tickets FOR VALUES IN ('us');
+CREATE TABLE billing.tickets_rest PARTITION OF billing.tickets DEFAULT;
+CREATE INDEX tickets_body ON billing.tickets USING gist (body gist_trgm_ops);
+
 CREATE TABLE app.events (id bigint NOT NULL, kind text NOT NULL, at timestamptz NOT NULL DEFAULT now());
 CREATE TABLE app.click_events (url text NOT NULL CHECK (url <> '')) INHERITS (app.events);
 CREATE UNLOGGED TABLE app.sessions (token uuid PRIMARY KEY, customer_id bigint REFERENCES app.customers ON UPDATE RESTRICT, expires tstzrange,
@@ -146,6 +152,7 @@ INSERT INTO app.orders (customer_id, placed, total, notes)
     FROM generate_series(1, 300) g;
 INSERT INTO app.line_items SELECT id, placed, l, 'SKU-' || l, l FROM app.orders, generate_series(1, 2) l;
 INSERT INTO billing.buckets SELECT g, jsonb_build_object('g', g) FROM generate_series(1, 20) g;
+INSERT INTO billing.tickets SELECT g, (ARRAY['de', 'fr', 'us', 'jp'])[1 + g % 4], 'ticket ' || g FROM generate_series(1, 40) g;
 INSERT INTO app.events VALUES (1, 'boot', '2024-01-01'), (2, 'stop', '2024-01-02');
 INSERT INTO app.click_events VALUES (3, 'click', '2024-01-03', 'https://example.com/a');
 INSERT INTO app.sessions SELECT gen_random_uuid(), 10 * g, tstzrange(now(), now() + interval '1 day') FROM generate_series(1, 5) g;

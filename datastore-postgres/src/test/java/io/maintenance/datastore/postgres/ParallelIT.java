@@ -9,8 +9,6 @@ import io.maintenance.api.MaintenanceException;
 import io.maintenance.spi.RestoreOutcome;
 import io.maintenance.spi.support.Contexts;
 import io.maintenance.tck.DatastoreHarness;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.util.List;
@@ -38,12 +36,7 @@ class ParallelIT {
   static void corpus() throws Exception {
     WholeDatabaseIT.roles(Pg.server());
     source = Pg.freshDatabase("parallel_src");
-    try (InputStream in = ParallelIT.class.getResourceAsStream("/corpus/app.sql");
-        Connection c = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + Pg.server().getPort()
-            + "/parallel_src?user=postgres&preferQueryMode=simple");
-        Statement st = c.createStatement()) {
-      st.execute(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-    }
+    PgTools.loadCorpus(Pg.server(), "parallel_src");
   }
 
   private static PostgresDatastore datastore(DataSource ds, int jobs) {

@@ -21,6 +21,16 @@ import javax.sql.DataSource;
 final class PgTools {
   private PgTools() {}
 
+  /** Loads {@code corpus/app.sql} into a database as psql would (simple queries: SQL-standard bodies hold semicolons). */
+  static void loadCorpus(EmbeddedPostgres server, String database) throws Exception {
+    try (java.io.InputStream in = PgTools.class.getResourceAsStream("/corpus/app.sql");
+        Connection c = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + server.getPort() + "/" + database
+            + "?user=postgres&preferQueryMode=simple");
+        Statement st = c.createStatement()) {
+      st.execute(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    }
+  }
+
   /** A tool of {@code MAINTENANCE_IT_PG_BIN}. */
   static String tools(String name) {
     return Pg.tools().resolve(name).toString();

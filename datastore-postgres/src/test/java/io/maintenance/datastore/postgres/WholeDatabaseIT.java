@@ -8,10 +8,6 @@ import io.maintenance.api.DatastorePlan;
 import io.maintenance.api.ResourceDiff;
 import io.maintenance.tck.DatastoreHarness;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.Statement;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import javax.sql.DataSource;
@@ -42,13 +38,7 @@ class WholeDatabaseIT {
   static void corpus() throws Exception {
     roles(Pg.server());
     source = Pg.freshDatabase("whole_src");
-    try (InputStream in = WholeDatabaseIT.class.getResourceAsStream("/corpus/app.sql");
-        Connection c = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + Pg.server().getPort()
-            + "/whole_src?user=postgres&preferQueryMode=simple");
-        Statement st = c.createStatement()) {
-      // Simple query mode runs the script as psql would (SQL-standard function bodies hold semicolons).
-      st.execute(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-    }
+    PgTools.loadCorpus(Pg.server(), "whole_src");
   }
 
   private static PostgresDatastore datastore(DataSource ds, int jobs) {

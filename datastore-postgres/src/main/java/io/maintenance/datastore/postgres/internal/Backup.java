@@ -168,17 +168,7 @@ public final class Backup {
           f.get();
         } catch (ExecutionException e) {
           queue.clear();
-          Throwable cause = e.getCause();
-          if (cause instanceof SQLException se) {
-            throw se;
-          }
-          if (cause instanceof IOException io) {
-            throw io;
-          }
-          if (cause instanceof RuntimeException re) {
-            throw re;
-          }
-          throw new IOException(cause);
+          throw Staging.rethrow(e.getCause());
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           throw new java.io.InterruptedIOException("interrupted while backing up");

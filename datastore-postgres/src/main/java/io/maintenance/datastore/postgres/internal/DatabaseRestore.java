@@ -200,9 +200,30 @@ public final class DatabaseRestore {
     return out;
   }
 
-  /** Whether a restore limited to some resources touches this object (every object when none is chosen). */
+  /**
+   * Whether a restore sets this sequence: always, unless it is limited to some tables; then only the
+   * sequences those tables own (serial or identity).
+   */
   private static boolean restores(RestoreContext ctx, DatabaseSchema backup, String sequence) {
-    return ctx.resources().isEmpty() || ctx.resources().contains(Fingerprints.SCHEMA);
+    if (ctx.resources().isEmpty() || ctx.resources().contains(Fingerprints.SCHEMA)) {
+      return true;
+    }
+    for (SchemaObject o : backup.objects()) {
+      String owner = o.id().startsWith("sequence-owner ") ? o.sql().get(0) : null;
+      if (owner != null && o.id().equals("sequence-owner " + sequence)) {
+        for (String table : ctx.resources()) {
+          String id = tableId(backup, table);
+          if (id != null && owner.contains(" OWNED BY " + id.substring("table ".length()) + ".")) {
+            return true;
+          }
+        }
+      }
+      if (o.kind().equals("table") && o.table() != null && ctx.resources().contains(o.table())
+          && o.sql().stream().anyMatch(q -> q.contains("SEQUENCE NAME " + sequence + " "))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   // ----------------------------------------------------------------------------------------- checks
@@ -217,40 +238,37 @@ public final class DatabaseRestore {
       rs.next();
       version = rs.getInt(1);
     }
-    List<String> missingRoles = new ArrayList<>();
-    for (String role : backup.roles()) {
-      try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_roles WHERE rolname = ?")) {
-        ps.setString(1, role);
-        try (ResultSet rs = ps.executeQuery()) {
-          if (!rs.next()) {
-            missingRoles.add(role);
-          }
-        }
-      }
-    }
+    List<String> missingRoles = missing(c, "SELECT 1 FROM pg_roles WHERE rolname = ?", backup.roles());
     if (!missingRoles.isEmpty()) {
       throw new MaintenanceException(ErrorCode.INCOMPATIBLE_ARTIFACT, "the target lacks the role(s) "
           + String.join(", ", missingRoles.stream().map(Sql::printable).toList()) + " that own or are granted objects of the"
           + " backup; create them first (roles belong to the cluster, not to the database)",
           Map.of("reason", "ROLE_MISSING", "roles", Sql.printable(String.join(",", missingRoles))));
     }
-    List<String> missingExtensions = new ArrayList<>();
-    for (String ext : backup.extensions().keySet()) {
-      try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_available_extensions WHERE name = ?")) {
-        ps.setString(1, ext);
-        try (ResultSet rs = ps.executeQuery()) {
-          if (!rs.next()) {
-            missingExtensions.add(ext);
-          }
-        }
-      }
-    }
+    List<String> missingExtensions = missing(c, "SELECT 1 FROM pg_available_extensions WHERE name = ?",
+        List.copyOf(backup.extensions().keySet()));
     if (!missingExtensions.isEmpty()) {
       throw new MaintenanceException(ErrorCode.INCOMPATIBLE_ARTIFACT, "the target server cannot install the extension(s) "
           + String.join(", ", missingExtensions.stream().map(Sql::printable).toList()) + " the backup uses",
           Map.of("reason", "EXTENSION_MISSING", "extensions", Sql.printable(String.join(",", missingExtensions))));
     }
     return version;
+  }
+
+  /** The names for which {@code sql} (one parameter) finds no row. */
+  private static List<String> missing(Connection c, String sql, List<String> names) throws SQLException {
+    List<String> out = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      for (String name : names) {
+        ps.setString(1, name);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (!rs.next()) {
+            out.add(name);
+          }
+        }
+      }
+    }
+    return out;
   }
 
   /** A statement the target could not run: an older server, a missing collation, or a bad artifact. */
@@ -358,6 +376,24 @@ public final class DatabaseRestore {
     for (SchemaObject l : live.objects()) {
       for (String d : l.dependsOn()) {
         dependents.computeIfAbsent(d, k -> new ArrayList<>()).add(l.id());
+      }
+    }
+    // An extra object something kept relies on (a function an extra table's default calls) stays.
+    boolean shrunk = true;
+    while (shrunk) {
+      shrunk = false;
+      for (String id : List.copyOf(drop)) {
+        for (String dep : dependents.getOrDefault(id, List.of())) {
+          SchemaObject l = liveById.get(dep);
+          boolean goes = drop.contains(dep) || (backupById.containsKey(dep) && scope.contains(dep))
+              || l.kind().equals("comment") || l.kind().equals("acl");
+          if (!goes) {
+            drop.remove(id);
+            shrunk = true;
+            warnings.add(Sql.printable(id) + " is not in the backup but " + Sql.printable(dep) + " uses it; both are left as they are");
+            break;
+          }
+        }
       }
     }
     List<OutsideKey> outside = new ArrayList<>();
@@ -505,6 +541,18 @@ public final class DatabaseRestore {
         }
       }
     }
+    // Keys and indexes of kept tables are rebuilt after the load (a bulk build beats maintaining them row by
+    // row), unless something else depends on them.
+    Set<String> rebuilt = new HashSet<>();
+    if (!dry) {
+      for (SchemaObject o : backup.objects()) {
+        if (!o.pre() && (o.kind().equals("index") || o.kind().equals("constraint")) && o.table() != null && kept.contains(o.table())
+            && !diff.create().contains(o.id()) && !diff.change().contains(o.id()) && live.drops().containsKey(o.id())
+            && !o.id().startsWith("index-use ") && o.sql().size() == 1 && dropIfUnused(c, live.drops().get(o.id()))) {
+          rebuilt.add(o.id());
+        }
+      }
+    }
     // 3. Create what is missing or changed, in the backup's order: pre-data.
     Map<String, SchemaObject> backupById = backup.byId();
     Map<String, Long> stagedRows = new LinkedHashMap<>();
@@ -571,7 +619,7 @@ public final class DatabaseRestore {
     }
     // 5. After the rows: keys, indexes, triggers, policies... (on kept tables they still exist, unless changed).
     for (SchemaObject o : backup.objects()) {
-      if (!o.pre() && (diff.create().contains(o.id()) || diff.change().contains(o.id()))) {
+      if (!o.pre() && (diff.create().contains(o.id()) || diff.change().contains(o.id()) || rebuilt.contains(o.id()))) {
         if (dry && o.table() != null && kept.contains(o.table())) {
           continue; // the live rows are still there in a preview; confirm builds it over the backup's rows
         }
@@ -719,6 +767,19 @@ public final class DatabaseRestore {
       }
     }
     return sql;
+  }
+
+  /** Drops an index or key unless something depends on it (then it stays and is maintained while loading). */
+  private static boolean dropIfUnused(Connection c, String drop) throws SQLException {
+    exec(c, "SAVEPOINT maintenance_rebuild");
+    try {
+      exec(c, drop);
+      exec(c, "RELEASE SAVEPOINT maintenance_rebuild");
+      return true;
+    } catch (SQLException e) {
+      exec(c, "ROLLBACK TO SAVEPOINT maintenance_rebuild");
+      return false;
+    }
   }
 
   private static String quoteIdent(Connection c, String name) throws SQLException {

@@ -240,7 +240,8 @@ final class Staging implements AutoCloseable {
     return rows;
   }
 
-  private static IOException rethrow(Throwable cause) throws SQLException {
+  /** A worker's failure as what the caller declares: SQL and runtime failures as they are, the rest as IO. */
+  static IOException rethrow(Throwable cause) throws SQLException {
     if (cause instanceof SQLException se) {
       throw se;
     }
