@@ -61,7 +61,7 @@ public final class PostgresDatastore implements Datastore {
     this.id = Objects.requireNonNull(b.id, "id");
     this.dataSource = Objects.requireNonNull(b.dataSource, "dataSource");
     this.settings = new Settings(new TableSelector(b.include, b.exclude), b.lockTimeout, b.validateRowsOnPlan,
-        b.disableTriggers, b.reindexConcurrently, b.jobs);
+        b.disableTriggers, b.reindexConcurrently, b.jobs, b.splitBytes);
     this.restore = new Restore(dataSource, settings, id, TYPE);
     this.databaseRestore = new DatabaseRestore(dataSource, settings, id, TYPE);
   }
@@ -162,6 +162,7 @@ public final class PostgresDatastore implements Datastore {
     private boolean disableTriggers = true;
     private boolean reindexConcurrently = true;
     private int jobs = 1;
+    private long splitBytes = 64L << 20;
 
     private Builder() {}
 
@@ -236,6 +237,18 @@ public final class PostgresDatastore implements Datastore {
         throw new IllegalArgumentException("jobs must be at least 1");
       }
       this.jobs = jobs;
+      return this;
+    }
+
+    /**
+     * With {@code jobs > 1} (PostgreSQL 14 or newer), a table at least this large is copied by all the
+     * backup's connections at once, each a range of its blocks, into one data artifact per range. Default 64 MiB.
+     */
+    public Builder splitTablesFrom(long bytes) {
+      if (bytes < 1) {
+        throw new IllegalArgumentException("the split size must be positive");
+      }
+      this.splitBytes = bytes;
       return this;
     }
 

@@ -13,7 +13,7 @@ import org.postgresql.ds.PGSimpleDataSource;
  * {@code url} (required, {@code jdbc:postgresql://host:port/db}), {@code user}, {@code password},
  * {@code include}, {@code exclude} (comma-separated {@code schema.table} globs), {@code lock-timeout}
  * (60s), {@code connect-timeout} (10s), {@code plan.validate-rows} (true), {@code restore.disable-triggers}
- * (true), {@code reindex.concurrently} (true).
+ * (true), {@code reindex.concurrently} (true), {@code jobs} (1), {@code backup.split-size} (64MiB).
  */
 @AutoService(DatastoreFactory.class)
 public final class PostgresDatastoreFactory implements DatastoreFactory {
@@ -64,6 +64,7 @@ public final class PostgresDatastoreFactory implements DatastoreFactory {
         .disableTriggers(config.bool("restore.disable-triggers", true))
         .reindexConcurrently(config.bool("reindex.concurrently", true))
         .jobs(jobs(config))
+        .splitTablesFrom(config.bytes("backup.split-size", 64L << 20))
         .build();
   }
 }

@@ -23,8 +23,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code jobs = 2}: a backup copies tables on two connections in one snapshot (a writer that keeps two
- * tables in step while the backup runs never shows half of a transaction), and a restore loads tables on
+ * {@code jobs = 2}: a backup copies tables, and block ranges of large tables, on two connections in one
+ * snapshot (a writer that keeps two tables in step while the backup runs never shows half of a transaction), and a restore loads tables on
  * two connections and still has one outcome: the same database as with one connection, or, when a table
  * loaded on a worker or one loaded by the restore's own transaction is bad, nothing changed and no
  * staging schema left behind (also none of an earlier restore that died).
@@ -44,7 +44,7 @@ class ParallelIT {
   }
 
   @Test
-  void aParallelBackupSeesOneSnapshotWhileAWriterKeepsTwoTablesInStep() throws Exception {
+  void aParallelBackupSplittingItsTablesSeesOneSnapshotWhileAWriterKeepsTwoTablesInStep() throws Exception {
     DataSource ds = Pg.freshDatabase("parallel_snapshot");
     Pg.exec(ds, """
         CREATE TABLE debit (id bigint PRIMARY KEY, amount bigint NOT NULL);
@@ -69,8 +69,11 @@ class ParallelIT {
       Thread.sleep(10);
     }
     long before = commits.get();
-    DatastoreHarness h = new DatastoreHarness(PostgresDatastore.builder().id("s").dataSource(ds).jobs(2).build());
+    // Every table is split (by block ranges, both connections copying it): the parts must share the snapshot too.
+    DatastoreHarness h = new DatastoreHarness(PostgresDatastore.builder().id("s").dataSource(ds).jobs(2).splitTablesFrom(1).build());
     DatastoreManifest m = h.backup();
+    assertThat(m.artifacts()).extracting(a -> a.name()).contains("public.debit_postgres.copy", "public.debit_postgres.2.copy",
+        "public.credit_postgres.copy", "public.credit_postgres.2.copy");
     long during = commits.get() - before;
     stop.set(true);
     writer.join();

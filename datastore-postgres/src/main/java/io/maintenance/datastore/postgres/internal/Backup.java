@@ -58,9 +58,7 @@ public final class Backup {
         c.commit();
         return result;
       } finally {
-        if (!c.getAutoCommit()) {
-          c.rollback();
-        }
+        rollbackQuietly(c);
       }
     } catch (SQLException e) {
       throw Errors.datastore("backup failed", e);
@@ -107,7 +105,7 @@ public final class Backup {
     Map<String, String> components = new ConcurrentHashMap<>();
     Map<String, String> states = new ConcurrentHashMap<>();
     try {
-      copyAll(ds, c, settings.jobs(), order, schema, parent, fingerprints, ctx, done, components, states);
+      copyAll(ds, c, settings, order, schema, parent, fingerprints, ctx, done, components, states);
     } finally {
       fingerprints.close();
     }
@@ -123,13 +121,59 @@ public final class Backup {
     return new DatastoreBackup(Fingerprint.of(fp), resources, metadata);
   }
 
-  private static void copyAll(DataSource ds, Connection c, int jobs, List<TableRef> order, DatabaseSchema schema,
+  /** One COPY: a whole table, or one block range of a large one. */
+  private record Part(Work table, int index, long fromBlock, long toBlock) {}
+
+  /** A table being copied: its parts report here; the last one to finish writes the header. */
+  private static final class Work {
+    final TableRef ref;
+    final List<Column> columns;
+    final String tableSql;
+    final long[] rows;
+    final java.util.concurrent.atomic.AtomicInteger remaining;
+
+    Work(TableRef ref, List<Column> columns, String tableSql, int parts) {
+      this.ref = ref;
+      this.columns = columns;
+      this.tableSql = tableSql;
+      this.rows = new long[parts];
+      this.remaining = new java.util.concurrent.atomic.AtomicInteger(parts);
+    }
+  }
+
+  private static void copyAll(DataSource ds, Connection c, Settings settings, List<TableRef> order, DatabaseSchema schema,
       Optional<DatastoreManifest> parent, SnapshotFingerprints fingerprints, BackupContext ctx, Map<String, ResourceSummary> done,
       Map<String, String> components, Map<String, String> states) throws SQLException, IOException {
-    ConcurrentLinkedQueue<TableRef> queue = new ConcurrentLinkedQueue<>(bySizeDescending(c, order));
-    int workers = Math.max(1, Math.min(jobs, order.size()));
+    int jobs = settings.jobs();
+    Map<Long, Long> blocks = blocks(c);
+    long splitBlocks = Math.max(1, settings.splitBytes() / 8192);
+    ConcurrentLinkedQueue<Part> queue = new ConcurrentLinkedQueue<>();
+    boolean split = jobs > 1 && schema.serverVersionNum() >= 140000; // TID range scans
+    for (TableRef ref : bySizeDescending(order, blocks)) {
+      String name = ref.resourceName();
+      List<Column> columns = Catalog.columns(c, ref.oid()).stream().filter(col -> !col.generated()).toList();
+      String tableSql = tableScript(schema, name);
+      if (parent.isPresent()) {
+        String component = Fingerprints.component(c, ref);
+        String state = Digests.sha256Hex(component + "\n" + tableSql);
+        Optional<ResourceSummary> reused = reuse(parent.get(), ref, state, ctx);
+        if (reused.isPresent()) {
+          components.put(name, component);
+          states.put(name, state);
+          done.put(name, reused.get());
+          continue;
+        }
+      }
+      long size = blocks.getOrDefault(ref.oid(), 0L);
+      int parts = split && size >= splitBlocks && size >= jobs && !columns.isEmpty() ? jobs : 1;
+      Work w = new Work(ref, columns, tableSql, parts);
+      for (int i = 0; i < parts; i++) {
+        queue.add(new Part(w, i, size * i / parts, i == parts - 1 ? -1 : size * (i + 1) / parts));
+      }
+    }
+    int workers = Math.max(1, Math.min(jobs, queue.size()));
     if (workers == 1) {
-      copyFrom(c, queue, schema, parent, fingerprints, ctx, done, components, states);
+      copyFrom(c, queue, fingerprints, ctx, done, components, states);
       return;
     }
     String snapshot;
@@ -155,14 +199,14 @@ public final class Backup {
               st.execute("SET TRANSACTION SNAPSHOT " + SchemaReader.literal(snapshot));
             }
             Catalog.configureSession(w);
-            copyFrom(w, queue, schema, parent, fingerprints, ctx, done, components, states);
+            copyFrom(w, queue, fingerprints, ctx, done, components, states);
             w.rollback();
           }
           return null;
         }));
       }
       // The main connection works too (it holds the locks).
-      copyFrom(c, queue, schema, parent, fingerprints, ctx, done, components, states);
+      copyFrom(c, queue, fingerprints, ctx, done, components, states);
       for (Future<Void> f : futures) {
         try {
           f.get();
@@ -182,59 +226,54 @@ public final class Backup {
     }
   }
 
-  /** Largest first, so that parallel workers finish together. */
-  private static List<TableRef> bySizeDescending(Connection c, List<TableRef> tables) throws SQLException {
-    Map<Long, Long> pages = new java.util.HashMap<>();
-    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT oid, relpages FROM pg_class WHERE relkind = 'r'")) {
+  /** Every table's size in blocks, as the snapshot's transaction sees the files (rows added later are not read). */
+  private static Map<Long, Long> blocks(Connection c) throws SQLException {
+    Map<Long, Long> out = new java.util.HashMap<>();
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT oid, pg_relation_size(oid)"
+        + " / current_setting('block_size')::bigint FROM pg_class WHERE relkind = 'r'")) {
       while (rs.next()) {
-        pages.put(rs.getLong(1), rs.getLong(2));
+        out.put(rs.getLong(1), rs.getLong(2));
       }
     }
-    List<TableRef> out = new ArrayList<>(tables);
-    out.sort(Comparator.comparingLong((TableRef t) -> -pages.getOrDefault(t.oid(), 0L)));
     return out;
   }
 
-  private static void copyFrom(Connection c, ConcurrentLinkedQueue<TableRef> queue, DatabaseSchema schema,
-      Optional<DatastoreManifest> parent, SnapshotFingerprints fingerprints, BackupContext ctx, Map<String, ResourceSummary> done,
-      Map<String, String> components, Map<String, String> states) throws SQLException, IOException {
-    TableRef ref;
-    while ((ref = queue.poll()) != null) {
+  /** Largest first, so that parallel workers finish together. */
+  private static List<TableRef> bySizeDescending(List<TableRef> tables, Map<Long, Long> blocks) {
+    List<TableRef> out = new ArrayList<>(tables);
+    out.sort(Comparator.comparingLong((TableRef t) -> -blocks.getOrDefault(t.oid(), 0L)));
+    return out;
+  }
+
+  private static void copyFrom(Connection c, ConcurrentLinkedQueue<Part> queue, SnapshotFingerprints fingerprints,
+      BackupContext ctx, Map<String, ResourceSummary> done, Map<String, String> components, Map<String, String> states)
+      throws SQLException, IOException {
+    Part part;
+    while ((part = queue.poll()) != null) {
       ctx.ensureActive();
-      copyTable(c, ref, schema, parent, fingerprints, ctx, done, components, states);
+      copyPart(c, part, ctx);
+      if (part.table().remaining.decrementAndGet() == 0) {
+        finish(c, part.table(), fingerprints, ctx, done, components, states);
+      }
     }
   }
 
-  private static void copyTable(Connection c, TableRef ref, DatabaseSchema schema, Optional<DatastoreManifest> parent,
-      SnapshotFingerprints fingerprints, BackupContext ctx, Map<String, ResourceSummary> done, Map<String, String> components,
-      Map<String, String> states) throws SQLException, IOException {
-    String name = ref.resourceName();
-    String base = Sql.artifactBase(ref.schema(), ref.name());
-    List<Column> columns = Catalog.columns(c, ref.oid()).stream().filter(col -> !col.generated()).toList();
-    String tableSql = tableScript(schema, name);
-    if (parent.isPresent()) {
-      String component = Fingerprints.component(c, ref);
-      String state = Digests.sha256Hex(component + "\n" + tableSql);
-      Optional<ResourceSummary> reused = reuse(parent.get(), name, base, state, ctx);
-      if (reused.isPresent()) {
-        components.put(name, component);
-        states.put(name, state);
-        done.put(name, reused.get());
-        return;
-      }
-    }
-    String copyName = base + TableData.COPY_SUFFIX;
-    String columnList = columns.isEmpty() ? ""
-        : " (" + columns.stream().map(col -> Sql.quote(col.name())).collect(Collectors.joining(", ")) + ")";
-    long rows;
-    ProgressStream progress;
-    OutputStream data = ctx.artifacts().create(copyName, "text/tab-separated-values");
+  private static void copyPart(Connection c, Part part, BackupContext ctx) throws SQLException, IOException {
+    Work w = part.table();
+    String name = w.ref.resourceName();
+    String artifact = TableData.partName(Sql.artifactBase(w.ref.schema(), w.ref.name()), part.index());
+    String columnList = w.columns.stream().map(col -> Sql.quote(col.name())).collect(Collectors.joining(", "));
+    // COPY ... TO STDOUT (what pg_dump runs): the server's text format goes to storage byte for byte. A part of a
+    // split table is a TID range scan of its blocks.
+    String sql = w.rows.length == 1 ? "COPY " + w.ref.qualified() + (columnList.isEmpty() ? "" : " (" + columnList + ")") + " TO STDOUT"
+        : "COPY (SELECT " + columnList + " FROM ONLY " + w.ref.qualified() + " WHERE ctid >= '(" + part.fromBlock() + ",0)'::tid"
+            + (part.toBlock() < 0 ? "" : " AND ctid < '(" + part.toBlock() + ",0)'::tid") + ") TO STDOUT";
+    OutputStream data = ctx.artifacts().create(artifact, "text/tab-separated-values");
     AsyncOutputStream async = new AsyncOutputStream(data, name);
-    progress = new ProgressStream(async, ctx, "table " + name);
+    ProgressStream progress = new ProgressStream(async, ctx, "table " + name);
     boolean written = false;
     try {
-      // COPY ... TO STDOUT (what pg_dump runs): the server's text format goes to storage byte for byte.
-      rows = c.unwrap(PGConnection.class).getCopyAPI().copyOut("COPY " + ref.qualified() + columnList + " TO STDOUT", progress);
+      w.rows[part.index()] = c.unwrap(PGConnection.class).getCopyAPI().copyOut(sql, progress);
       async.finish();
       written = true;
     } finally {
@@ -244,19 +283,32 @@ public final class Backup {
     }
     data.close(); // completes the artifact, only after every byte was written
     progress.report();
+  }
+
+  /** After the last part of a table: its header, its script, its fingerprint component. */
+  private static void finish(Connection c, Work w, SnapshotFingerprints fingerprints, BackupContext ctx,
+      Map<String, ResourceSummary> done, Map<String, String> components, Map<String, String> states) throws SQLException, IOException {
+    TableRef ref = w.ref;
+    String name = ref.resourceName();
+    String base = Sql.artifactBase(ref.schema(), ref.name());
+    long rows = java.util.Arrays.stream(w.rows).sum();
+    List<String> parts = new ArrayList<>();
+    for (int i = 0; i < w.rows.length; i++) {
+      parts.add(TableData.partName(base, i));
+    }
     try (OutputStream out = ctx.artifacts().create(base + TableArtifact.JSON_SUFFIX, "application/json")) {
       TableData.writeHeader(out, new TableData.Header(ref.schema(), ref.name(),
-          columns.stream().map(col -> new TableData.Column(col.name(), col.type())).toList(), rows, copyName));
+          w.columns.stream().map(col -> new TableData.Column(col.name(), col.type())).toList(), rows, parts));
     }
     try (OutputStream out = ctx.artifacts().create(base + TableArtifact.SQL_SUFFIX, "application/sql")) {
-      out.write(tableSql.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      out.write(w.tableSql.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
     String component = fingerprints.component(ref).orElse(null);
     if (component == null) {
       component = Fingerprints.component(c, ref);
     }
     components.put(name, component);
-    states.put(name, Digests.sha256Hex(component + "\n" + tableSql));
+    states.put(name, Digests.sha256Hex(component + "\n" + w.tableSql));
     done.put(name, new ResourceSummary("table", name, Map.of("rows", rows)));
   }
 
@@ -275,13 +327,17 @@ public final class Backup {
     return sb.toString();
   }
 
-  private static Optional<ResourceSummary> reuse(
-      DatastoreManifest parent, String name, String base, String state, BackupContext ctx) {
+  private static Optional<ResourceSummary> reuse(DatastoreManifest parent, TableRef ref, String state, BackupContext ctx) {
+    String name = ref.resourceName();
+    String base = Sql.artifactBase(ref.schema(), ref.name());
     if (!state.equals(parent.metadata().get(STATE_PREFIX + name))) {
       return Optional.empty();
     }
-    List<Optional<ArtifactInfo>> artifacts = List.of(artifact(parent, base + TableData.COPY_SUFFIX),
-        artifact(parent, base + TableArtifact.JSON_SUFFIX), artifact(parent, base + TableArtifact.SQL_SUFFIX));
+    List<Optional<ArtifactInfo>> artifacts = new ArrayList<>(List.of(artifact(parent, base + TableArtifact.JSON_SUFFIX),
+        artifact(parent, base + TableArtifact.SQL_SUFFIX), artifact(parent, TableData.partName(base, 0))));
+    for (int i = 1; artifact(parent, TableData.partName(base, i)).isPresent(); i++) {
+      artifacts.add(artifact(parent, TableData.partName(base, i)));
+    }
     Optional<ResourceSummary> summary = parent.resources().stream().filter(r -> r.name().equals(name)).findFirst();
     if (artifacts.stream().anyMatch(Optional::isEmpty) || summary.isEmpty()) {
       return Optional.empty();
@@ -292,6 +348,17 @@ public final class Backup {
 
   private static Optional<ArtifactInfo> artifact(DatastoreManifest m, String name) {
     return m.artifacts().stream().filter(a -> a.name().equals(name)).findFirst();
+  }
+
+  /** Ends the read-only transaction; a failure here must not hide the one that brought us here. */
+  private static void rollbackQuietly(Connection c) {
+    try {
+      if (!c.getAutoCommit()) {
+        c.rollback();
+      }
+    } catch (SQLException e) {
+      org.slf4j.LoggerFactory.getLogger(Backup.class).debug("rolling back the backup transaction failed", e);
+    }
   }
 
   private static void exec(Connection c, String sql) throws SQLException {

@@ -831,16 +831,19 @@ public final class DatabaseRestore {
 
   /** COPY of a table's data artifact into {@code target}; the server's row count must be the header's. */
   static long loadInto(Connection c, RestoreContext ctx, TableData.Header h, String target) throws SQLException, IOException {
-    long rows;
-    try (InputStream in = ctx.artifacts().open(h.data())) {
-      try {
-        rows = c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY " + target + h.columnList() + " FROM STDIN", in, 256 * 1024);
-      } catch (SQLException e) {
-        throw Errors.load(h.resourceName(), e);
+    long rows = 0;
+    for (String part : h.data()) {
+      try (InputStream in = ctx.artifacts().open(part)) {
+        try {
+          rows += c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY " + target + h.columnList() + " FROM STDIN", in, 256 * 1024);
+        } catch (SQLException e) {
+          throw Errors.load(h.resourceName(), e, rows);
+        }
+        while (in.read() >= 0) {
+          // COPY stopped at its end marker or the stream's end; the source verifies on reading the rest
+        }
       }
-      while (in.read() >= 0) {
-        // COPY stopped at its end marker or the stream's end; the source verifies on reading the rest
-      }
+      ctx.ensureActive();
     }
     if (rows != h.rowCount()) {
       throw Errors.artifact(h.resourceName(), 0, "declares " + h.rowCount() + " rows but its data holds " + rows);

@@ -27,8 +27,23 @@ public final class TableData {
   /** One data column: its name and {@code format_type} (qualified). */
   public record Column(String name, String type) {}
 
-  /** A parsed header. */
-  public record Header(String schema, String table, List<Column> columns, long rowCount, String data) {
+  /** The name of part {@code index} (0-based) of a table's rows: {@code <base>_postgres.copy}, then {@code <base>_postgres.2.copy}, ... */
+  public static String partName(String base, int index) {
+    return index == 0 ? base + COPY_SUFFIX : base + "_postgres." + (index + 1) + ".copy";
+  }
+
+  /**
+   * A parsed header.
+   *
+   * @param data the data artifacts, in order: one, or several when a parallel backup split a large table
+   *     by block ranges (each part is COPY text of its rows; together they are the table's rows)
+   */
+  public record Header(String schema, String table, List<Column> columns, long rowCount, List<String> data) {
+    public Header {
+      columns = List.copyOf(columns);
+      data = List.copyOf(data);
+    }
+
     public String resourceName() {
       return Sql.resourceName(schema, table);
     }
@@ -58,7 +73,11 @@ public final class TableData {
         g.writeEndObject();
       }
       g.writeEndArray();
-      g.writeStringField("data", h.data());
+      g.writeArrayFieldStart("data");
+      for (String d : h.data()) {
+        g.writeString(d);
+      }
+      g.writeEndArray();
       g.writeNumberField("rowCount", h.rowCount());
       g.writeEndObject();
     }
@@ -95,7 +114,7 @@ public final class TableData {
       String table = null;
       List<Column> columns = null;
       long rows = -1;
-      String data = null;
+      List<String> data = null;
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String f = p.currentName();
         JsonToken t = p.nextToken();
@@ -104,7 +123,15 @@ public final class TableData {
           case "version" -> version = p.getValueAsInt(-1);
           case "schema" -> schema = p.getValueAsString();
           case "table" -> table = p.getValueAsString();
-          case "data" -> data = p.getValueAsString();
+          case "data" -> {
+            if (t != JsonToken.START_ARRAY) {
+              throw Errors.artifact(artifact, 0, "data must be an array of artifact names");
+            }
+            data = new ArrayList<>();
+            while (p.nextToken() == JsonToken.VALUE_STRING) {
+              data.add(p.getText());
+            }
+          }
           case "rowCount" -> rows = p.getValueAsLong(-1);
           case "columns" -> {
             if (t != JsonToken.START_ARRAY) {
@@ -146,9 +173,14 @@ public final class TableData {
       }
       Sql.checkIdentifier(schema, "schema name");
       Sql.checkIdentifier(table, "table name");
-      String expected = Sql.artifactBase(schema, table) + COPY_SUFFIX;
-      if (!data.equals(expected)) {
-        throw Errors.artifact(artifact, 0, "its data artifact must be " + expected);
+      String base = Sql.artifactBase(schema, table);
+      if (data.isEmpty()) {
+        throw Errors.artifact(artifact, 0, "it names no data artifact");
+      }
+      for (int i = 0; i < data.size(); i++) {
+        if (!data.get(i).equals(partName(base, i))) {
+          throw Errors.artifact(artifact, 0, "its data artifact " + (i + 1) + " must be " + partName(base, i));
+        }
       }
       while (in.read() >= 0) {
         // drain: the source checks size and digest at the end
