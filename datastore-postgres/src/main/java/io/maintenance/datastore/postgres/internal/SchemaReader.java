@@ -892,7 +892,9 @@ public final class SchemaReader {
   private Map<String, String> descriptions() throws SQLException {
     if (descriptions == null) {
       Map<String, String> m = new HashMap<>();
-      query("SELECT classoid::regclass::text, objoid, objsubid, description FROM pg_description",
+      // Built-in objects (OIDs below FirstNormalObjectId) are never dumped: their comments are not read.
+      query("SELECT classoid::regclass::text, objoid, objsubid, description FROM pg_description WHERE objoid >= 16384"
+          + " OR classoid = 'pg_namespace'::regclass",
           rs -> m.put(rs.getString(1) + ":" + rs.getLong(2) + ":" + rs.getInt(3), rs.getString(4)));
       descriptions = m;
     }
@@ -988,7 +990,9 @@ public final class SchemaReader {
   // ------------------------------------------------------------------------------------------ order
 
   private void dependencies() throws SQLException {
-    query("SELECT d.classid, d.objid, d.refclassid, d.refobjid FROM pg_depend d WHERE d.deptype IN ('n', 'a', 'i', 'P', 'S')", rs -> {
+    // Only user objects (OIDs from FirstNormalObjectId on) are read, so only their dependencies on each other matter.
+    query("SELECT d.classid, d.objid, d.refclassid, d.refobjid FROM pg_depend d WHERE d.deptype IN ('n', 'a', 'i', 'P', 'S')"
+        + " AND d.objid >= 16384 AND d.refobjid >= 16384", rs -> {
       Obj from = byKey.get(key(className(rs.getLong(1)), rs.getLong(2)));
       Obj to = byKey.get(key(className(rs.getLong(3)), rs.getLong(4)));
       if (from == null || to == null || from == to) {
