@@ -552,6 +552,12 @@ public final class DatabaseRestore {
           rebuilt.add(o.id());
         }
       }
+      // Their comments went with them.
+      for (SchemaObject o : backup.objects()) {
+        if (o.kind().equals("comment") && o.dependsOn().stream().anyMatch(rebuilt::contains)) {
+          rebuilt.add(o.id());
+        }
+      }
     }
     // 3. Create what is missing or changed, in the backup's order: pre-data.
     Map<String, SchemaObject> backupById = backup.byId();
@@ -626,7 +632,15 @@ public final class DatabaseRestore {
         if (staging != null && staging.builtWith(o.id())) {
           continue; // built on the staged table, moved with it
         }
-        run(c, o, backup);
+        try {
+          run(c, o, backup);
+        } catch (StatementFailure e) {
+          String state = e.getSQLState() == null ? "" : e.getSQLState();
+          if (o.table() != null && state.startsWith("23")) {
+            throw Errors.load(o.table(), e); // the backup's rows break a key: the artifact's fault, named by table
+          }
+          throw e;
+        }
       }
     }
     for (SchemaObject k : keysToAddBack) {
