@@ -78,6 +78,26 @@ class OperationsIT {
   }
 
   @Test
+  void aRestoreOfChosenTablesTouchesOnlyThoseTablesAndTheirSequences() throws Exception {
+    DatastoreManifest m = harness.backup();
+    Pg.exec(ds, "UPDATE ops.settings SET v = 'off'; INSERT INTO ops.accounts (balance) SELECT 0 FROM generate_series(1, 5);"
+        + " CREATE VIEW ops.extra AS SELECT 1 AS one");
+    String accounts = Pg.copyOut(ds, "SELECT * FROM ops.accounts ORDER BY id") + Pg.copyOut(ds, "SELECT last_value FROM ops.accounts_id_seq");
+    io.maintenance.spi.RestoreContext chosen = new Contexts.Restore("r", "b", m, harness.artifacts(m), Set.of("ops.settings"),
+        Map.of(), Optional.empty(), ProgressListener.NONE);
+
+    io.maintenance.api.DatastorePlan plan = datastore.plan(chosen);
+    assertThat(plan.resources()).extracting(d -> d.name()).containsExactly("schema", "ops.settings");
+    datastore.restore(new Contexts.Restore("r", "b", m, harness.artifacts(m), Set.of("ops.settings"), Map.of(), Optional.of(plan),
+        ProgressListener.NONE));
+
+    assertThat(Pg.copyOut(ds, "SELECT v FROM ops.settings")).isEqualTo("on\n");
+    assertThat(Pg.copyOut(ds, "SELECT * FROM ops.accounts ORDER BY id") + Pg.copyOut(ds, "SELECT last_value FROM ops.accounts_id_seq"))
+        .isEqualTo(accounts);
+    assertThat(Pg.copyOut(ds, "SELECT count(*) FROM pg_views WHERE viewname = 'extra'")).isEqualTo("1\n");
+  }
+
+  @Test
   void sequencesAreRestoredToTheirBackedUpValues() throws Exception {
     DatastoreManifest m = harness.backup();
     Pg.exec(ds, "INSERT INTO ops.accounts (balance) SELECT 0 FROM generate_series(1, 50)");

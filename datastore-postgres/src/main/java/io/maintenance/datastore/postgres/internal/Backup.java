@@ -84,12 +84,25 @@ public final class Backup {
     if (!schema.unsupported().isEmpty()) {
       metadata.put("notBackedUp", String.join("; ", schema.unsupported()));
     }
-    try (OutputStream out = ctx.artifacts().create(DatabaseArtifact.JSON, "application/json")) {
-      DatabaseArtifact.write(out, schema);
+    SideWriter side = new SideWriter();
+    try {
+      return backup(ds, c, settings, ctx, tables, schema, metadata, side);
+    } finally {
+      side.close();
     }
-    try (OutputStream out = ctx.artifacts().create(DatabaseArtifact.SQL, "application/sql")) {
-      DatabaseArtifact.writeSql(out, schema);
-    }
+  }
+
+  private static DatastoreBackup backup(DataSource ds, Connection c, Settings settings, BackupContext ctx, List<TableRef> tables,
+      DatabaseSchema schema, Map<String, String> metadata, SideWriter side) throws SQLException, IOException {
+    // Small artifacts are written (and made durable) beside the copy, not in its way.
+    side.submit(() -> {
+      try (OutputStream out = ctx.artifacts().create(DatabaseArtifact.JSON, "application/json")) {
+        DatabaseArtifact.write(out, schema);
+      }
+      try (OutputStream out = ctx.artifacts().create(DatabaseArtifact.SQL, "application/sql")) {
+        DatabaseArtifact.writeSql(out, schema);
+      }
+    });
     Optional<DatastoreManifest> parent = ctx.type() == BackupType.INCREMENTAL ? ctx.parent() : Optional.empty();
     SnapshotFingerprints fingerprints = parent.isEmpty() && !tables.isEmpty()
         ? SnapshotFingerprints.start(ds, c, tables) : SnapshotFingerprints.none();
@@ -105,7 +118,16 @@ public final class Backup {
     Map<String, String> components = new ConcurrentHashMap<>();
     Map<String, String> states = new ConcurrentHashMap<>();
     try {
-      copyAll(ds, c, settings, order, schema, parent, fingerprints, ctx, done, components, states);
+      copyAll(ds, c, settings, order, schema, parent, fingerprints, ctx, done, components, states, side);
+      side.await();
+      for (TableRef t : order) {
+        if (!components.containsKey(t.resourceName())) {
+          // The second connection could not give it: computed here, in the same snapshot.
+          String component = Fingerprints.component(c, t);
+          components.put(t.resourceName(), component);
+          states.put(t.resourceName(), Digests.sha256Hex(component + "\n" + tableScript(schema, t.resourceName())));
+        }
+      }
     } finally {
       fingerprints.close();
     }
@@ -143,7 +165,7 @@ public final class Backup {
 
   private static void copyAll(DataSource ds, Connection c, Settings settings, List<TableRef> order, DatabaseSchema schema,
       Optional<DatastoreManifest> parent, SnapshotFingerprints fingerprints, BackupContext ctx, Map<String, ResourceSummary> done,
-      Map<String, String> components, Map<String, String> states) throws SQLException, IOException {
+      Map<String, String> components, Map<String, String> states, SideWriter side) throws SQLException, IOException {
     int jobs = settings.jobs();
     Map<Long, Long> blocks = blocks(c);
     long splitBlocks = Math.max(1, settings.splitBytes() / 8192);
@@ -173,7 +195,7 @@ public final class Backup {
     }
     int workers = Math.max(1, Math.min(jobs, queue.size()));
     if (workers == 1) {
-      copyFrom(c, queue, fingerprints, ctx, done, components, states);
+      copyFrom(c, queue, fingerprints, ctx, done, components, states, side);
       return;
     }
     String snapshot;
@@ -199,14 +221,14 @@ public final class Backup {
               st.execute("SET TRANSACTION SNAPSHOT " + SchemaReader.literal(snapshot));
             }
             Catalog.configureSession(w);
-            copyFrom(w, queue, fingerprints, ctx, done, components, states);
+            copyFrom(w, queue, fingerprints, ctx, done, components, states, side);
             w.rollback();
           }
           return null;
         }));
       }
       // The main connection works too (it holds the locks).
-      copyFrom(c, queue, fingerprints, ctx, done, components, states);
+      copyFrom(c, queue, fingerprints, ctx, done, components, states, side);
       for (Future<Void> f : futures) {
         try {
           f.get();
@@ -246,14 +268,15 @@ public final class Backup {
   }
 
   private static void copyFrom(Connection c, ConcurrentLinkedQueue<Part> queue, SnapshotFingerprints fingerprints,
-      BackupContext ctx, Map<String, ResourceSummary> done, Map<String, String> components, Map<String, String> states)
-      throws SQLException, IOException {
+      BackupContext ctx, Map<String, ResourceSummary> done, Map<String, String> components, Map<String, String> states,
+      SideWriter side) throws SQLException, IOException {
     Part part;
     while ((part = queue.poll()) != null) {
       ctx.ensureActive();
       copyPart(c, part, ctx);
       if (part.table().remaining.decrementAndGet() == 0) {
-        finish(c, part.table(), fingerprints, ctx, done, components, states);
+        Work w = part.table();
+        side.submit(() -> finish(w, fingerprints, ctx, done, components, states));
       }
     }
   }
@@ -285,9 +308,12 @@ public final class Backup {
     progress.report();
   }
 
-  /** After the last part of a table: its header, its script, its fingerprint component. */
-  private static void finish(Connection c, Work w, SnapshotFingerprints fingerprints, BackupContext ctx,
-      Map<String, ResourceSummary> done, Map<String, String> components, Map<String, String> states) throws SQLException, IOException {
+  /**
+   * After the last part of a table (on the side writer): its header, its script, its fingerprint component
+   * (left out when the second connection could not compute it: the backup connection does it at the end).
+   */
+  private static void finish(Work w, SnapshotFingerprints fingerprints, BackupContext ctx, Map<String, ResourceSummary> done,
+      Map<String, String> components, Map<String, String> states) throws IOException {
     TableRef ref = w.ref;
     String name = ref.resourceName();
     String base = Sql.artifactBase(ref.schema(), ref.name());
@@ -303,13 +329,56 @@ public final class Backup {
     try (OutputStream out = ctx.artifacts().create(base + TableArtifact.SQL_SUFFIX, "application/sql")) {
       out.write(w.tableSql.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
-    String component = fingerprints.component(ref).orElse(null);
-    if (component == null) {
-      component = Fingerprints.component(c, ref);
-    }
-    components.put(name, component);
-    states.put(name, Digests.sha256Hex(component + "\n" + w.tableSql));
+    fingerprints.component(ref).ifPresent(component -> {
+      components.put(name, component);
+      states.put(name, Digests.sha256Hex(component + "\n" + w.tableSql));
+    });
     done.put(name, new ResourceSummary("table", name, Map.of("rows", rows)));
+  }
+
+  /** One thread writing the small artifacts in order, so the copy never waits for their fsyncs. */
+  private static final class SideWriter implements AutoCloseable {
+    private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "maintenance-postgres-artifacts");
+      t.setDaemon(true);
+      return t;
+    });
+    private final List<Future<Void>> tasks = java.util.Collections.synchronizedList(new ArrayList<>());
+
+    interface Task {
+      void run() throws IOException;
+    }
+
+    void submit(Task task) {
+      tasks.add(thread.submit(() -> {
+        task.run();
+        return null;
+      }));
+    }
+
+    /** Waits for everything submitted; the first failure is thrown. */
+    void await() throws SQLException, IOException {
+      for (Future<Void> f : List.copyOf(tasks)) {
+        try {
+          f.get();
+        } catch (ExecutionException e) {
+          throw Staging.rethrow(e.getCause());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new java.io.InterruptedIOException("interrupted while writing artifacts");
+        }
+      }
+    }
+
+    @Override
+    public void close() {
+      thread.shutdownNow();
+      try {
+        thread.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   /** The statements of a table's own objects (definition, defaults, keys, indexes, triggers, policies, comments, grants). */
