@@ -69,8 +69,8 @@ public final class PostgresBenchmark {
       default -> throw new IllegalArgumentException("phase must be backup or restore");
     }
     System.out.printf("load average at end: %s%n", loadAverage());
-    System.out.printf("JVM peak RSS (VmHWM) for the %s phase (jobs %d): %s, max heap %d MiB%n", phase, jobs, vmHwm(),
-        Runtime.getRuntime().maxMemory() >> 20);
+    System.out.printf("JVM peak RSS (VmHWM) for the %s phase (jobs %d): %s, max heap %d MiB; the reference tool's peak RSS: %s%n",
+        phase, jobs, vmHwm(), Runtime.getRuntime().maxMemory() >> 20, b.toolPeakRss < 0 ? "unknown" : b.toolPeakRss + " kB");
   }
 
   // ------------------------------------------------------------------ backup
@@ -203,14 +203,30 @@ public final class PostgresBenchmark {
     return s.size() % 2 == 1 ? s.get(s.size() / 2) : (s.get(s.size() / 2 - 1) + s.get(s.size() / 2)) / 2;
   }
 
+  /** The reference tool's largest peak RSS (kB) over the rounds, from GNU time; -1 where it is not installed. */
+  private long toolPeakRss = -1;
+
   private double run(List<String> command) throws IOException, InterruptedException {
+    Path rss = Files.createTempFile(dir, "rss", ".txt");
+    List<String> timed = new ArrayList<>();
+    boolean gnuTime = Files.isExecutable(Path.of("/usr/bin/time"));
+    if (gnuTime) {
+      // The process's own start-up is negligible next to the run; %M is its peak RSS in kB.
+      timed.addAll(List.of("/usr/bin/time", "-f", "%M", "-o", rss.toString()));
+    }
+    timed.addAll(command);
     long start = System.nanoTime();
-    Process p = new ProcessBuilder(command).inheritIO().start();
+    Process p = new ProcessBuilder(timed).inheritIO().start();
     int rc = p.waitFor();
     double secs = (System.nanoTime() - start) / 1e9;
     if (rc != 0) {
       throw new IllegalStateException(command.get(0) + " exited with " + rc);
     }
+    if (gnuTime) {
+      String kb = Files.readString(rss).trim();
+      toolPeakRss = Math.max(toolPeakRss, Long.parseLong(kb.substring(kb.lastIndexOf('\n') + 1).trim()));
+    }
+    Files.deleteIfExists(rss);
     return secs;
   }
 
