@@ -13,7 +13,7 @@ source scripts/lib/services.sh
 trap stop_services EXIT
 
 SCALE=${SCALE:-20}
-export BENCH_ROUNDS=${ROUNDS:-3}
+export BENCH_ROUNDS=${ROUNDS:-3} BENCH_WARMUP=${WARMUP:-1}
 PG_BIN=/usr/lib/postgresql/15/bin
 if [ ! -x "$PG_BIN/pg_dump" ] || [ ! -x "$PG_BIN/pgbench" ] || [ ! -x "$PG_BIN/postgres" ]; then
   log "installing PostgreSQL 15 tools with apt-get"

@@ -36,7 +36,8 @@ import org.postgresql.ds.PGSimpleDataSource;
  *   java -Xmx256m -cp ... io.maintenance.benchmarks.postgres.PostgresBenchmark backup|restore [jobs]
  * </pre>
  *
- * Environment: PG_BIN (pg_dump, pg_restore), PG_PORT, PG_USER, BENCH_DIR (work directory), BENCH_ROUNDS (3).
+ * Environment: PG_BIN (pg_dump, pg_restore), PG_PORT, PG_USER, BENCH_DIR (work directory), BENCH_ROUNDS (3),
+ * BENCH_WARMUP (1: uncounted rounds of both tools first, as a host service's JVM is warm after its first run).
  * {@code backup 1} times {@code pg_dump -Fc -Z0} and {@code PostgresDatastore.backup} (jobs 1) into local
  * storage (fsync on, SHA-256 on the way, as the engine does, no compression) alternately; {@code backup 2}
  * times {@code pg_dump -Fd -Z0 -j 2} (the directory format is what {@code -j} needs) against jobs 2;
@@ -51,6 +52,8 @@ public final class PostgresBenchmark {
   private final String user = env("PG_USER", "postgres");
   private final Path dir = Path.of(env("BENCH_DIR", "/tmp/pg-bench"));
   private final int rounds = Integer.parseInt(env("BENCH_ROUNDS", "3"));
+  /** Uncounted rounds first: the library runs in a long-lived host JVM, whose classes are loaded and compiled once. */
+  private final int warmup = Integer.parseInt(env("BENCH_WARMUP", "1"));
   private final int jobs;
 
   private PostgresBenchmark(int jobs) {
@@ -86,14 +89,18 @@ public final class PostgresBenchmark {
         ? List.of(bin + "/pg_dump", "-Fc", "-Z0", "-f", dumpFile.toString())
         : List.of(bin + "/pg_dump", "-Fd", "-Z0", "-j", Integer.toString(jobs), "-f", dumpFile.toString());
     String tool = String.join(" ", pgDump.subList(1, pgDump.size() - 2)).replace(bin + "/", "");
-    for (int r = 1; r <= rounds; r++) {
+    for (int r = 1 - warmup; r <= rounds; r++) {
       deleteTree(dumpFile);
       List<String> command = new ArrayList<>(pgDump);
       command.addAll(List.of("-h", "127.0.0.1", "-p", Integer.toString(port), "-U", user, SOURCE_DB));
       dump.add(run(command));
       ours.add(ourBackup(source, "run" + jobs));
-      System.out.printf("round %d: pg_dump %s %.2f s, datastore backup (jobs %d) %.2f s%n", r, tool, dump.get(r - 1), jobs,
-          ours.get(r - 1));
+      System.out.printf("%s: pg_dump %s %.2f s, datastore backup (jobs %d) %.2f s%n", r < 1 ? "warm-up (not counted)" : "round " + r,
+          tool, dump.get(dump.size() - 1), jobs, ours.get(ours.size() - 1));
+      if (r < 1) {
+        dump.clear();
+        ours.clear();
+      }
     }
     long dumpBytes = Files.isDirectory(dumpFile) ? folderSize(dir, dumpFile.getFileName().toString()) : Files.size(dumpFile);
     long ourBytes = folderSize(dir.resolve("store"), "run" + jobs);
@@ -136,7 +143,7 @@ public final class PostgresBenchmark {
     List<Double> ref = new ArrayList<>();
     List<Double> ours = new ArrayList<>();
     double plan = 0;
-    for (int r = 1; r <= rounds; r++) {
+    for (int r = 1 - warmup; r <= rounds; r++) {
       recreate("bench_ref");
       ref.add(run(List.of(bin + "/pg_restore", "-j", Integer.toString(jobs), "-h", "127.0.0.1", "-p", Integer.toString(port),
           "-U", user, "-d", "bench_ref", dir.resolve("bench.dump").toString())));
@@ -150,8 +157,8 @@ public final class PostgresBenchmark {
       start = System.nanoTime();
       target.restore(context(storage, manifest, backupId, Optional.of(p)));
       ours.add((System.nanoTime() - start) / 1e9);
-      System.out.printf("round %d: pg_restore -j %d %.2f s, datastore restore (jobs %d) %.2f s (its preview took %.2f s, not counted)%n",
-          r, jobs, ref.get(r - 1), jobs, ours.get(r - 1), plan);
+      System.out.printf("%s: pg_restore -j %d %.2f s, datastore restore (jobs %d) %.2f s (its preview took %.2f s, not counted)%n",
+          r < 1 ? "warm-up (not counted)" : "round " + r, jobs, ref.get(ref.size() - 1), jobs, ours.get(ours.size() - 1), plan);
       String got = checksum(dataSource("bench_ours"));
       if (!got.equals(expected)) {
         throw new IllegalStateException("restored data differs from the source: " + got + " vs " + expected);
@@ -159,6 +166,10 @@ public final class PostgresBenchmark {
       String refSum = checksum(dataSource("bench_ref"));
       if (!refSum.equals(expected)) {
         throw new IllegalStateException("pg_restore data differs from the source: " + refSum + " vs " + expected);
+      }
+      if (r < 1) {
+        ref.clear();
+        ours.clear();
       }
     }
     System.out.println("restored data checked: row counts and per-row hashes of all four pgbench tables equal the source,"
