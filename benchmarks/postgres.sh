@@ -3,8 +3,10 @@
 # data (pgbench -i -s ${SCALE:-20}), same run; the datastore runs in JVMs capped at -Xmx256m:
 #   backup jobs=1 vs pg_dump -Fc -Z0, backup jobs=2 vs pg_dump -Fd -Z0 -j 2,
 #   restore jobs=1 vs pg_restore, restore jobs=2 vs pg_restore -j 2 (into fresh databases).
+# Each phase first runs WARMUP (1) uncounted rounds of both tools: a host service's JVM is warm after its
+# first backup; ROUNDS (3) rounds are counted.
 #
-#   benchmarks/postgres.sh            (SCALE=20 ROUNDS=3 by default)
+#   benchmarks/postgres.sh            (SCALE=20 ROUNDS=3 WARMUP=1 by default)
 #
 # Uses Debian's PostgreSQL 15 (server and tools), installed with apt-get when missing.
 set -euo pipefail
