@@ -17,10 +17,14 @@ public record BackupManifest(
     Instant startedAt,
     Instant finishedAt,
     String engineVersion,
-    List<DatastoreManifest> datastores) {
+    List<DatastoreManifest> datastores,
+    List<DataKey> dataKeys) {
 
-  /** The format this version of the library writes; it reads this one and older. */
-  public static final int FORMAT_VERSION = 1;
+  /**
+   * The format this version of the library writes; it reads this one and older. Version 2 added
+   * {@code ZSTD} compression and encryption ({@code dataKeys}, {@link ArtifactInfo#dataKey()}).
+   */
+  public static final int FORMAT_VERSION = 2;
 
   public BackupManifest {
     Objects.requireNonNull(backupId, "backupId");
@@ -30,6 +34,17 @@ public record BackupManifest(
     Objects.requireNonNull(finishedAt, "finishedAt");
     Objects.requireNonNull(engineVersion, "engineVersion");
     datastores = List.copyOf(datastores);
+    dataKeys = dataKeys == null ? List.of() : List.copyOf(dataKeys);
+  }
+
+  /** A manifest without encryption. */
+  public BackupManifest(int formatVersion, String backupId, BackupType type, Optional<String> parentId, Instant startedAt,
+      Instant finishedAt, String engineVersion, List<DatastoreManifest> datastores) {
+    this(formatVersion, backupId, type, parentId, startedAt, finishedAt, engineVersion, datastores, List.of());
+  }
+
+  public Optional<DataKey> dataKey(String id) {
+    return dataKeys.stream().filter(k -> k.id().equals(id)).findFirst();
   }
 
   public Optional<DatastoreManifest> datastore(String id) {

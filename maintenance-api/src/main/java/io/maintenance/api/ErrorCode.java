@@ -31,6 +31,12 @@ public enum ErrorCode {
   ARTIFACT_MISSING(422, false),
   /** An artifact cannot be restored into this target (format, version, schema). */
   INCOMPATIBLE_ARTIFACT(422, false),
+  /**
+   * The key-encryption key that wraps a backup's data key is not available (removed from the keyset,
+   * not configured, disabled or refused by the KMS) or is not the key that wrapped it; the details
+   * name it ({@code keyId}).
+   */
+  KEY_UNAVAILABLE(422, false),
   /** A dependency (catalog, datastore, storage) cannot be reached. */
   DEPENDENCY_UNAVAILABLE(503, true),
   /** The storage provider failed an operation. */

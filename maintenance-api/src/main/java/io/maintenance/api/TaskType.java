@@ -9,5 +9,10 @@ public enum TaskType {
   /** Datastore-specific upkeep: REINDEX/VACUUM, optimise, ... */
   REINDEX,
   /** Remove storage objects no backup owns, abort dead uploads, settle rows stuck RUNNING or DELETING. */
-  ORPHAN_SWEEP
+  ORPHAN_SWEEP,
+  /**
+   * Rewrap the data keys of encrypted backups with the current key-encryption key (after a key was
+   * added), rewriting manifests only, never artifacts.
+   */
+  REKEY
 }

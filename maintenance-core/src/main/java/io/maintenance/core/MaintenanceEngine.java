@@ -26,6 +26,8 @@ import io.maintenance.core.internal.EngineConfig;
 import io.maintenance.core.internal.EngineContext;
 import io.maintenance.core.internal.audit.AuditLog;
 import io.maintenance.core.internal.backup.BackupService;
+import io.maintenance.core.internal.artifacts.ArtifactPolicy;
+import io.maintenance.core.internal.artifacts.Artifacts;
 import io.maintenance.core.internal.backup.ManifestStore;
 import io.maintenance.core.internal.catalog.BackupCatalog;
 import io.maintenance.core.internal.catalog.Db;
@@ -85,7 +87,7 @@ public final class MaintenanceEngine implements Maintenance {
 
   private MaintenanceEngine(EngineContext ctx, Readiness readiness, List<AutoCloseable> owned) {
     this.ctx = ctx;
-    this.manifests = new ManifestStore(ctx.storage());
+    this.manifests = new ManifestStore(ctx.storage(), ctx.backups());
     this.backups = new BackupService(ctx, manifests);
     this.restores = new RestoreService(ctx, manifests, backups);
     this.housekeeping = new HousekeepingService(ctx, manifests, backups, restores);
@@ -160,7 +162,9 @@ public final class MaintenanceEngine implements Maintenance {
   @Override
   public ReadinessReport readiness(Principal principal) {
     authorize(principal, Scope.READ, "readiness", "-");
-    return readiness.check();
+    ReadinessReport report = readiness.check();
+    ctx.metrics().readiness(report);
+    return report;
   }
 
   @Override
@@ -189,6 +193,7 @@ public final class MaintenanceEngine implements Maintenance {
 
   @Override
   public void close() {
+    ctx.metrics().close();
     readiness.close();
     for (AutoCloseable c : owned) {
       try {
@@ -247,6 +252,7 @@ public final class MaintenanceEngine implements Maintenance {
     private MeterRegistry meterRegistry;
     private Clock clock = Clock.systemUTC();
     private String storagePrefix = "backups";
+    private ArtifactPolicy artifactPolicy = ArtifactPolicy.DEFAULT;
     private final List<AuditSink> auditSinks = new ArrayList<>();
     private boolean installSchema = true;
     private String instanceName;
@@ -298,15 +304,26 @@ public final class MaintenanceEngine implements Maintenance {
      * {@code datastores.orders.url=...}, {@code restore.approvals-required=1}, {@code restore.token-ttl=30m},
      * {@code restore.safety-backup=true}, {@code retention.keep-last=7}, {@code retention.keep-within=14d},
      * {@code retention.keep-daily=7}, {@code retention.keep-weekly=4}, {@code retention.keep-monthly=12},
-     * {@code storage-prefix=backups}.
+     * {@code storage-prefix=backups}, {@code artifacts.compression=zstd}, {@code artifacts.encryption=keyset},
+     * {@code artifacts.encryption.keyset-file=/etc/maintenance/kek.json}, ... (see the architecture docs).
      */
     public Builder configure(Map<String, String> properties) {
       EngineConfig c = EngineConfig.parse(properties, restorePolicy, retentionPolicy);
       c.storage().ifPresent(st -> storage(st.getKey(), st.getValue()));
       c.datastores().forEach((id, d) -> datastore(d.getKey(), id, d.getValue()));
       c.storagePrefix().ifPresent(this::storagePrefix);
+      c.artifacts().ifPresent(a -> artifactPolicy = a);
       restorePolicy = c.restorePolicy();
       retentionPolicy = c.retentionPolicy();
+      return this;
+    }
+
+    /**
+     * How artifacts are stored, from the {@code artifacts.*} keys without their prefix: {@code compression},
+     * {@code compression.level}, {@code encryption}, {@code encryption.keyset-file}, ... (see docs/artifacts.md).
+     */
+    public Builder artifacts(Map<String, String> settings) {
+      this.artifactPolicy = ArtifactPolicy.parse(settings);
       return this;
     }
 
@@ -397,6 +414,7 @@ public final class MaintenanceEngine implements Maintenance {
           throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "datastore registered as " + e.getKey() + " reports id " + e.getValue().id());
         }
       }
+      Artifacts artifacts = Artifacts.start(artifactPolicy);
       List<AuditSink> sinks = new ArrayList<>(auditSinks);
       ServiceLoader.load(AuditSink.class, classLoader).forEach(sinks::add);
 
@@ -408,12 +426,13 @@ public final class MaintenanceEngine implements Maintenance {
       String owner = instanceName != null ? instanceName : ManagementFactory.getRuntimeMXBean().getName();
       BackupCatalog backupCatalog = new BackupCatalog(db);
       RestoreCatalog restoreCatalog = new RestoreCatalog(db);
+      Map<String, Datastore> datastoreMap = Map.copyOf(all);
+      Readiness readiness = new Readiness(db, schema, store, datastoreMap, clock, probeTimeout);
       EngineMetrics metrics = new EngineMetrics(Optional.ofNullable(meterRegistry), clock, backupCatalog, restoreCatalog,
-          Duration.ofSeconds(15));
-      EngineContext ctx = new EngineContext(clock, owner, engineVersion(), store, storagePrefix, Map.copyOf(all),
+          Duration.ofSeconds(15), all.keySet(), readiness.components(), readiness::check);
+      EngineContext ctx = new EngineContext(clock, owner, engineVersion(), store, storagePrefix, datastoreMap,
           backupCatalog, restoreCatalog, new TaskCatalog(db), new UploadSessionCatalog(db, clock, owner), new OperationLock(db),
-          new AuditLog(db, sinks), metrics, restorePolicy, retentionPolicy);
-      Readiness readiness = new Readiness(db, schema, store, ctx.datastores(), clock, probeTimeout);
+          new AuditLog(db, sinks), metrics, restorePolicy, retentionPolicy, artifacts);
       MaintenanceEngine engine = new MaintenanceEngine(ctx, readiness, owned);
       engine.recover();
       LOG.info("Maintenance engine {} started: storage {}, datastores {}", ctx.engineVersion(), store.name(), all.keySet());

@@ -53,6 +53,33 @@ class MetricsIT {
   }
 
   @Test
+  void gaugesForAlertsFollowTheCatalogAndReadiness() {
+    String before = f.engine.prometheusText(READER);
+    assertThat(before).contains("maintenance_last_successful_backup_timestamp_seconds{datastore=\"orders\"} 0.0");
+    assertThat(before).contains("maintenance_restores_awaiting_approval 0.0");
+    assertThat(before).contains("maintenance_ready{component=\"catalog\"} 1.0");
+    assertThat(before).contains("maintenance_ready{component=\"datastore:orders\"} 1.0");
+    assertThat(before).contains("maintenance_ready{component=\"storage:memory\"} 1.0");
+
+    var backup = f.engine.backup(BackupRequest.all(), ALICE);
+    RestorePreview p = f.engine.previewRestore(RestoreRequest.of(backup.id()), ALICE);
+    f.orders.setDown(true);
+    f.clock.advance(Duration.ofSeconds(15));   // the gauges re-read the catalog and probe at most every 15 s
+
+    String waiting = f.engine.prometheusText(READER);
+    double finished = backup.finishedAt().orElseThrow().toEpochMilli() / 1000.0;
+    assertThat(waiting).contains("maintenance_last_successful_backup_timestamp_seconds{datastore=\"orders\"} " + finished);
+    assertThat(waiting).contains("maintenance_restores_awaiting_approval 1.0");
+    assertThat(waiting).contains("maintenance_restores{status=\"PREVIEWED\"} 1.0");
+    assertThat(waiting).contains("maintenance_ready{component=\"datastore:orders\"} 0.0");
+    assertThat(waiting).contains("maintenance_ready{component=\"catalog\"} 1.0");
+
+    f.engine.approveRestore(p.requestId(), "", BOB);
+    f.clock.advance(Duration.ofSeconds(15));
+    assertThat(f.engine.prometheusText(READER)).contains("maintenance_restores_awaiting_approval 0.0");
+  }
+
+  @Test
   void failuresAreCountedWithTheirCode() {
     f.orders.failNextBackup(new IllegalStateException("boom"));
     try {

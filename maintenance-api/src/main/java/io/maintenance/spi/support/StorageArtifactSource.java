@@ -1,7 +1,6 @@
 package io.maintenance.spi.support;
 
 import io.maintenance.api.ArtifactInfo;
-import io.maintenance.api.Compression;
 import io.maintenance.api.ErrorCode;
 import io.maintenance.api.MaintenanceException;
 import io.maintenance.spi.ArtifactSource;
@@ -18,11 +17,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
-import java.util.zip.GZIPInputStream;
 
 /**
  * An {@link ArtifactSource} over a {@link StorageProvider}: resumes broken downloads at their offset
- * (pinned to the object version) and verifies size and SHA-256 of every artifact as it streams.
+ * (pinned to the object version), verifies size and SHA-256 of every artifact's stored bytes as it
+ * streams, and decodes them (decrypts, decompresses) with an {@link ArtifactCodec}.
  */
 public final class StorageArtifactSource implements ArtifactSource {
   private static final int BUFFER = 64 * 1024;
@@ -31,20 +30,33 @@ public final class StorageArtifactSource implements ArtifactSource {
   private final List<ArtifactInfo> artifacts;
   private final Function<ArtifactInfo, String> keyOf;
   private final int maxAttempts;
+  private final ArtifactCodec codec;
 
   /**
    * @param keyOf where each artifact is stored (its own backup's folder, or the folder of the backup that holds it)
    */
   public StorageArtifactSource(StorageProvider storage, List<ArtifactInfo> artifacts, Function<ArtifactInfo, String> keyOf) {
-    this(storage, artifacts, keyOf, 5);
+    this(storage, artifacts, keyOf, 5, ArtifactCodec.plain());
   }
 
   public StorageArtifactSource(
       StorageProvider storage, List<ArtifactInfo> artifacts, Function<ArtifactInfo, String> keyOf, int maxAttempts) {
+    this(storage, artifacts, keyOf, maxAttempts, ArtifactCodec.plain());
+  }
+
+  /** @param codec decodes what the engine's sink encoded (decryption, decompression) */
+  public StorageArtifactSource(StorageProvider storage, List<ArtifactInfo> artifacts, Function<ArtifactInfo, String> keyOf,
+      ArtifactCodec codec) {
+    this(storage, artifacts, keyOf, 5, codec);
+  }
+
+  public StorageArtifactSource(StorageProvider storage, List<ArtifactInfo> artifacts, Function<ArtifactInfo, String> keyOf,
+      int maxAttempts, ArtifactCodec codec) {
     this.storage = storage;
     this.artifacts = List.copyOf(artifacts);
     this.keyOf = keyOf;
     this.maxAttempts = maxAttempts;
+    this.codec = codec;
   }
 
   @Override
@@ -56,7 +68,20 @@ public final class StorageArtifactSource implements ArtifactSource {
   public InputStream open(String name) throws IOException {
     ArtifactInfo info = require(name);
     InputStream raw = openRaw(name);
-    return info.compression() == Compression.GZIP ? new GZIPInputStream(raw, BUFFER) : raw;
+    if (info.storedAsWritten()) {
+      return raw;
+    }
+    InputStream decoded;
+    try {
+      decoded = codec.decode(info, new StorageSide(raw));
+    } catch (IOException e) {
+      closeQuietly(raw);
+      throw undecodable(info, e);
+    } catch (RuntimeException e) {
+      closeQuietly(raw);
+      throw e;
+    }
+    return new Decoded(decoded, raw, info);
   }
 
   @Override
@@ -85,7 +110,8 @@ public final class StorageArtifactSource implements ArtifactSource {
 
   @Override
   public Optional<URI> presign(String name, Duration ttl) throws IOException {
-    return storage.presignGet(keyOf.apply(require(name)), ttl);
+    ArtifactInfo info = require(name);
+    return info.storedAsWritten() ? storage.presignGet(keyOf.apply(info), ttl) : Optional.empty();
   }
 
   /** Streams every artifact through SHA-256 without keeping it; throws on the first mismatch. */
@@ -103,6 +129,108 @@ public final class StorageArtifactSource implements ArtifactSource {
   private ArtifactInfo require(String name) {
     return find(name).orElseThrow(() -> new MaintenanceException(ErrorCode.ARTIFACT_MISSING,
         "artifact '" + name + "' is not in the manifest", Map.of("artifact", name)));
+  }
+
+  private static MaintenanceException undecodable(ArtifactInfo info, IOException e) {
+    return new MaintenanceException(ErrorCode.INTEGRITY_MISMATCH, "artifact '" + info.name() + "' cannot be "
+        + (info.dataKey().isPresent() ? "decrypted" : "decompressed") + " (" + info.compression()
+        + (info.dataKey().isPresent() ? ", encrypted" : "") + "): " + e.getMessage(), Map.of("artifact", info.name()), e);
+  }
+
+  private static void closeQuietly(InputStream in) {
+    try {
+      in.close();
+    } catch (IOException | RuntimeException e) {
+      // already failing
+    }
+  }
+
+  /**
+   * The stored side under a decoder: a storage IOException leaves as STORAGE_FAILURE (unchecked, so the
+   * decoder passes it through) and cannot be mistaken for bytes that do not decode.
+   */
+  private static final class StorageSide extends java.io.FilterInputStream {
+    StorageSide(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read() throws IOException {
+      try {
+        return in.read();
+      } catch (IOException e) {
+        throw failure(e);
+      }
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      try {
+        return in.read(b, off, len);
+      } catch (IOException e) {
+        throw failure(e);
+      }
+    }
+
+    private static MaintenanceException failure(IOException e) {
+      return new MaintenanceException(ErrorCode.STORAGE_FAILURE, "reading an artifact failed: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Decoded bytes of one artifact: a decoding failure is INTEGRITY_MISMATCH, and the end of the decoded
+   * stream is reported only after the stored bytes were read to their end and matched the manifest.
+   */
+  private static final class Decoded extends java.io.FilterInputStream {
+    private final InputStream raw;
+    private final ArtifactInfo info;
+
+    Decoded(InputStream decoded, InputStream raw, ArtifactInfo info) {
+      super(decoded);
+      this.raw = raw;
+      this.info = info;
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      int n;
+      do {
+        n = read(one, 0, 1);
+      } while (n == 0);
+      return n < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n;
+      try {
+        n = in.read(b, off, len);
+      } catch (IOException e) {
+        throw undecodable(info, e);
+      }
+      if (n < 0) {
+        byte[] rest = new byte[8192];
+        while (raw.read(rest) >= 0) {
+          // drains what the decoder did not need, so the stored bytes are verified before the end is reported
+        }
+      }
+      return n;
+    }
+
+    @Override
+    public boolean markSupported() {
+      return false;
+    }
+
+    @Override
+    public void close() throws IOException {
+      try {
+        in.close();
+      } finally {
+        raw.close();
+      }
+    }
   }
 
   private static MaintenanceException missing(ArtifactInfo info, String key) {

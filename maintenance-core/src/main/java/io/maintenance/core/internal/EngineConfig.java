@@ -4,6 +4,7 @@ import io.maintenance.api.ErrorCode;
 import io.maintenance.api.MaintenanceException;
 import io.maintenance.api.RestorePolicy;
 import io.maintenance.api.RetentionPolicy;
+import io.maintenance.core.internal.artifacts.ArtifactPolicy;
 import io.maintenance.spi.PluginConfig;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -13,14 +14,15 @@ import java.util.TreeMap;
 
 /**
  * Engine settings from flat properties ({@code storage.type}, {@code datastores.<id>.type}, {@code restore.*},
- * {@code retention.*}, {@code storage-prefix}); unknown top-level keys are refused so typos do not pass silently.
+ * {@code retention.*}, {@code artifacts.*}, {@code storage-prefix}); unknown top-level keys are refused so typos do not pass silently.
  */
 public record EngineConfig(
     Optional<Map.Entry<String, Map<String, String>>> storage,
     Map<String, Map.Entry<String, Map<String, String>>> datastores,
     Optional<String> storagePrefix,
     RestorePolicy restorePolicy,
-    RetentionPolicy retentionPolicy) {
+    RetentionPolicy retentionPolicy,
+    Optional<ArtifactPolicy> artifacts) {
 
   private static final Set<String> RESTORE_KEYS = Set.of("approvals-required", "token-ttl", "safety-backup");
   private static final Set<String> RETENTION_KEYS = Set.of("keep-last", "keep-within", "keep-daily", "keep-weekly", "keep-monthly");
@@ -30,6 +32,7 @@ public record EngineConfig(
     Map<String, Map<String, String>> datastores = new LinkedHashMap<>();
     Map<String, String> restore = new TreeMap<>();
     Map<String, String> retention = new TreeMap<>();
+    Map<String, String> artifacts = new TreeMap<>();
     Optional<String> prefix = Optional.empty();
     for (var e : new TreeMap<>(props).entrySet()) {
       String k = e.getKey();
@@ -46,6 +49,8 @@ public record EngineConfig(
         restore.put(k.substring(8), e.getValue());
       } else if (k.startsWith("retention.") && RETENTION_KEYS.contains(k.substring(10))) {
         retention.put(k.substring(10), e.getValue());
+      } else if (k.startsWith("artifacts.")) {
+        artifacts.put(k.substring("artifacts.".length()), e.getValue());
       } else if (k.equals("storage-prefix")) {
         prefix = Optional.of(e.getValue());
       } else {
@@ -76,7 +81,8 @@ public record EngineConfig(
         .keepWeekly(t.integer("keep-weekly", 0))
         .keepMonthly(t.integer("keep-monthly", 0))
         .build();
-    return new EngineConfig(st, ds, prefix, restorePolicy, retentionPolicy);
+    Optional<ArtifactPolicy> artifactPolicy = artifacts.isEmpty() ? Optional.empty() : Optional.of(ArtifactPolicy.parse(artifacts));
+    return new EngineConfig(st, ds, prefix, restorePolicy, retentionPolicy, artifactPolicy);
   }
 
   private static MaintenanceException invalid(String key, String problem) {

@@ -2,6 +2,7 @@ package io.maintenance.core.internal;
 
 import io.maintenance.api.RestorePolicy;
 import io.maintenance.api.RetentionPolicy;
+import io.maintenance.core.internal.artifacts.Artifacts;
 import io.maintenance.core.internal.audit.AuditLog;
 import io.maintenance.core.internal.catalog.BackupCatalog;
 import io.maintenance.core.internal.catalog.OperationLock;
@@ -35,7 +36,8 @@ public record EngineContext(
     AuditLog audit,
     EngineMetrics metrics,
     RestorePolicy restorePolicy,
-    RetentionPolicy retentionPolicy) {
+    RetentionPolicy retentionPolicy,
+    Artifacts artifacts) {
 
   /** Records an audit event stamped with the engine's clock. */
   public void audit(String actor, String action, String outcome, String target, Map<String, String> details) {

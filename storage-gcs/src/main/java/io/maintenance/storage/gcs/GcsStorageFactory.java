@@ -33,6 +33,8 @@ import java.time.Duration;
  * max-attempts    per request, default 6
  * retry-delay     first backoff, doubled per attempt, default 500ms
  * page-size       objects per listing page, default 1000
+ * kms-key-name    Cloud KMS key (CMEK) of every object written, default the bucket's
+ * storage-class   STANDARD | NEARLINE | COLDLINE | ARCHIVE, default the bucket's
  * </pre>
  */
 @AutoService(StorageProviderFactory.class)
@@ -48,6 +50,8 @@ public final class GcsStorageFactory implements StorageProviderFactory {
   public static final String MAX_ATTEMPTS = "max-attempts";
   public static final String RETRY_DELAY = "retry-delay";
   public static final String PAGE_SIZE = "page-size";
+  public static final String KMS_KEY_NAME = "kms-key-name";
+  public static final String STORAGE_CLASS = "storage-class";
 
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(20);
   public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(60);
@@ -84,6 +88,8 @@ public final class GcsStorageFactory implements StorageProviderFactory {
         .maxAttempts(maxAttempts)
         .retryDelay(config.duration(RETRY_DELAY, GcsStorageProvider.DEFAULT_RETRY_DELAY))
         .pageSize(config.integer(PAGE_SIZE, GcsStorageProvider.DEFAULT_PAGE_SIZE))
+        .kmsKeyName(config.optional(KMS_KEY_NAME).orElse(null))
+        .storageClass(config.optional(STORAGE_CLASS).orElse(null))
         .build();
   }
 

@@ -72,6 +72,9 @@ public final class GcsStorageProvider implements StorageProvider {
   private static final String COMPONENT = "storage:" + NAME;
   private static final String PROBE_FOLDER = "_maintenance_probe";
   private static final String GOOGLE_HOST = "https://storage.googleapis.com";
+  private static final Pattern KMS_KEY_NAME =
+      Pattern.compile("projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+");
+  private static final java.util.Set<String> STORAGE_CLASSES = java.util.Set.of("STANDARD", "NEARLINE", "COLDLINE", "ARCHIVE");
   private static final Pattern BUCKET_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]");
 
   private final Storage storage;
@@ -100,7 +103,8 @@ public final class GcsStorageProvider implements StorageProvider {
     HttpRequestFactory requests =
         transport.getHttpTransportFactory().create().createRequestFactory(transport.getHttpRequestInitializer(options));
     this.host = options.getHost();
-    this.api = new JsonApi(requests, host, bucket, b.maxAttempts, b.retryDelay);
+    this.api = new JsonApi(requests, host, bucket, b.maxAttempts, b.retryDelay, Optional.ofNullable(b.kmsKeyName),
+        Optional.ofNullable(b.storageClass));
   }
 
   public static Builder builder() {
@@ -371,8 +375,31 @@ public final class GcsStorageProvider implements StorageProvider {
     private Duration retryDelay = DEFAULT_RETRY_DELAY;
     private int pageSize = DEFAULT_PAGE_SIZE;
     private ServiceAccountSigner signer;
+    private String kmsKeyName;
+    private String storageClass;
 
     private Builder() {}
+
+    /**
+     * Customer-managed encryption key (CMEK) for every object written:
+     * {@code projects/P/locations/L/keyRings/R/cryptoKeys/K}; default the bucket's default key (or Google's).
+     */
+    public Builder kmsKeyName(String kmsKeyName) {
+      if (kmsKeyName != null && !KMS_KEY_NAME.matcher(kmsKeyName).matches()) {
+        throw invalid("kms-key-name", "must look like projects/P/locations/L/keyRings/R/cryptoKeys/K, was '" + kmsKeyName + "'");
+      }
+      this.kmsKeyName = kmsKeyName;
+      return this;
+    }
+
+    /** Storage class of every object written ({@code STANDARD}, {@code NEARLINE}, {@code COLDLINE}, {@code ARCHIVE}); default the bucket's. */
+    public Builder storageClass(String storageClass) {
+      if (storageClass != null && !STORAGE_CLASSES.contains(storageClass.toUpperCase(java.util.Locale.ROOT))) {
+        throw invalid("storage-class", "must be one of " + STORAGE_CLASSES + ", was '" + storageClass + "'");
+      }
+      this.storageClass = storageClass == null ? null : storageClass.toUpperCase(java.util.Locale.ROOT);
+      return this;
+    }
 
     /** A client built with {@code StorageOptions.http()} (the provider speaks the JSON API through its transport). */
     public Builder storage(Storage storage) {

@@ -64,6 +64,8 @@ final class FakeJsonApiServer implements AutoCloseable {
   private final Map<String, Session> sessions = new ConcurrentHashMap<>();
   private final AtomicLong generations = new AtomicLong(1_700_000_000_000_000L);
   private final List<String> log = Collections.synchronizedList(new ArrayList<>());
+  /** The query string and JSON body of every session-initiating request, in order. */
+  final List<String> sessionRequests = Collections.synchronizedList(new ArrayList<>());
 
   // Fault injection: each counts down per matching request.
   final AtomicInteger corruptDataPuts = new AtomicInteger();
@@ -126,6 +128,7 @@ final class FakeJsonApiServer implements AutoCloseable {
       if (path.startsWith("/upload/storage/v1/b/")) {
         String bucket = decode(path.substring("/upload/storage/v1/b/".length()).split("/")[0]);
         if (method.equals("POST")) {
+          sessionRequests.add(x.getRequestURI().getRawQuery() + " " + new String(body, java.nio.charset.StandardCharsets.UTF_8));
           startSession(x, bucket, query);
         } else if (method.equals("PUT")) {
           putSession(x, query.get("upload_id"), body);

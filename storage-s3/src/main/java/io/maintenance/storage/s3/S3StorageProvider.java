@@ -17,6 +17,7 @@ import io.maintenance.storage.s3.internal.S3Clients;
 import io.maintenance.storage.s3.internal.S3Errors;
 import io.maintenance.storage.s3.internal.S3Probe;
 import io.maintenance.storage.s3.internal.S3Upload;
+import io.maintenance.storage.s3.internal.WriteOptions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -32,6 +33,8 @@ import java.util.stream.Stream;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
+import software.amazon.awssdk.services.s3.model.StorageClass;
 import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.S3ServiceClientConfiguration;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
@@ -71,7 +74,9 @@ public final class S3StorageProvider implements StorageProvider {
     this.ownsPresigner = b.presigner == null;
     // A host client does not reveal its path style: S3-compatible endpoints need path style, AWS does not.
     this.pathStyle = b.pathStyle != null ? b.pathStyle : client.serviceClientConfiguration().endpointOverride().isPresent();
-    this.bucket = new S3Bucket(client, b.bucket, new ObjectKeys(b.prefix), b.partAttempts, b.listPageSize);
+    this.bucket = new S3Bucket(client, b.bucket, new ObjectKeys(b.prefix), b.partAttempts, b.listPageSize,
+        new WriteOptions(Optional.ofNullable(b.serverSideEncryption), Optional.ofNullable(b.sseKmsKeyId),
+            Optional.ofNullable(b.storageClass)));
     this.reader = new ObjectReader(bucket, b.maxAttempts, READ_BACKOFF);
     this.checksumMode = b.checksumMode;
     this.partSize = (int) b.partSize;
@@ -236,6 +241,9 @@ public final class S3StorageProvider implements StorageProvider {
     private int partAttempts = 3;
     private int listPageSize = 1000;
     private int maxAttempts = 3;
+    private ServerSideEncryption serverSideEncryption;
+    private String sseKmsKeyId;
+    private StorageClass storageClass;
     // connection options, only for the provider's own client
     private String region;
     private URI endpoint;
@@ -247,6 +255,31 @@ public final class S3StorageProvider implements StorageProvider {
     private S3Presigner presigner;
 
     private Builder() {}
+
+    /**
+     * Server-side encryption of every object written: {@code AES256} (SSE-S3) or {@code aws:kms} (SSE-KMS,
+     * with {@link #sseKmsKeyId} or the account's default KMS key); default the bucket's default encryption.
+     */
+    public Builder serverSideEncryption(ServerSideEncryption sse) {
+      this.serverSideEncryption = sse;
+      return this;
+    }
+
+    /** The KMS key (id, ARN or alias) for SSE-KMS; requires {@code aws:kms}. */
+    public Builder sseKmsKeyId(String keyId) {
+      this.sseKmsKeyId = keyId;
+      return this;
+    }
+
+    /**
+     * Storage class of every object written (e.g. {@code STANDARD_IA}, {@code INTELLIGENT_TIERING},
+     * {@code GLACIER_IR}); default the bucket's. Classes whose objects must be restored before they can be
+     * read ({@code GLACIER}, {@code DEEP_ARCHIVE}) are refused: a restore must be able to read its backup.
+     */
+    public Builder storageClass(StorageClass storageClass) {
+      this.storageClass = storageClass;
+      return this;
+    }
 
     /** The host's S3 client; the provider uses it as configured and does not close it. */
     public Builder client(S3Client client) {
@@ -378,6 +411,18 @@ public final class S3StorageProvider implements StorageProvider {
       requireRange("part-attempts", partAttempts, 1, 20);
       requireRange("list-page-size", listPageSize, 1, 1000);
       requireRange("max-attempts", maxAttempts, 1, 20);
+      if (serverSideEncryption == ServerSideEncryption.UNKNOWN_TO_SDK_VERSION) {
+        throw invalid("server-side-encryption", "must be AES256 or aws:kms");
+      }
+      if (sseKmsKeyId != null && serverSideEncryption != ServerSideEncryption.AWS_KMS
+          && serverSideEncryption != ServerSideEncryption.AWS_KMS_DSSE) {
+        throw invalid("sse-kms-key-id", "needs server-side-encryption=aws:kms");
+      }
+      if (storageClass == StorageClass.GLACIER || storageClass == StorageClass.DEEP_ARCHIVE
+          || storageClass == StorageClass.UNKNOWN_TO_SDK_VERSION) {
+        throw invalid("storage-class", "must be a class whose objects can be read directly (STANDARD, STANDARD_IA, "
+            + "ONEZONE_IA, INTELLIGENT_TIERING, GLACIER_IR, ...); " + storageClass + " objects need a restore before each read");
+      }
       if (client != null) {
         if (region != null || endpoint != null || pathStyle != null || credentials != null || connectTimeout != null
             || socketTimeout != null || maxConnections != null) {

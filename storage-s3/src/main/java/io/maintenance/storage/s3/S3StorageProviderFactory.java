@@ -11,6 +11,8 @@ import java.util.Optional;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
+import software.amazon.awssdk.services.s3.model.StorageClass;
 
 /**
  * The {@code s3} storage provider, from configuration keys (defaults in brackets):
@@ -33,6 +35,9 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
  * socket-timeout    longest wait for data on an open connection             [60s]
  * max-connections                                                           [50]
  * list-page-size    keys per listing request, 1..1000                       [1000]
+ * server-side-encryption  AES256 (SSE-S3) | aws:kms (SSE-KMS)               [the bucket's default]
+ * sse-kms-key-id    KMS key id, ARN or alias for aws:kms                    [the account's default]
+ * storage-class     STANDARD | STANDARD_IA | INTELLIGENT_TIERING | ...      [the bucket's default]
  * </pre>
  */
 @AutoService(StorageProviderFactory.class)
@@ -61,6 +66,16 @@ public final class S3StorageProviderFactory implements StorageProviderFactory {
     b.checksumMode(ChecksumMode.parse(checksum)
         .orElseThrow(() -> config.invalid("checksum", "must be crc32c or md5, was '" + checksum + "'")));
     config.optional("region").ifPresent(b::region);
+    config.optional("server-side-encryption").ifPresent(v -> {
+      ServerSideEncryption sse = switch (v.toLowerCase(java.util.Locale.ROOT)) {
+        case "aes256", "sse-s3" -> ServerSideEncryption.AES256;
+        case "aws:kms", "sse-kms" -> ServerSideEncryption.AWS_KMS;
+        default -> throw config.invalid("server-side-encryption", "must be AES256 (SSE-S3) or aws:kms (SSE-KMS), was '" + v + "'");
+      };
+      b.serverSideEncryption(sse);
+    });
+    config.optional("sse-kms-key-id").ifPresent(b::sseKmsKeyId);
+    config.optional("storage-class").ifPresent(v -> b.storageClass(StorageClass.fromValue(v.toUpperCase(java.util.Locale.ROOT))));
     Optional<String> endpoint = config.optional("endpoint");
     if (endpoint.isPresent()) {
       try {

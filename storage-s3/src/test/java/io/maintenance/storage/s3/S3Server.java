@@ -36,6 +36,14 @@ record S3Server(String name, URI endpoint, String accessKey, String secretKey, C
     return fromEnv("S3Proxy", "MAINTENANCE_IT_S3PROXY", ChecksumMode.MD5);
   }
 
+  /**
+   * moto's S3 (scripts/services/kms.sh starts it for its KMS): unlike versitygw and S3Proxy it keeps and
+   * reports server-side encryption and storage class, so the write options are checked against it.
+   */
+  static S3Server moto() {
+    return new S3Server("moto", URI.create(env("MAINTENANCE_IT_MOTO_ENDPOINT")), "test", "test", ChecksumMode.CRC32C);
+  }
+
   private static S3Server fromEnv(String name, String prefix, ChecksumMode mode) {
     String endpoint = env(prefix + "_ENDPOINT");
     return new S3Server(name, URI.create(endpoint), env(prefix + "_ACCESS_KEY"), env(prefix + "_SECRET_KEY"), mode);

@@ -6,6 +6,7 @@ import io.maintenance.api.BackupRecord;
 import io.maintenance.api.BackupRequest;
 import io.maintenance.api.BackupStatus;
 import io.maintenance.api.BackupType;
+import io.maintenance.api.DataKey;
 import io.maintenance.api.DatastoreManifest;
 import io.maintenance.api.ErrorCode;
 import io.maintenance.api.ErrorInfo;
@@ -14,6 +15,7 @@ import io.maintenance.core.internal.EngineContext;
 import io.maintenance.core.internal.Guard;
 import io.maintenance.core.internal.Ids;
 import io.maintenance.core.internal.ProgressLog;
+import io.maintenance.core.internal.artifacts.Artifacts;
 import io.maintenance.core.internal.audit.AuditLog;
 import io.maintenance.core.internal.catalog.BackupCatalog;
 import io.maintenance.core.internal.catalog.OperationLock;
@@ -22,6 +24,7 @@ import io.maintenance.spi.Datastore;
 import io.maintenance.spi.DatastoreBackup;
 import io.maintenance.spi.ObjectInfo;
 import io.maintenance.spi.ProgressListener;
+import io.maintenance.spi.support.ArtifactCodec;
 import io.maintenance.spi.support.BackupLayout;
 import io.maintenance.spi.support.Contexts;
 import io.maintenance.spi.support.StorageArtifactSink;
@@ -32,6 +35,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -148,13 +153,14 @@ public final class BackupService {
         ctx.owner(), started, request.pinned(), request.labels());
     LOG.info("Backup {} started ({} of {}) by {}", id, type, ids, actor);
     try {
+      Artifacts.Writer artifacts = ctx.artifacts().writer(id);
       List<DatastoreManifest> sections = new ArrayList<>();
       for (String dsId : ids) {
         Optional<DatastoreManifest> parentSection = parentManifest.flatMap(m -> m.datastore(dsId));
-        sections.add(backupOne(id, prefix, type, dsId, parentSection, parent.map(BackupCatalog.Row::id)));
+        sections.add(backupOne(id, prefix, type, dsId, parentSection, parent.map(BackupCatalog.Row::id), artifacts.codec(dsId)));
       }
       BackupManifest manifest = new BackupManifest(BackupManifest.FORMAT_VERSION, id, type, parent.map(BackupCatalog.Row::id),
-          started, ctx.clock().instant(), ctx.engineVersion(), sections);
+          started, ctx.clock().instant(), ctx.engineVersion(), sections, dataKeys(id, artifacts, sections, parentManifest));
       ManifestStore.Written written = manifests.write(prefix, manifest);
       long bytes = written.size() + sections.stream().flatMap(s -> s.artifacts().stream())
           .filter(a -> a.heldBy().isEmpty()).mapToLong(ArtifactInfo::size).sum();
@@ -180,11 +186,25 @@ public final class BackupService {
     }
   }
 
+  /** The data keys the manifest must carry: this backup's, and those of the parent's artifacts it reuses. */
+  private static List<DataKey> dataKeys(String id, Artifacts.Writer artifacts, List<DatastoreManifest> sections,
+      Optional<BackupManifest> parent) {
+    Set<String> used = sections.stream().flatMap(s -> s.artifacts().stream()).flatMap(a -> a.dataKey().stream())
+        .collect(Collectors.toCollection(TreeSet::new));
+    List<DataKey> keys = new ArrayList<>();
+    artifacts.dataKey().filter(k -> used.remove(k.id())).ifPresent(keys::add);
+    for (String keyId : used) {
+      keys.add(parent.flatMap(m -> m.dataKey(keyId)).orElseThrow(() -> new MaintenanceException(ErrorCode.INTEGRITY_MISMATCH,
+          "backup " + id + " reuses artifacts encrypted with data key " + keyId + ", which its parent's manifest lacks")));
+    }
+    return keys;
+  }
+
   private DatastoreManifest backupOne(String backupId, String prefix, BackupType type, String dsId,
-      Optional<DatastoreManifest> parentSection, Optional<String> parentId) {
+      Optional<DatastoreManifest> parentSection, Optional<String> parentId, ArtifactCodec codec) {
     Datastore ds = ctx.datastores().get(dsId);
     StorageArtifactSink sink = new StorageArtifactSink(ctx.storage(), BackupLayout.datastoreFolder(prefix, backupId, dsId),
-        ctx.uploads().tracker(Optional.of(backupId)), parentId);
+        ctx.uploads().tracker(Optional.of(backupId)), parentId, codec);
     ProgressListener progress = new ProgressLog("backup " + backupId + " " + dsId, Duration.ofSeconds(10));
     BackupContext bc = new Contexts.Backup(backupId, type, ds.supportsIncremental() ? parentSection : Optional.empty(),
         sink, progress);

@@ -78,6 +78,28 @@ public final class BackupCatalog {
         id, expected)) == 1;
   }
 
+  /**
+   * Step one of rewriting a succeeded backup's manifest (REKEY): records the SHA-256 of the manifest about
+   * to be written; false if the backup is no longer SUCCEEDED with the expected manifest.
+   */
+  public boolean beginManifestRewrite(String id, String currentSha256, String nextSha256) {
+    return db.tx(c -> Db.update(c, "UPDATE maintenance_backups SET manifest_sha256_next = ? WHERE id = ?"
+        + " AND status = 'SUCCEEDED' AND manifest_sha256 = ?", nextSha256, id, currentSha256)) == 1;
+  }
+
+  /** Step three: the new manifest is in storage, so it becomes the backup's manifest. */
+  public boolean finishManifestRewrite(String id, String nextSha256, long sizeDelta) {
+    return db.tx(c -> Db.update(c, "UPDATE maintenance_backups SET manifest_sha256 = manifest_sha256_next,"
+        + " manifest_sha256_next = NULL, total_bytes = total_bytes + ? WHERE id = ? AND manifest_sha256_next = ?",
+        sizeDelta, id, nextSha256)) == 1;
+  }
+
+  /** The SHA-256 of a manifest a REKEY was writing when it stopped, if any. */
+  public Optional<String> pendingManifest(String id) {
+    return db.call(c -> Db.queryOne(c, "SELECT manifest_sha256_next FROM maintenance_backups WHERE id = ?",
+        rs -> Optional.ofNullable(rs.getString(1)), id)).flatMap(x -> x);
+  }
+
   /** Removes a DELETING row; failed incremental attempts that named it as parent let go of it. */
   public boolean delete(String id) {
     return db.tx(c -> {
@@ -162,6 +184,16 @@ public final class BackupCatalog {
     return db.call(c -> Db.queryOne(c, "SELECT max(finished_at) AS last, coalesce(sum(total_bytes), 0) AS bytes"
         + " FROM maintenance_backups WHERE status = 'SUCCEEDED'",
         rs -> new Totals(Db.optionalInstant(rs, "last"), rs.getLong("bytes"))).orElseThrow());
+  }
+
+  /** When each datastore was last part of a succeeded backup (newest finish time per datastore id). */
+  public Map<String, Instant> lastSucceededByDatastore() {
+    return db.call(c -> {
+      Map<String, Instant> out = new java.util.TreeMap<>();
+      Db.query(c, "SELECT d, max(finished_at) AS last FROM maintenance_backups, unnest(datastores) AS d"
+          + " WHERE status = 'SUCCEEDED' GROUP BY d", rs -> out.put(rs.getString("d"), Db.instant(rs, "last")));
+      return out;
+    });
   }
 
   /** Describes a RUNNING backup for OPERATION_IN_PROGRESS messages. */

@@ -122,6 +122,12 @@ public final class RestoreCatalog {
         + " WHERE status = 'PREVIEWED' AND expires_at <= ? RETURNING id", rs -> rs.getString("id"), now));
   }
 
+  /** Ids of previews of a backup that can still be confirmed (PREVIEWED and not expired). */
+  public List<String> openPreviewsOf(String backupId, Instant now) {
+    return db.call(c -> Db.query(c, "SELECT id FROM maintenance_restore_requests WHERE backup_id = ? AND status = 'PREVIEWED'"
+        + " AND expires_at > ? ORDER BY id", rs -> rs.getString("id"), backupId, now));
+  }
+
   public void recordSafetyBackup(String id, String safetyBackupId) {
     db.tx(c -> Db.update(c, "UPDATE maintenance_restore_requests SET safety_backup_id = ? WHERE id = ?", safetyBackupId, id));
   }
@@ -155,6 +161,13 @@ public final class RestoreCatalog {
           rs -> out.put(RestoreStatus.valueOf(rs.getString("status")), rs.getLong("n")));
       return out;
     });
+  }
+
+  /** Open previews (unexpired) that still lack approvals: people are waiting for an approver. */
+  public long awaitingApproval(Instant now) {
+    return db.call(c -> Db.queryOne(c, "SELECT count(*) AS n FROM maintenance_restore_requests r WHERE status = 'PREVIEWED'"
+        + " AND expires_at > ? AND approvals_required > (SELECT count(*) FROM maintenance_restore_approvals a WHERE a.request_id = r.id)",
+        rs -> rs.getLong("n"), now).orElse(0L));
   }
 
   public Optional<String> describeApplying() {

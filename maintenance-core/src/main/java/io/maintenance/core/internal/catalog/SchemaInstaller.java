@@ -26,7 +26,8 @@ public final class SchemaInstaller {
   /** Versions this engine knows, in order. */
   public static final List<Migration> MIGRATIONS = List.of(
       new Migration(1, "catalog", "V1__catalog.sql"),
-      new Migration(2, "restore resources", "V2__restore_resources.sql"));
+      new Migration(2, "restore resources", "V2__restore_resources.sql"),
+      new Migration(4, "artifact keys", "V4__artifact_keys.sql"));
 
   public static final int CURRENT_VERSION = MIGRATIONS.get(MIGRATIONS.size() - 1).version();
 

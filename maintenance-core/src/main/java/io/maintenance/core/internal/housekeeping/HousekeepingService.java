@@ -2,6 +2,7 @@ package io.maintenance.core.internal.housekeeping;
 
 import io.maintenance.api.BackupManifest;
 import io.maintenance.api.BackupStatus;
+import io.maintenance.api.DataKey;
 import io.maintenance.api.DatastoreManifest;
 import io.maintenance.api.ErrorCode;
 import io.maintenance.api.ErrorInfo;
@@ -82,12 +83,18 @@ public final class HousekeepingService {
         case ORPHAN_SWEEP -> locked("the orphan sweep", () -> sweep(id, request.dryRun(), items));
         case VERIFY -> verify(request, items);
         case REINDEX -> reindex(id, request, items);
+        case REKEY -> locked("rekeying", () -> rekey(request, items));
         default -> throw new IllegalStateException(request.type().name());
       }
       long failed = items.stream().filter(i -> isFailure(i.outcome())).count();
       if (failed > 0) {
         status = TaskStatus.FAILED;
-        ErrorCode code = request.type() == TaskType.VERIFY ? ErrorCode.INTEGRITY_MISMATCH : ErrorCode.STORAGE_FAILURE;
+        ErrorCode code = switch (request.type()) {
+          case VERIFY -> ErrorCode.INTEGRITY_MISMATCH;
+          case REKEY -> items.stream().filter(i -> isFailure(i.outcome())).map(i -> ErrorCode.valueOf(i.outcome()))
+              .findFirst().orElse(ErrorCode.KEY_UNAVAILABLE);
+          default -> ErrorCode.STORAGE_FAILURE;
+        };
         error = Optional.of(new ErrorInfo(code.name(), failed + " of " + items.size() + " items failed; see the items"));
       } else {
         status = TaskStatus.SUCCEEDED;
@@ -272,19 +279,7 @@ public final class HousekeepingService {
   // ---- verify ----------------------------------------------------------------------------------
 
   private void verify(TaskRequest request, List<TaskItem> items) {
-    List<BackupCatalog.Row> rows = new ArrayList<>();
-    if (request.backupIds().isEmpty()) {
-      rows.addAll(ctx.backups().withStatus(BackupStatus.SUCCEEDED));
-    } else {
-      for (String id : request.backupIds().stream().sorted().toList()) {
-        Optional<BackupCatalog.Row> r = ctx.backups().find(id);
-        if (r.isEmpty()) {
-          items.add(new TaskItem(id, "verify", ErrorCode.NOT_FOUND.name(), "no such backup"));
-        } else {
-          rows.add(r.get());
-        }
-      }
-    }
+    List<BackupCatalog.Row> rows = selected(request, items);
     ProgressListener progress = new ProgressLog("verify", Duration.ofSeconds(10));
     int done = 0;
     for (BackupCatalog.Row row : rows) {
@@ -308,6 +303,79 @@ public final class HousekeepingService {
         items.add(new TaskItem(row.id(), "verify", e.code().name(), e.getMessage()));
       }
     }
+  }
+
+  // ---- rekey -----------------------------------------------------------------------------------
+
+  /**
+   * Rewraps the data keys of encrypted backups with the key-encryption key new backups use, so the
+   * older key can be retired; artifacts are not touched, only manifests are rewritten (crash-safe, see
+   * {@link ManifestStore#rewrite}).
+   */
+  private void rekey(TaskRequest request, List<TaskItem> items) {
+    String current = ctx.artifacts().wrappingKey().orElseThrow(() -> new MaintenanceException(ErrorCode.CONFIG_INVALID,
+        "REKEY rewraps data keys with the key new backups use; set artifacts.encryption first"));
+    for (BackupCatalog.Row row : selected(request, items)) {
+      try {
+        ManifestStore.Read read = manifests.readChecked(row);
+        if (!Optional.of(read.sha256()).equals(row.record().manifestSha256())) {
+          // An earlier REKEY wrote this manifest and stopped before recording it: record it now.
+          ctx.backups().finishManifestRewrite(row.id(), read.sha256(), 0);
+          row = ctx.backups().require(row.id());
+        }
+        BackupManifest m = read.manifest();
+        List<DataKey> stale = ctx.artifacts().stale(m);
+        if (m.dataKeys().isEmpty()) {
+          items.add(new TaskItem(row.id(), "rekey", "ok", "not encrypted"));
+          continue;
+        }
+        if (stale.isEmpty()) {
+          items.add(new TaskItem(row.id(), "rekey", "ok", "data keys already wrapped by " + current));
+          continue;
+        }
+        String what = stale.stream().map(k -> k.id() + " (" + k.keyId() + ")").collect(Collectors.joining(", "));
+        List<String> open = ctx.restores().openPreviewsOf(row.id(), ctx.clock().instant());
+        if (!open.isEmpty()) {
+          // Rewriting the manifest would make their confirm refuse; the next REKEY gets this backup.
+          items.add(new TaskItem(row.id(), "rekey", "skipped", "restore preview(s) " + String.join(", ", open)
+              + " of this backup are open; run REKEY again once they are confirmed or expired"));
+          continue;
+        }
+        if (request.dryRun()) {
+          items.add(new TaskItem(row.id(), "rekey", "would-do", "rewrap data key(s) " + what + " with " + current));
+          continue;
+        }
+        List<DataKey> keys = m.dataKeys().stream().map(k -> stale.contains(k) ? ctx.artifacts().rewrap(k) : k).toList();
+        manifests.rewrite(row, new BackupManifest(m.formatVersion(), m.backupId(), m.type(), m.parentId(), m.startedAt(),
+            m.finishedAt(), m.engineVersion(), m.datastores(), keys), read.size());
+        items.add(new TaskItem(row.id(), "rekey", "done", "rewrapped data key(s) " + what + " with " + current));
+      } catch (MaintenanceException e) {
+        if (ctx.backups().find(row.id()).isEmpty()) {
+          continue; // deleted meanwhile
+        }
+        LOG.warn("REKEY of backup {} failed: {}", row.id(), e.toString());
+        items.add(new TaskItem(row.id(), "rekey", e.code().name(), e.getMessage()));
+      }
+    }
+  }
+
+  /** The backups a task names, or every succeeded one; unknown ids become NOT_FOUND items. */
+  private List<BackupCatalog.Row> selected(TaskRequest request, List<TaskItem> items) {
+    List<BackupCatalog.Row> rows = new ArrayList<>();
+    if (request.backupIds().isEmpty()) {
+      rows.addAll(ctx.backups().withStatus(BackupStatus.SUCCEEDED));
+    } else {
+      for (String id : request.backupIds().stream().sorted().toList()) {
+        Optional<BackupCatalog.Row> r = ctx.backups().find(id);
+        if (r.isEmpty()) {
+          items.add(new TaskItem(id, request.type().name().toLowerCase(java.util.Locale.ROOT), ErrorCode.NOT_FOUND.name(),
+              "no such backup"));
+        } else {
+          rows.add(r.get());
+        }
+      }
+    }
+    return rows;
   }
 
   // ---- reindex ---------------------------------------------------------------------------------

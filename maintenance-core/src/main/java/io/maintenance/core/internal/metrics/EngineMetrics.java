@@ -3,6 +3,8 @@ package io.maintenance.core.internal.metrics;
 import io.maintenance.api.BackupStatus;
 import io.maintenance.api.MeterSample;
 import io.maintenance.api.MetricsSummary;
+import io.maintenance.api.ProbeStatus;
+import io.maintenance.api.ReadinessReport;
 import io.maintenance.api.RestoreStatus;
 import io.maintenance.core.internal.catalog.BackupCatalog;
 import io.maintenance.core.internal.catalog.RestoreCatalog;
@@ -19,12 +21,14 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * The engine's meters, under the names DESIGN.md fixes (as they appear in the Prometheus text):
@@ -32,6 +36,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@code maintenance_restore_approvals_total}, the two duration histograms (1 s .. 30 min buckets) and
  * {@code maintenance_metrics_age_seconds}. Meters go to an own Prometheus registry (for the text
  * endpoint) and to the host's registry, if one was given.
+ *
+ * <p>Gauges that alerts need are read when scraped, at most every {@code catalogRefresh}: the catalog
+ * (backups and restores by status, restores awaiting approval, last succeeded backup per datastore) and
+ * readiness ({@code maintenance_ready{component}}, 1 unless the probe is DOWN).
  */
 public final class EngineMetrics {
   /** Histogram buckets from 1 s to 30 min. */
@@ -42,22 +50,35 @@ public final class EngineMetrics {
 
   private final PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final MeterRegistry registry;
+  private final Optional<MeterRegistry> host;
   private final Clock clock;
   private final BackupCatalog backups;
   private final RestoreCatalog restores;
   private final Duration catalogRefresh;
+  private final Supplier<ReadinessReport> probes;
   private final AtomicReference<CatalogSnapshot> snapshot = new AtomicReference<>();
+  private final Instant createdAt;
+  private volatile Instant lastCatalogAttempt = Instant.EPOCH;
+  private ReadinessReport readiness;
 
   /** What the catalog said at one moment; refreshed at most every {@code catalogRefresh}. */
   record CatalogSnapshot(Instant takenAt, Map<BackupStatus, Long> backups, BackupCatalog.Totals totals,
-      Map<RestoreStatus, Long> restores) {}
+      Map<RestoreStatus, Long> restores, Map<String, Instant> lastSucceededByDatastore, long awaitingApproval) {}
 
+  /**
+   * @param datastores the configured datastore ids, one {@code maintenance_last_successful_backup_timestamp_seconds} each
+   * @param components the readiness components, one {@code maintenance_ready} each
+   * @param probes runs the readiness probes (when the last result is older than {@code catalogRefresh})
+   */
   public EngineMetrics(Optional<MeterRegistry> host, Clock clock, BackupCatalog backups, RestoreCatalog restores,
-      Duration catalogRefresh) {
+      Duration catalogRefresh, Collection<String> datastores, Collection<String> components, Supplier<ReadinessReport> probes) {
     this.clock = clock;
     this.backups = backups;
     this.restores = restores;
     this.catalogRefresh = catalogRefresh;
+    this.probes = probes;
+    this.host = host;
+    this.createdAt = clock.instant();
     if (host.isPresent()) {
       CompositeMeterRegistry composite = new CompositeMeterRegistry();
       composite.add(prometheus);
@@ -76,11 +97,41 @@ public final class EngineMetrics {
           .description("Backups in the catalog by status")
           .register(registry);
     }
-    Gauge.builder("maintenance.last.successful.backup.timestamp", this,
-            m -> m.catalog().totals().lastSucceededAt().map(t -> t.toEpochMilli() / 1000.0).orElse(0.0))
-        .baseUnit("seconds")
-        .description("When the newest succeeded backup finished (epoch seconds; 0 if none)")
+    for (String id : datastores) {
+      Gauge.builder("maintenance.last.successful.backup.timestamp", this,
+              m -> Optional.ofNullable(m.catalog().lastSucceededByDatastore().get(id)).map(t -> t.toEpochMilli() / 1000.0).orElse(0.0))
+          .tag("datastore", id)
+          .baseUnit("seconds")
+          .description("When the newest succeeded backup of the datastore finished (epoch seconds; 0 if none)")
+          .register(registry);
+    }
+    for (RestoreStatus s : RestoreStatus.values()) {
+      Gauge.builder("maintenance.restores", this, m -> m.catalog().restores().getOrDefault(s, 0L))
+          .tag("status", s.name())
+          .description("Restore requests in the catalog by status")
+          .register(registry);
+    }
+    Gauge.builder("maintenance.restores.awaiting.approval", this, m -> m.catalog().awaitingApproval())
+        .description("Unexpired restore previews that still lack approvals")
         .register(registry);
+    for (String component : components) {
+      Gauge.builder("maintenance.ready", this, m -> m.ready(component))
+          .tag("component", component)
+          .description("1 when the component's readiness probe is UP or DEGRADED, 0 when DOWN")
+          .register(registry);
+    }
+  }
+
+  /** Takes the engine's meters out of the host's registry, so a new engine can register live ones. */
+  public void close() {
+    host.ifPresent(h -> List.copyOf(h.getMeters()).stream()
+        .filter(m -> m.getId().getName().startsWith("maintenance."))
+        .forEach(h::remove));
+  }
+
+  /** Remembers a readiness report someone asked for, so the gauges need not probe again soon. */
+  public synchronized void readiness(ReadinessReport report) {
+    readiness = report;
   }
 
   public void backup(BackupStatus status, String provider, String type, Duration took) {
@@ -144,26 +195,39 @@ public final class EngineMetrics {
   private CatalogSnapshot catalog() {
     CatalogSnapshot s = snapshot.get();
     Instant now = clock.instant();
-    if (s == null || Duration.between(s.takenAt(), now).compareTo(catalogRefresh) >= 0) {
+    // One attempt per refresh period, failed or not: a scrape reads many gauges and must not wait for a
+    // dead catalog once per gauge.
+    if ((s == null || Duration.between(s.takenAt(), now).compareTo(catalogRefresh) >= 0)
+        && (s == null || Duration.between(lastCatalogAttempt, now).compareTo(catalogRefresh) >= 0)) {
+      lastCatalogAttempt = now;
       try {
-        s = new CatalogSnapshot(now, backups.countByStatus(), backups.succeededTotals(), restores.countByStatus());
+        s = new CatalogSnapshot(now, backups.countByStatus(), backups.succeededTotals(), restores.countByStatus(),
+            backups.lastSucceededByDatastore(), restores.awaitingApproval(now));
         snapshot.set(s);
       } catch (RuntimeException e) {
         // Keep serving the last snapshot; maintenance_metrics_age_seconds shows how stale it is.
-        if (s == null) {
-          s = new CatalogSnapshot(Instant.EPOCH, new EnumMap<>(BackupStatus.class), new BackupCatalog.Totals(Optional.empty(), 0),
-              new EnumMap<>(RestoreStatus.class));
-        }
       }
+    }
+    if (s == null) {
+      s = new CatalogSnapshot(Instant.EPOCH, new EnumMap<>(BackupStatus.class), new BackupCatalog.Totals(Optional.empty(), 0),
+          new EnumMap<>(RestoreStatus.class), Map.of(), 0);
     }
     return s;
   }
 
+  private synchronized double ready(String component) {
+    ReadinessReport r = readiness;
+    if (r == null || Duration.between(r.checkedAt(), clock.instant()).compareTo(catalogRefresh) >= 0) {
+      r = probes.get();
+      readiness = r;
+    }
+    return r.checks().stream().anyMatch(c -> c.component().equals(component) && c.status() != ProbeStatus.DOWN) ? 1 : 0;
+  }
+
   private double ageSeconds() {
     CatalogSnapshot s = snapshot.get();
-    if (s == null) {
-      return 0;
-    }
-    return Duration.between(s.takenAt(), clock.instant()).toMillis() / 1000.0;
+    // Never read yet: as old as the engine, so a catalog that fails from the start still shows as stale.
+    Instant taken = s == null ? createdAt : s.takenAt();
+    return Duration.between(taken, clock.instant()).toMillis() / 1000.0;
   }
 }

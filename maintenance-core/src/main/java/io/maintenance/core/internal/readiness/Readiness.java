@@ -48,6 +48,15 @@ public final class Readiness implements AutoCloseable {
     this.timeout = timeout;
   }
 
+  /** The components every report names: {@code catalog}, {@code storage:<name>}, {@code datastore:<id>}. */
+  public List<String> components() {
+    List<String> names = new ArrayList<>();
+    names.add("catalog");
+    names.add("storage:" + storage.name());
+    datastores.keySet().forEach(id -> names.add("datastore:" + id));
+    return names;
+  }
+
   public ReadinessReport check() {
     List<String> names = new ArrayList<>();
     List<Future<ProbeResult>> futures = new ArrayList<>();

@@ -34,6 +34,7 @@ import io.maintenance.spi.Fingerprint;
 import io.maintenance.spi.ProgressListener;
 import io.maintenance.spi.RestoreContext;
 import io.maintenance.spi.RestoreOutcome;
+import io.maintenance.spi.support.ArtifactCodec;
 import io.maintenance.spi.support.BackupLayout;
 import io.maintenance.spi.support.Contexts;
 import io.maintenance.spi.support.Digests;
@@ -95,7 +96,7 @@ public final class RestoreService {
       Map<String, Set<String>> resources = selectResources(manifest, selected, request);
       for (DatastoreManifest section : selected) {
         Datastore ds = ctx.datastores().get(section.id());
-        StorageArtifactSource source = sourceFor(backup, section);
+        StorageArtifactSource source = sourceFor(backup, manifest, section);
         Guard.run(ErrorCode.STORAGE_FAILURE, "checking the artifacts of " + section.id(), () -> {
           source.verifyAll();
           return null;
@@ -220,7 +221,7 @@ public final class RestoreService {
       List<String> done = new ArrayList<>();
       for (DatastoreManifest section : sections) {
         Datastore ds = ctx.datastores().get(section.id());
-        RestoreContext rc = context(row.id(), backup.id(), section, sourceFor(backup, section),
+        RestoreContext rc = context(row.id(), backup.id(), section, sourceFor(backup, manifest, section),
             row.resourcesOf(section.id()), row.options(), Optional.of(plans.get(section.id())));
         RestoreOutcome outcome;
         try {
@@ -403,8 +404,20 @@ public final class RestoreService {
     return Guard.run(ErrorCode.DATASTORE_FAILURE, "fingerprinting " + ds.id(), () -> ds.fingerprint(resources));
   }
 
-  /** Reads the artifacts of one datastore of a backup, wherever they are held. */
+  /**
+   * Reads (decrypts, decompresses) the artifacts of one datastore of a backup, wherever they are held;
+   * unwraps their data keys first, so a key that is gone fails now ({@code KEY_UNAVAILABLE}).
+   */
+  public StorageArtifactSource sourceFor(BackupCatalog.Row backup, BackupManifest manifest, DatastoreManifest section) {
+    return sourceFor(backup, section, ctx.artifacts().reader(manifest, section));
+  }
+
+  /** The stored bytes of one datastore's artifacts, for checking them against the manifest (needs no key). */
   public StorageArtifactSource sourceFor(BackupCatalog.Row backup, DatastoreManifest section) {
+    return sourceFor(backup, section, ArtifactCodec.plain());
+  }
+
+  private StorageArtifactSource sourceFor(BackupCatalog.Row backup, DatastoreManifest section, ArtifactCodec codec) {
     Map<String, String> prefixes = new HashMap<>();
     return new StorageArtifactSource(ctx.storage(), section.artifacts(), (ArtifactInfo a) -> {
       String holder = a.heldBy().orElse(backup.id());
@@ -413,7 +426,7 @@ public final class RestoreService {
               .orElseThrow(() -> new MaintenanceException(ErrorCode.ARTIFACT_MISSING, "artifact " + a.name()
                   + " is held by backup " + h + ", which no longer exists")));
       return BackupLayout.artifactKey(prefix, holder, section.id(), a.name());
-    });
+    }, codec);
   }
 
   private static RestoreContext context(String requestId, String backupId, DatastoreManifest section, ArtifactSource source,

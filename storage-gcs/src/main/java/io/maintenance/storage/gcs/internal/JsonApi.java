@@ -59,8 +59,21 @@ public final class JsonApi {
   private final String bucket;
   private final int maxAttempts;
   private final Duration retryDelay;
+  private final Optional<String> kmsKeyName;
+  private final Optional<String> storageClass;
 
   public JsonApi(HttpRequestFactory requests, String host, String bucket, int maxAttempts, Duration retryDelay) {
+    this(requests, host, bucket, maxAttempts, retryDelay, Optional.empty(), Optional.empty());
+  }
+
+  /**
+   * @param kmsKeyName the Cloud KMS key (CMEK) every new object is encrypted with; empty: the bucket's default
+   * @param storageClass the storage class of every new object; empty: the bucket's default
+   */
+  public JsonApi(HttpRequestFactory requests, String host, String bucket, int maxAttempts, Duration retryDelay,
+      Optional<String> kmsKeyName, Optional<String> storageClass) {
+    this.kmsKeyName = kmsKeyName;
+    this.storageClass = storageClass;
     this.requests = requests;
     this.host = host.endsWith("/") ? host.substring(0, host.length() - 1) : host;
     this.bucket = bucket;
@@ -75,8 +88,10 @@ public final class JsonApi {
   /** Opens a resumable session for an object and returns its session URI (a capability: never log it). */
   public String startSession(String objectName, String contentType, String what) throws IOException {
     GenericUrl url = new GenericUrl(host + "/upload/storage/v1/b/" + encode(bucket) + "/o?uploadType=resumable&name="
-        + encode(objectName));
+        + encode(objectName) + kmsKeyName.map(k -> "&kmsKeyName=" + encode(k)).orElse(""));
     StorageObject metadata = new StorageObject().setName(objectName).setContentType(contentType);
+    kmsKeyName.ifPresent(metadata::setKmsKeyName);
+    storageClass.ifPresent(metadata::setStorageClass);
     for (int attempt = 1; ; attempt++) {
       HttpResponse response = null;
       try {

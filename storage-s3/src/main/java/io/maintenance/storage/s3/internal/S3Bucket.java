@@ -45,6 +45,7 @@ public final class S3Bucket {
   private final ObjectKeys keys;
   private final int partAttempts;
   private final int listPageSize;
+  private final WriteOptions writeOptions;
 
   /** A part that the server accepted. */
   public record Part(int number, String etag, Optional<String> crc32c) {}
@@ -54,6 +55,12 @@ public final class S3Bucket {
    * @param listPageSize keys per ListObjectsV2 page
    */
   public S3Bucket(S3Client client, String bucket, ObjectKeys keys, int partAttempts, int listPageSize) {
+    this(client, bucket, keys, partAttempts, listPageSize, WriteOptions.BUCKET_DEFAULTS);
+  }
+
+  /** @param writeOptions server-side encryption and storage class of every object written */
+  public S3Bucket(S3Client client, String bucket, ObjectKeys keys, int partAttempts, int listPageSize, WriteOptions writeOptions) {
+    this.writeOptions = writeOptions;
     this.client = client;
     this.bucket = bucket;
     this.keys = keys;
@@ -76,6 +83,7 @@ public final class S3Bucket {
   public String createMultipart(String key, String contentType, ChecksumMode mode) {
     CreateMultipartUploadRequest.Builder req = CreateMultipartUploadRequest.builder()
         .bucket(bucket).key(keys.objectKey(key)).contentType(contentType);
+    writeOptions.apply(req);
     if (mode == ChecksumMode.CRC32C) {
       req.checksumAlgorithm(ChecksumAlgorithm.CRC32_C);
     }
@@ -107,6 +115,7 @@ public final class S3Bucket {
     String checksum = checksum(mode, data, length);
     PutObjectRequest.Builder req = PutObjectRequest.builder()
         .bucket(bucket).key(keys.objectKey(key)).contentType(contentType).contentLength((long) length);
+    writeOptions.apply(req);
     if (mode == ChecksumMode.CRC32C) {
       req.checksumCRC32C(checksum);
     } else {
