@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
@@ -76,71 +77,125 @@ public final class Backup {
       // Like pg_dump: ACCESS SHARE locks, so no table is dropped or altered while the backup runs.
       exec(c, "LOCK TABLE " + tables.stream().map(TableRef::qualified).collect(Collectors.joining(", ")) + " IN ACCESS SHARE MODE");
     }
-    DatabaseSchema schema = SchemaReader.read(c, settings.selector()::selects, settings.selector().everything());
+    Optional<DatastoreManifest> parent = ctx.type() == BackupType.INCREMENTAL ? ctx.parent() : Optional.empty();
+    // The schema is read in the same snapshot on a second connection while the rows are copied here; an
+    // incremental backup needs it first (to compare each table with the parent's), and so does a failure of
+    // the second connection (then it is read here, after the rows).
+    CompletableFuture<DatabaseSchema> schema = new CompletableFuture<>();
+    CompletableFuture<Void> beside = CompletableFuture.completedFuture(null);
+    if (parent.isPresent() || tables.isEmpty()) {
+      schema.complete(SchemaReader.read(c, settings.selector()::selects, settings.selector().everything()));
+    } else {
+      beside = readBeside(ds, c, settings, schema);
+    }
     Map<String, String> metadata = new LinkedHashMap<>();
     metadata.put("format", TableArtifact.FORMAT + "/" + TableData.VERSION);
-    metadata.put("serverVersion", schema.serverVersion());
-    metadata.put("serverVersionNum", Integer.toString(schema.serverVersionNum()));
-    if (!schema.unsupported().isEmpty()) {
-      metadata.put("notBackedUp", String.join("; ", schema.unsupported()));
-    }
     SideWriter side = new SideWriter();
     try {
-      return backup(ds, c, settings, ctx, tables, schema, metadata, side);
+      // Small artifacts are written (and made durable) beside the copy, not in its way.
+      side.submit(() -> {
+        DatabaseSchema s = await(schema);
+        try (OutputStream out = ctx.artifacts().create(DatabaseArtifact.JSON, "application/json")) {
+          DatabaseArtifact.write(out, s);
+        }
+        try (OutputStream out = ctx.artifacts().create(DatabaseArtifact.SQL, "application/sql")) {
+          DatabaseArtifact.writeSql(out, s);
+        }
+      });
+      SnapshotFingerprints fingerprints = parent.isEmpty() && !tables.isEmpty()
+          ? SnapshotFingerprints.start(ds, c, tables) : SnapshotFingerprints.none();
+      Map<String, ResourceSummary> done = new ConcurrentHashMap<>();
+      Map<String, String> components = new ConcurrentHashMap<>();
+      Map<String, String> states = new ConcurrentHashMap<>();
+      try {
+        copyAll(ds, c, settings, tables, serverVersionNum(c), schema, parent, fingerprints, ctx, done, components, states, side);
+        if (!schema.isDone()) {
+          beside.join();
+          if (!schema.isDone()) {
+            schema.complete(SchemaReader.read(c, settings.selector()::selects, settings.selector().everything()));
+          }
+        }
+        side.await();
+        for (TableRef t : tables) {
+          if (!components.containsKey(t.resourceName())) {
+            // The second connection could not give it: computed here, in the same snapshot.
+            String component = Fingerprints.component(c, t);
+            components.put(t.resourceName(), component);
+            states.put(t.resourceName(), Digests.sha256Hex(component + "\n" + tableScript(schema.join(), t.resourceName())));
+          }
+        }
+      } finally {
+        fingerprints.close();
+      }
+      DatabaseSchema s = schema.join();
+      metadata.put("serverVersion", s.serverVersion());
+      metadata.put("serverVersionNum", Integer.toString(s.serverVersionNum()));
+      if (!s.unsupported().isEmpty()) {
+        metadata.put("notBackedUp", String.join("; ", s.unsupported()));
+      }
+      List<ResourceSummary> resources = new ArrayList<>();
+      resources.add(new ResourceSummary(Fingerprints.SCHEMA_KIND, Fingerprints.SCHEMA, Map.of("objects", (long) s.objects().size())));
+      Map<String, String> fp = new LinkedHashMap<>();
+      fp.put(Fingerprints.SCHEMA, Fingerprints.schemaComponent(s));
+      for (TableRef t : tables) {
+        resources.add(done.get(t.resourceName()));
+        fp.put(t.resourceName(), components.get(t.resourceName()));
+        metadata.put(STATE_PREFIX + t.resourceName(), states.get(t.resourceName()));
+      }
+      return new DatastoreBackup(Fingerprint.of(fp), resources, metadata);
     } finally {
+      // A failed backup releases what waits for the schema before stopping the side writer.
+      schema.completeExceptionally(new IOException("the backup failed"));
       side.close();
     }
   }
 
-  private static DatastoreBackup backup(DataSource ds, Connection c, Settings settings, BackupContext ctx, List<TableRef> tables,
-      DatabaseSchema schema, Map<String, String> metadata, SideWriter side) throws SQLException, IOException {
-    // Small artifacts are written (and made durable) beside the copy, not in its way.
-    side.submit(() -> {
-      try (OutputStream out = ctx.artifacts().create(DatabaseArtifact.JSON, "application/json")) {
-        DatabaseArtifact.write(out, schema);
-      }
-      try (OutputStream out = ctx.artifacts().create(DatabaseArtifact.SQL, "application/sql")) {
-        DatabaseArtifact.writeSql(out, schema);
+  /** The schema, waiting for it (interruptibly: a failing backup stops its side writer). */
+  private static DatabaseSchema await(CompletableFuture<DatabaseSchema> schema) throws IOException {
+    try {
+      return schema.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while waiting for the schema");
+    } catch (ExecutionException e) {
+      throw new IOException("the schema could not be read", e.getCause());
+    }
+  }
+
+  private static int serverVersionNum(Connection c) throws SQLException {
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT current_setting('server_version_num')::int")) {
+      rs.next();
+      return rs.getInt(1);
+    }
+  }
+
+  /**
+   * Reads the schema on another connection that imports this transaction's snapshot; completes
+   * {@code schema} when it succeeds, leaves it to the caller otherwise.
+   */
+  private static CompletableFuture<Void> readBeside(DataSource ds, Connection c, Settings settings,
+      CompletableFuture<DatabaseSchema> schema) throws SQLException {
+    String snapshot;
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_export_snapshot()")) {
+      rs.next();
+      snapshot = rs.getString(1);
+    }
+    return CompletableFuture.runAsync(() -> {
+      try (Connection r = ds.getConnection()) {
+        r.setAutoCommit(false);
+        r.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+        r.setReadOnly(true);
+        try (Statement st = r.createStatement()) {
+          st.execute("SET TRANSACTION SNAPSHOT " + SchemaReader.literal(snapshot));
+        }
+        Catalog.configureSession(r);
+        schema.complete(SchemaReader.read(r, settings.selector()::selects, settings.selector().everything()));
+        r.rollback();
+      } catch (SQLException | RuntimeException e) {
+        org.slf4j.LoggerFactory.getLogger(Backup.class).debug("reading the schema beside the copy failed ({});"
+            + " the backup connection does it", e.toString());
       }
     });
-    Optional<DatastoreManifest> parent = ctx.type() == BackupType.INCREMENTAL ? ctx.parent() : Optional.empty();
-    SnapshotFingerprints fingerprints = parent.isEmpty() && !tables.isEmpty()
-        ? SnapshotFingerprints.start(ds, c, tables) : SnapshotFingerprints.none();
-    Map<String, TableRef> byName = new LinkedHashMap<>();
-    tables.forEach(t -> byName.put(t.resourceName(), t));
-    List<TableRef> order = new ArrayList<>();
-    for (String name : schema.tables()) {
-      if (byName.containsKey(name)) {
-        order.add(byName.get(name));
-      }
-    }
-    Map<String, ResourceSummary> done = new ConcurrentHashMap<>();
-    Map<String, String> components = new ConcurrentHashMap<>();
-    Map<String, String> states = new ConcurrentHashMap<>();
-    try {
-      copyAll(ds, c, settings, order, schema, parent, fingerprints, ctx, done, components, states, side);
-      side.await();
-      for (TableRef t : order) {
-        if (!components.containsKey(t.resourceName())) {
-          // The second connection could not give it: computed here, in the same snapshot.
-          String component = Fingerprints.component(c, t);
-          components.put(t.resourceName(), component);
-          states.put(t.resourceName(), Digests.sha256Hex(component + "\n" + tableScript(schema, t.resourceName())));
-        }
-      }
-    } finally {
-      fingerprints.close();
-    }
-    List<ResourceSummary> resources = new ArrayList<>();
-    resources.add(new ResourceSummary(Fingerprints.SCHEMA_KIND, Fingerprints.SCHEMA, Map.of("objects", (long) schema.objects().size())));
-    Map<String, String> fp = new LinkedHashMap<>();
-    fp.put(Fingerprints.SCHEMA, Fingerprints.schemaComponent(schema));
-    for (TableRef t : order) {
-      resources.add(done.get(t.resourceName()));
-      fp.put(t.resourceName(), components.get(t.resourceName()));
-      metadata.put(STATE_PREFIX + t.resourceName(), states.get(t.resourceName()));
-    }
-    return new DatastoreBackup(Fingerprint.of(fp), resources, metadata);
   }
 
   /** One COPY: a whole table, or one block range of a large one. */
@@ -150,34 +205,34 @@ public final class Backup {
   private static final class Work {
     final TableRef ref;
     final List<Column> columns;
-    final String tableSql;
+    final CompletableFuture<DatabaseSchema> schema;
     final long[] rows;
     final java.util.concurrent.atomic.AtomicInteger remaining;
 
-    Work(TableRef ref, List<Column> columns, String tableSql, int parts) {
+    Work(TableRef ref, List<Column> columns, CompletableFuture<DatabaseSchema> schema, int parts) {
       this.ref = ref;
       this.columns = columns;
-      this.tableSql = tableSql;
+      this.schema = schema;
       this.rows = new long[parts];
       this.remaining = new java.util.concurrent.atomic.AtomicInteger(parts);
     }
   }
 
-  private static void copyAll(DataSource ds, Connection c, Settings settings, List<TableRef> order, DatabaseSchema schema,
-      Optional<DatastoreManifest> parent, SnapshotFingerprints fingerprints, BackupContext ctx, Map<String, ResourceSummary> done,
-      Map<String, String> components, Map<String, String> states, SideWriter side) throws SQLException, IOException {
+  private static void copyAll(DataSource ds, Connection c, Settings settings, List<TableRef> order, int serverVersionNum,
+      CompletableFuture<DatabaseSchema> schema, Optional<DatastoreManifest> parent, SnapshotFingerprints fingerprints,
+      BackupContext ctx, Map<String, ResourceSummary> done, Map<String, String> components, Map<String, String> states,
+      SideWriter side) throws SQLException, IOException {
     int jobs = settings.jobs();
     Map<Long, Long> blocks = blocks(c);
     long splitBlocks = Math.max(1, settings.splitBytes() / 8192);
     ConcurrentLinkedQueue<Part> queue = new ConcurrentLinkedQueue<>();
-    boolean split = jobs > 1 && schema.serverVersionNum() >= 140000; // TID range scans
+    boolean split = jobs > 1 && serverVersionNum >= 140000; // TID range scans
     for (TableRef ref : bySizeDescending(order, blocks)) {
       String name = ref.resourceName();
       List<Column> columns = Catalog.columns(c, ref.oid()).stream().filter(col -> !col.generated()).toList();
-      String tableSql = tableScript(schema, name);
       if (parent.isPresent()) {
         String component = Fingerprints.component(c, ref);
-        String state = Digests.sha256Hex(component + "\n" + tableSql);
+        String state = Digests.sha256Hex(component + "\n" + tableScript(schema.join(), name));
         Optional<ResourceSummary> reused = reuse(parent.get(), ref, state, ctx);
         if (reused.isPresent()) {
           components.put(name, component);
@@ -188,7 +243,7 @@ public final class Backup {
       }
       long size = blocks.getOrDefault(ref.oid(), 0L);
       int parts = split && size >= splitBlocks && size >= jobs && !columns.isEmpty() ? jobs : 1;
-      Work w = new Work(ref, columns, tableSql, parts);
+      Work w = new Work(ref, columns, schema, parts);
       for (int i = 0; i < parts; i++) {
         queue.add(new Part(w, i, size * i / parts, i == parts - 1 ? -1 : size * (i + 1) / parts));
       }
@@ -326,12 +381,13 @@ public final class Backup {
       TableData.writeHeader(out, new TableData.Header(ref.schema(), ref.name(),
           w.columns.stream().map(col -> new TableData.Column(col.name(), col.type())).toList(), rows, parts));
     }
+    String tableSql = tableScript(await(w.schema), name);
     try (OutputStream out = ctx.artifacts().create(base + TableArtifact.SQL_SUFFIX, "application/sql")) {
-      out.write(w.tableSql.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      out.write(tableSql.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
     fingerprints.component(ref).ifPresent(component -> {
       components.put(name, component);
-      states.put(name, Digests.sha256Hex(component + "\n" + w.tableSql));
+      states.put(name, Digests.sha256Hex(component + "\n" + tableSql));
     });
     done.put(name, new ResourceSummary("table", name, Map.of("rows", rows)));
   }
