@@ -105,7 +105,9 @@ class WholeDatabaseIT {
     assertThat(schema.change()).isEqualTo(ChangeKind.REPLACE);
     assertThat(schema.schemaChanges()).contains("create view app.recent_orders", "drop view app.extra")
         .anySatisfy(l -> assertThat(l).startsWith("change function app.full_name(first text, last text): now "))
-        .anySatisfy(l -> assertThat(l).startsWith("change policy documents_own on app.documents: now "));
+        .anySatisfy(l -> assertThat(l).startsWith("change policy documents_own on app.documents: now "))
+        // The view on the changed function is the same, but goes and comes back with it.
+        .contains("recreate view app.customer_names (unchanged)");
     Map<String, ResourceDiff> tables = new LinkedHashMap<>();
     plan.resources().forEach(d -> tables.put(d.name(), d));
     // By primary key: the changed rows come back, the new one is lost.

@@ -448,7 +448,14 @@ public final class DatabaseRestore {
       if (create.contains(id)) {
         lines.add("create " + Sql.printable(id));
       } else if (change.contains(id)) {
-        lines.add("change " + Sql.printable(id) + describeChange(liveById.get(id), backupById.get(id)));
+        SchemaObject now = liveById.get(id);
+        if (now != null && now.definition().equals(backupById.get(id).definition())) {
+          // Unchanged itself: dropped and created again with what it depends on (or, for default
+          // privileges, taken off while the restore creates objects).
+          lines.add("recreate " + Sql.printable(id) + " (unchanged)");
+        } else {
+          lines.add("change " + Sql.printable(id) + describeChange(now, backupById.get(id)));
+        }
       }
     }
     drop.forEach(id -> lines.add("drop " + Sql.printable(id)));
