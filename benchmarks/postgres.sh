@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Benchmark of datastore-postgres against pg_dump -Fc -Z0 and pg_restore (issue 3), same server, same
-# data (pgbench -i -s ${SCALE:-20}), same run; the datastore runs in a JVM capped at -Xmx256m.
+# Benchmark of datastore-postgres against pg_dump and pg_restore (issues 3 and 9), same server, same
+# data (pgbench -i -s ${SCALE:-20}), same run; the datastore runs in JVMs capped at -Xmx256m:
+#   backup jobs=1 vs pg_dump -Fc -Z0, backup jobs=2 vs pg_dump -Fd -Z0 -j 2,
+#   restore jobs=1 vs pg_restore, restore jobs=2 vs pg_restore -j 2 (into fresh databases).
+# Each phase first runs WARMUP (1) uncounted rounds of both tools: a host service's JVM is warm after its
+# first backup; ROUNDS (3) rounds are counted.
 #
-#   benchmarks/postgres.sh            (SCALE=20 ROUNDS=3 by default)
+#   benchmarks/postgres.sh            (SCALE=20 ROUNDS=3 WARMUP=1 by default)
 #
 # Uses Debian's PostgreSQL 15 (server and tools), installed with apt-get when missing.
 set -euo pipefail
@@ -11,7 +15,7 @@ source scripts/lib/services.sh
 trap stop_services EXIT
 
 SCALE=${SCALE:-20}
-export BENCH_ROUNDS=${ROUNDS:-3}
+export BENCH_ROUNDS=${ROUNDS:-3} BENCH_WARMUP=${WARMUP:-1}
 export BENCH_DIR="$RUN_DIR/pg-bench"
 source benchmarks/lib/pgbench-server.sh
 
@@ -20,6 +24,7 @@ mvn -B -q -pl benchmarks -am package -DskipTests
 CP="benchmarks/target/classes:$(cat benchmarks/target/classpath.txt)"
 
 echo "== machine: $(nproc) cores, uptime: $(uptime)"
-for phase in backup restore; do
-  java -Xmx256m -cp "$CP" io.maintenance.benchmarks.postgres.PostgresBenchmark "$phase"
+for run in "backup 1" "backup 2" "restore 1" "restore 2"; do
+  # shellcheck disable=SC2086
+  java -Xmx256m -cp "$CP" io.maintenance.benchmarks.postgres.PostgresBenchmark $run
 done

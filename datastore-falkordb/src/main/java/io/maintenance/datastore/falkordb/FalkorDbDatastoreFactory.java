@@ -12,7 +12,7 @@ import java.time.Duration;
  * (or {@code host}/{@code port}/{@code database}/{@code tls}), {@code user}, {@code password},
  * {@code include}, {@code exclude} (comma-separated globs), {@code batch-size}, {@code read-batch-size},
  * {@code connect-timeout}, {@code socket-timeout}, {@code index-timeout}, {@code snapshot},
- * {@code keep-safety-copy}, {@code reserved-prefix}, {@code temp-dir}.
+ * {@code keep-safety-copy}, {@code reserved-prefix}, {@code temp-dir}, {@code format}, {@code physical-limit}.
  */
 @AutoService(DatastoreFactory.class)
 public final class FalkorDbDatastoreFactory implements DatastoreFactory {
@@ -59,6 +59,20 @@ public final class FalkorDbDatastoreFactory implements DatastoreFactory {
     b.keepSafetyCopy(config.bool("keep-safety-copy", false));
     b.reservedPrefix(config.string("reserved-prefix", "__maintenance__:"));
     config.optional("temp-dir").ifPresent(d -> b.tempDir(Path.of(d)));
+    config.optional("format").ifPresent(f -> {
+      try {
+        b.format(f);
+      } catch (IllegalArgumentException e) {
+        throw config.invalid("format", "must be 'physical' or 'logical'");
+      }
+    });
+    if (config.optional("physical-limit").isPresent()) {
+      long limit = config.longValue("physical-limit", FalkorDbDatastore.DEFAULT_PHYSICAL_LIMIT);
+      if (limit < 0) {
+        throw config.invalid("physical-limit", "must not be negative");
+      }
+      b.physicalLimit(limit);
+    }
     return b.build();
   }
 

@@ -37,12 +37,30 @@ public final class TestServer {
     return FalkorDbDatastore.builder(id).uri(url());
   }
 
+  /** The second, empty FalkorDB server (the target of restores into another server). */
+  public static String targetUrl() {
+    return env("MAINTENANCE_IT_FALKORDB_TARGET_URL");
+  }
+
   /** A raw connection for setting up and inspecting graphs. */
   public static FalkorConnection connect() {
-    URI u = URI.create(url());
+    return connect(url());
+  }
+
+  /** Keys matching a pattern (any type). */
+  public static List<String> keys(FalkorConnection c, String pattern) {
+    List<String> out = new ArrayList<>();
+    for (Object k : (List<?>) c.raw("KEYS", pattern)) {
+      out.add(FalkorConnection.text(k));
+    }
+    return out;
+  }
+
+  public static FalkorConnection connect(String url) {
+    URI u = URI.create(url);
     return FalkorConnection.open(new Settings(u.getHost(), u.getPort(), false, 0, Optional.empty(), Optional.empty(), List.of(),
         List.of(), 1000, 1000, Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofMinutes(1), true, false, "__maintenance__:",
-        Path.of(System.getProperty("java.io.tmpdir"))));
+        Path.of(System.getProperty("java.io.tmpdir")), Settings.Format.PHYSICAL, Long.MAX_VALUE));
   }
 
   public static QueryResult query(FalkorConnection c, String graph, String cypher) {
@@ -59,6 +77,9 @@ public final class TestServer {
       if (g.startsWith(prefix) || g.startsWith("__maintenance__:")) {
         c.delete(g);
       }
+    }
+    for (String k : keys(c, "__maintenance__:*")) {
+      c.delete(k);
     }
   }
 

@@ -4,11 +4,13 @@ import io.maintenance.api.DatastorePlan;
 import io.maintenance.api.ProbeResult;
 import io.maintenance.datastore.postgres.internal.Backup;
 import io.maintenance.datastore.postgres.internal.Catalog;
+import io.maintenance.datastore.postgres.internal.DatabaseRestore;
 import io.maintenance.datastore.postgres.internal.Errors;
 import io.maintenance.datastore.postgres.internal.Fingerprints;
 import io.maintenance.datastore.postgres.internal.Model.TableRef;
 import io.maintenance.datastore.postgres.internal.Probe;
 import io.maintenance.datastore.postgres.internal.Restore;
+import io.maintenance.datastore.postgres.internal.SchemaReader;
 import io.maintenance.datastore.postgres.internal.Settings;
 import io.maintenance.datastore.postgres.internal.TableSelector;
 import io.maintenance.datastore.postgres.internal.Upkeep;
@@ -53,13 +55,15 @@ public final class PostgresDatastore implements Datastore {
   private final DataSource dataSource;
   private final Settings settings;
   private final Restore restore;
+  private final DatabaseRestore databaseRestore;
 
   private PostgresDatastore(Builder b) {
     this.id = Objects.requireNonNull(b.id, "id");
     this.dataSource = Objects.requireNonNull(b.dataSource, "dataSource");
     this.settings = new Settings(new TableSelector(b.include, b.exclude), b.lockTimeout, b.validateRowsOnPlan,
-        b.disableTriggers, b.reindexConcurrently);
+        b.disableTriggers, b.reindexConcurrently, b.jobs, b.splitBytes);
     this.restore = new Restore(dataSource, settings, id, TYPE);
+    this.databaseRestore = new DatabaseRestore(dataSource, settings, id, TYPE);
   }
 
   public static Builder builder() {
@@ -90,6 +94,10 @@ public final class PostgresDatastore implements Datastore {
       try {
         Catalog.configureSession(c);
         Map<String, String> components = new TreeMap<>();
+        if (resources.isEmpty() || resources.contains(Fingerprints.SCHEMA)) {
+          components.put(Fingerprints.SCHEMA, Fingerprints.schemaComponent(
+              SchemaReader.read(c, settings.selector()::selects, settings.selector().everything())));
+        }
         if (resources.isEmpty()) {
           for (TableRef t : Catalog.tables(c, settings.selector())) {
             components.put(t.resourceName(), Fingerprints.component(c, t));
@@ -97,6 +105,9 @@ public final class PostgresDatastore implements Datastore {
         } else {
           Map<String, TableRef> live = Catalog.byResourceName(c);
           for (String name : resources) {
+            if (name.equals(Fingerprints.SCHEMA)) {
+              continue;
+            }
             TableRef t = live.get(name);
             components.put(name, t == null ? Fingerprints.ABSENT : Fingerprints.component(c, t));
           }
@@ -117,12 +128,12 @@ public final class PostgresDatastore implements Datastore {
 
   @Override
   public DatastorePlan plan(RestoreContext context) throws IOException {
-    return restore.plan(context);
+    return DatabaseRestore.handles(context) ? databaseRestore.plan(context) : restore.plan(context);
   }
 
   @Override
   public RestoreOutcome restore(RestoreContext context) throws IOException {
-    return restore.restore(context);
+    return DatabaseRestore.handles(context) ? databaseRestore.restore(context) : restore.restore(context);
   }
 
   @Override
@@ -150,6 +161,8 @@ public final class PostgresDatastore implements Datastore {
     private boolean validateRowsOnPlan = true;
     private boolean disableTriggers = true;
     private boolean reindexConcurrently = true;
+    private int jobs = 1;
+    private long splitBytes = 64L << 20;
 
     private Builder() {}
 
@@ -212,6 +225,30 @@ public final class PostgresDatastore implements Datastore {
     /** Whether the REINDEX task uses {@code REINDEX ... CONCURRENTLY} (no write lock). Default true. */
     public Builder reindexConcurrently(boolean concurrently) {
       this.reindexConcurrently = concurrently;
+      return this;
+    }
+
+    /**
+     * How many tables a backup copies at once, each on its own connection inside one exported snapshot
+     * (like {@code pg_dump -j}). Default 1.
+     */
+    public Builder jobs(int jobs) {
+      if (jobs < 1) {
+        throw new IllegalArgumentException("jobs must be at least 1");
+      }
+      this.jobs = jobs;
+      return this;
+    }
+
+    /**
+     * With {@code jobs > 1} (PostgreSQL 14 or newer), a table at least this large is copied by all the
+     * backup's connections at once, each a range of its blocks, into one data artifact per range. Default 64 MiB.
+     */
+    public Builder splitTablesFrom(long bytes) {
+      if (bytes < 1) {
+        throw new IllegalArgumentException("the split size must be positive");
+      }
+      this.splitBytes = bytes;
       return this;
     }
 

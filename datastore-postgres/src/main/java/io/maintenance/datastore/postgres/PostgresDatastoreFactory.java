@@ -13,7 +13,7 @@ import org.postgresql.ds.PGSimpleDataSource;
  * {@code url} (required, {@code jdbc:postgresql://host:port/db}), {@code user}, {@code password},
  * {@code include}, {@code exclude} (comma-separated {@code schema.table} globs), {@code lock-timeout}
  * (60s), {@code connect-timeout} (10s), {@code plan.validate-rows} (true), {@code restore.disable-triggers}
- * (true), {@code reindex.concurrently} (true).
+ * (true), {@code reindex.concurrently} (true), {@code jobs} (1), {@code backup.split-size} (64MiB).
  */
 @AutoService(DatastoreFactory.class)
 public final class PostgresDatastoreFactory implements DatastoreFactory {
@@ -21,6 +21,19 @@ public final class PostgresDatastoreFactory implements DatastoreFactory {
   @Override
   public String type() {
     return PostgresDatastore.TYPE;
+  }
+
+  private static int jobs(PluginConfig config) {
+    String v = config.optional("jobs").orElse("1");
+    try {
+      int jobs = Integer.parseInt(v.trim());
+      if (jobs >= 1 && jobs <= 64) {
+        return jobs;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw config.invalid("jobs", "must be a whole number from 1 to 64");
   }
 
   @Override
@@ -50,6 +63,8 @@ public final class PostgresDatastoreFactory implements DatastoreFactory {
         .validateRowsOnPlan(config.bool("plan.validate-rows", true))
         .disableTriggers(config.bool("restore.disable-triggers", true))
         .reindexConcurrently(config.bool("reindex.concurrently", true))
+        .jobs(jobs(config))
+        .splitTablesFrom(config.bytes("backup.split-size", 64L << 20))
         .build();
   }
 }

@@ -8,6 +8,7 @@ import io.maintenance.api.DatastorePlan;
 import io.maintenance.api.ErrorCode;
 import io.maintenance.api.MaintenanceException;
 import io.maintenance.tck.DatastoreHarness;
+import java.util.List;
 import java.util.function.UnaryOperator;
 import javax.sql.DataSource;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
@@ -16,14 +17,17 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Hostile or broken artifacts: names are identifiers (quoted, never executed), rows of the wrong arity,
- * values that do not parse and truncated JSON fail the preview with INCOMPATIBLE_ARTIFACT naming table
- * and row, and neither preview nor confirm changes anything.
+ * Hostile or broken artifacts: names are identifiers (quoted, never executed); rows of the wrong arity,
+ * values that do not parse, duplicate keys and truncated data fail the preview with INCOMPATIBLE_ARTIFACT
+ * naming table and row; a database artifact that is altered, truncated, of another version or carrying a
+ * second statement is refused before anything runs; neither preview nor confirm changes anything.
  */
 class BadInputIT {
   static final String WEIRD_TABLE = "weird\"; DROP TABLE bad.canary; --";
   static final String WEIRD_COLUMN = "col'\"; DROP TABLE bad.canary;";
   static final String ITEMS = "bad.items_postgres.json";
+  static final String DATA = "bad.items_postgres.copy";
+  static final String SCHEMA = "database_postgres.json";
   static DataSource ds;
   PostgresDatastore datastore;
   DatastoreHarness harness;
@@ -74,61 +78,50 @@ class BadInputIT {
 
   @Test
   void rowWithTooFewValuesIsRejectedNamingTableAndRow() throws Exception {
-    assertRejected(ITEMS, s -> s.replace("[2,\"two\",20,\"2024-01-02\"]", "[2,\"two\",20]"),
-        ErrorCode.INCOMPATIBLE_ARTIFACT, "bad.items", "2");
+    assertRejected(DATA, s -> s.replace("2\ttwo\t20\t2024-01-02\n", "2\ttwo\t20\n"), ErrorCode.INCOMPATIBLE_ARTIFACT, "bad.items", "2");
   }
 
   @Test
   void rowWithTooManyValuesIsRejectedNamingTableAndRow() throws Exception {
-    assertRejected(ITEMS, s -> s.replace("[3,\"three\",30,\"2024-01-03\"]", "[3,\"three\",30,\"2024-01-03\",5]"),
-        ErrorCode.INCOMPATIBLE_ARTIFACT, "bad.items", "3");
-  }
-
-  @Test
-  void valueOfTheWrongJsonTypeIsRejectedNamingTableAndRow() throws Exception {
-    assertRejected(ITEMS, s -> s.replace("[3,\"three\",30,", "[3,\"three\",\"many\","),
+    assertRejected(DATA, s -> s.replace("3\tthree\t30\t2024-01-03\n", "3\tthree\t30\t2024-01-03\t5\n"),
         ErrorCode.INCOMPATIBLE_ARTIFACT, "bad.items", "3");
   }
 
   @Test
   void valueThatDoesNotParseForItsColumnTypeIsRejectedNamingTableAndRow() throws Exception {
-    assertRejected(ITEMS, s -> s.replace("\"2024-01-04\"", "\"2024-02-30\""),
-        ErrorCode.INCOMPATIBLE_ARTIFACT, "bad.items", "4");
+    assertRejected(DATA, s -> s.replace("3\tthree\t30\t", "3\tthree\tmany\t"), ErrorCode.INCOMPATIBLE_ARTIFACT, "bad.items", "3");
+  }
+
+  @Test
+  void dateThatDoesNotExistIsRejectedNamingTableAndRow() throws Exception {
+    assertRejected(DATA, s -> s.replace("2024-01-04", "2024-02-30"), ErrorCode.INCOMPATIBLE_ARTIFACT, "bad.items", "4");
   }
 
   @Test
   void integerOutOfRangeForItsColumnIsRejectedNamingTableAndRow() throws Exception {
-    assertRejected(ITEMS, s -> s.replace("[1,\"one\",10,", "[1,\"one\",99999999999,"),
-        ErrorCode.INCOMPATIBLE_ARTIFACT, "bad.items", "1");
+    assertRejected(DATA, s -> s.replace("1\tone\t10\t", "1\tone\t99999999999\t"), ErrorCode.INCOMPATIBLE_ARTIFACT,
+        "bad.items", "1");
   }
 
   @Test
-  void duplicatePrimaryKeyIsRejectedAtConfirmAndRolledBack() throws Exception {
-    DatastoreManifest m = Artifacts.edit(harness, harness.backup(), ITEMS, s -> s.replace("[2,\"two\"", "[1,\"two\""));
-    mutate();
-    String before = live();
-    // The dry run does not build indexes; the restore's unique index catches it, and nothing changes.
-    DatastorePlan plan = harness.plan(m);
-    assertFails(() -> harness.restore(m, plan), ErrorCode.INCOMPATIBLE_ARTIFACT, "bad.items", null);
-    assertThat(live()).isEqualTo(before);
+  void duplicatePrimaryKeyIsRejectedAtPreview() throws Exception {
+    assertRejected(DATA, s -> s.replace("2\ttwo\t", "1\ttwo\t"), ErrorCode.INCOMPATIBLE_ARTIFACT, "bad.items", null);
   }
 
   @Test
-  void jsonTruncatedInTheMiddleOfARowIsRejected() throws Exception {
-    assertRejected(ITEMS, s -> s.substring(0, s.indexOf("[3,\"three\"") + 5),
-        ErrorCode.INCOMPATIBLE_ARTIFACT, "bad.items", "3");
+  void dataTruncatedInTheMiddleOfARowIsRejected() throws Exception {
+    assertRejected(DATA, s -> s.substring(0, s.indexOf("3\tthree") + 5), ErrorCode.INCOMPATIBLE_ARTIFACT, "bad.items", "3");
   }
 
   @Test
   void rowCountThatDoesNotMatchTheRowsIsRejected() throws Exception {
-    assertRejected(ITEMS, s -> s.replace("\"rowCount\":4", "\"rowCount\":5"), ErrorCode.INCOMPATIBLE_ARTIFACT,
-        "bad.items", null);
+    assertRejected(ITEMS, s -> s.replace("\"rowCount\":4", "\"rowCount\":5"), ErrorCode.INCOMPATIBLE_ARTIFACT, "bad.items", null);
   }
 
   @Test
   void tableNameInjectedIntoTheHeaderIsNeverExecuted() throws Exception {
     assertRejected(ITEMS, s -> s.replace("\"table\":\"items\"", "\"table\":\"items\\\"; DROP TABLE bad.canary; --\""),
-        ErrorCode.INCOMPATIBLE_ARTIFACT, "bad.items\"; DROP TABLE bad.canary; --", null);
+        ErrorCode.INCOMPATIBLE_ARTIFACT, "bad.items", null);
   }
 
   @Test
@@ -145,27 +138,55 @@ class BadInputIT {
 
   @Test
   void schemaStatementWithASecondStatementIsRejected() throws Exception {
-    assertRejected(ITEMS, s -> s.replace("\"added\\\" date\\n)\"", "\"added\\\" date\\n); DROP TABLE bad.canary\""),
-        ErrorCode.INCOMPATIBLE_ARTIFACT, "bad.items", null, () -> Pg.exec(ds, "DROP TABLE bad.items"));
+    assertSchemaRejected(s -> s.replace("    added date\\n)\"", "    added date\\n); DROP TABLE bad.canary\""),
+        () -> Pg.exec(ds, "DROP TABLE bad.items"));
   }
 
   @Test
   void schemaStatementOfAnotherKindIsRejected() throws Exception {
-    assertRejected(ITEMS, s -> {
-      int start = s.indexOf("\"sql\":\"CREATE TABLE");
-      return s.substring(0, start) + "\"sql\":\"DROP TABLE bad.canary" + s.substring(s.indexOf("\"}", start));
-    }, ErrorCode.INCOMPATIBLE_ARTIFACT, "bad.items", null, () -> Pg.exec(ds, "DROP TABLE bad.items"));
+    assertSchemaRejected(s -> s.replace("\"CREATE TABLE bad.items (", "\"DROP TABLE bad.canary; CREATE TABLE bad.items ("),
+        () -> Pg.exec(ds, "DROP TABLE bad.items"));
+  }
+
+  @Test
+  void schemaEntryWithAStatementOfAnotherKindIsRejected() throws Exception {
+    assertSchemaRejected(s -> s.replace("\"sql\":[\"CREATE TABLE bad.items (", "\"sql\":[\"DROP TABLE bad.canary\",\"CREATE TABLE bad.items ("),
+        () -> Pg.exec(ds, "DROP TABLE bad.items"));
+  }
+
+  @Test
+  void truncatedSchemaArtifactIsRejected() throws Exception {
+    assertSchemaRejected(s -> s.substring(0, s.length() / 2), this::mutate);
+  }
+
+  @Test
+  void schemaStatementTheServerRejectsFailsThePreviewNamingTheObject() throws Exception {
+    DatastoreManifest bad = Artifacts.edit(harness, harness.backup(), SCHEMA,
+        s -> s.replace("CREATE TABLE bad.items (", "CREATE TABLE bad.items (nonsense no_such_type, "));
+    Pg.exec(ds, "DROP TABLE bad.items");
+    String before = live();
+    assertThatThrownBy(() -> harness.plan(bad)).isInstanceOfSatisfying(MaintenanceException.class, e -> {
+      assertThat(e.code()).isEqualTo(ErrorCode.INCOMPATIBLE_ARTIFACT);
+      assertThat(e.details()).containsEntry("reason", "STATEMENT_FAILED").containsEntry("object", "table bad.items");
+    });
+    assertThat(live()).isEqualTo(before);
   }
 
   @Test
   void replacingATableOthersDependOnIsRefusedAtPreview() throws Exception {
-    assertRejected(ITEMS, null, ErrorCode.INCOMPATIBLE_ARTIFACT, "bad.items", null, () -> Pg.exec(ds,
-        "ALTER TABLE bad.items ADD COLUMN extra int; CREATE VIEW bad.v AS SELECT * FROM bad.items"));
+    DatastoreManifest good = harness.backup();
+    Pg.exec(ds, "ALTER TABLE bad.items ADD COLUMN extra int; CREATE VIEW bad.v AS SELECT * FROM bad.items");
+    String before = live();
+    assertThatThrownBy(() -> harness.plan(good)).isInstanceOfSatisfying(MaintenanceException.class, e -> {
+      assertThat(e.code()).isEqualTo(ErrorCode.INCOMPATIBLE_ARTIFACT);
+      assertThat(e.details()).containsEntry("reason", "OUTSIDE_DEPENDENCY").containsEntry("object", "view bad.v");
+    });
+    assertThat(live()).isEqualTo(before);
   }
 
   @Test
   void unsupportedFormatVersionIsRejected() throws Exception {
-    assertRejected(ITEMS, s -> s.replace("\"version\":1", "\"version\":99"), ErrorCode.INCOMPATIBLE_ARTIFACT, ITEMS, null);
+    assertSchemaRejected(s -> s.replace("\"version\":2", "\"version\":99"), this::mutate);
   }
 
   private void mutate() throws Exception {
@@ -198,6 +219,20 @@ class BadInputIT {
     assertThat(live()).as("preview changed nothing").isEqualTo(before);
     assertFails(() -> harness.restore(bad, goodPlan), code, table, row);
     assertThat(live()).as("confirm changed nothing").isEqualTo(before);
+  }
+
+  /** The database artifact edited: refused before anything runs, by preview and by a forced confirm. */
+  private void assertSchemaRejected(UnaryOperator<String> edit, Change change) throws Exception {
+    DatastoreManifest good = harness.backup();
+    DatastorePlan goodPlan = harness.plan(good);
+    DatastoreManifest bad = Artifacts.edit(harness, good, SCHEMA, edit);
+    change.run();
+    String before = live();
+    for (ThrowingCallable call : List.<ThrowingCallable>of(() -> harness.plan(bad), () -> harness.restore(bad, goodPlan))) {
+      assertThatThrownBy(call).isInstanceOfSatisfying(MaintenanceException.class,
+          e -> assertThat(e.code()).as(e.toString()).isEqualTo(ErrorCode.INCOMPATIBLE_ARTIFACT));
+      assertThat(live()).isEqualTo(before);
+    }
   }
 
   private static void assertFails(ThrowingCallable call, ErrorCode code, String table, String row) {

@@ -66,10 +66,35 @@ class OperationsIT {
   void includeAndExcludeGlobsChooseTheTables() throws Exception {
     DatastoreManifest m = harness.backup();
 
-    assertThat(m.resources()).extracting(r -> r.name()).containsExactly("ops.accounts", "ops.settings");
-    assertThat(m.artifacts()).extracting(ArtifactInfo::name).containsExactly(
-        "ops.accounts_postgres.json", "ops.accounts_postgres.sql", "ops.settings_postgres.json", "ops.settings_postgres.sql");
-    assertThat(m.resources().get(0).counts()).containsEntry("rows", 1000L);
+    assertThat(m.resources()).extracting(r -> r.name()).containsExactly("schema", "ops.accounts", "ops.settings");
+    assertThat(m.artifacts()).extracting(ArtifactInfo::name).containsExactlyInAnyOrder("database_postgres.json",
+        "database_postgres.sql", "ops.accounts_postgres.copy", "ops.accounts_postgres.json", "ops.accounts_postgres.sql",
+        "ops.settings_postgres.copy", "ops.settings_postgres.json", "ops.settings_postgres.sql");
+    assertThat(m.resources().get(1).counts()).containsEntry("rows", 1000L);
+    // Only what the selected tables need: not the excluded table's sequence, not the other schema.
+    String schema = new String(harness.storage().backing().bytes(harness.artifactKey(m, "database_postgres.json")).orElseThrow(),
+        java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(schema).contains("table ops.accounts", "sequence ops.accounts_id_seq").doesNotContain("audit_log", "other.t");
+  }
+
+  @Test
+  void aRestoreOfChosenTablesTouchesOnlyThoseTablesAndTheirSequences() throws Exception {
+    DatastoreManifest m = harness.backup();
+    Pg.exec(ds, "UPDATE ops.settings SET v = 'off'; INSERT INTO ops.accounts (balance) SELECT 0 FROM generate_series(1, 5);"
+        + " CREATE VIEW ops.extra AS SELECT 1 AS one");
+    String accounts = Pg.copyOut(ds, "SELECT * FROM ops.accounts ORDER BY id") + Pg.copyOut(ds, "SELECT last_value FROM ops.accounts_id_seq");
+    io.maintenance.spi.RestoreContext chosen = new Contexts.Restore("r", "b", m, harness.artifacts(m), Set.of("ops.settings"),
+        Map.of(), Optional.empty(), ProgressListener.NONE);
+
+    io.maintenance.api.DatastorePlan plan = datastore.plan(chosen);
+    assertThat(plan.resources()).extracting(d -> d.name()).containsExactly("schema", "ops.settings");
+    datastore.restore(new Contexts.Restore("r", "b", m, harness.artifacts(m), Set.of("ops.settings"), Map.of(), Optional.of(plan),
+        ProgressListener.NONE));
+
+    assertThat(Pg.copyOut(ds, "SELECT v FROM ops.settings")).isEqualTo("on\n");
+    assertThat(Pg.copyOut(ds, "SELECT * FROM ops.accounts ORDER BY id") + Pg.copyOut(ds, "SELECT last_value FROM ops.accounts_id_seq"))
+        .isEqualTo(accounts);
+    assertThat(Pg.copyOut(ds, "SELECT count(*) FROM pg_views WHERE viewname = 'extra'")).isEqualTo("1\n");
   }
 
   @Test
@@ -94,7 +119,7 @@ class OperationsIT {
 
     io.maintenance.api.DatastorePlan plan = h.plan(m);
 
-    assertThat(plan.resources()).singleElement().satisfies(d -> {
+    assertThat(plan.resources()).filteredOn(d -> d.kind().equals("table")).singleElement().satisfies(d -> {
       assertThat(d.counts()).containsExactly(new io.maintenance.api.CountChange("rows", 900, 1000));
       assertThat(d.itemsLost()).isZero();
     });
@@ -142,7 +167,7 @@ class OperationsIT {
   void backupIgnoresTheRolesStatementTimeoutAndWaitsForLocksOnlyUpToTheLockTimeout() throws Exception {
     Pg.exec(ds, "ALTER DATABASE operations SET statement_timeout = '1ms'");
     try {
-      assertThat(harness.backup().resources()).hasSize(2);
+      assertThat(harness.backup().resources()).hasSize(3);
     } finally {
       Pg.exec(ds, "ALTER DATABASE operations RESET statement_timeout");
     }
@@ -172,7 +197,7 @@ class OperationsIT {
     try {
       DatastoreHarness source = new DatastoreHarness(PostgresDatastore.builder().id("fk").dataSource(ds).include("fk").build());
       DatastoreManifest m = source.backup();
-      assertThat(m.resources()).extracting(r -> r.name()).containsExactly("fk.z_parent", "fk.a_child");
+      assertThat(m.resources()).extracting(r -> r.name()).containsExactlyInAnyOrder("schema", "fk.z_parent", "fk.a_child");
       DataSource empty = Pg.freshDatabase("operations_target");
       DatastoreHarness target = new DatastoreHarness(PostgresDatastore.builder().id("fk").dataSource(empty).build(),
           source.storage());
@@ -233,7 +258,11 @@ class OperationsIT {
 
     Fingerprint atConfirm = datastore.fingerprint(names);
     assertThat(atConfirm.value()).isNotEqualTo(atPreview.value());
-    assertThat(atConfirm.components()).containsOnlyKeys("ops.accounts", "ops.settings");
+    assertThat(atConfirm.components()).containsOnlyKeys("schema", "ops.accounts", "ops.settings");
+    assertThat(atConfirm.components().get("schema")).isEqualTo(atPreview.components().get("schema"));
+    Pg.exec(ds, "CREATE INDEX accounts_balance ON ops.accounts (balance)");
+    assertThat(datastore.fingerprint(names).components().get("schema")).as("a new index is drift too")
+        .isNotEqualTo(atPreview.components().get("schema"));
   }
 
   @Test
@@ -269,14 +298,20 @@ class OperationsIT {
   }
 
   @Test
-  void incrementalBackupCopiesATableWhoseSequenceMoved() throws Exception {
+  void incrementalBackupKeepsUnchangedRowsButRecordsTheSequenceThatMoved() throws Exception {
     DatastoreManifest full = harness.backup();
     Pg.exec(ds, "SELECT nextval('ops.accounts_id_seq')");
 
     DatastoreManifest incremental = harness.backup(BackupType.INCREMENTAL, Optional.of(full));
 
+    // Sequence states live in the database artifact, which every backup writes afresh; the rows did not change.
     assertThat(incremental.artifacts()).filteredOn(a -> a.name().startsWith("ops.accounts"))
+        .allSatisfy(a -> assertThat(a.heldBy()).isPresent());
+    assertThat(incremental.artifacts()).filteredOn(a -> a.name().startsWith("database_"))
         .allSatisfy(a -> assertThat(a.heldBy()).isEmpty());
+    Pg.exec(ds, "SELECT setval('ops.accounts_id_seq', 5)");
+    harness.restore(incremental, harness.plan(incremental));
+    assertThat(Pg.copyOut(ds, "SELECT last_value FROM ops.accounts_id_seq")).isEqualTo("1001\n");
   }
 
   // ------------------------------------------------------------ housekeeping

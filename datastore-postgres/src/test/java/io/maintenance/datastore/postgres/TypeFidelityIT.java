@@ -163,7 +163,7 @@ class TypeFidelityIT {
 
     DatastorePlan plan = harness.plan(m);
 
-    assertThat(plan.resources()).allSatisfy(d -> {
+    assertThat(plan.resources()).hasSize(6).allSatisfy(d -> {
       assertThat(d.change()).as(d.name()).isEqualTo(ChangeKind.UNCHANGED);
       assertThat(d.itemsLost()).isZero();
       assertThat(d.schemaChanges()).isEmpty();

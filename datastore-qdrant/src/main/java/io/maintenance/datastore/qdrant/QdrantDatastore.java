@@ -17,8 +17,8 @@ import io.maintenance.spi.DatastoreBackup;
 import io.maintenance.spi.Fingerprint;
 import io.maintenance.spi.RestoreContext;
 import io.maintenance.spi.RestoreOutcome;
-import io.maintenance.spi.support.Probes;
 import io.maintenance.spi.support.Probes.ProbeFailure;
+import io.maintenance.spi.support.Probes;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
@@ -63,7 +63,7 @@ public final class QdrantDatastore implements Datastore {
   private QdrantDatastore(String id, QdrantSettings settings) {
     this.id = id;
     this.settings = settings;
-    this.rest = new RestClient(settings);
+    this.rest = new RestClient(settings.restUrl(), settings);
     this.grpc = new GrpcGateway(settings);
     this.operations = new QdrantOperations(settings, rest, grpc);
   }
@@ -115,7 +115,7 @@ public final class QdrantDatastore implements Datastore {
   }
 
   private static ProbeFailure probeFailure(String api, IOException e) {
-    if (Failures.unauthorized(e)) {
+    if (Failures.unauthorized(e) || Failures.forbidden(e)) {
       return new ProbeFailure(QDRANT_UNAUTHORIZED, ProbeStatus.DOWN, api + " rejected the API key: " + e.getMessage(), null);
     }
     return new ProbeFailure(QDRANT_UNREACHABLE, ProbeStatus.DOWN, api + " is unreachable: " + e.getMessage(), null);
@@ -168,6 +168,9 @@ public final class QdrantDatastore implements Datastore {
     private Duration pollInterval = Duration.ofMillis(500);
     private Duration presignTtl = Duration.ofHours(1);
     private boolean uploadOnly;
+    private final List<URI> peerUrls = new ArrayList<>();
+    private DriftCheck driftCheck = DriftCheck.PAYLOADS;
+    private Duration checksumWait = Duration.ofSeconds(5);
 
     private Builder(String id) {
       this.id = Objects.requireNonNull(id, "id");
@@ -226,7 +229,7 @@ public final class QdrantDatastore implements Datastore {
       return this;
     }
 
-    /** How long to wait for a snapshot to be made on the server. */
+    /** How long to wait for a snapshot to be made on the server, and after a restore for replicas and optimizers to settle. */
     public Builder snapshotTimeout(Duration d) {
       this.snapshotTimeout = d;
       return this;
@@ -250,6 +253,31 @@ public final class QdrantDatastore implements Datastore {
       return this;
     }
 
+    /**
+     * REST URLs of every node of a cluster. Shard snapshots are made, downloaded and recovered on the node
+     * that holds the shard; without this list only {@link #url} is used, which must then be a node (not a
+     * load balancer) and can reach only the shards it holds.
+     */
+    public Builder peerUrls(URI... urls) {
+      peerUrls.addAll(List.of(urls));
+      return this;
+    }
+
+    /**
+     * What the fingerprint reads besides exact counts, config and aliases (see {@link DriftCheck}):
+     * {@code payloads} by default, so a payload-only edit between preview and confirm is noticed.
+     */
+    public Builder driftCheck(DriftCheck check) {
+      this.driftCheck = Objects.requireNonNull(check, "driftCheck");
+      return this;
+    }
+
+    /** How long a listed snapshot may lack its checksum before the server is taken to keep none (S3 storage). */
+    public Builder checksumWait(Duration d) {
+      this.checksumWait = d;
+      return this;
+    }
+
     /** Always stream uploads, even where the storage could presign a URL for Qdrant to fetch. */
     public Builder uploadOnly(boolean uploadOnly) {
       this.uploadOnly = uploadOnly;
@@ -261,18 +289,33 @@ public final class QdrantDatastore implements Datastore {
         throw new MaintenanceException(ErrorCode.CONFIG_INVALID,
             "datastore " + id + ": the Qdrant REST url must be an http(s) URL with a host, was '" + url + "'");
       }
-      for (Duration d : List.of(connectTimeout, requestTimeout, snapshotTimeout, transferTimeout, pollInterval, presignTtl)) {
-        if (d.isNegative() || d.isZero()) {
-          throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "datastore " + id + ": timeouts and intervals must be positive");
+      Map<String, Duration> durations = new java.util.LinkedHashMap<>();
+      durations.put("connect-timeout", connectTimeout);
+      durations.put("request-timeout", requestTimeout);
+      durations.put("snapshot-timeout", snapshotTimeout);
+      durations.put("transfer-timeout", transferTimeout);
+      durations.put("poll-interval", pollInterval);
+      durations.put("presign-ttl", presignTtl);
+      durations.put("checksum-wait", checksumWait);
+      durations.forEach((key, d) -> {
+        if (d == null || d.isNegative() || d.isZero()) {
+          throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "datastore " + id + ": " + key + " must be positive, was " + d);
         }
-      }
+      });
       if (grpcPort <= 0 || grpcPort > 65535) {
         throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "datastore " + id + ": grpc-port must be 1..65535, was " + grpcPort);
       }
       boolean tls = grpcTls != null ? grpcTls : url.getScheme().equals("https");
+      for (URI peer : peerUrls) {
+        if (peer.getHost() == null || !(peer.getScheme().equals("http") || peer.getScheme().equals("https"))) {
+          throw new MaintenanceException(ErrorCode.CONFIG_INVALID,
+              "datastore " + id + ": every peer url must be an http(s) URL with a host, was '" + peer + "'");
+        }
+      }
       QdrantSettings s = new QdrantSettings(url, grpcHost != null ? grpcHost : url.getHost(), grpcPort, tls,
           Optional.ofNullable(apiKey).filter(k -> !k.isBlank()), include.isEmpty() ? List.of("*") : include, exclude,
-          connectTimeout, requestTimeout, snapshotTimeout, transferTimeout, pollInterval, presignTtl, uploadOnly);
+          peerUrls, driftCheck, connectTimeout, requestTimeout, snapshotTimeout, transferTimeout, pollInterval, checksumWait,
+          presignTtl, uploadOnly);
       return new QdrantDatastore(id, s);
     }
   }

@@ -39,6 +39,58 @@ final class Artifacts {
     return new DatastoreManifest(m.id(), m.type(), m.pluginVersion(), m.sourceFingerprint(), artifacts, m.resources(), m.metadata());
   }
 
+  /** A restore context like the harness's, for a selection of resources. */
+  static RestoreContext context(DatastoreManifest m, ArtifactSource source, java.util.Set<String> resources,
+      Optional<DatastorePlan> plan) {
+    return new Contexts.Restore("r-test", m.metadata().get(DatastoreHarness.BACKUP_ID), m, source, resources, Map.of(), plan,
+        ProgressListener.NONE);
+  }
+
+  /** A restore context whose operation is cancelled: {@code ensureActive} throws. */
+  static RestoreContext cancelled(RestoreContext ctx, io.maintenance.api.MaintenanceException cancellation) {
+    return new RestoreContext() {
+      @Override
+      public String requestId() {
+        return ctx.requestId();
+      }
+
+      @Override
+      public String backupId() {
+        return ctx.backupId();
+      }
+
+      @Override
+      public DatastoreManifest manifest() {
+        return ctx.manifest();
+      }
+
+      @Override
+      public ArtifactSource artifacts() {
+        return ctx.artifacts();
+      }
+
+      @Override
+      public Map<String, String> options() {
+        return ctx.options();
+      }
+
+      @Override
+      public Optional<DatastorePlan> approvedPlan() {
+        return ctx.approvedPlan();
+      }
+
+      @Override
+      public ProgressListener progress() {
+        return ctx.progress();
+      }
+
+      @Override
+      public void ensureActive() {
+        throw cancellation;
+      }
+    };
+  }
+
   /** A restore context like the harness's, over another artifact source. */
   static RestoreContext context(DatastoreManifest m, ArtifactSource source, Optional<DatastorePlan> plan) {
     return new Contexts.Restore("r-test", m.metadata().get(DatastoreHarness.BACKUP_ID), m, source, Map.of(), plan,

@@ -9,6 +9,15 @@ import org.testcontainers.junit.jupiter.Testcontainers;
 /** The scenarios against a real Qdrant; runs wherever a Docker engine is available. */
 @Testcontainers(disabledWithoutDocker = true)
 class QdrantContainerScenariosIT extends QdrantScenarios {
+  /** The container reaches the presigning storage through Testcontainers' host port forwarding. */
+  private static final int STORAGE_PORT = freePort();
+
+  static {
+    if (org.testcontainers.DockerClientFactory.instance().isDockerAvailable()) {
+      org.testcontainers.Testcontainers.exposeHostPorts(STORAGE_PORT);
+    }
+  }
+
   @Container
   private static final GenericContainer<?> QDRANT = RealQdrant.container();
   private static QdrantFixture fixture;
@@ -26,5 +35,19 @@ class QdrantContainerScenariosIT extends QdrantScenarios {
   @Override
   protected QdrantFixture fixture() {
     return fixture;
+  }
+
+  @Override
+  protected PresigningStorage presigning(io.maintenance.spi.ArtifactSource stored, java.util.function.Consumer<byte[]> alter)
+      throws java.io.IOException {
+    return new PresigningStorage(stored, alter, "host.testcontainers.internal", STORAGE_PORT);
+  }
+
+  private static int freePort() {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      return s.getLocalPort();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 }

@@ -26,7 +26,11 @@ class QdrantDatastoreFactoryTest {
       assertThat(d.id()).isEqualTo("vectors");
       assertThat(d.type()).isEqualTo("qdrant");
       assertThat(d.toString()).contains("qdrant.internal:7334").contains("[docs-*, img]").contains("[tmp-*]")
-          .doesNotContain("s3cr3t");
+          .contains("driftCheck=PAYLOADS").doesNotContain("s3cr3t");
+    }
+    try (Datastore d = factory().create("cluster", PluginConfig.of("datastore qdrant", Map.of("url", "http://lb:6333",
+        "peer-urls", "http://node-1:6333, http://node-2:6333", "drift-check", "points", "checksum-wait", "2s")))) {
+      assertThat(d.toString()).contains("peers=[http://node-1:6333, http://node-2:6333]").contains("driftCheck=POINTS");
     }
   }
 
@@ -38,7 +42,10 @@ class QdrantDatastoreFactoryTest {
         Map.of("url", "qdrant:6333"), "url",
         Map.of("url", "http://q:6333", "grpc-port", "many"), "grpc-port",
         Map.of("url", "http://q:6333", "request-timeout", "soon"), "request-timeout",
-        Map.of("url", "http://q:6333", "upload-only", "perhaps"), "upload-only");
+        Map.of("url", "http://q:6333", "upload-only", "perhaps"), "upload-only",
+        Map.of("url", "http://q:6333", "drift-check", "everything"), "drift-check",
+        Map.of("url", "http://q:6333", "peer-urls", "node-1:6333"), "peer",
+        Map.of("url", "http://q:6333", "checksum-wait", "-1s"), "checksum-wait");
     cases.forEach((config, key) -> assertThatThrownBy(() -> factory().create("q", PluginConfig.of("datastore qdrant", config)))
         .as("%s", config).isInstanceOfSatisfying(MaintenanceException.class, e -> {
           assertThat(e.code()).isEqualTo(ErrorCode.CONFIG_INVALID);

@@ -10,9 +10,9 @@ import io.qdrant.client.QdrantGrpcClient;
 import io.qdrant.client.grpc.Collections.AliasDescription;
 import io.qdrant.client.grpc.Collections.CollectionInfo;
 import io.qdrant.client.grpc.Collections.Distance;
+import io.qdrant.client.grpc.Collections.PayloadSchemaType;
 import io.qdrant.client.grpc.Collections.VectorParams;
 import io.qdrant.client.grpc.JsonWithInt.Value;
-import io.qdrant.client.grpc.Collections.PayloadSchemaType;
 import io.qdrant.client.grpc.Points.PointId;
 import io.qdrant.client.grpc.Points.PointStruct;
 import io.qdrant.client.grpc.Points.RetrievedPoint;
@@ -45,6 +45,7 @@ final class QdrantFixture implements AutoCloseable {
   final int grpcPort;
   final String apiKey;
   final QdrantClient client;
+  final QdrantHttp http;
 
   QdrantFixture(URI restUrl, String grpcHost, int grpcPort, String apiKey) {
     this.restUrl = restUrl;
@@ -56,6 +57,7 @@ final class QdrantFixture implements AutoCloseable {
       b.withApiKey(apiKey);
     }
     this.client = new QdrantClient(b.build());
+    this.http = new QdrantHttp(restUrl, apiKey);
   }
 
   /** A datastore for this server, polling quickly as tests want. */

@@ -23,7 +23,9 @@ import java.io.ByteArrayOutputStream;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -67,8 +69,9 @@ abstract class QdrantScenarios {
         .containsExactly("docs.snapshot", "docs.qdrant.json", "images.snapshot", "images.qdrant.json");
     JsonNode docs = record(m, "docs");
     ArtifactInfo snapshot = m.artifacts().get(0);
-    assertThat(docs.path("snapshot").path("sha256").asText()).isEqualTo(snapshot.sha256());
-    assertThat(docs.path("snapshot").path("size").asLong()).isEqualTo(snapshot.size());
+    assertThat(docs.path("snapshots").path(0).path("sha256").asText()).isEqualTo(snapshot.sha256());
+    assertThat(docs.path("snapshots").path(0).path("size").asLong()).isEqualTo(snapshot.size());
+    assertThat(docs.path("snapshots").path(0).path("checksumBy").asText()).as("Qdrant reported the checksum").isEqualTo("qdrant");
     assertThat(docs.path("points").asLong()).isEqualTo(5);
     assertThat(docs.path("aliases").toString()).isEqualTo("[\"docs-current\"]");
     assertThat(docs.path("payloadSchema").path("city").asText()).startsWith("Keyword");
@@ -80,10 +83,141 @@ abstract class QdrantScenarios {
 
   @Test
   void backupDeletesTheServerSideSnapshotItMade() throws Exception {
+    // Qdrant keeps a collection's snapshot files when the collection is dropped, so compare, not expect none.
+    List<String> docs = fixture().http.snapshots("docs");
+    List<String> images = fixture().http.snapshots("images");
+
     harness.backup();
 
-    assertThat(fixture().client.listSnapshotAsync("docs").get()).isEmpty();
-    assertThat(fixture().client.listSnapshotAsync("images").get()).isEmpty();
+    assertThat(fixture().http.snapshots("docs")).isEqualTo(docs);
+    assertThat(fixture().http.snapshots("images")).isEqualTo(images);
+  }
+
+  @Test
+  void theVersionGateReadsTheReleaseRecordedFromTheServerNotTheSnapshotsFormatVersion() throws Exception {
+    DatastoreManifest m = harness.backup();
+    String release = datastore.probe().attributes().get("version");
+
+    assertThat(record(m, "docs").path("serverVersion").asText()).isEqualTo(release);
+    assertThat(m.metadata()).containsEntry("qdrant.serverVersion", release);
+    // version.info inside a collection snapshot is Qdrant's collection format version, not its release.
+    assertThat(tarEntry(Artifacts.bytes(harness, m, "docs.snapshot"), "version.info")).isEqualTo("0.4.2");
+    fixture().mutate();
+
+    DatastorePlan plan = harness.plan(m);
+
+    assertThat(plan.warnings()).noneMatch(w -> w.contains("backed up from"));
+    harness.restore(m, plan);
+  }
+
+  @Test
+  void aTargetNameThatIsNowAnAliasIsRefusedAtPreviewAndAtConfirmAndItsCollectionIsUntouched() throws Exception {
+    DatastoreManifest m = harness.backup();
+    DatastorePlan planWhileDocsWasACollection = harness.plan(m);
+    fixture().client.deleteCollectionAsync("docs").get();
+    fixture().client.createAliasAsync("docs", "images").get();
+    String live = fixture().liveData();
+
+    assertThat(datastore.fingerprint(Set.of("docs")).components()).containsEntry("docs", "alias-of:images");
+    assertThatThrownBy(() -> harness.plan(m)).isInstanceOfSatisfying(MaintenanceException.class, e -> {
+      assertThat(e.code()).isEqualTo(ErrorCode.INCOMPATIBLE_ARTIFACT);
+      assertThat(e.details()).containsEntry("reason", "TARGET_IS_ALIAS").containsEntry("collection", "docs");
+      assertThat(e.getMessage()).contains("alias of collection 'images'");
+    });
+    assertThatThrownBy(() -> harness.restore(m, planWhileDocsWasACollection)).isInstanceOfSatisfying(MaintenanceException.class,
+        e -> assertThat(e.details()).containsEntry("reason", "TARGET_IS_ALIAS"));
+    assertThat(fixture().liveData()).isEqualTo(live);
+    assertNothingUploaded();
+  }
+
+  @Test
+  void restoreOverAnExistingCollectionBringsBackItsConfigAndPayloadIndexes() throws Exception {
+    QdrantHttp http = fixture().http;
+    String config = http.config("docs");
+    String original = fixture().liveData();
+    DatastoreManifest m = harness.backup();
+    // Qdrant recovers only data into an existing collection; these must come back some other way.
+    http.call("PATCH", "collections/docs", JSON.readTree("{\"hnsw_config\":{\"m\":32},\"optimizers_config\":"
+        + "{\"indexing_threshold\":5000},\"quantization_config\":{\"scalar\":{\"type\":\"int8\",\"always_ram\":true}}}"));
+    http.call("DELETE", "collections/docs/index/city?wait=true", null);
+    http.call("PUT", "collections/docs/index?wait=true", JSON.readTree("{\"field_name\":\"stars\",\"field_schema\":\"integer\"}"));
+    assertThat(http.config("docs")).isNotEqualTo(config);
+
+    DatastorePlan plan = harness.plan(m);
+
+    ResourceDiff docs = plan.resources().stream().filter(d -> d.name().equals("docs")).findFirst().orElseThrow();
+    assertThat(docs.change()).isEqualTo(ChangeKind.REPLACE);
+    assertThat(docs.schemaChanges()).anySatisfy(c -> assertThat(c).startsWith("config will be changed: hnsw_config"))
+        .anySatisfy(c -> assertThat(c).startsWith("config will be changed: optimizer_config"))
+        .anySatisfy(c -> assertThat(c).startsWith("config will be changed: quantization_config"))
+        .anySatisfy(c -> assertThat(c).startsWith("payload index 'city' will be created"))
+        .anySatisfy(c -> assertThat(c).startsWith("payload index 'stars' will be dropped"));
+    harness.restore(m, plan);
+
+    assertThat(http.config("docs")).isEqualTo(config);
+    assertThat(fixture().liveData()).isEqualTo(original);
+  }
+
+  @Test
+  void aLiveCollectionWithOtherVectorParamsIsRefusedAtPreviewAndLeftAlone() throws Exception {
+    DatastoreManifest m = harness.backup();
+    fixture().client.deleteCollectionAsync("images").get();
+    fixture().client.createCollectionAsync("images", io.qdrant.client.grpc.Collections.VectorParams.newBuilder()
+        .setSize(8).setDistance(io.qdrant.client.grpc.Collections.Distance.Cosine).build()).get();
+    String live = fixture().liveData();
+
+    assertThatThrownBy(() -> harness.plan(m)).isInstanceOfSatisfying(MaintenanceException.class, e -> {
+      assertThat(e.code()).isEqualTo(ErrorCode.INCOMPATIBLE_ARTIFACT);
+      assertThat(e.details()).containsEntry("reason", "CONFIG_INCOMPATIBLE").containsEntry("collection", "images");
+      assertThat(e.getMessage()).contains("dense vectors").contains("Delete the collection");
+    });
+    assertThat(fixture().liveData()).isEqualTo(live);
+  }
+
+  @Test
+  void theSnapshotUploadedForARestoreIsDeletedFromTheServerAfterwards() throws Exception {
+    DatastoreManifest m = harness.backup();
+    fixture().mutate();
+    List<String> docs = fixture().http.snapshots("docs");
+
+    harness.restore(m, harness.plan(m));
+
+    assertThat(fixture().http.snapshots("docs")).isEqualTo(docs);
+  }
+
+  @Test
+  void restoreLetsQdrantFetchTheSnapshotFromAPresignedStorageUrl() throws Exception {
+    String original = fixture().liveData();
+    DatastoreManifest m = harness.backup();
+    fixture().mutate();
+    DatastorePlan plan = harness.plan(m);
+
+    try (PresigningStorage storage = presigning(harness.artifacts(m), null)) {
+      RestoreOutcome outcome = datastore.restore(Artifacts.context(m, storage, Optional.of(plan)));
+
+      assertThat(outcome.resources()).hasSize(2);
+      assertThat(outcome.warnings()).isEmpty();
+      assertThat(storage.served()).contains("docs.snapshot", "images.snapshot");
+    }
+    assertThat(fixture().liveData()).isEqualTo(original);
+  }
+
+  @Test
+  void aPresignedSnapshotThatFailsQdrantsChecksumIsAnIntegrityMismatchAndChangesNothing() throws Exception {
+    DatastoreManifest m = harness.backup();
+    fixture().mutate();
+    DatastorePlan plan = harness.plan(m);
+    String mutated = fixture().liveData();
+
+    // The storage URL serves other bytes than the backup recorded: Qdrant computes their SHA-256 and refuses.
+    try (PresigningStorage storage = presigning(harness.artifacts(m), bytes -> bytes[bytes.length / 2] ^= 1)) {
+      assertThatThrownBy(() -> datastore.restore(Artifacts.context(m, storage, Optional.of(plan))))
+          .isInstanceOfSatisfying(MaintenanceException.class, e -> {
+            assertThat(e.code()).isEqualTo(ErrorCode.INTEGRITY_MISMATCH);
+            assertThat(e.details().get("serverMessage")).contains("Snapshot checksum mismatch");
+          });
+    }
+    assertThat(fixture().liveData()).isEqualTo(mutated);
   }
 
   @Test
@@ -143,11 +277,18 @@ abstract class QdrantScenarios {
     }
   }
 
+  /** Storage that presigns URLs the server under test can fetch. */
+  protected PresigningStorage presigning(io.maintenance.spi.ArtifactSource stored, java.util.function.Consumer<byte[]> alter)
+      throws java.io.IOException {
+    return new PresigningStorage(stored, alter);
+  }
+
   /** Only the double can tell whether bytes reached the server; a real server is checked by its data alone. */
   protected void assertNothingUploaded() {}
 
   @Test
   void wrongApiKeyGivesQdrantUnauthorizedAndTouchesNothing() throws Exception {
+    List<String> snapshotsBefore = fixture().http.snapshots("docs");
     try (QdrantDatastore wrong = fixture().datastore("wrong").apiKey("not-the-key").build()) {
       ProbeResult probe = wrong.probe();
       assertThat(probe.status()).isEqualTo(ProbeStatus.DOWN);
@@ -159,7 +300,7 @@ abstract class QdrantScenarios {
         assertThat(e.getMessage()).doesNotContain("not-the-key");
       });
     }
-    assertThat(fixture().client.listSnapshotAsync("docs").get()).isEmpty();
+    assertThat(fixture().http.snapshots("docs")).isEqualTo(snapshotsBefore);
   }
 
   @Test
@@ -183,8 +324,6 @@ abstract class QdrantScenarios {
     DatastoreManifest m = harness.backup();
     fixture().mutate();
     fixture().client.deleteCollectionAsync("images").get();
-    fixture().client.createCollectionAsync("images", io.qdrant.client.grpc.Collections.VectorParams.newBuilder()
-        .setSize(8).setDistance(io.qdrant.client.grpc.Collections.Distance.Cosine).build()).get();
 
     DatastorePlan plan = harness.plan(m);
 
@@ -199,10 +338,10 @@ abstract class QdrantScenarios {
     assertThat(docs.itemsLost()).isEqualTo(1);
     assertThat(docs.schemaChanges()).contains("alias 'docs-current' will be created");
     ResourceDiff images = byName.get("images");
+    assertThat(images.change()).isEqualTo(ChangeKind.CREATE);
     assertThat(images.counts().get(0).before()).isZero();
     assertThat(images.counts().get(0).after()).isEqualTo(3);
-    assertThat(images.schemaChanges()).anySatisfy(s -> assertThat(s).startsWith("vector will be removed"));
-    assertThat(images.schemaChanges()).anySatisfy(s -> assertThat(s).startsWith("vector 'image' will be added"));
+    assertThat(images.schemaChanges()).containsExactly("collection will be created from the snapshot");
   }
 
   @Test
@@ -224,7 +363,7 @@ abstract class QdrantScenarios {
   void fingerprintTracksExactCountConfigAndAliasesPerCollection() throws Exception {
     Fingerprint before = datastore.fingerprint(Set.of("docs", "missing"));
     assertThat(before.components()).containsEntry("missing", "absent");
-    assertThat(before.components().get("docs")).startsWith("points=5;config=").endsWith(";aliases=docs-current");
+    assertThat(before.components().get("docs")).startsWith("points=5;config=").contains(";aliases=docs-current;payloads=");
 
     fixture().client.createAliasAsync("docs-extra", "docs").get();
     Fingerprint aliased = datastore.fingerprint(Set.of("docs", "missing"));
@@ -265,11 +404,11 @@ abstract class QdrantScenarios {
     fixture().mutate();
     // A well-formed archive with a collection config but no shard: it passes the dry run, and Qdrant
     // fails while recovering it, after the whole upload arrived.
-    byte[] broken = tar(Map.of("./config.json", record(m, "docs").path("restInfo").path("config").toString(),
-        "./version.info", record(m, "docs").path("serverVersion").asText()));
+    byte[] broken = tar(Map.of("config.json", record(m, "docs").path("restInfo").path("config").toString(),
+        "version.info", "0.4.2"));
     ObjectNode record = (ObjectNode) record(m, "docs");
-    ((ObjectNode) record.path("snapshot")).put("sha256", io.maintenance.spi.support.Digests.sha256Hex(broken));
-    ((ObjectNode) record.path("snapshot")).put("size", broken.length);
+    ((ObjectNode) record.path("snapshots").path(0)).put("sha256", io.maintenance.spi.support.Digests.sha256Hex(broken));
+    ((ObjectNode) record.path("snapshots").path(0)).put("size", broken.length);
     DatastoreManifest withBroken = Artifacts.replace(harness, Artifacts.replace(harness, m, "docs.snapshot", broken),
         "docs.qdrant.json", JSON.writeValueAsBytes(record));
     DatastorePlan plan = harness.plan(withBroken);
@@ -281,6 +420,102 @@ abstract class QdrantScenarios {
       assertThat(e.getMessage()).contains(e.details().get("serverMessage")).contains("Collection 'docs' is now");
       assertThat(e.details().get("collectionState")).isNotBlank();
     });
+  }
+
+  @Test
+  void aPayloadOnlyEditChangesTheFingerprint() throws Exception {
+    Fingerprint before = datastore.fingerprint(Set.of("docs"));
+    fixture().client.setPayloadAsync("docs", Map.of("city", io.qdrant.client.ValueFactory.value("Bern")), List.of(
+        io.qdrant.client.PointIdFactory.id(1)), null, null, null).get();
+
+    Fingerprint after = datastore.fingerprint(Set.of("docs"));
+
+    assertThat(after.value()).isNotEqualTo(before.value());
+    assertThat(after.components().get("docs")).startsWith("points=5;");
+    try (QdrantDatastore countsOnly = fixture().datastore("counts").driftCheck(io.maintenance.datastore.qdrant.DriftCheck.COUNTS).build()) {
+      String c1 = countsOnly.fingerprint(Set.of("docs")).value();
+      fixture().client.setPayloadAsync("docs", Map.of("city", io.qdrant.client.ValueFactory.value("Genf")), List.of(
+          io.qdrant.client.PointIdFactory.id(1)), null, null, null).get();
+      assertThat(countsOnly.fingerprint(Set.of("docs")).value()).as("counts only: payload edits go unnoticed").isEqualTo(c1);
+    }
+  }
+
+  @Test
+  void aCancelledRestoreStopsBeforeItsPointOfNoReturnAndChangesNothing() throws Exception {
+    DatastoreManifest m = harness.backup();
+    fixture().mutate();
+    DatastorePlan plan = harness.plan(m);
+    String mutated = fixture().liveData();
+    MaintenanceException cancellation = new MaintenanceException(ErrorCode.OPERATION_IN_PROGRESS, "cancelled by the test");
+
+    assertThatThrownBy(() -> datastore.restore(Artifacts.cancelled(
+        Artifacts.context(m, harness.artifacts(m), Optional.of(plan)), cancellation)))
+        .isInstanceOfSatisfying(MaintenanceException.class, e -> {
+          assertThat(e.code()).isEqualTo(ErrorCode.OPERATION_IN_PROGRESS);
+          assertThat(e.getMessage()).contains("cancelled by the test");
+        });
+    assertThat(fixture().liveData()).isEqualTo(mutated);
+    assertNothingUploaded();
+  }
+
+  @Test
+  void restoringASelectedCollectionLeavesTheOthersAlone() throws Exception {
+    DatastoreManifest m = harness.backup();
+    fixture().mutate();
+    Set<String> images = Set.of("images");
+
+    DatastorePlan plan = datastore.plan(Artifacts.context(m, harness.artifacts(m), images, Optional.empty()));
+    RestoreOutcome outcome = datastore.restore(Artifacts.context(m, harness.artifacts(m), images, Optional.of(plan)));
+
+    assertThat(plan.resources()).extracting(ResourceDiff::name).containsExactly("images");
+    assertThat(outcome.resources()).containsExactly(new ResourceSummary("collection", "images", Map.of("points", 3L)));
+    assertThat(fixture().count("images")).isEqualTo(3);
+    assertThat(fixture().count("docs")).as("docs keeps its mutation").isEqualTo(6);
+    assertThat(fixture().client.listAliasesAsync().get()).as("docs-next (on images) is gone; docs-current is not back")
+        .isEmpty();
+  }
+
+  @Test
+  void snapshotsStoredTransformedByTheEngineAreUploadedAsQdrantWroteThem() throws Exception {
+    String original = fixture().liveData();
+    io.maintenance.tck.InMemoryStorage storage = new io.maintenance.tck.InMemoryStorage();
+    SealingCodec codec = new SealingCodec();
+    io.maintenance.spi.support.StorageArtifactSink sink = new io.maintenance.spi.support.StorageArtifactSink(storage,
+        "sealed/b1/vectors", io.maintenance.spi.support.UploadTracker.NONE, Optional.empty(), codec);
+    io.maintenance.spi.DatastoreBackup b = datastore.backup(new io.maintenance.spi.support.Contexts.Backup("b1",
+        io.maintenance.api.BackupType.FULL, Optional.empty(), sink, io.maintenance.spi.ProgressListener.NONE));
+    DatastoreManifest m = new DatastoreManifest("vectors", "qdrant", "test", b.sourceFingerprint().value(), sink.completed(),
+        b.resources(), Map.of());
+    ArtifactInfo docs = m.artifacts().stream().filter(a -> a.name().equals("docs.snapshot")).findFirst().orElseThrow();
+    io.maintenance.spi.ArtifactSource source = new io.maintenance.spi.support.StorageArtifactSource(storage, m.artifacts(),
+        a -> "sealed/b1/vectors/" + a.name(), codec);
+    JsonNode record;
+    try (java.io.InputStream in = source.open("docs.qdrant.json")) {
+      record = JSON.readTree(in);
+    }
+    // The record keeps Qdrant's checksum of the snapshot as written; storage holds other bytes.
+    assertThat(docs.storedAsWritten()).isFalse();
+    assertThat(docs.contentSha256()).contains(record.path("snapshots").path(0).path("sha256").asText());
+    assertThat(docs.sha256()).isNotEqualTo(docs.contentSha256().orElseThrow());
+    fixture().mutate();
+
+    DatastorePlan plan = datastore.plan(Artifacts.context(m, source, Optional.empty()));
+    datastore.restore(Artifacts.context(m, source, Optional.of(plan)));
+
+    assertThat(fixture().liveData()).isEqualTo(original);
+  }
+
+  static String tarEntry(byte[] tar, String name) throws Exception {
+    try (org.apache.commons.compress.archivers.tar.TarArchiveInputStream in =
+        new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(new java.io.ByteArrayInputStream(tar))) {
+      TarArchiveEntry e;
+      while ((e = in.getNextEntry()) != null) {
+        if (e.getName().replaceFirst("^\\./", "").equals(name)) {
+          return new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+        }
+      }
+    }
+    throw new AssertionError(name + " is not in the snapshot");
   }
 
   JsonNode record(DatastoreManifest m, String collection) throws Exception {

@@ -3,23 +3,19 @@ package io.maintenance.datastore.qdrant;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.sun.net.httpserver.HttpServer;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.maintenance.api.DatastoreManifest;
 import io.maintenance.api.DatastorePlan;
 import io.maintenance.api.ErrorCode;
 import io.maintenance.api.MaintenanceException;
 import io.maintenance.api.ProbeStatus;
 import io.maintenance.datastore.qdrant.testing.FakeQdrant;
-import io.maintenance.spi.ArtifactSource;
 import io.maintenance.spi.RestoreOutcome;
-import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.URI;
+import io.maintenance.tck.DatastoreHarness;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -47,6 +43,10 @@ class QdrantScenariosIT extends QdrantScenarios {
   void resetSwitches() {
     server.version("1.15.0");
     server.snapshotDelay(Duration.ZERO);
+    server.checksumDelay(Duration.ZERO);
+    server.s3SnapshotStorage(false);
+    server.urlRecovery(true);
+    server.failAliasOperationAfter(-1);
   }
 
   @Override
@@ -117,7 +117,7 @@ class QdrantScenariosIT extends QdrantScenarios {
   }
 
   @Test
-  void versionGateReadsTheSnapshotsOwnVersionAndAllowsTheNextMinorRelease() throws Exception {
+  void versionGateUsesTheReleaseRecordedAtBackupAndAllowsTheNextMinorRelease() throws Exception {
     server.version("1.13.4");
     DatastoreManifest old = harness.backup();
     server.version("1.15.0");
@@ -131,7 +131,7 @@ class QdrantScenariosIT extends QdrantScenarios {
     assertThat(plan.warnings()).anySatisfy(w -> assertThat(w).contains("backed up from Qdrant 1.13.4"));
     RestoreOutcome outcome = harness.restore(old, plan);
     assertThat(server.recoveries()).isEqualTo(recoveriesAtStart + 2);
-    assertThat(outcome.warnings()).anySatisfy(w -> assertThat(w).contains("backed up from Qdrant 1.13.4 and restored into 1.14.1"));
+    assertThat(outcome.warnings()).anySatisfy(w -> assertThat(w).contains("backed up from Qdrant 1.13.4 and was restored into 1.14.1"));
   }
 
   @Test
@@ -145,52 +145,65 @@ class QdrantScenariosIT extends QdrantScenarios {
   }
 
   @Test
-  void restoreLetsQdrantFetchTheSnapshotFromAPresignedStorageUrl() throws Exception {
+  void backupWaitsForTheChecksumQdrantWritesAfterTheSnapshotIsListed() throws Exception {
+    server.checksumDelay(Duration.ofMillis(400));
+
+    DatastoreManifest m = harness.backup();
+
+    JsonNode snapshot = record(m, "docs").path("snapshots").path(0);
+    assertThat(snapshot.path("checksumBy").asText()).isEqualTo("qdrant");
+  }
+
+  @Test
+  void withoutChecksumsInTheListingTheBackupChecksSizesAndHashesItself() throws Exception {
+    server.s3SnapshotStorage(true);
+    String original = fixture.liveData();
+
+    DatastoreManifest m;
+    try (QdrantDatastore d = fixture.datastore("s3").checksumWait(Duration.ofMillis(200)).build()) {
+      DatastoreHarness h = new DatastoreHarness(d, harness.storage());
+      m = h.backup();
+    }
+
+    assertThat(record(m, "docs").path("snapshots").path(0).path("checksumBy").asText()).isEqualTo("plugin");
+    fixture.mutate();
+    harness.restore(m, harness.plan(m));
+    assertThat(fixture.liveData()).isEqualTo(original);
+  }
+
+  @Test
+  void aForbiddenUrlRecoveryFallsBackToUploadAndIsNotReadAsABadKey() throws Exception {
+    server.urlRecovery(false);
     String original = fixture.liveData();
     DatastoreManifest m = harness.backup();
     fixture.mutate();
     DatastorePlan plan = harness.plan(m);
-    ArtifactSource stored = harness.artifacts(m);
-    HttpServer storageHttp = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    storageHttp.createContext("/", ex -> {
-      String name = ex.getRequestURI().getPath().substring(1);
-      try (ex; InputStream in = stored.openRaw(name)) {
-        ex.sendResponseHeaders(200, stored.find(name).orElseThrow().size());
-        in.transferTo(ex.getResponseBody());
-      }
-    });
-    storageHttp.start();
-    try {
-      ArtifactSource presigning = new ArtifactSource() {
-        @Override
-        public List<io.maintenance.api.ArtifactInfo> list() {
-          return stored.list();
-        }
 
-        @Override
-        public InputStream open(String name) throws IOException {
-          return stored.open(name);
-        }
+    try (PresigningStorage storage = new PresigningStorage(harness.artifacts(m), null)) {
+      RestoreOutcome outcome = datastore.restore(Artifacts.context(m, storage, Optional.of(plan)));
 
-        @Override
-        public InputStream openRaw(String name) throws IOException {
-          return stored.openRaw(name);
-        }
-
-        @Override
-        public Optional<URI> presign(String name, Duration ttl) {
-          return Optional.of(URI.create("http://127.0.0.1:" + storageHttp.getAddress().getPort() + "/" + name));
-        }
-      };
-
-      RestoreOutcome outcome = datastore.restore(Artifacts.context(m, presigning, Optional.of(plan)));
-
-      assertThat(outcome.resources()).hasSize(2);
-      assertThat(fixture.liveData()).isEqualTo(original);
-      assertThat(requests()).contains("PUT /collections/docs/snapshots/recover?wait=true")
-          .noneMatch(r -> r.contains("/snapshots/upload"));
-    } finally {
-      storageHttp.stop(0);
+      assertThat(outcome.warnings()).anySatisfy(w -> assertThat(w).contains("refuses recovery from URLs"));
     }
+    assertThat(requests()).contains("PUT /collections/docs/snapshots/recover?wait=true")
+        .anyMatch(r -> r.startsWith("POST /collections/docs/snapshots/upload"));
+    assertThat(fixture.liveData()).isEqualTo(original);
+  }
+
+  @Test
+  void anAliasUpdateThatFailsMidwayIsPutBackAndTheRestoreFails() throws Exception {
+    DatastoreManifest m = harness.backup();
+    fixture.client.deleteAliasAsync("docs-current").get();
+    fixture.client.createAliasAsync("docs-old", "docs").get();
+    DatastorePlan plan = harness.plan(m);
+    Map<String, String> aliasesBefore = server.aliases();
+    // The restore of 'docs' drops 'docs-old' and creates 'docs-current'; the second operation fails.
+    server.failAliasOperationAfter(1);
+
+    assertThatThrownBy(() -> harness.restore(m, plan)).isInstanceOfSatisfying(MaintenanceException.class, e -> {
+      assertThat(e.code()).isEqualTo(ErrorCode.DATASTORE_FAILURE);
+      assertThat(e.getMessage()).contains("injected alias failure").contains("the aliases were put back as they were");
+      assertThat(e.details()).containsEntry("collection", "docs");
+    });
+    assertThat(server.aliases()).isEqualTo(aliasesBefore);
   }
 }

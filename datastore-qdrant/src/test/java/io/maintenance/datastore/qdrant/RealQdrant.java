@@ -6,8 +6,8 @@ import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.utility.DockerImageName;
 
 /**
- * A real Qdrant in Docker for the Testcontainers tests. The image defaults to the release the client
- * library is built for; set {@code -Dqdrant.image=qdrant/qdrant:vX.Y.Z} (or {@code QDRANT_IMAGE}) to check
+ * A real Qdrant in Docker for the Testcontainers tests. The image defaults to the release the service
+ * script's tests run against; set {@code -Dqdrant.image=qdrant/qdrant:vX.Y.Z} (or {@code QDRANT_IMAGE}) to check
  * the plugin against another Qdrant version.
  */
 final class RealQdrant {
@@ -16,7 +16,7 @@ final class RealQdrant {
   private RealQdrant() {}
 
   static GenericContainer<?> container() {
-    String image = System.getProperty("qdrant.image", System.getenv().getOrDefault("QDRANT_IMAGE", "qdrant/qdrant:v1.15.0"));
+    String image = System.getProperty("qdrant.image", System.getenv().getOrDefault("QDRANT_IMAGE", "qdrant/qdrant:v1.18.3"));
     return new GenericContainer<>(DockerImageName.parse(image))
         .withEnv("QDRANT__SERVICE__API_KEY", API_KEY)
         .withExposedPorts(6333, 6334)

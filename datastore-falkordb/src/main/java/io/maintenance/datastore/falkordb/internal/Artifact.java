@@ -36,7 +36,8 @@ import java.util.Map;
  */
 public final class Artifact {
   public static final String FORMAT = "falkordb-graph";
-  public static final int VERSION = 1;
+  /** 2 added the names in id order and edge ids (edges in id order); version 1 artifacts are still read. */
+  public static final int VERSION = 2;
   public static final String CONTENT_TYPE = "application/x-ndjson";
   /** Node ids above this are refused: they would not come from a real server. */
   public static final long MAX_NODE_ID = (1L << 40) - 1;
@@ -54,8 +55,23 @@ public final class Artifact {
 
   private Artifact() {}
 
-  /** The artifact name of a graph: a safe storage segment, reversible for short names. */
+  /** The logical artifact of a graph. */
   public static String nameFor(String graph) {
+    return baseName(graph) + ".ndjson";
+  }
+
+  /** The physical artifact of a graph (the server's DUMP payload). */
+  public static String dumpName(String graph) {
+    return baseName(graph) + ".dump";
+  }
+
+  /** The metadata beside a physical artifact. */
+  public static String metaName(String graph) {
+    return baseName(graph) + ".meta.json";
+  }
+
+  /** The common stem of a graph's artifact names: a safe storage segment, reversible for short names. */
+  static String baseName(String graph) {
     StringBuilder sb = new StringBuilder();
     for (byte b : graph.getBytes(StandardCharsets.UTF_8)) {
       int c = b & 0xff;
@@ -70,18 +86,94 @@ public final class Artifact {
     if (encoded.length() > 180) {
       encoded = encoded.substring(0, 100) + "~" + Digests.sha256Hex(graph).substring(0, 32);
     }
-    return "graph-" + encoded + ".ndjson";
+    return "graph-" + encoded;
+  }
+
+  /** Writes a schema object (indexes and constraints). */
+  static void writeSchema(JsonGenerator g, GraphSchema schema) throws IOException {
+    g.writeStartObject();
+    g.writeArrayFieldStart("indexes");
+    for (Index i : schema.indexes()) {
+      g.writeStartObject();
+      g.writeStringField("entity", i.entity().name());
+      g.writeStringField("label", i.label());
+      g.writeStringField("kind", i.kind().name());
+      g.writeStringField("property", i.property());
+      g.writeObjectFieldStart("options");
+      for (Map.Entry<String, Object> o : i.options().entrySet()) {
+        g.writeFieldName(o.getKey());
+        ValueJson.write(g, o.getValue());
+      }
+      g.writeEndObject();
+      g.writeEndObject();
+    }
+    g.writeEndArray();
+    g.writeArrayFieldStart("constraints");
+    for (Constraint c : schema.constraints()) {
+      g.writeStartObject();
+      g.writeStringField("type", c.type());
+      g.writeStringField("entity", c.entity().name());
+      g.writeStringField("label", c.label());
+      g.writeArrayFieldStart("properties");
+      for (String p : c.properties()) {
+        g.writeString(p);
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    }
+    g.writeEndArray();
+    g.writeEndObject();
+  }
+
+  /** Writes names in id order: {"labels": [...], "types": [...], "keys": [...]}. */
+  static void writeNames(JsonGenerator g, GraphNames names) throws IOException {
+    g.writeStartObject();
+    for (Map.Entry<String, List<String>> e : Map.of("labels", names.labels(), "types", names.types(), "keys", names.keys())
+        .entrySet().stream().sorted(Map.Entry.comparingByKey()).toList()) {
+      g.writeArrayFieldStart(e.getKey());
+      for (String n : e.getValue()) {
+        g.writeString(n);
+      }
+      g.writeEndArray();
+    }
+    g.writeEndObject();
+  }
+
+  /** Reads what {@link #writeNames} wrote; the current token is its START_OBJECT. */
+  static GraphNames readNames(JsonParser p) throws IOException {
+    if (p.currentToken() != JsonToken.START_OBJECT) {
+      throw new ArtifactFormatException("names must be an object");
+    }
+    Map<String, List<String>> lists = new java.util.HashMap<>();
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String field = p.currentName();
+      expect(p, JsonToken.START_ARRAY, field);
+      List<String> names = new ArrayList<>();
+      while (p.nextToken() != JsonToken.END_ARRAY) {
+        names.add(checkIdentifier(text(p, field), field));
+      }
+      lists.put(field, names);
+    }
+    if (!lists.keySet().equals(java.util.Set.of("labels", "types", "keys"))) {
+      throw new ArtifactFormatException("names need labels, types and keys");
+    }
+    return new GraphNames(lists.get("labels"), lists.get("types"), lists.get("keys"));
   }
 
   // ---------------------------------------------------------------- writing
 
   /** Writes one graph's records in order. */
   public static final class Writer implements AutoCloseable {
+    private final OutputStream out;
     private final JsonGenerator g;
+    private final java.io.ByteArrayOutputStream recordBytes = new java.io.ByteArrayOutputStream();
+    private final JsonGenerator record;
 
     public Writer(OutputStream out) throws IOException {
+      this.out = out;
       g = JSON.createGenerator(out);
       g.setRootValueSeparator(new SerializedString("\n"));
+      record = JSON.createGenerator(recordBytes);
     }
 
     public void header(String graph, String serverVersion) throws IOException {
@@ -93,40 +185,12 @@ public final class Artifact {
       g.writeEndObject();
     }
 
-    public void schema(GraphSchema schema) throws IOException {
+    public void schema(GraphSchema schema, GraphNames names) throws IOException {
       g.writeStartObject();
-      g.writeObjectFieldStart("schema");
-      g.writeArrayFieldStart("indexes");
-      for (Index i : schema.indexes()) {
-        g.writeStartObject();
-        g.writeStringField("entity", i.entity().name());
-        g.writeStringField("label", i.label());
-        g.writeStringField("kind", i.kind().name());
-        g.writeStringField("property", i.property());
-        g.writeObjectFieldStart("options");
-        for (Map.Entry<String, Object> o : i.options().entrySet()) {
-          g.writeFieldName(o.getKey());
-          ValueJson.write(g, o.getValue());
-        }
-        g.writeEndObject();
-        g.writeEndObject();
-      }
-      g.writeEndArray();
-      g.writeArrayFieldStart("constraints");
-      for (Constraint c : schema.constraints()) {
-        g.writeStartObject();
-        g.writeStringField("type", c.type());
-        g.writeStringField("entity", c.entity().name());
-        g.writeStringField("label", c.label());
-        g.writeArrayFieldStart("properties");
-        for (String p : c.properties()) {
-          g.writeString(p);
-        }
-        g.writeEndArray();
-        g.writeEndObject();
-      }
-      g.writeEndArray();
-      g.writeEndObject();
+      g.writeFieldName("schema");
+      writeSchema(g, schema);
+      g.writeFieldName("names");
+      writeNames(g, names);
       g.writeEndObject();
     }
 
@@ -144,18 +208,34 @@ public final class Artifact {
       g.writeEndObject();
     }
 
-    public void edge(long source, long target, String type, List<String> keys, List<Object> values) throws IOException {
-      g.writeStartObject();
-      g.writeArrayFieldStart("e");
-      g.writeNumber(source);
-      g.writeNumber(target);
-      g.writeString(type);
-      properties(keys, values);
-      g.writeEndArray();
-      g.writeEndObject();
+    /** An edge record as bytes (edges are spooled and written in id order with {@link #raw}). */
+    public byte[] edge(long id, long source, long target, String type, List<String> keys, List<Object> values) throws IOException {
+      recordBytes.reset();
+      record.writeStartObject();
+      record.writeArrayFieldStart("e");
+      record.writeNumber(source);
+      record.writeNumber(target);
+      record.writeString(type);
+      properties(record, keys, values);
+      record.writeNumber(id);
+      record.writeEndArray();
+      record.writeEndObject();
+      record.flush();
+      return recordBytes.toByteArray();
+    }
+
+    /** Writes a record made by {@link #edge}. */
+    public void raw(byte[] recordJson) throws IOException {
+      g.flush();
+      out.write('\n');
+      out.write(recordJson);
     }
 
     private void properties(List<String> keys, List<Object> values) throws IOException {
+      properties(g, keys, values);
+    }
+
+    private static void properties(JsonGenerator g, List<String> keys, List<Object> values) throws IOException {
       g.writeStartObject();
       for (int i = 0; i < keys.size(); i++) {
         g.writeFieldName(keys.get(i));
@@ -176,6 +256,7 @@ public final class Artifact {
 
     @Override
     public void close() throws IOException {
+      record.close();
       g.close();
     }
   }
@@ -184,14 +265,16 @@ public final class Artifact {
 
   /** Receives the records of an artifact, already validated for shape and identifiers. */
   public interface Visitor {
-    void schema(GraphSchema schema);
+    /** The schema, and the names in id order (empty for version 1 artifacts, which did not record them). */
+    void schema(GraphSchema schema, GraphNames names);
 
     void node(long id, List<String> labels, Map<String, Object> properties);
 
     /** Called once, after the last node and before the first edge (also when there are no edges). */
     default void nodesDone() {}
 
-    void edge(long source, long target, String type, Map<String, Object> properties);
+    /** An edge; ids ascend (version 1 artifacts, which did not record them, number edges in artifact order). */
+    void edge(long id, long source, long target, String type, Map<String, Object> properties);
 
     /** The end record matched the records seen. */
     default void end(long nodes, long edges) {}
@@ -208,25 +291,34 @@ public final class Artifact {
       if (!FORMAT.equals(header.get("format"))) {
         throw new ArtifactFormatException("not a FalkorDB graph export (format " + header.get("format") + ")");
       }
-      if (!Long.valueOf(VERSION).equals(header.get("version"))) {
-        throw new ArtifactFormatException("unsupported artifact version " + header.get("version"));
+      Object version = header.get("version");
+      if (!Long.valueOf(VERSION).equals(version) && !Long.valueOf(1).equals(version)) {
+        throw new ArtifactFormatException("unsupported artifact version " + version);
       }
+      boolean v1 = Long.valueOf(1).equals(version);
       if (!graph.equals(header.get("graph"))) {
         throw new ArtifactFormatException("the artifact holds another graph");
       }
       expectObject(p, "schema record");
       expectField(p, "schema");
       GraphSchema schema = schema(p);
+      GraphNames names = GraphNames.EMPTY;
+      if (!v1) {
+        expectField(p, "names");
+        p.nextToken();
+        names = readNames(p);
+      }
       closeRecord(p);
       for (String id : schema.identifiers()) {
         checkIdentifier(id, "schema");
       }
-      visitor.schema(schema);
+      visitor.schema(schema, names);
 
       long nodes = 0;
       long edges = 0;
       boolean inEdges = false;
       long lastNode = -1;
+      long lastEdge = -1;
       while (true) {
         expectObject(p, "record");
         String kind = nextField(p);
@@ -261,9 +353,14 @@ public final class Artifact {
           p.nextToken();
           String type = checkIdentifier(text(p, "relationship type"), "relationship type");
           Map<String, Object> props = properties(p);
+          long id = v1 ? edges : nodeId(p);
+          if (id <= lastEdge) {
+            throw new ArtifactFormatException("edge ids are not ascending at edge " + id);
+          }
+          lastEdge = id;
           expect(p, JsonToken.END_ARRAY, "end of edge record");
           closeRecord(p);
-          visitor.edge(source, target, type, props);
+          visitor.edge(id, source, target, type, props);
           edges++;
         } else if ("end".equals(kind)) {
           expect(p, JsonToken.START_OBJECT, "end record");
@@ -290,7 +387,7 @@ public final class Artifact {
     }
   }
 
-  private static String checkIdentifier(String name, String what) {
+  static String checkIdentifier(String name, String what) {
     Cypher.identifierProblem(name).ifPresent(problem -> {
       throw new ArtifactFormatException(what + " '" + name.replaceAll("\\p{Cntrl}", "?") + "' " + problem);
     });
@@ -322,7 +419,15 @@ public final class Artifact {
   }
 
   private static GraphSchema schema(JsonParser p) throws IOException {
-    expect(p, JsonToken.START_OBJECT, "schema");
+    p.nextToken();
+    return readSchema(p);
+  }
+
+  /** Reads what {@link #writeSchema} wrote; the current token is its START_OBJECT. */
+  static GraphSchema readSchema(JsonParser p) throws IOException {
+    if (p.currentToken() != JsonToken.START_OBJECT) {
+      throw new ArtifactFormatException("expected schema");
+    }
     List<Index> indexes = new ArrayList<>();
     List<Constraint> constraints = new ArrayList<>();
     while (p.nextToken() == JsonToken.FIELD_NAME) {

@@ -77,7 +77,7 @@ public final class Cypher {
       sb.append(v);
     } else if (v instanceof Double d) {
       if (d.isNaN()) {
-        sb.append("{t:'nan',v:[]}");
+        sb.append(Values.negative(d) ? "{t:'-nan',v:[]}" : "{t:'nan',v:[]}");
       } else if (d.isInfinite()) {
         sb.append(d > 0 ? "{t:'inf',v:[]}" : "{t:'-inf',v:[]}");
       } else {
@@ -123,15 +123,8 @@ public final class Cypher {
       }
       sb.append("]}");
     } else if (v instanceof Temporal t) {
-      sb.append("{t:'").append(t.kind().tag()).append("',v:[");
-      long[] c = t.components();
-      for (int i = 0; i < c.length; i++) {
-        if (i > 0) {
-          sb.append(',');
-        }
-        sb.append(c[i]);
-      }
-      sb.append("]}");
+      sb.append("{t:'").append(t.kind().tag()).append("',v:");
+      literal(sb, t.construction()).append('}');
     } else {
       throw new IllegalArgumentException("no Cypher literal for " + v.getClass().getName());
     }
@@ -174,7 +167,7 @@ public final class Cypher {
   /** The code of a special value (see {@link Values#isSpecial}) for grouping rows by shape. */
   public static String kind(Object v) {
     if (v instanceof Double d) {
-      return d.isNaN() ? "nan" : d > 0 ? "inf" : "-inf";
+      return d.isNaN() ? (Values.negative(d) ? "-nan" : "nan") : d > 0 ? "inf" : "-inf";
     }
     if (v instanceof Point) {
       return "point";
@@ -204,11 +197,7 @@ public final class Cypher {
       return out;
     }
     if (v instanceof Temporal t) {
-      List<Object> out = new java.util.ArrayList<>();
-      for (long c : t.components()) {
-        out.add(c);
-      }
-      return out;
+      return t.construction();
     }
     if (v instanceof List<?>) {
       return v; // encoded with tagged maps by literal()
@@ -216,43 +205,53 @@ public final class Cypher {
     return null;
   }
 
-  /** An expression building the value of kind {@code kind} from its payload {@code x}. */
+  /** An expression building the value of kind {@code kind} from its payload {@code x} (see {@link #payload}). */
   public static String construct(String kind, String x) {
     if (kind.startsWith("list")) {
       return decode(x, Integer.parseInt(kind.substring(4)));
     }
     return switch (kind) {
       case "date" -> "date({year: " + x + "[0], month: " + x + "[1], day: " + x + "[2]})";
-      case "time" -> "localtime({hour: " + x + "[0], minute: " + x + "[1], second: " + x + "[2]})";
+      case "time" -> time(x);
       case "datetime" -> "localdatetime({year: " + x + "[0], month: " + x + "[1], day: " + x + "[2], hour: " + x + "[3], minute: "
           + x + "[4], second: " + x + "[5]})";
-      case "duration" -> "duration({years: " + x + "[0], months: " + x + "[1], days: " + x + "[2], hours: " + x + "[3], minutes: "
-          + x + "[4], seconds: " + x + "[5]})";
-      case "point" -> "point({latitude: " + x + "[0], longitude: " + x + "[1]})";
-      case "vecf32" -> "vecf32(" + x + ")";
-      case "nan" -> "0.0/0.0";
+      case "duration" -> "duration({years: " + x + "[0], days: " + x + "[1], seconds: " + x + "[2]})";
+      case "point" -> "point({latitude: " + number(x + "[0]") + ", longitude: " + number(x + "[1]") + "})";
+      case "vecf32" -> "vecf32([e IN " + x + " | " + number("e") + "])";
+      case "nan" -> "toFloat('nan')";
+      case "-nan" -> "toFloat('-nan')";
       case "inf" -> "1.0/0.0";
       case "-inf" -> "-1.0/0.0";
       default -> throw new IllegalArgumentException("unknown kind " + kind);
     };
   }
 
+  /** A time of day plus or minus a duration below a day: how the server's arithmetic moves a time off 1900-01-01. */
+  private static String time(String x) {
+    String t = "localtime({hour: " + x + "[0], minute: " + x + "[1], second: " + x + "[2]})";
+    String d = "duration({hours: " + x + "[4], minutes: " + x + "[5], seconds: " + x + "[6]})";
+    return "CASE " + x + "[3] WHEN 1 THEN " + t + " - " + d + " ELSE " + t + " + " + d + " END";
+  }
+
+  /** A number, or a non-finite float sent as a tagged map (positive and negative NaN kept apart). */
+  private static String number(String e) {
+    String m = guardMap(e);
+    return "CASE typeof(" + e + ") WHEN 'Map' THEN CASE " + m + ".t WHEN 'nan' THEN toFloat('nan') WHEN '-nan' THEN toFloat('-nan')"
+        + " WHEN 'inf' THEN 1.0/0.0 WHEN '-inf' THEN -1.0/0.0 ELSE 0.0 END ELSE " + e + " END";
+  }
+
   /** Turns a tagged map (see {@link #literal}) into its value; any other input gives a harmless default. */
   private static String special(String m) {
     String v = m + ".v";
-    return "CASE " + m + ".t"
-        + " WHEN 'date' THEN date(CASE " + m + ".t WHEN 'date' THEN {year: " + v + "[0], month: " + v + "[1], day: " + v
-        + "[2]} ELSE {year: 1970, month: 1, day: 1} END)"
-        + " WHEN 'time' THEN localtime(CASE " + m + ".t WHEN 'time' THEN {hour: " + v + "[0], minute: " + v + "[1], second: " + v
-        + "[2]} ELSE {hour: 0, minute: 0, second: 0} END)"
-        + " WHEN 'datetime' THEN localdatetime(CASE " + m + ".t WHEN 'datetime' THEN {year: " + v + "[0], month: " + v + "[1], day: "
-        + v + "[2], hour: " + v + "[3], minute: " + v + "[4], second: " + v + "[5]} ELSE {year: 1970, month: 1, day: 1} END)"
-        + " WHEN 'duration' THEN duration(CASE " + m + ".t WHEN 'duration' THEN {years: " + v + "[0], months: " + v + "[1], days: "
-        + v + "[2], hours: " + v + "[3], minutes: " + v + "[4], seconds: " + v + "[5]} ELSE {seconds: 0} END)"
-        + " WHEN 'point' THEN point(CASE " + m + ".t WHEN 'point' THEN {latitude: " + v + "[0], longitude: " + v
-        + "[1]} ELSE {latitude: 0.0, longitude: 0.0} END)"
-        + " WHEN 'vecf32' THEN vecf32(CASE " + m + ".t WHEN 'vecf32' THEN " + v + " ELSE [0.0] END)"
-        + " WHEN 'nan' THEN 0.0/0.0 WHEN 'inf' THEN 1.0/0.0 WHEN '-inf' THEN -1.0/0.0 END";
+    String t = m + ".t";
+    return "CASE " + t
+        + " WHEN 'date' THEN " + construct("date", "(CASE " + t + " WHEN 'date' THEN " + v + " ELSE [1970, 1, 1] END)")
+        + " WHEN 'time' THEN " + construct("time", "(CASE " + t + " WHEN 'time' THEN " + v + " ELSE [0, 0, 0, 0, 0, 0, 0] END)")
+        + " WHEN 'datetime' THEN " + construct("datetime", "(CASE " + t + " WHEN 'datetime' THEN " + v + " ELSE [1970, 1, 1, 0, 0, 0] END)")
+        + " WHEN 'duration' THEN " + construct("duration", "(CASE " + t + " WHEN 'duration' THEN " + v + " ELSE [0, 0, 0] END)")
+        + " WHEN 'point' THEN " + construct("point", "(CASE " + t + " WHEN 'point' THEN " + v + " ELSE [0.0, 0.0] END)")
+        + " WHEN 'vecf32' THEN " + construct("vecf32", "(CASE " + t + " WHEN 'vecf32' THEN " + v + " ELSE [0.0] END)")
+        + " WHEN 'nan' THEN toFloat('nan') WHEN '-nan' THEN toFloat('-nan') WHEN 'inf' THEN 1.0/0.0 WHEN '-inf' THEN -1.0/0.0 END";
   }
 
   /**
@@ -317,6 +316,7 @@ public final class Cypher {
       return switch (s) {
         case "-0" -> -0.0;
         case "NaN" -> Double.NaN;
+        case "-NaN" -> Values.NEGATIVE_NAN;
         case "Infinity" -> Double.POSITIVE_INFINITY;
         case "-Infinity" -> Double.NEGATIVE_INFINITY;
         default -> throw new IllegalArgumentException("unexpected exact float " + s);

@@ -36,6 +36,10 @@ public final class Exporter {
   private final String graph;
   private final int batch;
   private final ProgressListener progress;
+  private final Approximations approximations;
+  private final java.nio.file.Path tempDir;
+  private final Runnable active; // throws when the operation must stop (checked between ranges)
+  private final ContentHash content = new ContentHash(null, null);
   private List<String> labels;
   private List<String> types;
   private List<String> keys;
@@ -44,12 +48,31 @@ public final class Exporter {
    * @param key the key to read (the graph itself or a snapshot copy of it)
    * @param graph the graph's name, written into the artifact
    */
-  public Exporter(FalkorConnection conn, String key, String graph, int batch, ProgressListener progress) {
+  public Exporter(FalkorConnection conn, String key, String graph, int batch, ProgressListener progress, java.nio.file.Path tempDir,
+      Runnable active) {
+    this.tempDir = tempDir;
+    this.active = active;
     this.conn = conn;
     this.key = key;
     this.graph = graph;
     this.batch = batch;
     this.progress = progress;
+    this.approximations = new Approximations(graph);
+  }
+
+  /** The names as exported (in id order). */
+  public GraphNames names() {
+    return new GraphNames(labels, types, keys);
+  }
+
+  /** The hash of every node and edge written, as {@link ContentHash} computes it from a DUMP. */
+  public ContentHash content() {
+    return content;
+  }
+
+  /** Values written that a restore brings back only approximately. */
+  public Approximations approximations() {
+    return approximations;
   }
 
   /** Writes the artifact and returns what it holds. */
@@ -61,9 +84,10 @@ public final class Exporter {
     long total = conn.readOnly(key, "MATCH (n) RETURN count(n)", Map.of()).singleLong();
     try (Artifact.Writer w = new Artifact.Writer(out)) {
       w.header(graph, serverVersion);
-      w.schema(schema);
+      w.schema(schema, new GraphNames(labels, types, keys));
       long width = batch;
       for (long lo = 0; lo <= maxId; lo += width) {
+        active.run();
         QueryResult r = conn.readOnly(key, NODES, Map.of("lo", lo, "hi", lo + width));
         List<List<Object>> rows = new ArrayList<>(r.rows());
         // One range query returns nodes in id order; sort anyway, the artifact promises ascending ids.
@@ -77,34 +101,55 @@ public final class Exporter {
           List<String> ks = new ArrayList<>();
           List<Object> vs = new ArrayList<>();
           properties(n.keyIds(), n.values(), (List<?>) row.get(1), ks, vs, "MATCH (x) WHERE id(x) = $id", n.id());
+          for (int i = 0; i < ks.size(); i++) {
+            approximations.check("node", n.id(), ks.get(i), vs.get(i));
+          }
+          content.node(n.id(), ks, vs);
           w.node(n.id(), nodeLabels, ks, vs);
           counts.addNode(nodeLabels);
         }
         progress.onProgress("graph " + graph + " nodes", counts.nodes(), total);
       }
       long edgeTotal = conn.readOnly(key, "MATCH ()-[e]->() RETURN count(e)", Map.of()).singleLong();
-      // Edge ranges adapt to the out-degree so that one reply stays near the batch size.
-      width = batch;
-      for (long lo = 0; lo <= maxId; ) {
-        long hi = lo + width;
-        QueryResult r = conn.readOnly(key, EDGES, Map.of("lo", lo, "hi", hi));
-        for (List<Object> row : r.rows()) {
-          Edge e = (Edge) row.get(0);
-          String type = name(types, e.typeId(), "relationship type");
-          List<String> ks = new ArrayList<>();
-          List<Object> vs = new ArrayList<>();
-          properties(e.keyIds(), e.values(), (List<?>) row.get(1), ks, vs,
-              "MATCH (a)-[x]->() WHERE id(a) = $src AND id(x) = $id", e.id(), e.source());
-          w.edge(e.source(), e.destination(), type, ks, vs);
-          counts.addEdge(type);
+      // Edges come by ranges of source node (an edge id filter scans them all) and are written in id
+      // order, which lets a restore keep their ids; ranges adapt to the out-degree so that one reply
+      // stays near the batch size.
+      try (RecordSpool spool = new RecordSpool(tempDir)) {
+        width = batch;
+        long read = 0;
+        for (long lo = 0; lo <= maxId; ) {
+          long hi = lo + width;
+          active.run();
+          QueryResult r = conn.readOnly(key, EDGES, Map.of("lo", lo, "hi", hi));
+          for (List<Object> row : r.rows()) {
+            Edge e = (Edge) row.get(0);
+            String type = name(types, e.typeId(), "relationship type");
+            List<String> ks = new ArrayList<>();
+            List<Object> vs = new ArrayList<>();
+            properties(e.keyIds(), e.values(), (List<?>) row.get(1), ks, vs,
+                "MATCH (a)-[x]->() WHERE id(a) = $src AND id(x) = $id", e.id(), e.source());
+            for (int i = 0; i < ks.size(); i++) {
+              approximations.check("edge", e.id(), ks.get(i), vs.get(i));
+            }
+            spool.put(e.id(), w.edge(e.id(), e.source(), e.destination(), type, ks, vs), content.canonical((byte) 'E', e.id(), ks, vs));
+            counts.addEdge(type);
+          }
+          read += r.rows().size();
+          progress.onProgress("graph " + graph + " edges", read, edgeTotal);
+          lo = hi;
+          int n = r.rows().size();
+          if (n > 2L * batch && width > 1) {
+            width = Math.max(1, width / 2);
+          } else if (n < batch / 2 && width < (1L << 30)) {
+            width *= 2;
+          }
         }
-        progress.onProgress("graph " + graph + " edges", counts.edges(), edgeTotal);
-        lo = hi;
-        int n = r.rows().size();
-        if (n > 2L * batch && width > 1) {
-          width = Math.max(1, width / 2);
-        } else if (n < batch / 2 && width < (1L << 30)) {
-          width *= 2;
+        for (long id = 0; id <= spool.maxId(); id++) {
+          byte[][] record = spool.get(id);
+          if (record != null) {
+            w.raw(record[0]);
+            content.accept(record[1]);
+          }
         }
       }
       w.end(counts.nodes(), counts.edges());

@@ -167,15 +167,66 @@ public final class FalkorConnection implements AutoCloseable {
   }
 
   /**
-   * Deletes graphs that exist. GRAPH.DELETE rather than UNLINK: on FalkorDB 4.16 an UNLINK of a graph
-   * made by GRAPH.COPY can drop the source graph from GRAPH.LIST.
+   * Deletes keys that exist: graphs with GRAPH.DELETE (on FalkorDB 4.16 an UNLINK of a graph made by
+   * GRAPH.COPY can drop the source graph from GRAPH.LIST), other keys (our temporary payloads) with DEL.
    */
   public void delete(String... keys) {
     for (String k : keys) {
-      if (exists(k)) {
+      String type = text(command(k, "check type", "TYPE", k));
+      if (Dump.MODULE_TYPE.equals(type)) {
         command(k, "delete", "GRAPH.DELETE", k);
+      } else if (!"none".equals(type)) {
+        command(k, "delete", "DEL", k);
       }
     }
+  }
+
+  /** Runs a Lua script; its error replies become {@code DATASTORE_FAILURE} about {@code graph}. */
+  public Object eval(String graph, String what, String script, List<String> keys, List<String> args) {
+    try {
+      return jedis.eval(bytes(script), keys.stream().map(FalkorConnection::bytes).toList(),
+          args.stream().map(FalkorConnection::bytes).toList());
+    } catch (JedisException e) {
+      throw failure(graph, what, e);
+    }
+  }
+
+  /** Bytes {@code from..to} (inclusive) of a string key. */
+  public byte[] getRange(String key, long from, long to) {
+    try {
+      return jedis.getrange(bytes(key), from, to);
+    } catch (JedisException e) {
+      throw failure(key, "read", e);
+    }
+  }
+
+  /** Appends to a string key, creating it (with an expiry, so that a crash leaves nothing behind for long). */
+  public void append(String key, byte[] data, Duration expiry) {
+    try {
+      if (jedis.append(bytes(key), data) == data.length) {
+        jedis.pexpire(bytes(key), expiry.toMillis());
+      }
+    } catch (JedisException e) {
+      throw failure(key, "upload", e);
+    }
+  }
+
+  /** A DUMP of a (small) key, whole. */
+  public byte[] dump(String key) {
+    try {
+      return jedis.dump(bytes(key));
+    } catch (JedisException e) {
+      throw failure(key, "dump", e);
+    }
+  }
+
+  /** Starts a MULTI transaction on this connection. */
+  public redis.clients.jedis.Transaction multi() {
+    return jedis.multi();
+  }
+
+  static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
   }
 
   @Override

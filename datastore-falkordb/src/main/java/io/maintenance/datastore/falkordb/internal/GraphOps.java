@@ -31,26 +31,39 @@ public final class GraphOps {
     counts.setNodes(c.readOnly(key, "MATCH (n) RETURN count(n)", Map.of()).singleLong());
     counts.setEdges(c.readOnly(key, "MATCH ()-[e]->() RETURN count(e)", Map.of()).singleLong());
     for (String label : procedureNames(c, key, "db.labels")) {
-      // Quoted labels let the server answer from its label matrix; names it cannot quote need a scan.
-      long n = Cypher.identifierProblem(label).isEmpty()
-          ? c.readOnly(key, "MATCH (n" + Cypher.labels(List.of(label)) + ") RETURN count(n)", Map.of()).singleLong()
-          : c.readOnly(key, "MATCH (n) WHERE $l IN labels(n) RETURN count(n)", Map.of("l", label)).singleLong();
-      counts.setLabel(label, n);
+      counts.setLabel(label, c.readOnly(key, labelCountQuery(label), Map.of()).singleLong());
     }
     for (String type : procedureNames(c, key, "db.relationshipTypes")) {
-      long n = Cypher.identifierProblem(type).isEmpty()
-          ? c.readOnly(key, "MATCH ()-[e:" + Cypher.quote(type) + "]->() RETURN count(e)", Map.of()).singleLong()
-          : c.readOnly(key, "MATCH ()-[e]->() WHERE type(e) = $t RETURN count(e)", Map.of("t", type)).singleLong();
-      counts.setType(type, n);
+      counts.setType(type, c.readOnly(key, typeCountQuery(type), Map.of()).singleLong());
     }
     return counts;
   }
 
+  /** Counts the nodes of a label: quoted labels let the server answer from its label matrix; names it cannot quote need a scan. */
+  static String labelCountQuery(String label) {
+    return Cypher.identifierProblem(label).isEmpty()
+        ? "MATCH (n" + Cypher.labels(List.of(label)) + ") RETURN count(n)"
+        : Cypher.withParams(Map.of("l", label), "MATCH (n) WHERE $l IN labels(n) RETURN count(n)");
+  }
+
+  static String typeCountQuery(String type) {
+    return Cypher.identifierProblem(type).isEmpty()
+        ? "MATCH ()-[e:" + Cypher.quote(type) + "]->() RETURN count(e)"
+        : Cypher.withParams(Map.of("t", type), "MATCH ()-[e]->() WHERE type(e) = $t RETURN count(e)");
+  }
+
+  static final String INDEXES_QUERY = "CALL db.indexes() YIELD label, properties, types, options, language, stopwords, entitytype, info "
+      + "RETURN label, properties, types, options, language, stopwords, entitytype, [f IN info.fields | [f.path, f.options, f.textWeight]]";
+  static final String CONSTRAINTS_QUERY =
+      "CALL db.constraints() YIELD type, label, properties, entitytype RETURN type, label, properties, entitytype";
+
   public static GraphSchema schema(FalkorConnection c, String key) {
+    return schema(c.readOnly(key, INDEXES_QUERY, Map.of()), c.readOnly(key, CONSTRAINTS_QUERY, Map.of()));
+  }
+
+  /** The schema from the replies of {@link #INDEXES_QUERY} and {@link #CONSTRAINTS_QUERY}. */
+  static GraphSchema schema(QueryResult r, QueryResult cr) {
     List<Index> indexes = new ArrayList<>();
-    QueryResult r = c.readOnly(key, "CALL db.indexes() YIELD label, properties, types, options, language, stopwords, entitytype, info "
-        + "RETURN label, properties, types, options, language, stopwords, entitytype, "
-        + "[f IN info.fields | [f.path, f.options, f.textWeight]]", Map.of());
     for (List<Object> row : r.rows()) {
       String label = (String) row.get(0);
       Entity entity = Entity.valueOf((String) row.get(6));
@@ -85,7 +98,6 @@ public final class GraphOps {
       }
     }
     List<Constraint> constraints = new ArrayList<>();
-    QueryResult cr = c.readOnly(key, "CALL db.constraints() YIELD type, label, properties, entitytype RETURN type, label, properties, entitytype", Map.of());
     for (List<Object> row : cr.rows()) {
       List<String> props = new ArrayList<>();
       for (Object p : (List<?>) row.get(2)) {
@@ -94,6 +106,35 @@ public final class GraphOps {
       constraints.add(new Constraint((String) row.get(0), Entity.valueOf((String) row.get(3)), (String) row.get(1), props));
     }
     return new GraphSchema(indexes, constraints);
+  }
+
+  /**
+   * A digest of which nodes carry each label and how each type's edges attach to nodes: per label a
+   * count and two sums over its node ids, per type two sums over every node's id times its out- and
+   * in-degree of that type (the server answers degrees from its matrices, without walking the
+   * edges), all modulo primes within int64, computed by the server.
+   */
+  public static String structure(FalkorConnection c, String key, GraphNames names) {
+    StringBuilder sb = new StringBuilder();
+    for (String l : names.labels()) {
+      if (Cypher.identifierProblem(l).isEmpty()) {
+        sb.append(l).append(c.readOnly(key, "MATCH (n" + Cypher.labels(List.of(l)) + ") RETURN count(n), sum(id(n)), "
+            + "sum((id(n) % 1000003) * (id(n) % 999983) % 2147483647)", Map.of()).rows()).append('\n');
+      }
+    }
+    if (!names.types().isEmpty()) {
+      StringBuilder q = new StringBuilder("MATCH (n) RETURN [");
+      Map<String, Object> params = new LinkedHashMap<>();
+      for (int i = 0; i < names.types().size(); i++) {
+        params.put("t" + i, names.types().get(i));
+        for (String degree : List.of("outdegree", "indegree")) {
+          q.append(params.size() == 1 && degree.equals("outdegree") ? "" : ", ").append("sum((id(n) % 2147483647) * (")
+              .append(degree).append("(n, $t").append(i).append(") % 2147483647) % 2147483647)");
+        }
+      }
+      sb.append(names.types()).append(c.readOnly(key, q.append(']').toString(), params).rows());
+    }
+    return Digests.sha256Hex(sb.toString());
   }
 
   /** The fingerprint component of one graph: counts and a digest of its schema. */

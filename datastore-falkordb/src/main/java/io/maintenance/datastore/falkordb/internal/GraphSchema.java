@@ -9,13 +9,16 @@ import java.util.Objects;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
-/** The indexes and constraints of a graph, in a canonical order. */
+/**
+ * The indexes and constraints of a graph, in the server's order (which is the field order of
+ * full-text indexes); {@link #describe()} gives a canonical, sorted form for comparisons.
+ */
 public record GraphSchema(List<Index> indexes, List<Constraint> constraints) {
   public static final GraphSchema EMPTY = new GraphSchema(List.of(), List.of());
 
   public GraphSchema {
-    indexes = indexes.stream().sorted((a, b) -> a.describe().compareTo(b.describe())).toList();
-    constraints = constraints.stream().sorted((a, b) -> a.describe().compareTo(b.describe())).toList();
+    indexes = List.copyOf(indexes);
+    constraints = List.copyOf(constraints);
   }
 
   /** NODE or RELATIONSHIP. */
@@ -65,9 +68,8 @@ public record GraphSchema(List<Index> indexes, List<Constraint> constraints) {
 
   /** Every index and constraint as one line each, sorted: the input of fingerprints and diffs. */
   public List<String> describe() {
-    List<String> out = new ArrayList<>();
-    indexes.forEach(i -> out.add(i.describe()));
-    constraints.forEach(c -> out.add(c.describe()));
+    List<String> out = new ArrayList<>(indexes.stream().map(Index::describe).sorted().toList());
+    out.addAll(constraints.stream().map(Constraint::describe).sorted().toList());
     return out;
   }
 

@@ -25,13 +25,19 @@ public final class IdMap implements AutoCloseable {
   private long size;
 
   public IdMap(Path tempDir) {
+    channel = tempFile(tempDir, "falkordb-ids-");
+  }
+
+  /** A temporary file that is unlinked at once (it lives until its channel is closed). */
+  static FileChannel tempFile(Path tempDir, String prefix) {
     try {
       Files.createDirectories(tempDir);
-      Path file = Files.createTempFile(tempDir, "falkordb-ids-", ".map");
-      channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.DELETE_ON_CLOSE);
+      Path file = Files.createTempFile(tempDir, prefix, ".tmp");
+      FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.DELETE_ON_CLOSE);
       Files.deleteIfExists(file);
+      return channel;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot create the node id map in " + tempDir, e);
+      throw new UncheckedIOException("cannot create a temporary file in " + tempDir, e);
     }
   }
 

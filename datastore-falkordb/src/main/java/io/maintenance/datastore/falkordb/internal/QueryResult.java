@@ -112,7 +112,8 @@ public record QueryResult(List<String> columns, List<List<Object>> rows, List<St
    */
   static double parseDouble(String s) {
     return switch (s) {
-      case "nan", "-nan" -> Double.NaN;
+      case "nan" -> Double.NaN;
+      case "-nan" -> Values.NEGATIVE_NAN;
       case "inf" -> Double.POSITIVE_INFINITY;
       case "-inf" -> Double.NEGATIVE_INFINITY;
       default -> {

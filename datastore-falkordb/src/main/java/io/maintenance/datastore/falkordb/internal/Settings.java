@@ -24,7 +24,17 @@ public record Settings(
     boolean snapshot,
     boolean keepSafetyCopy,
     String reservedPrefix,
-    Path tempDir) {
+    Path tempDir,
+    Format format,
+    long physicalLimit) {
+
+  /** How graphs are backed up. */
+  public enum Format {
+    /** The server's own serialization (DUMP/RESTORE): exact, fast, restorable into the same or a newer FalkorDB. */
+    PHYSICAL,
+    /** A portable export of every node, edge and value (NDJSON), restorable into other versions. */
+    LOGICAL
+  }
 
   public Settings {
     Objects.requireNonNull(host, "host");
@@ -37,6 +47,7 @@ public record Settings(
     Objects.requireNonNull(indexTimeout, "indexTimeout");
     Objects.requireNonNull(reservedPrefix, "reservedPrefix");
     Objects.requireNonNull(tempDir, "tempDir");
+    Objects.requireNonNull(format, "format");
   }
 
   @Override

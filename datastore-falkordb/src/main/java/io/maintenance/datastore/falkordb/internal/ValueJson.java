@@ -14,8 +14,9 @@ import java.util.List;
 /**
  * Property values in JSON, exactly: strings, integers, booleans and finite doubles are plain JSON
  * (doubles always written with a fraction or exponent, in their shortest exact form); everything else
- * is an object {@code {"$": kind, "v": payload}}: {@code float} ("NaN", "Infinity", "-Infinity"),
- * {@code point} ([latitude, longitude]), {@code vecf32} ([floats]), and {@code date}, {@code time},
+ * is an object {@code {"$": kind, "v": payload}}: {@code float} ("NaN", "-NaN", "Infinity", "-Infinity"),
+ * {@code point} ([latitude, longitude]), {@code vecf32} ([floats]; non-finite ones as those strings),
+ * and {@code date}, {@code time},
  * {@code datetime}, {@code duration} (the server's int64 seconds).
  */
 public final class ValueJson {
@@ -31,7 +32,7 @@ public final class ValueJson {
     } else if (v instanceof Double d) {
       if (d.isNaN() || d.isInfinite()) {
         tagged(g, "float");
-        g.writeString(d.isNaN() ? "NaN" : d > 0 ? "Infinity" : "-Infinity");
+        g.writeString(special(d));
         g.writeEndObject();
       } else {
         g.writeNumber(d.doubleValue());
@@ -45,15 +46,15 @@ public final class ValueJson {
     } else if (v instanceof Point p) {
       tagged(g, "point");
       g.writeStartArray();
-      g.writeNumber((double) p.latitude());
-      g.writeNumber((double) p.longitude());
+      element(g, p.latitude());
+      element(g, p.longitude());
       g.writeEndArray();
       g.writeEndObject();
     } else if (v instanceof VectorF32 vec) {
       tagged(g, "vecf32");
       g.writeStartArray();
       for (float f : vec.elements()) {
-        g.writeNumber((double) f);
+        element(g, f);
       }
       g.writeEndArray();
       g.writeEndObject();
@@ -64,6 +65,29 @@ public final class ValueJson {
     } else {
       throw new IllegalArgumentException("not a storable property value: " + (v == null ? "null" : v.getClass().getName()));
     }
+  }
+
+  /** NaN (with its sign) and infinities as strings: JSON has no numbers for them. */
+  private static String special(double d) {
+    return Double.isNaN(d) ? (Values.negative(d) ? "-NaN" : "NaN") : d > 0 ? "Infinity" : "-Infinity";
+  }
+
+  private static void element(JsonGenerator g, float f) throws IOException {
+    if (Float.isFinite(f)) {
+      g.writeNumber((double) f);
+    } else {
+      g.writeString(special(f));
+    }
+  }
+
+  private static double special(String s) {
+    return switch (s) {
+      case "NaN" -> Double.NaN;
+      case "-NaN" -> Values.NEGATIVE_NAN;
+      case "Infinity" -> Double.POSITIVE_INFINITY;
+      case "-Infinity" -> Double.NEGATIVE_INFINITY;
+      default -> throw new ArtifactFormatException("unknown special float '" + s + "'");
+    };
   }
 
   private static void tagged(JsonGenerator g, String kind) throws IOException {
@@ -127,22 +151,13 @@ public final class ValueJson {
       if (!(payload instanceof Long seconds)) {
         throw new ArtifactFormatException(kind + " must be whole seconds");
       }
-      Temporal value = new Temporal(temporal, seconds);
-      if (!value.rebuildable()) {
-        throw new ArtifactFormatException(kind + " " + seconds + " cannot be rebuilt by the server");
-      }
-      return value;
+      return new Temporal(temporal, seconds);
     }
     return switch (kind) {
-      case "float" -> switch (String.valueOf(payload)) {
-        case "NaN" -> Double.NaN;
-        case "Infinity" -> Double.POSITIVE_INFINITY;
-        case "-Infinity" -> Double.NEGATIVE_INFINITY;
-        default -> throw new ArtifactFormatException("unknown special float '" + payload + "'");
-      };
+      case "float" -> special(String.valueOf(payload));
       case "point" -> {
         float[] f = floats(payload, kind);
-        if (f.length != 2 || Math.abs(f[0]) > 90f || Math.abs(f[1]) > 180f) {
+        if (f.length != 2 || Math.abs(f[0]) > 90f || Math.abs(f[1]) > 180f || Float.isInfinite(f[0]) || Float.isInfinite(f[1])) {
           throw new ArtifactFormatException("a point needs a latitude within ±90 and a longitude within ±180");
         }
         yield new Point(f[0], f[1]);
@@ -177,8 +192,12 @@ public final class ValueJson {
     float[] f = new float[list.size()];
     for (int i = 0; i < f.length; i++) {
       Object o = list.get(i);
+      if (o instanceof String s) {
+        f[i] = (float) special(s);
+        continue;
+      }
       double d = o instanceof Double x ? x : o instanceof Long l ? l : Double.NaN;
-      if (o instanceof String || (double) (float) d != d) {
+      if (Double.isNaN(d) || (double) (float) d != d) {
         throw new ArtifactFormatException(kind + " element " + i + " is not a 32-bit float");
       }
       f[i] = (float) d;

@@ -30,24 +30,27 @@ class ArtifactTest {
       List.of(new Constraint("UNIQUE", Entity.NODE, "P", List.of("name"))));
 
   private static final List<Object> VALUES = List.of("", "é😀\n\"", Long.MIN_VALUE, Long.MAX_VALUE, true, 0.1 + 0.2, -0.0,
-      Double.MIN_VALUE, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, List.of(), List.of(1L, "a", List.of(2.5, false)),
-      new Point(51.5f, -0.12f), new VectorF32(new float[] {0.1f, -3.4028235e38f}),
+      Double.MIN_VALUE, Double.NaN, Values.NEGATIVE_NAN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, List.of(), List.of(1L, "a", List.of(2.5, false)),
+      new Point(51.5f, -0.12f), new Point(Float.NaN, 1f), new VectorF32(new float[] {0.1f, -3.4028235e38f, Float.NaN,
+          Float.POSITIVE_INFINITY}),
       new Temporal(TemporalKind.DATE, -62324985600L), new Temporal(TemporalKind.TIME, -2208902401L),
       new Temporal(TemporalKind.DATETIME, -1L), new Temporal(TemporalKind.DURATION, 36907506L));
+
+  private static final GraphNames NAMES = new GraphNames(List.of("P", "Q r", "Unused"), List.of("K"), List.of("k0", "w", "name"));
 
   private static String write() throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (Artifact.Writer w = new Artifact.Writer(out)) {
       w.header("g", "4.16.3");
-      w.schema(SCHEMA);
+      w.schema(SCHEMA, NAMES);
       List<String> keys = new ArrayList<>();
       for (int i = 0; i < VALUES.size(); i++) {
         keys.add("k" + i);
       }
       w.node(3, List.of("P", "Q r"), keys, VALUES);
       w.node(7, List.of(), List.of(), List.of());
-      w.edge(7, 3, "K", List.of("w"), List.of(1.5));
-      w.edge(3, 3, "K", List.of(), List.of());
+      w.raw(w.edge(4, 7, 3, "K", List.of("w"), List.of(1.5)));
+      w.raw(w.edge(9, 3, 3, "K", List.of(), List.of()));
       w.end(2, 2);
     }
     return out.toString(StandardCharsets.UTF_8);
@@ -55,11 +58,13 @@ class ArtifactTest {
 
   private static final class Recorder implements Artifact.Visitor {
     GraphSchema schema;
+    GraphNames names;
     final List<Object> records = new ArrayList<>();
 
     @Override
-    public void schema(GraphSchema s) {
+    public void schema(GraphSchema s, GraphNames n) {
       schema = s;
+      names = n;
     }
 
     @Override
@@ -68,8 +73,8 @@ class ArtifactTest {
     }
 
     @Override
-    public void edge(long source, long target, String type, Map<String, Object> properties) {
-      records.add(List.of(source, target, type, properties));
+    public void edge(long id, long source, long target, String type, Map<String, Object> properties) {
+      records.add(List.of(id, source, target, type, properties));
     }
   }
 
@@ -85,14 +90,16 @@ class ArtifactTest {
     Recorder r = read(text, "g");
 
     assertThat(r.schema.describe()).isEqualTo(SCHEMA.describe());
+    assertThat(r.names).isEqualTo(NAMES);
+    assertThat(r.records.get(2)).isEqualTo(List.of(4L, 7L, 3L, "K", Map.of("w", 1.5)));
+    assertThat(r.records.get(3)).isEqualTo(List.of(9L, 3L, 3L, "K", Map.of()));
     @SuppressWarnings("unchecked")
     Map<String, Object> props = (Map<String, Object>) ((List<Object>) r.records.get(0)).get(2);
     for (int i = 0; i < VALUES.size(); i++) {
       Object expected = VALUES.get(i);
       Object actual = props.get("k" + i);
       if (expected instanceof Double d) {
-        assertThat(Double.doubleToRawLongBits((Double) actual) == Double.doubleToRawLongBits(d) || d.isNaN() && ((Double) actual).isNaN())
-            .as("k%d %s", i, d).isTrue();
+        assertThat(Double.doubleToRawLongBits((Double) actual)).as("k%d %s", i, d).isEqualTo(Double.doubleToRawLongBits(d));
       } else {
         assertThat(actual).as("k%d", i).isEqualTo(expected);
       }
@@ -107,7 +114,7 @@ class ArtifactTest {
     Map<String, String> cases = Map.of(
         "another graph", text,
         "backtick", text.replace("\"Q r\"", "\"Q`r\""),
-        "ascending", text.replace("{\"n\":[7,", "{\"n\":[2,"),
+        "ascending", text.replace("{\"n\":[7,", "{\"n\":[2,").replace("{},9]", "{},3]"),
         "after the first edge", text.replace("{\"end\"", "{\"n\":[9,[],{}]}\n{\"end\""),
         "end record", text.replace("\"edges\":2", "\"edges\":5"),
         "int64", text.replace("\"w\":1.5", "\"w\":123456789012345678901234"),
@@ -120,6 +127,24 @@ class ArtifactTest {
       assertThatThrownBy(() -> read(c.getValue(), graph)).as(c.getKey())
           .isInstanceOf(ArtifactFormatException.class).hasMessageContaining(c.getKey());
     }
+  }
+
+  @Test
+  void versionOneArtifactsOfEarlierBackupsAreStillRead() throws IOException {
+    String v1 = """
+        {"format":"falkordb-graph","version":1,"graph":"g","falkordb":"4.16.3"}
+        {"schema":{"indexes":[],"constraints":[]}}
+        {"n":[3,["P"],{"x":1}]}
+        {"n":[7,[],{}]}
+        {"e":[7,3,"K",{"w":1.5}]}
+        {"e":[3,3,"K",{}]}
+        {"end":{"nodes":2,"edges":2}}
+        """;
+    Recorder r = read(v1, "g");
+    assertThat(r.names).isEqualTo(GraphNames.EMPTY);
+    // No edge ids then: they are numbered in artifact order.
+    assertThat(r.records.get(2)).isEqualTo(List.of(0L, 7L, 3L, "K", Map.of("w", 1.5)));
+    assertThat(r.records.get(3)).isEqualTo(List.of(1L, 3L, 3L, "K", Map.of()));
   }
 
   @Test

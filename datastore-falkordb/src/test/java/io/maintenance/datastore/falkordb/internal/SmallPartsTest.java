@@ -38,12 +38,24 @@ class SmallPartsTest {
   }
 
   @Test
-  void temporalsRebuildFromCalendarFieldsOnlyWhereTheServerCan() {
-    assertThat(new Temporal(TemporalKind.DATETIME, 1704164645L).components()).containsExactly(2024, 1, 2, 3, 4, 5);
-    assertThat(new Temporal(TemporalKind.DATE, 1704153600L).rebuildable()).isTrue();
-    assertThat(new Temporal(TemporalKind.DATE, 1704153601L).rebuildable()).as("a date is midnight").isFalse();
-    assertThat(new Temporal(TemporalKind.TIME, -2208943504L).rebuildable()).isTrue();
-    assertThat(new Temporal(TemporalKind.TIME, 45296L).rebuildable()).as("a time lives on 1900-01-01").isFalse();
+  void temporalsRebuildExactlyWhereTheServersConstructorsCan() {
+    assertThat(new Temporal(TemporalKind.DATETIME, 1704164645L).construction()).containsExactly(2024L, 1L, 2L, 3L, 4L, 5L);
+    assertThat(new Temporal(TemporalKind.DATE, 1704153600L).exact()).isTrue();
+    assertThat(new Temporal(TemporalKind.DATE, 1704153601L).exact()).as("a date is midnight").isFalse();
+    assertThat(new Temporal(TemporalKind.TIME, -2208943504L).exact()).isTrue();
+    // localtime('23:00:00') + duration({hours: 2}) is stored on 1900-01-02: rebuilt as 23:59:59 + 1:00:01.
+    Temporal offDay = new Temporal(TemporalKind.TIME, -2208898800L);
+    assertThat(offDay.exact()).isTrue();
+    assertThat(offDay.construction()).containsExactly(23L, 59L, 59L, 0L, 1L, 0L, 1L);
+    assertThat(new Temporal(TemporalKind.TIME, 45296L).exact()).as("a time far from 1900-01-01").isFalse();
+    // Durations: exact over the whole range the server's float components reach, and its -2^63 wrap.
+    for (long s : new long[] {0, 1, -1, 8999999815811072L, -8999999815811072L, 31556952000L, 123456789012345L,
+        60_000_000_000_000_000L, Long.MIN_VALUE}) {
+      Temporal d = new Temporal(TemporalKind.DURATION, s);
+      assertThat(d.exact()).as("duration %s", s).isTrue();
+      assertThat(Temporal.durationSeconds(d.construction())).isEqualTo(s);
+    }
+    assertThat(new Temporal(TemporalKind.DURATION, 9155603998454023808L).exact()).as("beyond the int years").isFalse();
   }
 
   @Test
@@ -60,7 +72,8 @@ class SmallPartsTest {
   void repliesRoundedPastTheLargestDoubleStayFiniteSoTheExactValueIsUsed() {
     assertThat(QueryResult.parseDouble("1.79769313486232e+308")).isEqualTo(Double.MAX_VALUE);
     assertThat(QueryResult.parseDouble("-inf")).isEqualTo(Double.NEGATIVE_INFINITY);
-    assertThat(QueryResult.parseDouble("-nan")).isNaN();
+    assertThat(Double.doubleToRawLongBits(QueryResult.parseDouble("-nan"))).isEqualTo(0xfff8000000000000L);
+    assertThat(Double.doubleToRawLongBits(QueryResult.parseDouble("nan"))).isEqualTo(0x7ff8000000000000L);
     assertThat(Cypher.exactDouble(Double.MAX_VALUE, java.util.List.of(9007199254740991L, 971L))).isEqualTo(Double.MAX_VALUE);
     assertThat(Cypher.exactDouble(Double.NEGATIVE_INFINITY, "garbage")).isEqualTo(Double.NEGATIVE_INFINITY);
   }

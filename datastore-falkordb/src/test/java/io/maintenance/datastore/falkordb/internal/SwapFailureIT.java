@@ -9,6 +9,7 @@ import io.maintenance.api.ErrorCode;
 import io.maintenance.api.MaintenanceException;
 import io.maintenance.api.ProbeResult;
 import io.maintenance.datastore.falkordb.FalkorDbDatastore;
+import io.maintenance.datastore.falkordb.Canonical;
 import io.maintenance.datastore.falkordb.TestServer;
 import io.maintenance.spi.BackupContext;
 import io.maintenance.spi.Datastore;
@@ -28,7 +29,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Failures after graphs were swapped in: every original must be put back, and nothing of ours left. */
 class SwapFailureIT {
@@ -93,17 +95,18 @@ class SwapFailureIT {
     };
   }
 
-  private static Operations operations() {
+  private static Operations operations(Settings.Format format) {
     URI u = URI.create(TestServer.url());
     return new Operations("graphs", new Settings(u.getHost(), u.getPort(), false, 0, Optional.empty(), Optional.empty(),
         List.of("sw_*"), List.of(), 5, 5, Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofMinutes(1), true, false,
-        "__maintenance__:", Path.of(System.getProperty("java.io.tmpdir"))));
+        "__maintenance__:", Path.of(System.getProperty("java.io.tmpdir")), format, Long.MAX_VALUE));
   }
 
-  @Test
-  void failureAfterTheSecondSwapPutsEveryOriginalBack() throws Exception {
+  @ParameterizedTest
+  @EnumSource(Settings.Format.class)
+  void failureAfterTheSecondSwapPutsEveryOriginalBack(Settings.Format format) throws Exception {
     AtomicInteger swaps = new AtomicInteger();
-    DatastoreHarness harness = new DatastoreHarness(withHooks(operations(), new RestoreHooks() {
+    DatastoreHarness harness = new DatastoreHarness(withHooks(operations(format), new RestoreHooks() {
       @Override
       public void afterSwap(String graph) {
         if (swaps.incrementAndGet() == 2) {
@@ -114,8 +117,8 @@ class SwapFailureIT {
     DatastoreManifest m = harness.backup();
     TestServer.query(conn, "sw_a", "MATCH (a:A {i: 1}) DETACH DELETE a");
     TestServer.query(conn, "sw_b", "CREATE (:Y)");
-    String a = TestServer.render(conn, "sw_a");
-    String b = TestServer.render(conn, "sw_b");
+    String a = Canonical.of(conn, "sw_a");
+    String b = Canonical.of(conn, "sw_b");
     DatastorePlan plan = harness.plan(m);
 
     assertThatThrownBy(() -> harness.restore(m, plan)).isInstanceOfSatisfying(MaintenanceException.class, e -> {
@@ -124,14 +127,19 @@ class SwapFailureIT {
     });
 
     assertThat(swaps.get()).isEqualTo(2);
-    assertThat(TestServer.render(conn, "sw_a")).isEqualTo(a);
-    assertThat(TestServer.render(conn, "sw_b")).isEqualTo(b);
+    assertThat(Canonical.of(conn, "sw_a")).isEqualTo(a);
+    assertThat(Canonical.of(conn, "sw_b")).isEqualTo(b);
     assertThat(conn.graphList()).noneMatch(g -> g.startsWith("__maintenance__:"));
+    assertThat(TestServer.keys(conn, "__maintenance__:*")).isEmpty();
+    // The graphs that were put back take writes under their names.
+    TestServer.query(conn, "sw_a", "CREATE (:AfterPutBack)");
+    assertThat(TestServer.query(conn, "sw_a", "MATCH (n:AfterPutBack) RETURN count(n)").singleLong()).isEqualTo(1);
   }
 
-  @Test
-  void failedRestoreOfAGraphThatDidNotExistLeavesItAbsent() throws Exception {
-    DatastoreHarness harness = new DatastoreHarness(withHooks(operations(), new RestoreHooks() {
+  @ParameterizedTest
+  @EnumSource(Settings.Format.class)
+  void failedRestoreOfAGraphThatDidNotExistLeavesItAbsent(Settings.Format format) throws Exception {
+    DatastoreHarness harness = new DatastoreHarness(withHooks(operations(format), new RestoreHooks() {
       @Override
       public void afterSwap(String graph) {
         throw new IllegalStateException("injected");
@@ -145,19 +153,21 @@ class SwapFailureIT {
 
     assertThat(conn.exists("sw_a")).isFalse();
     assertThat(conn.graphList()).noneMatch(g -> g.startsWith("__maintenance__:"));
+    assertThat(TestServer.keys(conn, "__maintenance__:*")).isEmpty();
   }
 
-  @Test
-  void keepSafetyCopyLeavesTheReplacedGraphUnderAReservedName() throws Exception {
-    try (FalkorDbDatastore ds = TestServer.datastore("graphs").include("sw_*").keepSafetyCopy(true).build()) {
+  @ParameterizedTest
+  @EnumSource(Settings.Format.class)
+  void keepSafetyCopyLeavesTheReplacedGraphUnderAReservedName(Settings.Format format) throws Exception {
+    try (FalkorDbDatastore ds = TestServer.datastore("graphs").include("sw_*").keepSafetyCopy(true).format(format.name()).build()) {
       DatastoreHarness harness = new DatastoreHarness(ds);
       DatastoreManifest m = harness.backup();
       TestServer.query(conn, "sw_b", "CREATE (:Changed)");
-      String changed = TestServer.render(conn, "sw_b");
+      String changed = Canonical.of(conn, "sw_b");
       harness.restore(m, harness.plan(m));
       List<String> safety = conn.graphList().stream().filter(g -> g.startsWith("__maintenance__:safety:") && g.endsWith(":sw_b")).toList();
       assertThat(safety).hasSize(1);
-      assertThat(TestServer.render(conn, safety.get(0))).isEqualTo(changed);
+      assertThat(Canonical.of(conn, safety.get(0))).isEqualTo(changed);
     }
   }
 }

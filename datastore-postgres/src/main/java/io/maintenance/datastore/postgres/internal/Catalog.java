@@ -49,6 +49,7 @@ public final class Catalog {
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
        WHERE c.relkind = 'r'
          AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'
+         AND n.nspname NOT LIKE 'maintenance\\_stage\\_%'
          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
                           AND d.deptype = 'e')
        ORDER BY n.nspname, c.relname""";

@@ -33,6 +33,11 @@ public final class Errors {
    * (class 23) mean the artifact does not fit and name the row; anything else is the server's failure.
    */
   public static MaintenanceException load(String table, SQLException e) {
+    return load(table, e, 0);
+  }
+
+  /** The same, for data that starts after {@code rowsBefore} rows of the table (a later part of a split table). */
+  public static MaintenanceException load(String table, SQLException e, long rowsBefore) {
     if (e.getCause() instanceof MaintenanceException me) {
       return me;
     }
@@ -47,7 +52,7 @@ public final class Errors {
         if (m.getWhere() != null) {
           Matcher matcher = COPY_LINE.matcher(m.getWhere());
           if (matcher.find()) {
-            row = Long.parseLong(matcher.group(1));
+            row = rowsBefore + Long.parseLong(matcher.group(1));
             column = matcher.group(2);
           }
         }

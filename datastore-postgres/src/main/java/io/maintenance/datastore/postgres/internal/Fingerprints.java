@@ -19,12 +19,24 @@ import java.sql.Statement;
  */
 public final class Fingerprints {
   public static final String ABSENT = "absent";
+  /** The resource (and fingerprint component) that stands for every schema object of the backup. */
+  public static final String SCHEMA = "schema";
+  public static final String SCHEMA_KIND = "schema";
 
   private Fingerprints() {}
 
   public static String columnSignature(List<Column> columns) {
     return Digests.sha256Hex(columns.stream().map(Column::signature).collect(Collectors.joining("\n")))
         .substring(0, 16);
+  }
+
+  /** The schema component: a digest of every object's statements, so any change of definition shows. */
+  public static String schemaComponent(DatabaseSchema schema) {
+    StringBuilder sb = new StringBuilder();
+    for (SchemaObject o : schema.objects()) {
+      sb.append(o.id()).append('\n').append(o.definition()).append('\n');
+    }
+    return "objects=" + schema.objects().size() + ",sha256=" + Digests.sha256Hex(sb.toString());
   }
 
   /** The component of one live table (run inside a snapshot for consistency across tables). */

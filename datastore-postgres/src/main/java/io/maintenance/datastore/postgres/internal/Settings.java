@@ -5,4 +5,4 @@ import java.time.Duration;
 /** What the public builder configures, handed to the internals. */
 public record Settings(
     TableSelector selector, Duration lockTimeout, boolean validateRowsOnPlan, boolean disableTriggers,
-    boolean reindexConcurrently) {}
+    boolean reindexConcurrently, int jobs, long splitBytes) {}

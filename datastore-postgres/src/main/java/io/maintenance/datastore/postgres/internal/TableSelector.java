@@ -10,10 +10,22 @@ import java.util.List;
  */
 public final class TableSelector {
   private final NameFilter names;
+  private final boolean everything;
 
   public TableSelector(List<String> include, List<String> exclude) {
+    this.everything = include.isEmpty() && exclude.isEmpty();
     this.names = NameFilter.of(include.stream().map(TableSelector::qualified).toList(),
         exclude.stream().map(TableSelector::qualified).toList());
+  }
+
+  /** Whether every table is selected: the backup then holds the whole database, every object included. */
+  public boolean everything() {
+    return everything;
+  }
+
+  /** By resource name ({@code schema.table}). */
+  public boolean selects(String resourceName) {
+    return names.matches(resourceName);
   }
 
   public boolean selects(String schema, String table) {

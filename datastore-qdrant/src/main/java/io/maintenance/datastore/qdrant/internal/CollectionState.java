@@ -3,6 +3,7 @@ package io.maintenance.datastore.qdrant.internal;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -13,8 +14,9 @@ import java.util.TreeMap;
  * @param vectors dense vector params per vector name ({@code ""} for the unnamed vector)
  * @param sparseVectors sparse vector params per name
  * @param payloadSchema payload index type (and params) per field
- * @param settings the remaining collection config (shards, HNSW, optimizers, WAL, quantization)
+ * @param settings the remaining collection config (shards, replication, HNSW, optimizers, quantization)
  * @param aliases aliases pointing at the collection, sorted
+ * @param content the digest of the points, when the drift check reads them
  */
 public record CollectionState(
     String name,
@@ -23,7 +25,8 @@ public record CollectionState(
     SortedMap<String, String> sparseVectors,
     SortedMap<String, String> payloadSchema,
     String settings,
-    List<String> aliases) {
+    List<String> aliases,
+    Optional<ContentDigest.Result> content) {
   public CollectionState {
     Objects.requireNonNull(name, "name");
     vectors = new TreeMap<>(vectors);
@@ -31,6 +34,7 @@ public record CollectionState(
     payloadSchema = new TreeMap<>(payloadSchema);
     Objects.requireNonNull(settings, "settings");
     aliases = aliases.stream().sorted().toList();
+    Objects.requireNonNull(content, "content");
   }
 
   /** SHA-256 of the whole config (vectors, sparse vectors, payload indexes, settings); counts and aliases excluded. */
@@ -43,9 +47,10 @@ public record CollectionState(
     return io.maintenance.spi.support.Digests.sha256Hex(sb.toString());
   }
 
-  /** The fingerprint component: exact count, config hash and aliases. */
+  /** The fingerprint component: exact count, config hash, aliases and, if read, the points' digest. */
   public String fingerprint() {
-    return "points=" + points + ";config=" + configHash() + ";aliases=" + String.join(",", aliases);
+    return "points=" + points + ";config=" + configHash() + ";aliases=" + String.join(",", aliases)
+        + content.map(c -> ";" + c.check().key() + "=" + c.digest()).orElse("");
   }
 
   public Map<String, Long> counts() {

@@ -2,7 +2,6 @@ package io.maintenance.datastore.qdrant.internal;
 
 import io.maintenance.api.ErrorCode;
 import io.maintenance.api.MaintenanceException;
-import java.io.IOException;
 import java.net.ConnectException;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
@@ -15,6 +14,8 @@ public final class Failures {
   public static final String UNREACHABLE = "QDRANT_UNREACHABLE";
   public static final String UNAUTHORIZED = "QDRANT_UNAUTHORIZED";
   public static final String VERSION_UNSUPPORTED = "QDRANT_VERSION_UNSUPPORTED";
+  public static final String FORBIDDEN = "QDRANT_FORBIDDEN";
+  public static final String PEER_MISSING = "QDRANT_PEER_MISSING";
 
   private Failures() {}
 
@@ -30,6 +31,11 @@ public final class Failures {
       return new MaintenanceException(ErrorCode.CONFIG_INVALID,
           what + ": Qdrant rejected the API key (" + e.getMessage() + ")", details, e);
     }
+    if (forbidden(e)) {
+      details.put("reason", FORBIDDEN);
+      return new MaintenanceException(ErrorCode.CONFIG_INVALID,
+          what + ": the API key lacks the rights for this (" + e.getMessage() + ")", details, e);
+    }
     if (unreachable(e)) {
       details.put("reason", UNREACHABLE);
       return new MaintenanceException(ErrorCode.DEPENDENCY_UNAVAILABLE, what + ": Qdrant is unreachable (" + message(e) + ")",
@@ -38,7 +44,7 @@ public final class Failures {
     if (e instanceof QdrantHttpException h) {
       details.put("httpStatus", Integer.toString(h.status()));
       details.put("serverMessage", h.serverMessage());
-      if (h.serverMessage().startsWith("Checksum mismatch")) {
+      if (h.checksumMismatch()) {
         return new MaintenanceException(ErrorCode.INTEGRITY_MISMATCH, what + ": " + h.serverMessage(), details, e);
       }
     }
@@ -48,6 +54,11 @@ public final class Failures {
   public static boolean unauthorized(Throwable e) {
     return (e instanceof QdrantHttpException h && h.unauthorized())
         || (e instanceof GrpcGateway.GrpcFailure g && g.unauthorized());
+  }
+
+  public static boolean forbidden(Throwable e) {
+    return (e instanceof QdrantHttpException h && h.forbidden())
+        || (e instanceof GrpcGateway.GrpcFailure g && g.code() == io.grpc.Status.Code.PERMISSION_DENIED);
   }
 
   public static boolean unreachable(Throwable e) {

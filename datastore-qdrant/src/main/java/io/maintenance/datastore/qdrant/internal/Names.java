@@ -49,6 +49,11 @@ public final class Names {
     return encode(collection) + SNAPSHOT_SUFFIX;
   }
 
+  /** {@code <collection>~shard-<n>.snapshot}: the {@code ~} never appears in an encoded name, so no collection's artifact collides. */
+  public static String shardArtifact(String collection, int shard) {
+    return encode(collection) + "~shard-" + shard + SNAPSHOT_SUFFIX;
+  }
+
   public static String metaArtifact(String collection) {
     return encode(collection) + META_SUFFIX;
   }

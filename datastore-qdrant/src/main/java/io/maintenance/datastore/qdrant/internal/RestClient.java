@@ -8,21 +8,28 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
 /**
- * Qdrant's REST API (port 6333), for what gRPC does not offer: snapshot creation, download, deletion,
- * upload and URL recovery. Bodies are streamed in both directions, never buffered whole.
+ * Qdrant's REST API (port 6333) of one node (or of whatever a load balancer reaches): snapshot creation,
+ * listing, download, deletion, upload and URL recovery for a {@link SnapshotScope}, cluster info, and the
+ * collection calls gRPC lacks or that must reach a given node. Bodies are streamed both ways, never
+ * buffered whole.
  *
  * <p>Built on {@link HttpURLConnection}: with fixed-length streaming it writes and reads the socket
  * directly, which measured about twice the throughput of {@code java.net.http.HttpClient}'s stream
  * handlers on multi-gigabyte snapshots (see {@code benchmarks/qdrant.sh}).
  */
 public final class RestClient {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  static final ObjectMapper JSON = new ObjectMapper();
   private static final int BUFFER = 256 * 1024;
 
   private final URI base;
@@ -30,14 +37,19 @@ public final class RestClient {
   private final int connectTimeoutMs;
   private final int requestTimeoutMs;
   private final int transferTimeoutMs;
+  private HttpClient patchClient;
 
-  public RestClient(QdrantSettings settings) {
-    String url = settings.restUrl().toString();
-    this.base = URI.create(url.endsWith("/") ? url : url + "/");
+  public RestClient(URI url, QdrantSettings settings) {
+    String u = url.toString();
+    this.base = URI.create(u.endsWith("/") ? u : u + "/");
     this.apiKey = settings.apiKey();
     this.connectTimeoutMs = millis(settings.connectTimeout());
     this.requestTimeoutMs = millis(settings.requestTimeout());
     this.transferTimeoutMs = millis(settings.transferTimeout());
+  }
+
+  public URI url() {
+    return base;
   }
 
   /** The server's version from {@code GET /} (which needs no key). */
@@ -49,64 +61,119 @@ public final class RestClient {
 
   /** Lists collections; the cheapest call that proves the API key is accepted. */
   public int collectionCount() throws IOException {
-    return exchange("list collections", open("GET", "collections", requestTimeoutMs), null)
-        .path("result").path("collections").size();
+    return get("list collections", "collections").path("collections").size();
+  }
+
+  /** {@code GET /cluster}: {@code status} ("enabled" or "disabled"), this node's {@code peer_id}, the {@code peers}. */
+  public JsonNode cluster() throws IOException {
+    return get("get cluster info", "cluster");
+  }
+
+  /** {@code GET /collections/{c}/cluster}: this node's local shards (with point counts) and the remote ones. */
+  public JsonNode collectionCluster(String collection) throws IOException {
+    return get("get cluster info of '" + collection + "'", "collections/" + Names.encode(collection) + "/cluster");
   }
 
   /** {@code GET /collections/{c}}: status, counts, config and payload schema as Qdrant's REST API shows them. */
   public JsonNode collectionInfo(String collection) throws IOException {
-    return exchange("get collection '" + collection + "'",
-        open("GET", "collections/" + Names.encode(collection), requestTimeoutMs), null).path("result");
+    return get("get collection '" + collection + "'", "collections/" + Names.encode(collection));
+  }
+
+  /** {@code PUT /collections/{c}}: creates a collection from a REST collection description. */
+  public void createCollection(String collection, JsonNode body) throws IOException {
+    exchange("create collection '" + collection + "'", open("PUT", "collections/" + Names.encode(collection)
+        + "?wait=true", requestTimeoutMs), JSON.writeValueAsBytes(body));
   }
 
   /**
-   * {@code POST /collections/{c}/snapshots?wait=false}: starts a snapshot in the background. Returns the
+   * {@code PATCH /collections/{c}}: changes the collection's mutable config. {@link HttpURLConnection}
+   * knows no PATCH, so this small request goes through the JDK's {@link HttpClient}.
+   */
+  public void updateCollection(String collection, JsonNode body) throws IOException {
+    String op = "update collection '" + collection + "'";
+    HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve("collections/" + Names.encode(collection) + "?wait=true"))
+        .timeout(Duration.ofMillis(transferTimeoutMs)).header("Content-Type", "application/json")
+        .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
+    apiKey.ifPresent(k -> b.header("api-key", k));
+    HttpResponse<String> response;
+    try {
+      response = patchClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException(op + " was interrupted");
+    }
+    if (response.statusCode() / 100 != 2) {
+      throw new QdrantHttpException(op, response.statusCode(), serverMessage(response.body()));
+    }
+  }
+
+  /** {@code PUT /collections/{c}/index}: creates (or replaces) a payload index and waits for it. */
+  public void createIndex(String collection, String field, JsonNode schema) throws IOException {
+    ObjectNode body = JSON.createObjectNode();
+    body.put("field_name", field);
+    body.set("field_schema", schema);
+    exchange("create payload index '" + field + "' of '" + collection + "'", open("PUT",
+        "collections/" + Names.encode(collection) + "/index?wait=true", transferTimeoutMs), JSON.writeValueAsBytes(body));
+  }
+
+  /** {@code DELETE /collections/{c}/index/{field}}. */
+  public void deleteIndex(String collection, String field) throws IOException {
+    exchange("delete payload index '" + field + "' of '" + collection + "'", open("DELETE",
+        "collections/" + Names.encode(collection) + "/index/" + Names.encode(field) + "?wait=true", transferTimeoutMs), null);
+  }
+
+  /** {@code GET {scope}/snapshots}, as Qdrant lists them (the checksum is absent where it keeps none). */
+  public List<SnapshotInfo> listSnapshots(SnapshotScope scope) throws IOException {
+    List<SnapshotInfo> out = new ArrayList<>();
+    for (JsonNode d : get("list snapshots of " + scope, scope.path() + "/snapshots")) {
+      out.add(snapshotInfo(d));
+    }
+    return out;
+  }
+
+  /**
+   * {@code POST {scope}/snapshots?wait=false}: starts a snapshot in the background. Returns the
    * description if the server finished it at once (it answers 200 instead of 202).
    */
-  public Optional<SnapshotInfo> startSnapshot(String collection) throws IOException {
-    JsonNode result = exchange("create snapshot of '" + collection + "'",
-        open("POST", "collections/" + Names.encode(collection) + "/snapshots?wait=false", requestTimeoutMs), new byte[0])
-        .path("result");
+  public Optional<SnapshotInfo> startSnapshot(SnapshotScope scope) throws IOException {
+    JsonNode result = exchange("create snapshot of " + scope,
+        open("POST", scope.path() + "/snapshots?wait=false", requestTimeoutMs), new byte[0]).path("result");
     return result.isObject() ? Optional.of(snapshotInfo(result)) : Optional.empty();
   }
 
-  /** {@code GET /collections/{c}/snapshots/{name}}: the snapshot's bytes as a stream the caller closes. */
-  public Download download(String collection, String snapshot) throws IOException {
-    String op = "download snapshot '" + snapshot + "' of '" + collection + "'";
-    HttpURLConnection c = open("GET", "collections/" + Names.encode(collection) + "/snapshots/" + Names.encode(snapshot),
-        transferTimeoutMs);
+  /** {@code GET {scope}/snapshots/{name}}: the snapshot's bytes as a stream the caller closes. */
+  public InputStream download(SnapshotScope scope, String snapshot) throws IOException {
+    String op = "download snapshot '" + snapshot + "' of " + scope;
+    HttpURLConnection c = open("GET", scope.path() + "/snapshots/" + Names.encode(snapshot), transferTimeoutMs);
     int status = c.getResponseCode();
     if (status != 200) {
       throw error(op, c, status);
     }
-    return new Download(c.getInputStream(), c.getContentLengthLong());
+    return c.getInputStream();
   }
 
-  /** A streamed snapshot download. */
-  public record Download(InputStream body, long contentLength) {}
-
-  /** {@code DELETE /collections/{c}/snapshots/{name}?wait=true}. */
-  public void deleteSnapshot(String collection, String snapshot) throws IOException {
-    exchange("delete snapshot '" + snapshot + "' of '" + collection + "'", open("DELETE",
-        "collections/" + Names.encode(collection) + "/snapshots/" + Names.encode(snapshot) + "?wait=true", requestTimeoutMs), null);
+  /** {@code DELETE {scope}/snapshots/{name}?wait=true}. */
+  public void deleteSnapshot(SnapshotScope scope, String snapshot) throws IOException {
+    exchange("delete snapshot '" + snapshot + "' of " + scope, open("DELETE",
+        scope.path() + "/snapshots/" + Names.encode(snapshot) + "?wait=true", requestTimeoutMs), null);
   }
 
   /**
-   * {@code POST /collections/{c}/snapshots/upload?wait=true&priority=snapshot&checksum=...}: streams the
-   * snapshot as the {@code snapshot} part of a multipart form with a known length. Qdrant checks the
-   * checksum before it touches the collection, then replaces the collection's data with the snapshot's.
-   * If {@code snapshot} fails while being read, the request is abandoned half-sent, so Qdrant never
-   * recovers from it.
+   * {@code POST {scope}/snapshots/upload?wait=true&priority=snapshot&checksum=...}: streams the snapshot
+   * as the {@code snapshot} part of a multipart form with a known length, under {@code fileName} (the
+   * name Qdrant keeps an uploaded collection snapshot under). Qdrant checks the checksum before it touches
+   * the collection. If {@code snapshot} fails while being read, the request is abandoned half-sent, so
+   * Qdrant never recovers from it.
    */
-  public void upload(String collection, String fileName, InputStream snapshot, long size, String sha256) throws IOException {
-    String op = "upload snapshot of '" + collection + "'";
+  public void upload(SnapshotScope scope, String fileName, InputStream snapshot, long size, String sha256) throws IOException {
+    String op = "upload snapshot of " + scope;
     String boundary = "qdrant-snapshot-" + UUID.randomUUID();
     byte[] head = ("--" + boundary + "\r\n"
         + "Content-Disposition: form-data; name=\"snapshot\"; filename=\"" + fileName.replace("\"", "") + "\"\r\n"
         + "Content-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8);
     byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
-    HttpURLConnection c = open("POST", "collections/" + Names.encode(collection)
-        + "/snapshots/upload?wait=true&priority=snapshot&checksum=" + sha256, transferTimeoutMs);
+    HttpURLConnection c = open("POST", scope.path() + "/snapshots/upload?wait=true&priority=snapshot&checksum=" + sha256,
+        transferTimeoutMs);
     c.setRequestProperty("Content-Type", "multipart/form-data; boundary=" + boundary);
     c.setDoOutput(true);
     c.setFixedLengthStreamingMode(head.length + size + tail.length);
@@ -130,15 +197,25 @@ public final class RestClient {
     exchange(op, c, null);
   }
 
-  /** {@code PUT /collections/{c}/snapshots/recover?wait=true}: the server fetches the snapshot from {@code location} itself. */
-  public void recover(String collection, URI location, String sha256) throws IOException {
+  /** {@code PUT {scope}/snapshots/recover?wait=true}: the server fetches the snapshot from {@code location} itself. */
+  public void recover(SnapshotScope scope, URI location, String sha256) throws IOException {
     ObjectNode body = JSON.createObjectNode();
     body.put("location", location.toString());
     body.put("priority", "snapshot");
     body.put("checksum", sha256);
-    exchange("recover '" + collection + "' from a URL",
-        open("PUT", "collections/" + Names.encode(collection) + "/snapshots/recover?wait=true", transferTimeoutMs),
-        JSON.writeValueAsBytes(body));
+    exchange("recover " + scope + " from a URL",
+        open("PUT", scope.path() + "/snapshots/recover?wait=true", transferTimeoutMs), JSON.writeValueAsBytes(body));
+  }
+
+  private synchronized HttpClient patchClient() {
+    if (patchClient == null) {
+      patchClient = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(connectTimeoutMs)).build();
+    }
+    return patchClient;
+  }
+
+  private JsonNode get(String op, String path) throws IOException {
+    return exchange(op, open("GET", path, requestTimeoutMs), null).path("result");
   }
 
   private HttpURLConnection open(String method, String path, int readTimeoutMs) throws IOException {
@@ -180,16 +257,20 @@ public final class RestClient {
         text = new String(in.readNBytes(16 * 1024), StandardCharsets.UTF_8).trim();
       }
     }
-    String message = text;
+    return new QdrantHttpException(op, status, serverMessage(text));
+  }
+
+  private static String serverMessage(String text) {
+    String message = text.trim();
     try {
-      JsonNode node = JSON.readTree(text);
+      JsonNode node = JSON.readTree(message);
       if (node != null && node.path("status").has("error")) {
         message = node.path("status").path("error").asText();
       }
     } catch (IOException notJson) {
       // plain-text body, used as it is
     }
-    return new QdrantHttpException(op, status, message.isEmpty() ? "(no message)" : message);
+    return message.isEmpty() ? "(no message)" : message;
   }
 
   static SnapshotInfo snapshotInfo(JsonNode d) {

@@ -40,6 +40,8 @@ import io.qdrant.client.grpc.Points.CountResponse;
 import io.qdrant.client.grpc.Points.CountResult;
 import io.qdrant.client.grpc.Points.CreateFieldIndexCollection;
 import io.qdrant.client.grpc.Points.DeletePoints;
+import io.qdrant.client.grpc.Points.DenseVector;
+import io.qdrant.client.grpc.Points.NamedVectorsOutput;
 import io.qdrant.client.grpc.Points.PointStruct;
 import io.qdrant.client.grpc.Points.PointsOperationResponse;
 import io.qdrant.client.grpc.Points.RetrievedPoint;
@@ -52,8 +54,6 @@ import io.qdrant.client.grpc.Points.Vector;
 import io.qdrant.client.grpc.Points.VectorOutput;
 import io.qdrant.client.grpc.Points.Vectors;
 import io.qdrant.client.grpc.Points.VectorsOutput;
-import io.qdrant.client.grpc.Points.NamedVectorsOutput;
-import io.qdrant.client.grpc.Points.DenseVector;
 import io.qdrant.client.grpc.PointsGrpc;
 import io.qdrant.client.grpc.QdrantGrpc;
 import io.qdrant.client.grpc.QdrantOuterClass.HealthCheckReply;
@@ -173,7 +173,7 @@ final class FakeGrpc {
       answer(obs, () -> {
         synchronized (q.lock) {
           return CollectionExistsResponse.newBuilder()
-              .setResult(CollectionExists.newBuilder().setExists(q.collections.containsKey(req.getCollectionName()))).build();
+              .setResult(CollectionExists.newBuilder().setExists(q.collections.containsKey(q.resolve(req.getCollectionName())))).build();
         }
       });
     }
@@ -196,6 +196,10 @@ final class FakeGrpc {
                 .setSparseVectorsConfig(req.getSparseVectorsConfig()))
             .setHnswConfig(HnswConfigDiff.newBuilder().setM(16).setEfConstruct(100).setFullScanThreshold(10000)
                 .setMaxIndexingThreads(0).setOnDisk(false).mergeFrom(req.getHnswConfig()))
+            // Qdrant's defaults, all reported, so that an update can put each back.
+            .setOptimizerConfig(io.qdrant.client.grpc.Collections.OptimizersConfigDiff.newBuilder().setDeletedThreshold(0.2)
+                .setVacuumMinVectorNumber(1000).setDefaultSegmentNumber(0).setIndexingThreshold(10000).setFlushIntervalSec(5)
+                .mergeFrom(req.getOptimizersConfig()))
             .setWalConfig(WalConfigDiff.newBuilder().setWalCapacityMb(32).setWalSegmentsAhead(0))
             .build();
         synchronized (q.lock) {
@@ -226,29 +230,35 @@ final class FakeGrpc {
       long start = System.nanoTime();
       answer(obs, () -> {
         synchronized (q.lock) {
-          // All operations apply together or not at all, as in Qdrant.
-          Map<String, String> next = new java.util.TreeMap<>(q.aliases);
+          // One by one, each kept, as Qdrant does: an operation that fails leaves the earlier ones applied.
           for (AliasOperations op : req.getActionsList()) {
+            if (q.aliasOperationsBeforeFailure.getAndDecrement() == 0) {
+              throw new QdrantError(500, "Service internal error: injected alias failure");
+            }
             if (op.hasCreateAlias()) {
-              q.require(op.getCreateAlias().getCollectionName());
-              if (next.containsKey(op.getCreateAlias().getAliasName())) {
-                throw new QdrantError(409, "Wrong input: Alias `" + op.getCreateAlias().getAliasName() + "` already exists!");
+              String alias = op.getCreateAlias().getAliasName();
+              if (!q.collections.containsKey(op.getCreateAlias().getCollectionName())) {
+                throw QdrantError.notFound("Collection `" + op.getCreateAlias().getCollectionName() + "` doesn't exist!");
               }
-              next.put(op.getCreateAlias().getAliasName(), op.getCreateAlias().getCollectionName());
+              if (q.collections.containsKey(alias)) {
+                throw new QdrantError(409, "Wrong input: Collection `" + alias + "` already exists!");
+              }
+              if (q.aliases.containsKey(alias)) {
+                throw new QdrantError(409, "Wrong input: Alias `" + alias + "` already exists!");
+              }
+              q.aliases.put(alias, op.getCreateAlias().getCollectionName());
             } else if (op.hasDeleteAlias()) {
-              if (next.remove(op.getDeleteAlias().getAliasName()) == null) {
-                throw QdrantError.notFound("Alias " + op.getDeleteAlias().getAliasName() + " does not exists!");
+              if (q.aliases.remove(op.getDeleteAlias().getAliasName()) == null) {
+                throw QdrantError.notFound("Alias `" + op.getDeleteAlias().getAliasName() + "` doesn't exist!");
               }
             } else if (op.hasRenameAlias()) {
-              String target = next.remove(op.getRenameAlias().getOldAliasName());
+              String target = q.aliases.remove(op.getRenameAlias().getOldAliasName());
               if (target == null) {
-                throw QdrantError.notFound("Alias " + op.getRenameAlias().getOldAliasName() + " does not exists!");
+                throw QdrantError.notFound("Alias `" + op.getRenameAlias().getOldAliasName() + "` doesn't exist!");
               }
-              next.put(op.getRenameAlias().getNewAliasName(), target);
+              q.aliases.put(op.getRenameAlias().getNewAliasName(), target);
             }
           }
-          q.aliases.clear();
-          q.aliases.putAll(next);
         }
         return CollectionOperationResponse.newBuilder().setResult(true).setTime(time(start)).build();
       });
@@ -346,6 +356,26 @@ final class FakeGrpc {
         synchronized (q.lock) {
           Collection c = q.require(req.getCollectionName());
           req.getPoints().getPoints().getIdsList().forEach(id -> c.points.remove(PointKey.of(id)));
+          return done(start);
+        }
+      });
+    }
+
+    @Override
+    public void setPayload(io.qdrant.client.grpc.Points.SetPayloadPoints req, StreamObserver<PointsOperationResponse> obs) {
+      long start = System.nanoTime();
+      answer(obs, () -> {
+        if (!req.hasPointsSelector() || !req.getPointsSelector().hasPoints() || req.hasKey()) {
+          throw new QdrantError(400, "Bad request: the double sets payloads by point ids only");
+        }
+        synchronized (q.lock) {
+          Collection c = q.require(req.getCollectionName());
+          for (var id : req.getPointsSelector().getPoints().getIdsList()) {
+            PointStruct p = c.points.get(PointKey.of(id));
+            if (p != null) {
+              c.points.put(PointKey.of(id), p.toBuilder().putAllPayload(req.getPayloadMap()).build());
+            }
+          }
           return done(start);
         }
       });

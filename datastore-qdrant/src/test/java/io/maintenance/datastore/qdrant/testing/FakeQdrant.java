@@ -60,6 +60,8 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
  */
 public final class FakeQdrant implements AutoCloseable {
   static final String PEER_ID = "4242424242";
+  /** What Qdrant 1.15 to 1.19 write into a collection snapshot's {@code version.info}: its collection format version. */
+  static final String COLLECTION_FORMAT_VERSION = "0.4.2";
   private static final DateTimeFormatter SNAPSHOT_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd-HH-mm-ss").withZone(ZoneOffset.UTC);
 
   final Object lock = new Object();
@@ -69,7 +71,12 @@ public final class FakeQdrant implements AutoCloseable {
   final Optional<String> apiKey;
   volatile String version;
   volatile Duration snapshotDelay;
+  volatile Duration checksumDelay = Duration.ZERO;
+  volatile boolean s3SnapshotStorage;
+  volatile boolean urlRecoveryEnabled = true;
   final AtomicReference<String> failNextRecovery = new AtomicReference<>();
+  /** Alias operations still to apply before the next one fails; -1 when none is to fail. */
+  final AtomicInteger aliasOperationsBeforeFailure = new AtomicInteger(-1);
   final AtomicInteger recoveries = new AtomicInteger();
   final List<String> requestLog = new CopyOnWriteArrayList<>();
   final ExecutorService background = Executors.newCachedThreadPool(r -> {
@@ -173,9 +180,35 @@ public final class FakeQdrant implements AutoCloseable {
     this.snapshotDelay = d;
   }
 
+  /**
+   * Writes a new snapshot's {@code .checksum} file this long after the snapshot appears in the listing
+   * (Qdrant 1.18 moves the snapshot into place first; the gap there is short but real).
+   */
+  public void checksumDelay(Duration d) {
+    this.checksumDelay = d;
+  }
+
+  /** Keeps snapshots like Qdrant with S3 snapshot storage: listed without checksums. */
+  public void s3SnapshotStorage(boolean s3) {
+    this.s3SnapshotStorage = s3;
+  }
+
+  /** {@code enable_snapshot_url_recovery}: when false, recovery from http(s) URLs answers 403. */
+  public void urlRecovery(boolean enabled) {
+    this.urlRecoveryEnabled = enabled;
+  }
+
   /** The next upload or recovery fails on the server after the body arrived, with this message, leaving the collection as it was. */
   public void failNextRecovery(String message) {
     failNextRecovery.set(message);
+  }
+
+  /**
+   * The alias operation after the next {@code applied} ones fails (as a server error would), leaving
+   * those applied, as Qdrant leaves them.
+   */
+  public void failAliasOperationAfter(int applied) {
+    aliasOperationsBeforeFailure.set(applied);
   }
 
   /** Uploads and URL recoveries that reached the recovery step (body received, checksum checked). */
@@ -213,8 +246,13 @@ public final class FakeQdrant implements AutoCloseable {
 
   // ---------------------------------------------------------------- state shared by REST and gRPC
 
+  /** The collection a name stands for: Qdrant resolves aliases in info, exists, count, scroll and recovery. */
+  String resolve(String name) {
+    return aliases.getOrDefault(name, name);
+  }
+
   Collection require(String name) throws QdrantError {
-    Collection c = collections.get(name);
+    Collection c = collections.get(resolve(name));
     if (c == null) {
       throw QdrantError.notFound("Collection `" + name + "` doesn't exist!");
     }
@@ -236,16 +274,17 @@ public final class FakeQdrant implements AutoCloseable {
   /** A snapshot file with its checksum. */
   record SnapshotFile(String name, long size, String checksum, Instant created) {}
 
-  List<SnapshotFile> listSnapshots(String collection) throws IOException {
+  List<SnapshotFile> listSnapshots(String name) throws IOException {
+    String collection;
     synchronized (lock) {
-      require(collection);
+      collection = require(name).name;
     }
     List<SnapshotFile> out = new ArrayList<>();
     Path dir = snapshotDir(collection);
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.snapshot")) {
       for (Path p : ds) {
         Path sum = dir.resolve(p.getFileName() + ".checksum");
-        String checksum = Files.exists(sum) ? Files.readString(sum).trim() : null;
+        String checksum = !s3SnapshotStorage && Files.exists(sum) ? Files.readString(sum).trim() : null;
         out.add(new SnapshotFile(p.getFileName().toString(), Files.size(p), checksum, Files.getLastModifiedTime(p).toInstant()));
       }
     }
@@ -254,17 +293,19 @@ public final class FakeQdrant implements AutoCloseable {
   }
 
   /**
-   * Writes a snapshot like Qdrant does: archive to a temporary file, write the checksum file, then move
-   * the archive into place, so a listed snapshot always has its checksum.
+   * Writes a snapshot like Qdrant 1.18 does: archive to a temporary file, move it into place, then write
+   * its {@code .checksum} file (none with S3 snapshot storage), so a snapshot can be listed before its
+   * checksum is.
    */
-  SnapshotFile createSnapshot(String collection) throws IOException {
+  SnapshotFile createSnapshot(String name0) throws IOException {
     CollectionConfig config;
     CollectionInfo info;
     List<PointStruct> points;
     List<Path> segmentFiles;
-    String writtenBy = version;
+    String collection;
     synchronized (lock) {
-      Collection c = require(collection);
+      Collection c = require(name0);
+      collection = c.name;
       config = c.config;
       info = c.info();
       points = new ArrayList<>(c.points.values());
@@ -279,7 +320,7 @@ public final class FakeQdrant implements AutoCloseable {
     try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp), 256 * 1024))) {
       tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
       tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-      putText(tar, "./version.info", writtenBy);
+      putText(tar, "./version.info", COLLECTION_FORMAT_VERSION);
       putText(tar, "./config.json", FakeRest.restConfig(config).toString());
       putText(tar, "./payload_index.json", FakeRest.payloadIndexJson(info).toString());
       putText(tar, "./0/shard_config.json", "{\"type\":\"Local\"}");
@@ -303,12 +344,31 @@ public final class FakeQdrant implements AutoCloseable {
       tar.finish();
     }
     String checksum = sha256(tmp);
-    Files.writeString(dir.resolve(name + ".checksum"), checksum);
     Files.move(tmp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    return new SnapshotFile(name, Files.size(dir.resolve(name)), checksum, Instant.now());
+    if (!s3SnapshotStorage) {
+      Runnable writeChecksum = () -> {
+        sleep(checksumDelay);
+        try {
+          // Written aside and renamed, as Qdrant does, so a reader never sees a half-written checksum.
+          Path sum = Files.writeString(dir.resolve(name + ".checksum.tmp"), checksum);
+          Files.move(sum, dir.resolve(name + ".checksum"), StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      };
+      if (checksumDelay.isZero()) {
+        writeChecksum.run();
+      } else {
+        background.submit(writeChecksum);
+      }
+    }
+    return new SnapshotFile(name, Files.size(dir.resolve(name)), s3SnapshotStorage ? null : checksum, Instant.now());
   }
 
   boolean deleteSnapshot(String collection, String name) throws IOException {
+    synchronized (lock) {
+      collection = require(collection).name;
+    }
     Path dir = snapshotDir(collection);
     Path p = dir.resolve(name).normalize();
     if (!p.getParent().equals(dir) || !Files.exists(p)) {
@@ -320,6 +380,9 @@ public final class FakeQdrant implements AutoCloseable {
   }
 
   Path snapshotPath(String collection, String name) throws IOException {
+    synchronized (lock) {
+      collection = require(collection).name;
+    }
     Path dir = snapshotDir(collection);
     Path p = dir.resolve(name).normalize();
     if (!p.getParent().equals(dir) || !Files.isRegularFile(p)) {
@@ -328,17 +391,24 @@ public final class FakeQdrant implements AutoCloseable {
     return p;
   }
 
+  /** Where a recovery's bytes came from: Qdrant words a checksum refusal differently for each. */
+  enum Source { UPLOAD, URL }
+
   /**
-   * Recovers a collection from a snapshot file: verifies the checksum if one is given, unpacks the
-   * archive and replaces the collection's config, indexes, points and segment files at once. The
-   * collection is created if it does not exist. Aliases are not touched (they are not in snapshots).
+   * Recovers a collection from a snapshot file as Qdrant does: verifies the checksum if one is given,
+   * unpacks the archive, and if the collection (or the collection an alias of that name points at)
+   * exists, replaces only its points and segment files, keeping its config and payload indexes, after
+   * refusing other vector params or shard number; otherwise creates it with the snapshot's config and
+   * indexes. Aliases are not touched (they are not in snapshots).
    */
-  void recover(String collection, Path snapshot, Optional<String> checksum) throws IOException {
+  void recover(String name, Path snapshot, Optional<String> checksum, Source source) throws IOException {
     if (checksum.isPresent()) {
       String actual = sha256(snapshot);
       if (!actual.equalsIgnoreCase(checksum.get())) {
-        // Qdrant passes the computed hash as "expected" and the requested one as "actual".
-        throw new QdrantError(400, "Checksum mismatch: expected " + actual + ", actual " + checksum.get());
+        throw source == Source.UPLOAD
+            // Qdrant passes the computed hash as "expected" and the requested one as "actual".
+            ? new QdrantError(400, "Checksum mismatch: expected " + actual + ", actual " + checksum.get())
+            : new QdrantError(400, "Wrong input: Snapshot checksum mismatch: expected " + checksum.get() + ", got " + actual);
       }
     }
     recoveries.incrementAndGet();
@@ -348,24 +418,25 @@ public final class FakeQdrant implements AutoCloseable {
     }
     CollectionInfo info = null;
     List<PointStruct> points = new ArrayList<>();
+    String collection = resolve(name);
     Path segments = newSegmentsDir(collection);
     boolean hasConfigJson = false;
     try (TarArchiveInputStream tar = new TarArchiveInputStream(new BufferedInputStream(Files.newInputStream(snapshot), 256 * 1024))) {
       TarArchiveEntry e;
       while ((e = tar.getNextEntry()) != null) {
-        String name = e.getName().startsWith("./") ? e.getName().substring(2) : e.getName();
-        if (name.equals("config.json")) {
+        String entry = e.getName().startsWith("./") ? e.getName().substring(2) : e.getName();
+        if (entry.equals("config.json")) {
           hasConfigJson = true;
-        } else if (name.equals("0/collection_info.pb")) {
+        } else if (entry.equals("0/collection_info.pb")) {
           info = CollectionInfo.parseFrom(tar.readAllBytes());
-        } else if (name.equals("0/points.pb")) {
+        } else if (entry.equals("0/points.pb")) {
           InputStream body = new java.io.ByteArrayInputStream(tar.readAllBytes());
           PointStruct p;
           while ((p = PointStruct.parseDelimitedFrom(body)) != null) {
             points.add(p);
           }
-        } else if (name.startsWith("0/segments/") && e.isFile()) {
-          Path target = segments.resolve(name.substring("0/segments/".length())).normalize();
+        } else if (entry.startsWith("0/segments/") && e.isFile()) {
+          Path target = segments.resolve(entry.substring("0/segments/".length())).normalize();
           if (!target.getParent().equals(segments)) {
             throw new QdrantError(400, "Bad request: snapshot entry escapes the shard directory");
           }
@@ -382,10 +453,27 @@ public final class FakeQdrant implements AutoCloseable {
       throw new QdrantError(500, "Service internal error: Can't read shard config in snapshot");
     }
     synchronized (lock) {
-      Collection c = new Collection(collection, info.getConfig(), segments);
-      info.getPayloadSchemaMap().forEach((k, v) -> c.schema.put(k, v.toBuilder().clearPoints().build()));
+      Collection old = collections.get(collection);
+      Collection c;
+      if (old != null) {
+        var live = old.config.getParams();
+        var snap = info.getConfig().getParams();
+        if (!live.getVectorsConfig().equals(snap.getVectorsConfig())) {
+          throw new QdrantError(400, "Wrong input: Snapshot is not compatible with existing collection: Collection vectors: "
+              + live.getVectorsConfig() + " Snapshot Vectors: " + snap.getVectorsConfig());
+        }
+        if (live.getShardNumber() != snap.getShardNumber()) {
+          throw new QdrantError(400, "Wrong input: Snapshot is not compatible with existing collection: Collection shard number: "
+              + live.getShardNumber() + " Snapshot shard number: " + snap.getShardNumber());
+        }
+        c = new Collection(collection, old.config, segments);
+        c.schema.putAll(old.schema);
+      } else {
+        c = new Collection(collection, info.getConfig(), segments);
+        info.getPayloadSchemaMap().forEach((k, v) -> c.schema.put(k, v.toBuilder().clearPoints().build()));
+      }
       points.forEach(p -> c.points.put(PointKey.of(p.getId()), p));
-      Collection old = collections.put(collection, c);
+      collections.put(collection, c);
       if (old != null) {
         deleteTree(old.segments);
       }
@@ -453,6 +541,11 @@ public final class FakeQdrant implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /** Every alias and the collection it points at. */
+  public Map<String, String> aliases() {
+    return aliasesSnapshot();
   }
 
   Map<String, String> aliasesSnapshot() {

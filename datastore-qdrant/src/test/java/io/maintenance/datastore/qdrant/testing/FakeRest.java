@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.maintenance.datastore.qdrant.testing.FakeQdrant.Collection;
 import io.maintenance.datastore.qdrant.testing.FakeQdrant.QdrantError;
 import io.maintenance.datastore.qdrant.testing.FakeQdrant.SnapshotFile;
 import io.qdrant.client.grpc.Collections.CollectionConfig;
@@ -112,6 +113,10 @@ final class FakeRest {
       json(ex, 200, v);
       return;
     }
+    if (p.size() == 1 && p.get(0).equals("cluster") && m.equals("GET")) {
+      ok(ex, JSON.createObjectNode().put("status", "disabled"), start);
+      return;
+    }
     if (p.isEmpty() || !p.get(0).equals("collections")) {
       throw QdrantError.notFound("no route " + m + " " + ex.getRequestURI().getRawPath());
     }
@@ -131,6 +136,30 @@ final class FakeRest {
         info = q.require(c).info();
       }
       ok(ex, restInfo(info), start);
+      return;
+    }
+    if (p.size() == 2 && m.equals("PATCH")) {
+      JsonNode body = readJson(ex);
+      synchronized (q.lock) {
+        Collection col = q.require(c);
+        col.config = FakeConfig.update(col.config, body);
+      }
+      ok(ex, JSON.getNodeFactory().booleanNode(true), start);
+      return;
+    }
+    if (p.size() == 3 && p.get(2).equals("index") && m.equals("PUT")) {
+      JsonNode body = readJson(ex);
+      synchronized (q.lock) {
+        q.require(c).schema.put(body.path("field_name").asText(), FakeConfig.index(body.path("field_schema")));
+      }
+      ok(ex, operation(), start);
+      return;
+    }
+    if (p.size() == 4 && p.get(2).equals("index") && m.equals("DELETE")) {
+      synchronized (q.lock) {
+        q.require(c).schema.remove(p.get(3));
+      }
+      ok(ex, operation(), start);
       return;
     }
     if (p.size() < 3 || !p.get(2).equals("snapshots")) {
@@ -179,6 +208,7 @@ final class FakeRest {
     Path tmp = Files.createTempFile(q.root.resolve("tmp"), "upload-", ".snapshot");
     try {
       boolean[] seen = new boolean[1];
+      String[] fileName = new String[1];
       OutputStream[] open = new OutputStream[1];
       try (InputStream body = ex.getRequestBody()) {
         new MultipartReader(body, boundary).readParts(part -> {
@@ -189,6 +219,7 @@ final class FakeRest {
             }
             if (part.name().equals("snapshot")) {
               seen[0] = true;
+              fileName[0] = part.fileName().map(f -> Path.of(f).getFileName().toString()).orElse(java.util.UUID.randomUUID().toString());
               open[0] = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 256 * 1024);
               return open[0];
             }
@@ -207,7 +238,16 @@ final class FakeRest {
       if (!seen[0]) {
         throw QdrantError.badRequest("Multipart error: field `snapshot` is missing");
       }
-      q.recover(c, tmp, checksum);
+      if (checksum.isPresent()) {
+        String actual = FakeQdrant.sha256(tmp);
+        if (!actual.equalsIgnoreCase(checksum.get())) {
+          throw new QdrantError(400, "Checksum mismatch: expected " + actual + ", actual " + checksum.get());
+        }
+      }
+      // Qdrant moves the upload into the collection's snapshots folder and recovers from there; it stays.
+      Path kept = q.snapshotDir(q.resolve(c)).resolve(fileName[0]);
+      Files.move(tmp, kept, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      q.recover(c, kept, Optional.empty(), FakeQdrant.Source.UPLOAD);
       ok(ex, JSON.getNodeFactory().booleanNode(true), start);
     } finally {
       Files.deleteIfExists(tmp);
@@ -232,6 +272,9 @@ final class FakeRest {
       validateSha256(checksum.get());
     }
     URI uri = URI.create(location);
+    if (!q.urlRecoveryEnabled && ("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
+      throw new QdrantError(403, "Forbidden: Snapshot recovery from remote URLs is disabled in the configuration");
+    }
     Path tmp = Files.createTempFile(q.root.resolve("tmp"), "recover-", ".snapshot");
     try {
       if ("file".equals(uri.getScheme())) {
@@ -254,7 +297,7 @@ final class FakeRest {
       } else {
         throw QdrantError.badRequest("Invalid snapshot URI scheme " + uri.getScheme());
       }
-      q.recover(c, tmp, checksum);
+      q.recover(c, tmp, checksum, FakeQdrant.Source.URL);
       ok(ex, JSON.getNodeFactory().booleanNode(true), start);
     } finally {
       Files.deleteIfExists(tmp);
@@ -282,6 +325,18 @@ final class FakeRest {
     }
   }
 
+  private static JsonNode readJson(HttpExchange ex) throws IOException {
+    try (InputStream in = ex.getRequestBody()) {
+      return JSON.readTree(in);
+    } catch (IOException e) {
+      throw QdrantError.badRequest("Json deserialize error: " + e.getMessage());
+    }
+  }
+
+  private static ObjectNode operation() {
+    return JSON.createObjectNode().put("operation_id", 0).put("status", "completed");
+  }
+
   // ---------------------------------------------------------------- JSON shapes
 
   static ObjectNode restConfig(CollectionConfig config) {
@@ -298,16 +353,12 @@ final class FakeRest {
     params.put("replication_factor", config.getParams().getReplicationFactor());
     params.put("write_consistency_factor", config.getParams().getWriteConsistencyFactor());
     params.put("on_disk_payload", config.getParams().getOnDiskPayload());
-    ObjectNode hnsw = c.putObject("hnsw_config");
-    hnsw.put("m", config.getHnswConfig().getM());
-    hnsw.put("ef_construct", config.getHnswConfig().getEfConstruct());
-    hnsw.put("full_scan_threshold", config.getHnswConfig().getFullScanThreshold());
-    hnsw.put("on_disk", config.getHnswConfig().getOnDisk());
+    c.set("hnsw_config", FakeConfig.json(config.getHnswConfig()));
     ObjectNode wal = c.putObject("wal_config");
     wal.put("wal_capacity_mb", config.getWalConfig().getWalCapacityMb());
     wal.put("wal_segments_ahead", config.getWalConfig().getWalSegmentsAhead());
-    c.putObject("optimizer_config");
-    c.putNull("quantization_config");
+    c.set("optimizer_config", FakeConfig.json(config.getOptimizerConfig()));
+    c.set("quantization_config", FakeConfig.quantization(config));
     return c;
   }
 

@@ -6,8 +6,8 @@ import io.maintenance.tck.DatastoreContract;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
-/** The TCK's datastore contract against a real FalkorDB server. */
-class FalkorDbContractIT extends DatastoreContract {
+/** The TCK's datastore contract against a real FalkorDB server, in both formats. */
+abstract class FalkorDbContract extends DatastoreContract {
   private static FalkorConnection conn;
 
   @BeforeAll
@@ -23,8 +23,10 @@ class FalkorDbContractIT extends DatastoreContract {
 
   @Override
   protected Datastore createDatastore() {
-    return TestServer.datastore("graphs").include("tck_*").batchSize(3).readBatchSize(4).build();
+    return TestServer.datastore("graphs").include("tck_*").format(format()).batchSize(3).readBatchSize(4).build();
   }
+
+  protected abstract String format();
 
   @Override
   protected void seed() {
@@ -50,6 +52,6 @@ class FalkorDbContractIT extends DatastoreContract {
 
   @Override
   protected String liveData() {
-    return TestServer.render(conn, "tck_social") + "\n---\n" + TestServer.render(conn, "tck_catalog");
+    return Canonical.of(conn, "tck_social") + "\n---\n" + Canonical.of(conn, "tck_catalog");
   }
 }
