@@ -102,6 +102,15 @@ class LocalStorageHygieneTest {
     untracked.write(new byte[2048], 0, 2048);
     Upload fresh = storage.startUpload("backups/bk-1/db/fresh.json", UploadOptions.of("text/plain"));
     fresh.write(new byte[10], 0, 10);
+    // Chunks are written by the upload's writer thread: wait until the first chunk (1024 bytes; the second is
+    // held until more data or complete() says whether it is the last) landed, so backdating the files below
+    // is not undone by a write that lands after it.
+    awaitSize(untracked.state().attributes().get("tempFile"), 1024);
+    awaitSize(tracked.state().attributes().get("tempFile"), 1024);
+    for (int i = 0; i < 2000 && known.get() == null; i++) {
+      Thread.sleep(5); // the checkpoint follows the chunk's write
+    }
+    assertThat(known.get()).as("the tracked upload's checkpoint").isNotNull();
     Instant old = Instant.now().minus(2, ChronoUnit.HOURS);
     List<Path> parts;
     try (Stream<Path> s = Files.list(root.resolve(LocalStorage.UPLOADS))) {
@@ -130,5 +139,14 @@ class LocalStorageHygieneTest {
     tracked.complete();
     fresh.complete();
     assertThat(keys("backups/")).containsExactly("backups/bk-1/db/fresh.json", "backups/bk-1/db/tracked.json");
+  }
+
+  private void awaitSize(String tempFile, long size) throws Exception {
+    Path p = root.resolve(LocalStorage.UPLOADS).resolve(tempFile);
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (Files.size(p) < size) {
+      assertThat(System.nanoTime()).as("chunks of " + tempFile + " written in time").isLessThan(deadline);
+      Thread.sleep(5);
+    }
   }
 }
