@@ -25,6 +25,12 @@ public enum ErrorCode {
    * finished was not applied. Try again.
    */
   LEASE_LOST(503, true),
+  /**
+   * The operation was cancelled on request ({@code POST /maintenance/operations/{id}/cancel}) and stopped
+   * at its next check; what it had not finished was not applied. A backup leaves no objects; a restore
+   * says which datastores were restored before it stopped (each one's restore is all-or-nothing).
+   */
+  CANCELLED(409, false),
   /** The restore token does not match any preview. */
   TOKEN_INVALID(403, false),
   /** The restore token matched but its preview has expired; preview again. */

@@ -12,6 +12,13 @@ public interface Maintenance extends AutoCloseable {
   /** Takes a backup set. Scope {@link Scope#BACKUP}. Blocks until it succeeded or failed. */
   BackupRecord backup(BackupRequest request, Principal principal);
 
+  /**
+   * Starts a backup in the background and returns at once with its operation. The request is checked and
+   * the operation lock taken first, so a refusal ({@code INVALID_REQUEST}, {@code OPERATION_IN_PROGRESS})
+   * is thrown here and nothing starts. Scope {@link Scope#BACKUP}.
+   */
+  Operation submitBackup(BackupRequest request, Principal principal);
+
   /** Lists backups, newest first. Scope {@link Scope#READ}. */
   Page<BackupRecord> listBackups(BackupQuery query, Principal principal);
 
@@ -40,11 +47,41 @@ public interface Maintenance extends AutoCloseable {
    */
   RestoreRecord confirmRestore(String token, Principal principal);
 
+  /**
+   * {@link #confirmRestore} in the background: the token, its expiry and the approvals are checked and the
+   * operation lock taken before it returns (refusals are thrown here); the drift check and the restore run
+   * in the operation. Scope {@link Scope#RESTORE_APPLY}.
+   */
+  Operation submitRestore(String token, Principal principal);
+
   /** Looks a restore request up. Scope {@link Scope#READ}. */
   Optional<RestoreRecord> findRestore(String requestId, Principal principal);
 
   /** Runs a housekeeping task. Scope {@link Scope#HOUSEKEEPING}. */
   TaskResult runTask(TaskRequest request, Principal principal);
+
+  /** {@link #runTask} in the background; refusals are thrown here. Scope {@link Scope#HOUSEKEEPING}. */
+  Operation submitTask(TaskRequest request, Principal principal);
+
+  /** Looks a housekeeping run up (what a submitted task did, once its operation finished). Scope {@link Scope#READ}. */
+  Optional<TaskResult> findTask(String taskId, Principal principal);
+
+  /** Looks an operation up, on any replica sharing the catalog. Scope {@link Scope#READ}. */
+  Optional<Operation> findOperation(String operationId, Principal principal);
+
+  /** Lists operations, newest first. Scope {@link Scope#READ}. */
+  Page<Operation> listOperations(OperationQuery query, Principal principal);
+
+  /**
+   * Asks a running operation to stop, wherever it runs: it stops at its next check (within about a second)
+   * and finishes {@code CANCELLED}, unless it passed its point of no return first. Returns the operation as
+   * it is now (an operation that already finished is returned unchanged). Needs the scope that starts
+   * operations of its kind ({@link OperationKind#scope()}).
+   */
+  Operation cancelOperation(String operationId, Principal principal);
+
+  /** The configured schedules and how they have been doing. Scope {@link Scope#READ}. */
+  List<ScheduleStatus> schedules(Principal principal);
 
   /** Probes the catalog, the storage and every datastore. Scope {@link Scope#READ}. */
   ReadinessReport readiness(Principal principal);

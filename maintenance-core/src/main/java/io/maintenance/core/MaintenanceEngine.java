@@ -12,6 +12,11 @@ import io.maintenance.api.Inputs;
 import io.maintenance.api.Maintenance;
 import io.maintenance.api.MaintenanceException;
 import io.maintenance.api.MetricsSummary;
+import io.maintenance.api.Operation;
+import io.maintenance.api.OperationKind;
+import io.maintenance.api.OperationQuery;
+import io.maintenance.api.ScheduleStatus;
+import io.maintenance.api.TaskType;
 import io.maintenance.api.Page;
 import io.maintenance.api.Principal;
 import io.maintenance.api.ReadinessReport;
@@ -34,7 +39,14 @@ import io.maintenance.core.internal.artifacts.Artifacts;
 import io.maintenance.core.internal.backup.ManifestStore;
 import io.maintenance.core.internal.catalog.BackupCatalog;
 import io.maintenance.core.internal.catalog.Db;
+import io.maintenance.core.internal.catalog.DrillCatalog;
 import io.maintenance.core.internal.catalog.Leases;
+import io.maintenance.core.internal.catalog.OperationCatalog;
+import io.maintenance.core.internal.catalog.ScheduleCatalog;
+import io.maintenance.core.internal.operations.Operations;
+import io.maintenance.core.internal.readiness.DrillEvidence;
+import io.maintenance.core.internal.schedules.ScheduleDefinition;
+import io.maintenance.core.internal.schedules.Scheduler;
 import io.maintenance.core.internal.catalog.RestoreCatalog;
 import io.maintenance.core.internal.catalog.SchemaInstaller;
 import io.maintenance.core.internal.catalog.TaskCatalog;
@@ -91,10 +103,14 @@ public final class MaintenanceEngine implements Maintenance {
   private final HousekeepingService housekeeping;
   private final Readiness readiness;
   private final Recovery recovery;
+  private final Operations operations;
+  private final Scheduler scheduler;
   private final List<AutoCloseable> owned;
 
-  private MaintenanceEngine(EngineContext ctx, Readiness readiness, List<AutoCloseable> owned) {
+  private MaintenanceEngine(EngineContext ctx, Readiness readiness, Scheduler scheduler, List<AutoCloseable> owned) {
     this.ctx = ctx;
+    this.scheduler = scheduler;
+    this.operations = new Operations(ctx.leases(), ctx.operations(), Duration.ofSeconds(10));
     this.manifests = new ManifestStore(ctx.storage(), ctx.backups());
     this.backups = new BackupService(ctx, manifests);
     this.restores = new RestoreService(ctx, manifests, backups);
@@ -118,7 +134,13 @@ public final class MaintenanceEngine implements Maintenance {
   @Override
   public BackupRecord backup(BackupRequest request, Principal principal) {
     authorize(principal, Scope.BACKUP, "backup", "-");
-    return backups.backup(request, principal.name());
+    return operations.run(backups.start(request, principal.name()));
+  }
+
+  @Override
+  public Operation submitBackup(BackupRequest request, Principal principal) {
+    authorize(principal, Scope.BACKUP, "backup", "-");
+    return operations.submit(backups.start(request, principal.name()));
   }
 
   @Override
@@ -151,7 +173,7 @@ public final class MaintenanceEngine implements Maintenance {
   @Override
   public void deleteBackup(String backupId, Principal principal) {
     authorize(principal, Scope.HOUSEKEEPING, "backup.delete", backupId);
-    backups.delete(backupId, principal.name());
+    operations.run(backups.delete(backupId, principal.name()));
   }
 
   @Override
@@ -169,7 +191,13 @@ public final class MaintenanceEngine implements Maintenance {
   @Override
   public RestoreRecord confirmRestore(String token, Principal principal) {
     authorize(principal, Scope.RESTORE_APPLY, "restore.confirm", "-");
-    return restores.confirm(token, principal.name());
+    return operations.run(restores.startConfirm(token, principal.name()));
+  }
+
+  @Override
+  public Operation submitRestore(String token, Principal principal) {
+    authorize(principal, Scope.RESTORE_APPLY, "restore.confirm", "-");
+    return operations.submit(restores.startConfirm(token, principal.name()));
   }
 
   @Override
@@ -182,7 +210,74 @@ public final class MaintenanceEngine implements Maintenance {
   @Override
   public TaskResult runTask(TaskRequest request, Principal principal) {
     authorize(principal, Scope.HOUSEKEEPING, "task." + request.type().name().toLowerCase(java.util.Locale.ROOT), "-");
-    return housekeeping.run(request, principal.name());
+    return operations.run(housekeeping.start(request, principal.name()));
+  }
+
+  @Override
+  public Operation submitTask(TaskRequest request, Principal principal) {
+    authorize(principal, Scope.HOUSEKEEPING, "task." + request.type().name().toLowerCase(java.util.Locale.ROOT), "-");
+    return operations.submit(housekeeping.start(request, principal.name()));
+  }
+
+  @Override
+  public Optional<TaskResult> findTask(String taskId, Principal principal) {
+    authorize(principal, Scope.READ, "task.get", taskId);
+    Inputs.id("/taskId", taskId);
+    return ctx.tasks().find(taskId);
+  }
+
+  @Override
+  public Optional<Operation> findOperation(String operationId, Principal principal) {
+    authorize(principal, Scope.READ, "operation.get", operationId);
+    Inputs.id("/operationId", operationId);
+    return ctx.operations().find(operationId);
+  }
+
+  @Override
+  public Page<Operation> listOperations(OperationQuery query, Principal principal) {
+    authorize(principal, Scope.READ, "operation.list", "-");
+    try {
+      return ctx.operations().page(query);
+    } catch (MaintenanceException e) {
+      if (e.code() == ErrorCode.INVALID_REQUEST) {
+        recordRefusal(Optional.of(principal), "operation.list", "-", e);
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public Operation cancelOperation(String operationId, Principal principal) {
+    Objects.requireNonNull(principal, "principal");
+    Inputs.id("/operationId", operationId);
+    // The scope depends on what is cancelled: reading the operation first needs READ, as finding it does.
+    authorize(principal, Scope.READ, "operation.cancel", operationId);
+    Operation op = ctx.operations().find(operationId).orElseThrow(() -> new MaintenanceException(ErrorCode.NOT_FOUND,
+        "no operation " + operationId, Map.of("operationId", operationId)));
+    Scope needed = op.kind().scope().orElse(null);
+    if (needed == null) {
+      MaintenanceException e = new MaintenanceException(ErrorCode.INVALID_REQUEST, "operation " + operationId + " is the engine's "
+          + op.kind().name().toLowerCase(java.util.Locale.ROOT) + ", which cannot be cancelled", Map.of("operationId", operationId));
+      recordRefusal(Optional.of(principal), "operation.cancel", operationId, e);
+      throw e;
+    }
+    authorize(principal, needed, "operation.cancel", operationId);
+    if (op.status().finished()) {
+      return op;
+    }
+    String by = principal.name();
+    if (ctx.operations().requestCancel(operationId, by)) {
+      ctx.audit(by, "operation.cancel", "success", operationId, AuditLog.details("kind", op.kind().name(), "target", op.target()));
+      // Running here: stop at the next check rather than at the next heartbeat.
+      ctx.leases().held(operationId).ifPresent(l -> l.cancel(by));
+    }
+    return ctx.operations().find(operationId).orElse(op);
+  }
+
+  @Override
+  public List<ScheduleStatus> schedules(Principal principal) {
+    authorize(principal, Scope.READ, "schedule.list", "-");
+    return scheduler.status();
   }
 
   @Override
@@ -226,6 +321,8 @@ public final class MaintenanceEngine implements Maintenance {
 
   @Override
   public void close() {
+    scheduler.close();
+    operations.close();
     ctx.metrics().close();
     readiness.close();
     for (AutoCloseable c : owned) {
@@ -247,6 +344,28 @@ public final class MaintenanceEngine implements Maintenance {
       ctx.audit(principal.name(), action, ErrorCode.FORBIDDEN.name(), target, AuditLog.details("requiredScope", scope.value()));
       throw refusal;
     }
+  }
+
+  /** Starts what a schedule runs, in the background, as {@code schedule:<name>}. */
+  private Operation launch(ScheduleDefinition s) {
+    String actor = "schedule:" + s.name();
+    io.maintenance.core.internal.operations.Job<?> job = s.backup().isPresent() ? backups.start(s.backup().get(), actor)
+        : housekeeping.start(s.task().orElseThrow(), actor);
+    String id = job.lease().id();
+    ctx.operations().tagSchedule(id, s.name());
+    return operations.submit(job, result -> {
+      boolean ok = scheduler.finished(s, id);
+      if (ok && s.retentionAfter()) {
+        try {
+          io.maintenance.core.internal.operations.Job<TaskResult> retention = housekeeping.start(TaskRequest.builder(TaskType.RETENTION)
+              .build(), actor);
+          ctx.operations().tagSchedule(retention.lease().id(), s.name());
+          operations.run(retention);
+        } catch (MaintenanceException e) {
+          scheduler.note(s, "backup " + id + " succeeded; the retention after it failed: " + e.code() + ": " + e.getMessage());
+        }
+      }
+    });
   }
 
   /** Settles what a crashed process left behind, if no other replica is working right now. */
@@ -289,6 +408,12 @@ public final class MaintenanceEngine implements Maintenance {
     private Duration leaseTimeout = Duration.ofSeconds(30);
     private Duration catalogTimeout = Duration.ofSeconds(15);
     private Duration partialUploadAge = Duration.ofHours(1);
+    private Duration progressInterval = Duration.ofSeconds(1);
+    private final Map<String, Map<String, String>> schedules = new LinkedHashMap<>();
+    private Duration schedulerPollInterval = Duration.ofSeconds(5);
+    private boolean schedulerEnabled = true;
+    private final Map<String, String> sandboxes = new LinkedHashMap<>();
+    private Duration drillMaxAge;
 
     private Builder() {}
 
@@ -348,6 +473,12 @@ public final class MaintenanceEngine implements Maintenance {
       c.catalogTimeout().ifPresent(this::catalogTimeout);
       c.partialUploadAge().ifPresent(this::partialUploadAge);
       c.artifacts().ifPresent(a -> artifactPolicy = a);
+      c.progressInterval().ifPresent(this::progressInterval);
+      c.schedules().forEach(this::schedule);
+      c.schedulerPollInterval().ifPresent(this::schedulerPollInterval);
+      c.schedulerEnabled().ifPresent(this::schedulerEnabled);
+      c.drillSandboxes().forEach(this::drillSandbox);
+      c.drillMaxAge().ifPresent(this::drillMaxAge);
       restorePolicy = c.restorePolicy();
       retentionPolicy = c.retentionPolicy();
       return this;
@@ -442,6 +573,54 @@ public final class MaintenanceEngine implements Maintenance {
       return this;
     }
 
+    /**
+     * How often a running operation writes its phase and progress to the catalog and reads whether it was
+     * cancelled (default 1 s; at least 50 ms). Its lease's heartbeat rides along.
+     */
+    public Builder progressInterval(Duration interval) {
+      this.progressInterval = Objects.requireNonNull(interval);
+      return this;
+    }
+
+    /**
+     * A schedule, from the keys after {@code schedules.<name>.}: {@code cron} (five fields, as crontab),
+     * {@code kind} (backup, or a task: retention, verify, reindex, orphan_sweep, rekey, drill), {@code datastores},
+     * {@code type}, {@code pinned}, {@code labels.<k>}, {@code retention} (run RETENTION after each backup),
+     * {@code missed} (run-once or skip), {@code jitter}, {@code grace}, {@code starting-deadline}, {@code time-zone},
+     * {@code dry-run}. Checked when the engine is built.
+     */
+    public Builder schedule(String name, Map<String, String> settings) {
+      schedules.put(name, Map.copyOf(settings));
+      return this;
+    }
+
+    /** How often this replica looks for due schedules (default 5 s). */
+    public Builder schedulerPollInterval(Duration interval) {
+      this.schedulerPollInterval = Objects.requireNonNull(interval);
+      return this;
+    }
+
+    /** Whether this replica fires schedules (default true); a replica that does not still reports them. */
+    public Builder schedulerEnabled(boolean enabled) {
+      this.schedulerEnabled = enabled;
+      return this;
+    }
+
+    /**
+     * Restore drills of {@code datastoreId} go into the datastore {@code sandboxId} (configured like any other,
+     * of the same type, pointing at a scratch database, graph server or node). A sandbox is never backed up.
+     */
+    public Builder drillSandbox(String datastoreId, String sandboxId) {
+      sandboxes.put(datastoreId, sandboxId);
+      return this;
+    }
+
+    /** Readiness reports a drilled datastore DEGRADED ({@code RESTORE_NOT_PROVEN}) when no drill passed within this age. */
+    public Builder drillMaxAge(Duration age) {
+      this.drillMaxAge = Objects.requireNonNull(age);
+      return this;
+    }
+
     public MaintenanceEngine build() {
       if (dataSource == null) {
         throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "a catalog DataSource is required");
@@ -495,6 +674,12 @@ public final class MaintenanceEngine implements Maintenance {
           throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "datastore registered as " + e.getKey() + " reports id " + e.getValue().id());
         }
       }
+      checkSandboxes(all);
+      List<ScheduleDefinition> definitions = new ArrayList<>();
+      schedules.forEach((name, settings) -> definitions.add(ScheduleDefinition.parse(name, settings)));
+      for (ScheduleDefinition d : definitions) {
+        checkScheduleTargets(d, all);
+      }
       Artifacts artifacts = Artifacts.start(artifactPolicy);
       List<AuditSink> sinks = new ArrayList<>(auditSinks);
       ServiceLoader.load(AuditSink.class, classLoader).forEach(sinks::add);
@@ -515,18 +700,81 @@ public final class MaintenanceEngine implements Maintenance {
       BackupCatalog backupCatalog = new BackupCatalog(db);
       RestoreCatalog restoreCatalog = new RestoreCatalog(db);
       Map<String, Datastore> datastoreMap = Map.copyOf(all);
-      Readiness readiness = new Readiness(db, schema, store, datastoreMap, clock, probeTimeout);
+      Leases leases = new Leases(db, owner, leaseTimeout, progressInterval, scheduler, clock);
+      DrillCatalog drillCatalog = new DrillCatalog(db);
+      Scheduler schedulerService = new Scheduler(definitions, new ScheduleCatalog(db), leases, clock, schedulerPollInterval,
+          scheduler);
+      Optional<DrillEvidence> evidence = Optional.ofNullable(drillMaxAge)
+          .map(age -> new DrillEvidence(drillCatalog, sandboxes.keySet(), age, clock));
+      List<String> extraComponents = new ArrayList<>();
+      definitions.forEach(d -> extraComponents.add("schedule:" + d.name()));
+      evidence.ifPresent(e -> extraComponents.addAll(e.components()));
+      Readiness readiness = new Readiness(db, schema, store, datastoreMap, clock, probeTimeout, extraComponents, () -> {
+        List<io.maintenance.api.ProbeResult> out = new ArrayList<>(schedulerService.probes());
+        evidence.ifPresent(e -> out.addAll(e.probes()));
+        return out;
+      });
       EngineMetrics metrics = new EngineMetrics(Optional.ofNullable(meterRegistry), clock, backupCatalog, restoreCatalog,
-          Duration.ofSeconds(15), all.keySet(), readiness.components(), readiness::check);
+          Duration.ofSeconds(15), all.keySet().stream().filter(id -> !sandboxes.containsValue(id)).toList(),
+          readiness.components(), readiness::check, new EngineMetrics.Sources(List.copyOf(sandboxes.keySet()),
+              drillCatalog::lastPassed, definitions.stream().map(ScheduleDefinition::name).toList(), schedulerService::status));
       EngineContext ctx = new EngineContext(clock, owner, engineVersion(), store, storagePrefix, datastoreMap,
           backupCatalog, restoreCatalog, new TaskCatalog(db), new UploadSessionCatalog(db, clock, owner),
-          new Leases(db, owner, leaseTimeout, scheduler), new AuditLog(db, sinks), metrics, restorePolicy, retentionPolicy,
-          artifacts, backupCatalog.deploymentId(), partialUploadAge);
-      MaintenanceEngine engine = new MaintenanceEngine(ctx, readiness, owned);
+          leases, new AuditLog(db, sinks), metrics, restorePolicy, retentionPolicy,
+          artifacts, backupCatalog.deploymentId(), partialUploadAge, new OperationCatalog(db), drillCatalog, Map.copyOf(sandboxes));
+      MaintenanceEngine engine = new MaintenanceEngine(ctx, readiness, schedulerService, owned);
       engine.recover();
+      if (schedulerEnabled) {
+        schedulerService.start(engine::launch);
+      }
       LOG.info("Maintenance engine {} started as {}: storage {}, datastores {}, deployment {}", ctx.engineVersion(), owner,
           store.name(), all.keySet(), ctx.deploymentId());
       return engine;
+    }
+
+    /** Each sandbox is a configured datastore of the drilled datastore's type, and no sandbox is itself drilled. */
+    private void checkSandboxes(Map<String, Datastore> all) {
+      for (var e : sandboxes.entrySet()) {
+        String key = "drills." + e.getKey() + ".sandbox";
+        Datastore ds = all.get(e.getKey());
+        Datastore sandbox = all.get(e.getValue());
+        String problem = ds == null ? "names a drill of datastore " + e.getKey() + ", which is not configured"
+            : sandbox == null ? "names sandbox " + e.getValue() + ", which is not a configured datastore"
+            : e.getKey().equals(e.getValue()) ? "must name another datastore than the one drilled"
+            : sandboxes.containsKey(e.getValue()) ? "names " + e.getValue() + ", which is drilled itself (a sandbox is never backed up)"
+            : !ds.type().equals(sandbox.type()) ? "names " + e.getValue() + " of type " + sandbox.type() + ", but "
+                + e.getKey() + " is of type " + ds.type()
+            : null;
+        if (problem != null) {
+          throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "'" + key + "' " + problem, Map.of("key", key));
+        }
+      }
+      if (drillMaxAge != null && (drillMaxAge.isNegative() || drillMaxAge.isZero())) {
+        throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "'drills.max-age' must be positive", Map.of("key", "drills.max-age"));
+      }
+    }
+
+    /** A schedule names only configured datastores (and, for drills, ones with a sandbox). */
+    private void checkScheduleTargets(ScheduleDefinition d, Map<String, Datastore> all) {
+      java.util.Set<String> named = d.backup().map(BackupRequest::datastores)
+          .orElseGet(() -> d.task().map(TaskRequest::datastores).orElse(java.util.Set.of()));
+      String key = "schedules." + d.name() + ".datastores";
+      for (String id : named) {
+        if (!all.containsKey(id)) {
+          throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "'" + key + "' names " + id + ", which is not a configured datastore",
+              Map.of("key", key));
+        }
+        if (d.backup().isPresent() && sandboxes.containsValue(id)) {
+          throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "'" + key + "' names " + id + ", a restore drill sandbox, which"
+              + " is never backed up", Map.of("key", key));
+        }
+      }
+      boolean drill = d.task().map(t -> t.type() == TaskType.DRILL).orElse(false);
+      if (drill && (sandboxes.isEmpty() || !sandboxes.keySet().containsAll(named))) {
+        throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "schedule " + d.name() + " runs drills, but "
+            + (named.isEmpty() ? "no datastore has" : "not every datastore it names has") + " a drills.<id>.sandbox",
+            Map.of("key", "schedules." + d.name()));
+      }
     }
 
     private static String engineVersion() {

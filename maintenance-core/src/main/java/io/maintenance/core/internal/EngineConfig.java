@@ -25,11 +25,18 @@ public record EngineConfig(
     Optional<ArtifactPolicy> artifacts,
     Optional<java.time.Duration> leaseTimeout,
     Optional<java.time.Duration> catalogTimeout,
-    Optional<java.time.Duration> partialUploadAge) {
+    Optional<java.time.Duration> partialUploadAge,
+    Optional<java.time.Duration> progressInterval,
+    Map<String, Map<String, String>> schedules,
+    Optional<java.time.Duration> schedulerPollInterval,
+    Optional<Boolean> schedulerEnabled,
+    Map<String, String> drillSandboxes,
+    Optional<java.time.Duration> drillMaxAge) {
 
   private static final Set<String> RESTORE_KEYS = Set.of("approvals-required", "token-ttl", "safety-backup");
   private static final Set<String> RETENTION_KEYS = Set.of("keep-last", "keep-within", "keep-daily", "keep-weekly", "keep-monthly");
-  private static final Set<String> ENGINE_KEYS = Set.of("lease-timeout", "catalog-timeout", "sweep.partial-upload-age");
+  private static final Set<String> ENGINE_KEYS = Set.of("lease-timeout", "catalog-timeout", "sweep.partial-upload-age",
+      "operations.progress-interval", "scheduler.poll-interval", "scheduler.enabled", "drills.max-age");
 
   public static EngineConfig parse(Map<String, String> props, RestorePolicy restoreDefaults, RetentionPolicy retentionDefaults) {
     Map<String, String> storage = new TreeMap<>();
@@ -39,9 +46,26 @@ public record EngineConfig(
     Map<String, String> artifacts = new TreeMap<>();
     Optional<String> prefix = Optional.empty();
     Map<String, String> engine = new TreeMap<>();
+    Map<String, Map<String, String>> schedules = new TreeMap<>();
+    Map<String, String> sandboxes = new TreeMap<>();
     for (var e : new TreeMap<>(props).entrySet()) {
       String k = e.getKey();
-      if (k.startsWith("storage.")) {
+      if (ENGINE_KEYS.contains(k)) {
+        engine.put(k, e.getValue());
+      } else if (k.startsWith("schedules.")) {
+        String rest = k.substring("schedules.".length());
+        int dot = rest.indexOf('.');
+        if (dot <= 0) {
+          throw invalid(k, "must look like schedules.<name>.<key>");
+        }
+        schedules.computeIfAbsent(rest.substring(0, dot), x -> new TreeMap<>()).put(rest.substring(dot + 1), e.getValue());
+      } else if (k.startsWith("drills.")) {
+        String rest = k.substring("drills.".length());
+        if (!rest.endsWith(".sandbox") || rest.length() <= ".sandbox".length()) {
+          throw invalid(k, "is not a drill setting: drills.<datastore>.sandbox or drills.max-age");
+        }
+        sandboxes.put(rest.substring(0, rest.length() - ".sandbox".length()), e.getValue().trim());
+      } else if (k.startsWith("storage.")) {
         storage.put(k.substring("storage.".length()), e.getValue());
       } else if (k.startsWith("datastores.")) {
         String rest = k.substring("datastores.".length());
@@ -58,8 +82,6 @@ public record EngineConfig(
         artifacts.put(k.substring("artifacts.".length()), e.getValue());
       } else if (k.equals("storage-prefix")) {
         prefix = Optional.of(e.getValue());
-      } else if (ENGINE_KEYS.contains(k)) {
-        engine.put(k, e.getValue());
       } else {
         throw invalid(k, "is not a setting of the engine");
       }
@@ -90,8 +112,10 @@ public record EngineConfig(
         .build();
     Optional<ArtifactPolicy> artifactPolicy = artifacts.isEmpty() ? Optional.empty() : Optional.of(ArtifactPolicy.parse(artifacts));
     PluginConfig g = PluginConfig.of("engine", engine);
+    Optional<Boolean> schedulerEnabled = g.optional("scheduler.enabled").map(v -> g.bool("scheduler.enabled", true));
     return new EngineConfig(st, ds, prefix, restorePolicy, retentionPolicy, artifactPolicy, positive(g, "lease-timeout"),
-        positive(g, "catalog-timeout"), positive(g, "sweep.partial-upload-age"));
+        positive(g, "catalog-timeout"), positive(g, "sweep.partial-upload-age"), positive(g, "operations.progress-interval"),
+        schedules, positive(g, "scheduler.poll-interval"), schedulerEnabled, sandboxes, positive(g, "drills.max-age"));
   }
 
   private static Optional<java.time.Duration> positive(PluginConfig config, String key) {

@@ -8,6 +8,7 @@ import io.maintenance.core.internal.restore.RestoreService;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,14 +47,22 @@ public final class Recovery {
     abandoned.forEach(id -> items.add(new TaskItem(id, "abandon", "done", "RUNNING but its lease is gone")));
     List<String> tasks = ctx.tasks().failUnowned(now);
     tasks.forEach(id -> items.add(new TaskItem(id, "fail-task", "done", "RUNNING but its lease is gone")));
+    ctx.drills().failUnowned(now).forEach(id -> items.add(new TaskItem(id, "fail-drill", "done",
+        "RUNNING but its lease is gone; the next drill into its sandbox removes what it restored")));
     List<String> reconciled = new ArrayList<>();
     for (RestoreCatalog.Row r : ctx.restores().applyingUnowned()) {
       restores.reconcile(r, actor).ifPresentOrElse(rec -> {
         reconciled.add(rec.requestId() + "=" + rec.status());
+        r.leaseId().ifPresent(op -> ctx.operations().settleOutcome(op, rec.status() == io.maintenance.api.RestoreStatus.APPLIED
+            ? io.maintenance.api.OperationStatus.SUCCEEDED : io.maintenance.api.OperationStatus.FAILED,
+            rec.status() == io.maintenance.api.RestoreStatus.APPLIED ? Optional.empty()
+                : Optional.of(new io.maintenance.api.ErrorInfo("LEASE_LOST", rec.decision()))));
         items.add(new TaskItem(rec.requestId(), "reconcile-restore", "done", rec.status() + ": " + rec.decision()));
       }, () -> items.add(new TaskItem(r.id(), "reconcile-restore", "DEPENDENCY_UNAVAILABLE",
           "its datastores cannot be compared now; it stays APPLYING until the next recovery or sweep")));
     }
+    List<String> operations = ctx.operations().settleGone();
+    operations.forEach(id -> items.add(new TaskItem(id, "fail-operation", "done", "RUNNING but its lease is gone")));
     if (!abandoned.isEmpty() || !tasks.isEmpty() || !reconciled.isEmpty()) {
       LOG.warn("Recovery: backups {} ABANDONED, tasks {} FAILED, restores reconciled {}; run ORPHAN_SWEEP to remove their"
           + " leftovers", abandoned, tasks, reconciled);

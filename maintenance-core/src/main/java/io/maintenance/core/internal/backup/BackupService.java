@@ -21,6 +21,10 @@ import io.maintenance.core.internal.audit.AuditLog;
 import io.maintenance.core.internal.catalog.BackupCatalog;
 import io.maintenance.core.internal.Json;
 import io.maintenance.core.internal.catalog.Leases;
+import io.maintenance.core.internal.operations.CountingStorage;
+import io.maintenance.core.internal.operations.Job;
+import io.maintenance.core.internal.operations.Tracker;
+import io.maintenance.api.DatastoreProgress;
 import io.maintenance.spi.BackupContext;
 import io.maintenance.spi.Datastore;
 import io.maintenance.spi.DatastoreBackup;
@@ -64,7 +68,11 @@ public final class BackupService {
     this.manifests = manifests;
   }
 
-  public BackupRecord backup(BackupRequest request, String actor) {
+  /**
+   * Checks the request and takes the operation lock: refusals are thrown (and audited) here, before anything
+   * starts. The returned job runs the backup, in the caller's thread or in the background.
+   */
+  public Job<BackupRecord> start(BackupRequest request, String actor) {
     List<String> ids;
     try {
       ids = select(request);
@@ -82,20 +90,34 @@ public final class BackupService {
       ctx.metrics().backup(BackupStatus.FAILED, ctx.storage().name(), request.type().name(), Duration.ZERO);
       throw e;
     }
-    try (lease) {
-      return runLocked(id, request, ids, actor, lease);
-    }
+    lease.progress().plan(ids);
+    return new Job<>(lease, () -> runLocked(id, request, ids, actor, lease, lease.progress()));
   }
 
-  /** Runs a backup under a lease the caller holds (e.g. the safety backup of a restore). */
+  /** Runs a backup under a lease the caller holds (the safety backup of a restore), tracked apart from the caller's progress. */
   public BackupRecord backupLocked(BackupRequest request, String actor, Leases.Lease lease) {
-    return runLocked(Ids.next("bk", ctx.clock()), request, select(request), actor, lease);
+    return runLocked(Ids.next("bk", ctx.clock()), request, select(request), actor, lease, new Tracker());
   }
 
   /** Deletes a backup: artifacts first, then its row. */
-  public void delete(String backupId, String actor) {
+  public Job<Void> delete(String backupId, String actor) {
     Inputs.id("/backupId", backupId);
-    try (Leases.Lease lease = ctx.leases().exclusive("backup.delete", backupId, actor)) {
+    Leases.Lease lease;
+    try {
+      lease = ctx.leases().exclusive("backup.delete", backupId, actor);
+    } catch (MaintenanceException e) {
+      ctx.audit(actor, "backup.delete", e.code().name(), backupId, Map.of("reason", e.getMessage()));
+      throw e;
+    }
+    return new Job<>(lease, () -> {
+      deleteLocked(backupId, actor, lease);
+      return null;
+    });
+  }
+
+  private void deleteLocked(String backupId, String actor, Leases.Lease lease) {
+    lease.progress().phase("deleting " + backupId);
+    try {
       BackupCatalog.Row row = ctx.backups().require(backupId);
       if (row.record().status() == BackupStatus.RUNNING) {
         throw new MaintenanceException(ErrorCode.OPERATION_IN_PROGRESS, "backup " + backupId + " is still running");
@@ -147,7 +169,12 @@ public final class BackupService {
 
   private List<String> select(BackupRequest request) {
     if (request.datastores().isEmpty()) {
-      return new ArrayList<>(ctx.datastores().keySet());
+      return ctx.backedUp();
+    }
+    List<String> sandboxes = request.datastores().stream().filter(ctx.sandboxes()::containsValue).sorted().toList();
+    if (!sandboxes.isEmpty()) {
+      throw new MaintenanceException(ErrorCode.INVALID_REQUEST, "datastore(s) " + String.join(", ", sandboxes)
+          + " are restore drill sandboxes, which are never backed up", Map.of("pointer", "/datastores"));
     }
     List<String> unknown = request.datastores().stream().filter(id -> !ctx.datastores().containsKey(id)).sorted().toList();
     if (!unknown.isEmpty()) {
@@ -158,7 +185,8 @@ public final class BackupService {
     return ctx.datastores().keySet().stream().filter(request.datastores()::contains).toList();
   }
 
-  private BackupRecord runLocked(String id, BackupRequest request, List<String> ids, String actor, Leases.Lease lease) {
+  private BackupRecord runLocked(String id, BackupRequest request, List<String> ids, String actor, Leases.Lease lease,
+      Tracker progress) {
     Instant started = ctx.clock().instant();
     long t0 = System.nanoTime();
     BackupType type = request.type();
@@ -174,6 +202,7 @@ public final class BackupService {
       }
     }
     String prefix = ctx.storagePrefix();
+    Map<String, Long> estimates = estimates(type);
     ctx.backups().insertRunning(id, type, parent.map(BackupCatalog.Row::id), ids, ctx.storage().name(), prefix, actor,
         ctx.owner(), started, request.pinned(), request.labels(), lease.id());
     LOG.info("Backup {} started ({} of {}) by {}", id, type, ids, actor);
@@ -186,14 +215,26 @@ public final class BackupService {
       // The data key is made first (a KMS problem fails before anything is written), then the storage is
       // checked by a real write before any datastore opens a snapshot.
       Artifacts.Writer artifacts = ctx.artifacts().writer(id);
+      progress.phase("checking the storage");
       storageRun(storageUnreachable, () -> markOwner(prefix, id));
       List<DatastoreManifest> sections = new ArrayList<>();
       for (String dsId : ids) {
         lease.ensureActive();
         Optional<DatastoreManifest> parentSection = parentManifest.flatMap(m -> m.datastore(dsId));
-        sections.add(backupOne(id, prefix, type, dsId, parentSection, parent.map(BackupCatalog.Row::id), artifacts.codec(dsId),
-            lease, storageUnreachable));
+        progress.phase("backing up " + dsId);
+        Tracker.Part part = progress.datastore(dsId);
+        Long estimate = estimates.get(dsId);
+        part.start(estimate == null ? -1 : estimate, true);
+        try {
+          sections.add(backupOne(id, prefix, type, dsId, parentSection, parent.map(BackupCatalog.Row::id),
+              artifacts.codec(dsId), lease, storageUnreachable, part));
+        } catch (RuntimeException e) {
+          part.state(DatastoreProgress.State.FAILED);
+          throw e;
+        }
+        part.state(DatastoreProgress.State.DONE);
       }
+      progress.phase("writing the manifest");
       BackupManifest manifest = new BackupManifest(BackupManifest.FORMAT_VERSION, id, type, parent.map(BackupCatalog.Row::id),
           started, ctx.clock().instant(), ctx.engineVersion(), sections, dataKeys(id, artifacts, sections, parentManifest));
       lease.ensureActive();
@@ -201,6 +242,8 @@ public final class BackupService {
       long bytes = written.size() + sections.stream().flatMap(s -> s.artifacts().stream())
           .filter(a -> a.heldBy().isEmpty()).mapToLong(ArtifactInfo::size).sum();
       int count = sections.stream().mapToInt(s -> s.artifacts().size()).sum();
+      lease.ensureActive(); // a cancel that came while the manifest was written still removes everything
+      progress.phase("recording the backup");
       recording = true;
       ctx.backups().markSucceeded(id, written.sha256(), bytes, count, ctx.clock().instant(), lease.id());
       // From here on nothing may fail the backup into a clean-up: it is recorded as succeeded.
@@ -223,6 +266,7 @@ public final class BackupService {
       }
       LOG.error("Backup {} failed: {}", id, failure.toString());
       if (failure.code() != ErrorCode.LEASE_LOST && !storageUnreachable.get() && !recording) {
+        progress.phase("removing what it wrote");
         cleanUp(id, prefix);
       } else {
         // Cleaning up would wait out the storage deadline again, run without the lease, or delete a backup whose
@@ -304,13 +348,24 @@ public final class BackupService {
     return keys;
   }
 
+  /** Per datastore, what its last succeeded backup of this type stored: what this one's progress is measured against. */
+  private Map<String, Long> estimates(BackupType type) {
+    try {
+      return ctx.operations().lastBackupBytes(type.name());
+    } catch (MaintenanceException e) {
+      LOG.debug("No size estimates for the backup's progress: {}", e.toString());
+      return Map.of();
+    }
+  }
+
   private DatastoreManifest backupOne(String backupId, String prefix, BackupType type, String dsId,
       Optional<DatastoreManifest> parentSection, Optional<String> parentId, ArtifactCodec codec, Leases.Lease lease,
-      AtomicBoolean storageUnreachable) {
+      AtomicBoolean storageUnreachable, Tracker.Part part) {
     Datastore ds = ctx.datastores().get(dsId);
-    StorageArtifactSink sink = new StorageArtifactSink(ctx.storage(), BackupLayout.datastoreFolder(prefix, backupId, dsId),
-        ctx.uploads().tracker(Optional.of(backupId), lease::ensureActive), parentId, codec);
-    ProgressListener progress = new ProgressLog("backup " + backupId + " " + dsId, Duration.ofSeconds(10));
+    StorageArtifactSink sink = new StorageArtifactSink(new CountingStorage(ctx.storage(), part::addBytes),
+        BackupLayout.datastoreFolder(prefix, backupId, dsId), ctx.uploads().tracker(Optional.of(backupId), lease::ensureActive),
+        parentId, codec);
+    ProgressListener progress = part.listener(new ProgressLog("backup " + backupId + " " + dsId, Duration.ofSeconds(10)));
     BackupContext bc = new Contexts.Backup(backupId, type, ds.supportsIncremental() ? parentSection : Optional.empty(),
         sink, progress, lease::ensureActive);
     try {

@@ -37,6 +37,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A <em>shared</em> lease (VERIFY, REINDEX) excludes nothing; it only tells the sweep and start-up
  * recovery that its task row has a live owner.
+ *
+ * <p>Every lease row is also an <em>operation</em>: the same statement that renews it writes the
+ * operation's phase and progress (when they changed) and reads whether someone asked to cancel it, so a
+ * cancel requested on any replica is seen within one progress interval, and {@link Lease#ensureActive()}
+ * then throws {@code CANCELLED}. Closing the lease records the operation's outcome.
  */
 public final class Leases {
   /** SQL condition that the lease given as the next parameter is still running and unexpired. */
@@ -52,22 +57,44 @@ public final class Leases {
   private final String owner;
   private final Duration ttl;
   private final Duration heartbeat;
+  private final Duration tick;
   private final ScheduledExecutorService scheduler;
+  private final java.time.Clock clock;
+  private final Map<String, Lease> held = new java.util.concurrent.ConcurrentHashMap<>();
   private volatile Consumer<Lease> onTakeover = l -> {};
 
   /**
    * @param owner this engine instance; unique (host, process and a random part)
    * @param ttl how long a lease lives without a heartbeat; a heartbeat runs every fifth of it
+   * @param progressInterval how often a running operation writes its progress and reads its cancel flag
+   *     (the heartbeat rides along: it runs at the shorter of the two intervals)
    */
-  public Leases(Db db, String owner, Duration ttl, ScheduledExecutorService scheduler) {
+  public Leases(Db db, String owner, Duration ttl, Duration progressInterval, ScheduledExecutorService scheduler,
+      java.time.Clock clock) {
     if (ttl.toMillis() < 500) {
       throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "the lease timeout must be at least 500ms, was " + ttl);
+    }
+    if (progressInterval.toMillis() < 50) {
+      throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "the progress interval must be at least 50ms, was "
+          + progressInterval);
     }
     this.db = db;
     this.owner = owner;
     this.ttl = ttl;
     this.heartbeat = ttl.dividedBy(5);
+    this.tick = progressInterval.compareTo(heartbeat) < 0 ? progressInterval : heartbeat;
     this.scheduler = scheduler;
+    this.clock = clock;
+  }
+
+  /** The leases this engine instance holds right now (its running operations). */
+  public java.util.Collection<Lease> held() {
+    return List.copyOf(held.values());
+  }
+
+  /** A lease this engine instance holds, by id. */
+  public Optional<Lease> held(String id) {
+    return Optional.ofNullable(held.get(id));
   }
 
   public Duration ttl() {
@@ -257,6 +284,14 @@ public final class Leases {
     private volatile boolean closed;
     private ScheduledFuture<?> beat;
     private long lastWarn;
+    private final io.maintenance.core.internal.operations.Tracker tracker = new io.maintenance.core.internal.operations.Tracker();
+    /** Who asked to cancel the operation (seen in the catalog or asked in this process); null while nobody has. */
+    private volatile String cancelledBy;
+    private volatile io.maintenance.api.OperationStatus outcome;
+    private volatile io.maintenance.api.ErrorInfo error;
+    /** The progress last written, so an unchanged one is not written again. */
+    private String writtenProgress;
+    private String writtenPhase;
 
     private Lease(String id, String kind, String target, boolean exclusive, Connection connection, long confirmedAt,
         List<String> expiredPredecessors) {
@@ -282,6 +317,48 @@ public final class Leases {
       return target;
     }
 
+    public boolean exclusive() {
+      return exclusive;
+    }
+
+    /** The operation's progress, fed by the threads doing its work. */
+    public io.maintenance.core.internal.operations.Tracker progress() {
+      return tracker;
+    }
+
+    /** Asks the operation to stop at its next check (a cancel seen in the catalog, or asked in this process). */
+    public void cancel(String by) {
+      if (cancelledBy == null) {
+        cancelledBy = by;
+        LOG.warn("{} {} ({}) cancelled by {}", kind, target, id, by);
+      }
+    }
+
+    public boolean isCancelled() {
+      return cancelledBy != null;
+    }
+
+    /** Records that the operation succeeded (unless an outcome was recorded already); written when the lease closes. */
+    public void succeeded() {
+      if (outcome == null) {
+        tracker.succeeded();
+        outcome = io.maintenance.api.OperationStatus.SUCCEEDED;
+      }
+    }
+
+    /** Records that the operation failed ({@code CANCELLED} when that is the code); written when the lease closes. */
+    public void failed(io.maintenance.api.ErrorInfo why) {
+      if (outcome == null) {
+        error = why;
+        outcome = ErrorCode.CANCELLED.name().equals(why.code()) ? io.maintenance.api.OperationStatus.CANCELLED
+            : io.maintenance.api.OperationStatus.FAILED;
+      }
+    }
+
+    public void failed(MaintenanceException e) {
+      failed(io.maintenance.api.ErrorInfo.of(e));
+    }
+
     /** Leases this one took over because they had expired (their rows are left to settle). */
     public List<String> expiredPredecessors() {
       return expiredPredecessors;
@@ -300,6 +377,11 @@ public final class Leases {
         throw new MaintenanceException(ErrorCode.LEASE_LOST, kind + " " + target + " stopped: its lease on the operation"
             + " lock was lost (" + lost + "); what it had not finished was not applied", Map.of("leaseId", id, "operation", kind));
       }
+      String by = cancelledBy;
+      if (by != null) {
+        throw new MaintenanceException(ErrorCode.CANCELLED, kind + " " + target + " was cancelled by " + by
+            + "; what it had not finished was not applied", Map.of("operationId", id, "cancelledBy", by));
+      }
     }
 
     public boolean isLost() {
@@ -307,7 +389,8 @@ public final class Leases {
     }
 
     private void start() {
-      long every = Math.max(100, heartbeat.toMillis());
+      held.put(id, this);
+      long every = Math.max(50, tick.toMillis());
       beat = scheduler.scheduleWithFixedDelay(this::heartbeat, every, every, TimeUnit.MILLISECONDS);
     }
 
@@ -364,9 +447,28 @@ public final class Leases {
       }
     }
 
+    /**
+     * Moves the expiry forward, writes the phase and progress when they changed, and reads the cancel
+     * request; returns the number of rows renewed (0: taken over).
+     */
     private int renew(Connection c) throws SQLException {
-      return Db.update(c, "UPDATE maintenance_operations SET heartbeat_at = now(), expires_at = now() + ? * interval '1 millisecond'"
-          + " WHERE id = ? AND owner = ? AND status = 'RUNNING' AND expires_at > now()", ttl.toMillis(), id, owner);
+      String phase = tracker.phase();
+      String progress = io.maintenance.core.internal.Json.write(tracker.snapshot(clock.instant()));
+      String newProgress = progress.equals(writtenProgress) ? null : progress;
+      List<String> cancel = Db.query(c, "UPDATE maintenance_operations SET heartbeat_at = now(),"
+          + " expires_at = now() + ? * interval '1 millisecond', phase = ?, progress = coalesce(?::jsonb, progress),"
+          + " progress_at = CASE WHEN ? THEN now() ELSE progress_at END"
+          + " WHERE id = ? AND owner = ? AND status = 'RUNNING' AND expires_at > now() RETURNING cancel_requested_by",
+          rs -> String.valueOf(rs.getString(1)), ttl.toMillis(), phase, newProgress, newProgress != null || !phase.equals(writtenPhase),
+          id, owner);
+      if (!cancel.isEmpty()) {
+        writtenProgress = progress;
+        writtenPhase = phase;
+        if (!"null".equals(cancel.get(0))) {
+          cancel(cancel.get(0));
+        }
+      }
+      return cancel.size();
     }
 
     /** Finishes the lease row and releases the lock; if the catalog cannot be reached, the lease simply expires. */
@@ -380,11 +482,19 @@ public final class Leases {
           return;
         }
         closed = true;
+        held.remove(id);
+        if (outcome == null) {
+          failed(new io.maintenance.api.ErrorInfo(ErrorCode.INTERNAL_ERROR.name(), kind + " " + target
+              + " ended without reporting how it went; see the log"));
+        }
         try {
           Connection c = connection != null ? connection : db.connect(db.timeout());
           try (c) {
-            Db.update(c, "UPDATE maintenance_operations SET status = 'FINISHED', finished_at = now()"
-                + " WHERE id = ? AND owner = ? AND status = 'RUNNING'", id, owner);
+            Db.update(c, "UPDATE maintenance_operations SET status = 'FINISHED', finished_at = now(), phase = 'done',"
+                + " outcome = ?, error_code = ?, error_message = ?, progress = ?::jsonb, progress_at = now()"
+                + " WHERE id = ? AND owner = ? AND status = 'RUNNING'", outcome.name(), error == null ? null : error.code(),
+                error == null ? null : error.message(), io.maintenance.core.internal.Json.write(tracker.snapshot(clock.instant())),
+                id, owner);
             if (exclusive && holdsLock && c == connection) {
               Db.query(c, "SELECT pg_advisory_unlock(?, hashtext(current_schema()))", rs -> null, LOCK_CLASS);
             }

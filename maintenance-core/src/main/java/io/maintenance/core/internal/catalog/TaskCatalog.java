@@ -2,6 +2,7 @@ package io.maintenance.core.internal.catalog;
 
 import io.maintenance.api.ErrorInfo;
 import io.maintenance.api.TaskItem;
+import io.maintenance.api.TaskResult;
 import io.maintenance.api.TaskStatus;
 import io.maintenance.api.TaskType;
 import io.maintenance.core.internal.Json;
@@ -34,6 +35,19 @@ public final class TaskCatalog {
             + " finished_at = ? WHERE id = ? AND status = 'RUNNING'",
         status, new Db.JsonText(Json.write(items)), error.map(ErrorInfo::code).orElse(null),
         error.map(ErrorInfo::message).orElse(null), finishedAt, id));
+  }
+
+  /** A task run as recorded; while it is RUNNING its items are not written yet and {@code finishedAt} is its start. */
+  public Optional<TaskResult> find(String id) {
+    return db.call(c -> Db.queryOne(c, "SELECT id, type, status, dry_run, started_at, finished_at, items::text AS items,"
+        + " error_code, error_message FROM maintenance_tasks WHERE id = ?", rs -> {
+          String code = rs.getString("error_code");
+          return new TaskResult(rs.getString("id"), TaskType.valueOf(rs.getString("type")), TaskStatus.valueOf(rs.getString("status")),
+              rs.getBoolean("dry_run"), Db.instant(rs, "started_at"),
+              Db.optionalInstant(rs, "finished_at").orElse(Db.instant(rs, "started_at")),
+              Json.read(rs.getString("items"), new com.fasterxml.jackson.core.type.TypeReference<List<TaskItem>>() {}),
+              code == null ? Optional.empty() : Optional.of(new ErrorInfo(code, String.valueOf(rs.getString("error_message")))));
+        }, id));
   }
 
   /** Tasks left RUNNING by a process that is gone (their lease expired or they have none). */

@@ -24,6 +24,7 @@ import io.maintenance.core.internal.backup.BackupService;
 import io.maintenance.core.internal.backup.ManifestStore;
 import io.maintenance.core.internal.catalog.BackupCatalog;
 import io.maintenance.core.internal.catalog.Leases;
+import io.maintenance.core.internal.operations.Job;
 import io.maintenance.core.internal.restore.RestoreService;
 import io.maintenance.spi.Datastore;
 import io.maintenance.spi.ObjectInfo;
@@ -73,6 +74,7 @@ public final class HousekeepingService {
   private final BackupService backups;
   private final RestoreService restores;
   private final Recovery recovery;
+  private final Drills drills;
 
   public HousekeepingService(EngineContext ctx, ManifestStore manifests, BackupService backups, RestoreService restores,
       Recovery recovery) {
@@ -81,21 +83,36 @@ public final class HousekeepingService {
     this.backups = backups;
     this.restores = restores;
     this.recovery = recovery;
+    this.drills = new Drills(ctx, manifests, restores);
   }
 
-  public TaskResult run(TaskRequest request, String actor) {
+  /**
+   * Checks the request and takes the task's lease: refusals are thrown (and audited) here, and a task that
+   * could not start is recorded FAILED. The returned job runs the task.
+   */
+  public Job<TaskResult> start(TaskRequest request, String actor) {
     String action = "task." + request.type().name().toLowerCase(Locale.ROOT);
     List<String> unknown = request.datastores().stream().filter(d -> !ctx.datastores().containsKey(d)).sorted().toList();
     if (!unknown.isEmpty()) {
       MaintenanceException e = new MaintenanceException(ErrorCode.INVALID_REQUEST, "unknown datastore(s) " + String.join(", ", unknown)
-          + "; configured: " + String.join(", ", ctx.datastores().keySet()), Map.of("pointer", "/datastores"));
+          + "; configured: " + String.join(", ", new java.util.TreeSet<>(ctx.datastores().keySet())), Map.of("pointer", "/datastores"));
       ctx.audit(actor, action, e.code().name(), "-", AuditLog.details("reason", e.getMessage()));
       throw e;
+    }
+    if (request.type() == TaskType.DRILL) {
+      List<String> without = request.datastores().stream().filter(d -> !ctx.sandboxes().containsKey(d)).sorted().toList();
+      if (!without.isEmpty() || ctx.sandboxes().isEmpty()) {
+        MaintenanceException e = new MaintenanceException(ErrorCode.INVALID_REQUEST, (without.isEmpty() ? "no datastore has"
+            : "datastore(s) " + String.join(", ", without) + " have no") + " restore drill sandbox; configure"
+            + " drills.<datastore>.sandbox=<sandbox datastore id>", Map.of("pointer", "/datastores"));
+        ctx.audit(actor, action, e.code().name(), "-", AuditLog.details("reason", e.getMessage()));
+        throw e;
+      }
     }
     String id = Ids.next("tk", ctx.clock());
     Instant started = ctx.clock().instant();
     boolean exclusive = request.type() == TaskType.RETENTION || request.type() == TaskType.ORPHAN_SWEEP
-        || request.type() == TaskType.REKEY;
+        || request.type() == TaskType.REKEY || request.type() == TaskType.DRILL;
     Leases.Lease lease;
     try {
       lease = exclusive ? ctx.leases().exclusive(request.type().name().toLowerCase(Locale.ROOT), id, actor)
@@ -110,32 +127,37 @@ public final class HousekeepingService {
       record(actor, id, request, TaskStatus.FAILED, error, List.of());
       throw e;
     }
+    return new Job<>(lease, () -> runLocked(id, request, actor, started, lease));
+  }
+
+  private TaskResult runLocked(String id, TaskRequest request, String actor, Instant started, Leases.Lease lease) {
     List<TaskItem> items = new ArrayList<>();
     Optional<ErrorInfo> error = Optional.empty();
     TaskStatus status;
-    try (lease) {
-      ctx.tasks().insertRunning(id, request.type(), request.dryRun(), actor, started, lease.id());
-      try {
-        switch (request.type()) {
-          case RETENTION -> retention(request.dryRun(), items, lease);
-          case ORPHAN_SWEEP -> sweep(actor, request.dryRun(), items, lease);
-          case VERIFY -> verify(request, items, lease);
-          case REINDEX -> reindex(id, request, items, lease);
-          case REKEY -> rekey(request, items, lease);
-          default -> throw new IllegalStateException(request.type().name());
-        }
-        error = worst(items);
-        status = error.isPresent() ? TaskStatus.FAILED : TaskStatus.SUCCEEDED;
-      } catch (RuntimeException e) {
-        MaintenanceException failure = Guard.wrap(ErrorCode.INTERNAL_ERROR, request.type() + " failed", e);
-        status = TaskStatus.FAILED;
-        error = Optional.of(ErrorInfo.of(failure));
+    ctx.tasks().insertRunning(id, request.type(), request.dryRun(), actor, started, lease.id());
+    lease.progress().phase(request.type().name().toLowerCase(Locale.ROOT).replace('_', ' ') + (request.dryRun() ? " (dry run)" : ""));
+    try {
+      switch (request.type()) {
+        case RETENTION -> retention(request.dryRun(), items, lease);
+        case ORPHAN_SWEEP -> sweep(actor, request.dryRun(), items, lease);
+        case VERIFY -> verify(request, items, lease);
+        case REINDEX -> reindex(id, request, items, lease);
+        case REKEY -> rekey(request, items, lease);
+        case DRILL -> drills.run(id, request, items, lease);
+        default -> throw new IllegalStateException(request.type().name());
       }
-      Instant finished = ctx.clock().instant();
-      ctx.tasks().finish(id, status, items, error, finished);
-      record(actor, id, request, status, error, items);
-      return new TaskResult(id, request.type(), status, request.dryRun(), started, finished, items, error);
+      error = worst(items);
+      status = error.isPresent() ? TaskStatus.FAILED : TaskStatus.SUCCEEDED;
+    } catch (RuntimeException e) {
+      MaintenanceException failure = Guard.wrap(ErrorCode.INTERNAL_ERROR, request.type() + " failed", e);
+      status = TaskStatus.FAILED;
+      error = Optional.of(ErrorInfo.of(failure));
     }
+    Instant finished = ctx.clock().instant();
+    ctx.tasks().finish(id, status, items, error, finished);
+    record(actor, id, request, status, error, items);
+    error.ifPresent(lease::failed);
+    return new TaskResult(id, request.type(), status, request.dryRun(), started, finished, items, error);
   }
 
   /** The worst code among failed items, with how many failed. */
@@ -196,9 +218,13 @@ public final class HousekeepingService {
       }
     }
     Map<String, BackupCatalog.Row> byId = succeeded.stream().collect(Collectors.toMap(BackupCatalog.Row::id, r -> r));
+    ProgressListener progress = lease.progress().listener(ProgressListener.NONE);
+    int done = 0;
     for (RetentionPlanner.Candidate c : decision.prune()) {
+      progress.onProgress("backups pruned", done++, decision.prune().size());
       items.add(delete(byId.get(c.id()), dryRun, "no retention rule keeps it", lease));
     }
+    progress.onProgress("backups pruned", done, decision.prune().size());
   }
 
   /** Deletes one backup (artifacts first, then the row), or says it would. */
@@ -216,7 +242,7 @@ public final class HousekeepingService {
       ctx.backups().delete(row.id());
       return new TaskItem(row.id(), "delete", "done", why + " (" + objects + " objects removed)");
     } catch (MaintenanceException e) {
-      if (e.code() == ErrorCode.LEASE_LOST) {
+      if (e.code() == ErrorCode.LEASE_LOST || e.code() == ErrorCode.CANCELLED) {
         throw e;
       }
       LOG.warn("Could not delete backup {}: {}", row.id(), e.toString());
@@ -408,13 +434,14 @@ public final class HousekeepingService {
         }
       }
     }
-    ProgressListener progress = new ProgressLog("verify", Duration.ofSeconds(10));
+    ProgressListener progress = lease.progress().listener(new ProgressLog("verify", Duration.ofSeconds(10)));
     int done = 0;
     for (BackupCatalog.Row row : rows) {
       lease.ensureActive();
       progress.onProgress("backup " + row.id(), done++, rows.size());
       verifyOne(row, items, lease);
     }
+    progress.onProgress("backups verified", done, rows.size());
   }
 
   private void verifyOne(BackupCatalog.Row row, List<TaskItem> items, Leases.Lease lease) {
@@ -546,7 +573,9 @@ public final class HousekeepingService {
         continue;
       }
       lease.ensureActive();
-      ProgressListener progress = new ProgressLog("reindex " + e.getKey(), Duration.ofSeconds(10));
+      io.maintenance.core.internal.operations.Tracker.Part part = lease.progress().datastore(e.getKey());
+      part.start(-1, false);
+      ProgressListener progress = part.listener(new ProgressLog("reindex " + e.getKey(), Duration.ofSeconds(10)));
       TaskContext tc = new Contexts.Task(taskId, TaskType.REINDEX, request.dryRun(), progress, lease::ensureActive);
       try {
         TaskOutcome outcome = Guard.run(ErrorCode.DATASTORE_FAILURE, "reindex of " + e.getKey(), () -> e.getValue().housekeeping(tc));
@@ -554,7 +583,12 @@ public final class HousekeepingService {
           items.add(new TaskItem(e.getKey(), "reindex", "ok", "nothing to do for this datastore type"));
         }
         items.addAll(outcome.items());
+        part.state(io.maintenance.api.DatastoreProgress.State.DONE);
       } catch (MaintenanceException ex) {
+        part.state(io.maintenance.api.DatastoreProgress.State.FAILED);
+        if (ex.code() == ErrorCode.CANCELLED || ex.code() == ErrorCode.LEASE_LOST) {
+          throw ex;
+        }
         items.add(new TaskItem(e.getKey(), "reindex", ex.code().name(), ex.getMessage()));
       }
     }

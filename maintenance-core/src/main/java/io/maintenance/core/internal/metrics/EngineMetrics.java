@@ -6,6 +6,7 @@ import io.maintenance.api.MetricsSummary;
 import io.maintenance.api.ProbeStatus;
 import io.maintenance.api.ReadinessReport;
 import io.maintenance.api.RestoreStatus;
+import io.maintenance.api.ScheduleStatus;
 import io.maintenance.core.internal.catalog.BackupCatalog;
 import io.maintenance.core.internal.catalog.RestoreCatalog;
 import io.micrometer.core.instrument.Counter;
@@ -63,7 +64,18 @@ public final class EngineMetrics {
 
   /** What the catalog said at one moment; refreshed at most every {@code catalogRefresh}. */
   record CatalogSnapshot(Instant takenAt, Map<BackupStatus, Long> backups, BackupCatalog.Totals totals,
-      Map<RestoreStatus, Long> restores, Map<String, Instant> lastSucceededByDatastore, long awaitingApproval) {}
+      Map<RestoreStatus, Long> restores, Map<String, Instant> lastSucceededByDatastore, long awaitingApproval,
+      Map<String, Instant> lastVerifiedRestore, Map<String, ScheduleStatus> schedules) {}
+
+  /** What the engine reads besides backups and restores: drill evidence and schedules. */
+  public record Sources(Collection<String> drilledDatastores, Supplier<Map<String, Instant>> lastVerifiedRestore,
+      Collection<String> schedules, Supplier<List<ScheduleStatus>> scheduleStatus) {
+    public static Sources none() {
+      return new Sources(List.of(), Map::of, List.of(), List::of);
+    }
+  }
+
+  private final Sources sources;
 
   /**
    * @param datastores the configured datastore ids, one {@code maintenance_last_successful_backup_timestamp_seconds} each
@@ -71,8 +83,10 @@ public final class EngineMetrics {
    * @param probes runs the readiness probes (when the last result is older than {@code catalogRefresh})
    */
   public EngineMetrics(Optional<MeterRegistry> host, Clock clock, BackupCatalog backups, RestoreCatalog restores,
-      Duration catalogRefresh, Collection<String> datastores, Collection<String> components, Supplier<ReadinessReport> probes) {
+      Duration catalogRefresh, Collection<String> datastores, Collection<String> components, Supplier<ReadinessReport> probes,
+      Sources sources) {
     this.clock = clock;
+    this.sources = sources;
     this.backups = backups;
     this.restores = restores;
     this.catalogRefresh = catalogRefresh;
@@ -109,6 +123,28 @@ public final class EngineMetrics {
       Gauge.builder("maintenance.restores", this, m -> m.catalog().restores().getOrDefault(s, 0L))
           .tag("status", s.name())
           .description("Restore requests in the catalog by status")
+          .register(registry);
+    }
+    for (String id : sources.drilledDatastores()) {
+      Gauge.builder("maintenance.last.verified.restore.timestamp", this,
+              m -> Optional.ofNullable(m.catalog().lastVerifiedRestore().get(id)).map(t -> t.toEpochMilli() / 1000.0).orElse(0.0))
+          .tag("datastore", id)
+          .baseUnit("seconds")
+          .description("When a restore drill last proved the datastore's newest backup restorable (epoch seconds; 0 if never)")
+          .register(registry);
+    }
+    for (String name : sources.schedules()) {
+      Gauge.builder("maintenance.schedule.overdue", this,
+              m -> Optional.ofNullable(m.catalog().schedules().get(name)).map(s -> s.overdue() ? 1.0 : 0.0).orElse(0.0))
+          .tag("schedule", name)
+          .description("1 when the schedule has not succeeded within its period plus jitter and grace")
+          .register(registry);
+      Gauge.builder("maintenance.schedule.last.success.timestamp", this,
+              m -> Optional.ofNullable(m.catalog().schedules().get(name)).flatMap(ScheduleStatus::lastSuccessAt)
+                  .map(t -> t.toEpochMilli() / 1000.0).orElse(0.0))
+          .tag("schedule", name)
+          .baseUnit("seconds")
+          .description("When an operation the schedule started last succeeded (epoch seconds; 0 if never)")
           .register(registry);
     }
     Gauge.builder("maintenance.restores.awaiting.approval", this, m -> m.catalog().awaitingApproval())
@@ -208,7 +244,9 @@ public final class EngineMetrics {
       lastCatalogAttempt = now;
       try {
         s = new CatalogSnapshot(now, backups.countByStatus(), backups.succeededTotals(), restores.countByStatus(),
-            backups.lastSucceededByDatastore(), restores.awaitingApproval(now));
+            backups.lastSucceededByDatastore(), restores.awaitingApproval(now),
+            sources.drilledDatastores().isEmpty() ? Map.of() : sources.lastVerifiedRestore().get(),
+            sources.scheduleStatus().get().stream().collect(java.util.stream.Collectors.toMap(ScheduleStatus::name, x -> x)));
         snapshot.set(s);
       } catch (RuntimeException e) {
         // Keep serving the last snapshot; maintenance_metrics_age_seconds shows how stale it is.
@@ -216,7 +254,7 @@ public final class EngineMetrics {
     }
     if (s == null) {
       s = new CatalogSnapshot(Instant.EPOCH, new EnumMap<>(BackupStatus.class), new BackupCatalog.Totals(Optional.empty(), 0),
-          new EnumMap<>(RestoreStatus.class), Map.of(), 0);
+          new EnumMap<>(RestoreStatus.class), Map.of(), 0, Map.of(), Map.of());
     }
     return s;
   }

@@ -32,14 +32,22 @@ public final class Readiness implements AutoCloseable {
   private final Map<String, Datastore> datastores;
   private final Clock clock;
   private final Duration timeout;
+  private final List<String> extraComponents;
+  private final java.util.function.Supplier<List<ProbeResult>> extraChecks;
   private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
     Thread t = new Thread(r, "maintenance-probe");
     t.setDaemon(true);
     return t;
   });
 
+  /**
+   * @param extraComponents what {@code extraChecks} reports on (schedules, restore drills), read from the catalog;
+   *     they are at worst DEGRADED: a late backup or drill is for operators, not a reason to stop serving
+   */
   public Readiness(Db db, SchemaInstaller schema, StorageProvider storage, Map<String, Datastore> datastores, Clock clock,
-      Duration timeout) {
+      Duration timeout, List<String> extraComponents, java.util.function.Supplier<List<ProbeResult>> extraChecks) {
+    this.extraComponents = List.copyOf(extraComponents);
+    this.extraChecks = extraChecks;
     this.db = db;
     this.schema = schema;
     this.storage = storage;
@@ -53,7 +61,8 @@ public final class Readiness implements AutoCloseable {
     List<String> names = new ArrayList<>();
     names.add("catalog");
     names.add("storage:" + storage.name());
-    datastores.keySet().forEach(id -> names.add("datastore:" + id));
+    new java.util.TreeSet<>(datastores.keySet()).forEach(id -> names.add("datastore:" + id));
+    names.addAll(extraComponents);
     return names;
   }
 
@@ -63,6 +72,7 @@ public final class Readiness implements AutoCloseable {
     submit(names, futures, "catalog", this::catalog);
     submit(names, futures, "storage:" + storage.name(), () -> storage.probe().named("storage:" + storage.name()));
     datastores.forEach((id, ds) -> submit(names, futures, "datastore:" + id, () -> ds.probe().named("datastore:" + id)));
+    Future<List<ProbeResult>> extras = extraComponents.isEmpty() ? null : pool.submit(extraChecks::get);
     List<ProbeResult> results = new ArrayList<>();
     long deadline = System.nanoTime() + timeout.toNanos();
     for (int i = 0; i < futures.size(); i++) {
@@ -76,6 +86,20 @@ public final class Readiness implements AutoCloseable {
           Thread.currentThread().interrupt();
         }
         results.add(ProbeResult.down(names.get(i), "PROBE_FAILED", Duration.ZERO, e.toString()));
+      }
+    }
+    if (extras != null) {
+      try {
+        results.addAll(extras.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+      } catch (Exception e) {
+        if (e instanceof InterruptedException) {
+          Thread.currentThread().interrupt();
+        }
+        extras.cancel(true);
+        for (String c : extraComponents) {
+          results.add(new ProbeResult(c, ProbeStatus.DEGRADED, "CHECK_FAILED", Duration.ZERO, "could not be read from the catalog: "
+              + (e instanceof TimeoutException ? "no answer within " + timeout.toMillis() + " ms" : e.toString()), Map.of()));
+        }
       }
     }
     return ReadinessReport.of(clock.instant(), results);

@@ -31,6 +31,11 @@ import io.maintenance.core.internal.backup.ManifestStore;
 import io.maintenance.core.internal.catalog.BackupCatalog;
 import io.maintenance.core.internal.catalog.Leases;
 import io.maintenance.core.internal.catalog.RestoreCatalog;
+import io.maintenance.core.internal.operations.CountingStorage;
+import io.maintenance.core.internal.operations.Job;
+import io.maintenance.core.internal.operations.Tracker;
+import io.maintenance.api.DatastoreProgress;
+import io.maintenance.spi.StorageProvider;
 import io.maintenance.spi.ArtifactSource;
 import io.maintenance.spi.Datastore;
 import io.maintenance.spi.Fingerprint;
@@ -168,7 +173,11 @@ public final class RestoreService {
 
   // ---- confirm ---------------------------------------------------------------------------------
 
-  public RestoreRecord confirm(String token, String actor) {
+  /**
+   * Checks the token, its expiry and the approvals and takes the operation lock: refusals are thrown (and
+   * audited) here. The returned job checks again under the lock, looks for drift and applies.
+   */
+  public Job<RestoreRecord> startConfirm(String token, String actor) {
     long t0 = System.nanoTime();
     RestoreCatalog.Row row = null;
     try {
@@ -193,23 +202,37 @@ public final class RestoreService {
         }
         throw e;
       }
-      try (lease) {
-        row = ctx.restores().require(row.id());
-        checkOpen(row);
-        checkApprovals(row.record());
-        return applyLocked(row, actor, t0, lease);
-      }
+      String requestId = row.id();
+      lease.progress().plan(row.record().datastores());
+      return new Job<>(lease, () -> {
+        RestoreCatalog.Row current = null;
+        try {
+          current = ctx.restores().require(requestId);
+          checkOpen(current);
+          checkApprovals(current.record());
+          return applyLocked(current, actor, t0, lease);
+        } catch (MaintenanceException e) {
+          throw refused(e, current, actor, t0);
+        }
+      });
     } catch (MaintenanceException e) {
-      String target = row == null ? "-" : row.id();
-      boolean needsApproval = row != null && row.record().approvalsRequired() > 0;
-      ctx.metrics().restore("apply", e.code().name(), needsApproval, ctx.storage().name(), Duration.ofNanos(System.nanoTime() - t0));
-      ctx.audit(actor, "restore.confirm", e.code().name(), target, AuditLog.details("reason", e.getMessage()));
-      throw row == null ? e : e.with("requestId", row.id());
+      throw refused(e, row, actor, t0);
     }
+  }
+
+  /** Counts, audits and returns a confirm's failure. */
+  private MaintenanceException refused(MaintenanceException e, RestoreCatalog.Row row, String actor, long t0) {
+    String target = row == null ? "-" : row.id();
+    boolean needsApproval = row != null && row.record().approvalsRequired() > 0;
+    ctx.metrics().restore("apply", e.code().name(), needsApproval, ctx.storage().name(), Duration.ofNanos(System.nanoTime() - t0));
+    ctx.audit(actor, "restore.confirm", e.code().name(), target, AuditLog.details("reason", e.getMessage()));
+    return row == null ? e : e.with("requestId", row.id());
   }
 
   private RestoreRecord applyLocked(RestoreCatalog.Row row, String actor, long t0, Leases.Lease lease) {
     RestoreRecord r = row.record();
+    Tracker progress = lease.progress();
+    progress.phase("checking the backup and the target");
     BackupCatalog.Row backup = ctx.backups().find(r.backupId()).orElseThrow(() -> new MaintenanceException(ErrorCode.NOT_FOUND,
         "backup " + r.backupId() + " was deleted after the preview", Map.of("backupId", r.backupId())));
     if (!backup.record().manifestSha256().equals(Optional.of(row.manifestSha256()))) {
@@ -224,6 +247,8 @@ public final class RestoreService {
             "datastore " + id + " vanished from the manifest of " + r.backupId())))
         .toList();
     checkDrift(row, sections);
+    // A cancel up to here leaves the request PREVIEWED: its token can still be confirmed.
+    lease.ensureActive();
 
     Instant now = ctx.clock().instant();
     if (!ctx.restores().consume(row.id(), actor, now, lease.id())) {
@@ -240,9 +265,12 @@ public final class RestoreService {
     List<String> done = new ArrayList<>();
     try {
       // Every artifact the restore depends on must still be the version the preview verified.
+      progress.phase("checking the artifacts");
       Map<String, StorageArtifactSource> sources = new LinkedHashMap<>();
       for (DatastoreManifest section : sections) {
-        StorageArtifactSource source = sourceFor(backup, manifest, section)
+        Tracker.Part part = progress.datastore(section.id());
+        StorageArtifactSource source = sourceFor(backup, section, ctx.artifacts().reader(manifest, section),
+            new CountingStorage(ctx.storage(), part::addBytes))
             .pinnedTo(row.artifactVersions().getOrDefault(section.id(), Map.of()));
         Guard.run(ErrorCode.STORAGE_FAILURE, "checking the artifacts of " + section.id(), () -> {
           source.checkPinned();
@@ -252,6 +280,7 @@ public final class RestoreService {
       }
       if (row.safetyBackup()) {
         lease.ensureActive();
+        progress.phase("taking the safety backup");
         BackupRecord safety = backups.backupLocked(BackupRequest.builder().datastores(Set.copyOf(r.datastores()))
             .label("safety-for", row.id()).build(), actor, lease);
         safetyId = Optional.of(safety.id());
@@ -259,24 +288,36 @@ public final class RestoreService {
       }
       Map<String, DatastorePlan> plans = r.plan().datastores().stream()
           .collect(Collectors.toMap(DatastorePlan::datastoreId, p -> p));
+      List<String> ids = sections.stream().map(DatastoreManifest::id).toList();
       for (DatastoreManifest section : sections) {
         Datastore ds = ctx.datastores().get(section.id());
+        Tracker.Part part = progress.datastore(section.id());
         RestoreContext rc = context(row.id(), backup.id(), section, sources.get(section.id()),
-            row.resourcesOf(section.id()), row.options(), Optional.of(plans.get(section.id())), lease::ensureActive);
-        RestoreOutcome outcome;
+            row.resourcesOf(section.id()), row.options(), Optional.of(plans.get(section.id())), lease::ensureActive, part);
+        List<String> notStarted = ids.subList(ids.indexOf(section.id()), ids.size());
         try {
           lease.ensureActive();
+        } catch (MaintenanceException e) {
+          throw partial(e, Optional.empty(), done, notStarted, safetyId);
+        }
+        RestoreOutcome outcome;
+        try {
+          progress.phase("applying " + section.id());
+          part.start(section.artifacts().stream().mapToLong(ArtifactInfo::size).sum(), false);
           ctx.restores().markDatastoreApplying(row.id(), section.id(), lease.id());
           outcome = Guard.run(ErrorCode.DATASTORE_FAILURE, "restoring " + section.id(), () -> ds.restore(rc));
         } catch (MaintenanceException e) {
-          throw partial(e, section.id(), done, safetyId);
+          part.state(DatastoreProgress.State.ROLLED_BACK); // its restore is all-or-nothing
+          throw partial(e, Optional.of(section.id()), done, notStarted.subList(1, notStarted.size()), safetyId);
         }
         // From here the datastore holds the backup's data, whatever happens to this process or its lease.
         done.add(section.id());
+        part.state(DatastoreProgress.State.DONE);
         recordApplied(row.id(), section.id());
         applied.addAll(outcome.resources());
         verify(plans.get(section.id()), outcome);
       }
+      progress.phase("recording the restore");
     } catch (RuntimeException e) {
       MaintenanceException failure = Guard.wrap(ErrorCode.INTERNAL_ERROR, "restore " + row.id() + " failed", e);
       if (safetyId.isPresent()) {
@@ -531,13 +572,31 @@ public final class RestoreService {
     }
   }
 
-  private static MaintenanceException partial(MaintenanceException e, String failed, List<String> done, Optional<String> safety) {
-    if (done.isEmpty()) {
-      return e.with("datastore", failed);
+  /**
+   * The failure of a restore that stopped at {@code failed} (or between datastores, when empty), saying which
+   * datastores were restored before, which one rolled back and which were never started.
+   */
+  private static MaintenanceException partial(MaintenanceException e, Optional<String> failed, List<String> done,
+      List<String> notStarted, Optional<String> safety) {
+    if (done.isEmpty() && e.code() != ErrorCode.CANCELLED) {
+      return failed.map(f -> e.with("datastore", f)).orElse(e);
     }
-    return new MaintenanceException(e.code(), "datastore " + failed + " failed (" + e.getMessage() + ") after "
-        + String.join(", ", done) + " had been restored" + safety.map(s -> "; safety backup " + s + " holds the data before the restore").orElse(""),
-        Map.of("datastore", failed, "restored", String.join(",", done)), e);
+    StringBuilder msg = new StringBuilder();
+    if (e.code() == ErrorCode.CANCELLED) {
+      msg.append(e.getMessage()).append(failed.map(f -> "; " + f + " was rolled back (its restore is all-or-nothing)").orElse(""));
+    } else {
+      msg.append("datastore ").append(failed.orElse("?")).append(" failed (").append(e.getMessage()).append(")");
+    }
+    msg.append(done.isEmpty() ? "; nothing had been restored" : "; restored before: " + String.join(", ", done));
+    if (!notStarted.isEmpty()) {
+      msg.append("; not started: ").append(String.join(", ", notStarted));
+    }
+    safety.ifPresent(s -> msg.append("; safety backup ").append(s).append(" holds the data before the restore"));
+    Map<String, String> details = new LinkedHashMap<>(e.details());
+    failed.ifPresent(f -> details.put("datastore", f));
+    details.put("restored", String.join(",", done));
+    details.put("notStarted", String.join(",", notStarted));
+    return new MaintenanceException(e.code(), msg.toString(), details, e);
   }
 
   // ---- helpers ---------------------------------------------------------------------------------
@@ -614,8 +673,14 @@ public final class RestoreService {
   }
 
   private StorageArtifactSource sourceFor(BackupCatalog.Row backup, DatastoreManifest section, ArtifactCodec codec) {
+    return sourceFor(backup, section, codec, ctx.storage());
+  }
+
+  /** Reads through {@code storage} (e.g. one that counts an operation's bytes). */
+  public StorageArtifactSource sourceFor(BackupCatalog.Row backup, DatastoreManifest section, ArtifactCodec codec,
+      StorageProvider storage) {
     Map<String, String> prefixes = new HashMap<>();
-    return new StorageArtifactSource(ctx.storage(), section.artifacts(), (ArtifactInfo a) -> {
+    return new StorageArtifactSource(storage, section.artifacts(), (ArtifactInfo a) -> {
       String holder = a.heldBy().orElse(backup.id());
       String prefix = holder.equals(backup.id()) ? backup.storagePrefix()
           : prefixes.computeIfAbsent(holder, h -> ctx.backups().find(h).map(BackupCatalog.Row::storagePrefix)
@@ -627,7 +692,15 @@ public final class RestoreService {
 
   private static RestoreContext context(String requestId, String backupId, DatastoreManifest section, ArtifactSource source,
       Set<String> resources, Map<String, String> options, Optional<DatastorePlan> approved, Runnable activeCheck) {
-    ProgressListener progress = new ProgressLog("restore " + requestId + " " + section.id(), Duration.ofSeconds(10));
+    return context(requestId, backupId, section, source, resources, options, approved, activeCheck, null);
+  }
+
+  /** @param part where the datastore's progress reports go too (null: only to the log) */
+  public static RestoreContext context(String requestId, String backupId, DatastoreManifest section, ArtifactSource source,
+      Set<String> resources, Map<String, String> options, Optional<DatastorePlan> approved, Runnable activeCheck,
+      Tracker.Part part) {
+    ProgressListener log = new ProgressLog("restore " + requestId + " " + section.id(), Duration.ofSeconds(10));
+    ProgressListener progress = part == null ? log : part.listener(log);
     return new Contexts.Restore(requestId, backupId, section, source, resources, options, approved, progress, activeCheck);
   }
 
