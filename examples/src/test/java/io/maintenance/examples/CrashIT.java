@@ -72,13 +72,8 @@ class CrashIT {
 
   @BeforeAll
   static void start() throws Exception {
-    pg = EmbeddedPostgres.builder().start();
-    try (Connection c = pg.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
-      st.execute("CREATE DATABASE shop");
-      st.execute("CREATE DATABASE catalog");
-    }
-    shop = new SampleShop(pg.getDatabase("postgres", "shop"));
-    shop.create();
+    pg = ShopServer.start();
+    shop = ShopServer.shop(pg);
     catalog = pg.getDatabase("postgres", "catalog");
     engine = MaintenanceEngine.builder().dataSource(catalog)
         .storage(new LocalStorage(storageDir, 64 * 1024, true))
