@@ -10,8 +10,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.Statement;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,13 +35,8 @@ class CliIT {
 
   @Test
   void operatorsBackUpPreviewApproveAndConfirmFromTheCommandLine() throws Exception {
-    try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start()) {
-      try (Connection c = pg.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
-        st.execute("CREATE DATABASE shop");
-        st.execute("CREATE DATABASE catalog");
-      }
-      SampleShop shop = new SampleShop(pg.getDatabase("postgres", "shop"));
-      shop.create();
+    try (EmbeddedPostgres pg = ShopServer.start()) {
+      SampleShop shop = ShopServer.shop(pg);
       var before = shop.fingerprint();
       Path config = dir.resolve("maintenance.properties");
       Files.writeString(config, String.join("\n",

@@ -24,8 +24,9 @@ import org.postgresql.ds.PGSimpleDataSource;
 /**
  * A separate JVM that runs one operation with the real PostgreSQL datastore and local storage, for
  * {@code CrashIT} to kill with SIGKILL. It prints {@code READY} when the engine is up and {@code DONE} when
- * the operation returned. With {@code confirm-hold}, it prints {@code COMMITTED} as soon as the datastore's
- * restore transaction committed and then waits to be killed, before the engine records anything.
+ * the operation returned; a confirm also prints {@code APPLYING} when the datastore's restore starts and
+ * {@code COMMITTED} when its transaction committed. With {@code confirm-hold} it then waits to be killed,
+ * before the engine records anything.
  *
  * <pre>java ... CrashChild CATALOG_URL SHOP_URL STORAGE_DIR backup|confirm|confirm-hold [TOKEN]</pre>
  */
@@ -37,8 +38,8 @@ public final class CrashChild {
     catalog.setUrl(args[0]);
     String mode = args[3];
     Datastore shop = shop(args[1]);
-    if (mode.equals("confirm-hold")) {
-      shop = new HoldAfterCommit(shop);
+    if (mode.startsWith("confirm")) {
+      shop = new Observed(shop, mode.equals("confirm-hold"));
     }
     try (MaintenanceEngine engine = MaintenanceEngine.builder().dataSource(catalog)
         .storage(new LocalStorage(Path.of(args[2]), 64 * 1024, true))
@@ -63,17 +64,25 @@ public final class CrashChild {
     return new PostgresDatastoreFactory().create("shop", PluginConfig.of("datastore shop", Map.of("url", url, "user", "postgres")));
   }
 
-  /** The real datastore, but the process stops right after its restore committed: nothing else differs. */
-  private record HoldAfterCommit(Datastore real) implements Datastore {
+  /**
+   * The real datastore, saying when its restore starts ({@code APPLYING}) and when it committed ({@code COMMITTED
+   * <ms>}); with {@code hold} the process then stops, before the engine records anything. Nothing else differs.
+   */
+  private record Observed(Datastore real, boolean hold) implements Datastore {
     @Override
     public RestoreOutcome restore(RestoreContext context) throws IOException {
-      RestoreOutcome outcome = real.restore(context);
-      System.out.println("COMMITTED");
+      System.out.println("APPLYING");
       System.out.flush();
-      try {
-        Thread.sleep(Long.MAX_VALUE);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+      long t0 = System.nanoTime();
+      RestoreOutcome outcome = real.restore(context);
+      System.out.println("COMMITTED " + Duration.ofNanos(System.nanoTime() - t0).toMillis());
+      System.out.flush();
+      if (hold) {
+        try {
+          Thread.sleep(Long.MAX_VALUE);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
       }
       return outcome;
     }

@@ -47,7 +47,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code kill -9} of a separate JVM running a backup or a restore (the real PostgreSQL datastore, local
- * storage, the real catalog) at random points, and right after a restore's transaction committed. After
+ * storage, the real catalog) at random points (half of the restores inside the datastore's restore
+ * transaction), and right after a restore's transaction committed. After
  * each kill, once the dead process's lease has expired, another engine settles what it left; then the
  * catalog must say exactly what the data and the storage hold: a SUCCEEDED backup verifies, a backup that
  * did not succeed leaves no objects, an APPLIED restore left the data equal to the backup, a FAILED or
@@ -71,13 +72,8 @@ class CrashIT {
 
   @BeforeAll
   static void start() throws Exception {
-    pg = EmbeddedPostgres.builder().start();
-    try (Connection c = pg.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
-      st.execute("CREATE DATABASE shop");
-      st.execute("CREATE DATABASE catalog");
-    }
-    shop = new SampleShop(pg.getDatabase("postgres", "shop"));
-    shop.create();
+    pg = ShopServer.start();
+    shop = ShopServer.shop(pg);
     catalog = pg.getDatabase("postgres", "catalog");
     engine = MaintenanceEngine.builder().dataSource(catalog)
         .storage(new LocalStorage(storageDir, 64 * 1024, true))
@@ -155,6 +151,23 @@ class CrashIT {
     return Duration.ofMillis(Long.parseLong(done.split(" ")[2]));
   }
 
+  /** Runs a confirm in a child to its end; returns how long the datastore's restore took (its apply window). */
+  private static Duration calibrateApply(String token) throws Exception {
+    Child c = child("confirm", token);
+    String committed = c.await("COMMITTED", Duration.ofSeconds(90));
+    c.await("DONE", Duration.ofSeconds(90));
+    assertThat(c.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+    return Duration.ofMillis(Long.parseLong(committed.split(" ")[1]));
+  }
+
+  /** Starts a confirm in a child and kills it a random time into the datastore's restore (or just after it). */
+  private static void killSomewhereInApply(Duration apply, String token) throws Exception {
+    Child c = child("confirm", token);
+    c.await("APPLYING", Duration.ofSeconds(90));
+    Thread.sleep(RANDOM.nextInt((int) Math.max(1, apply.toMillis() * 12 / 10)));
+    c.kill();
+  }
+
   /** Starts the operation in a child and kills it a random time into it. */
   private static void killSomewhereIn(Duration duration, String... args) throws Exception {
     Child c = child(args);
@@ -228,14 +241,22 @@ class CrashIT {
     shop.breakIt();
     Duration duration = calibrate("confirm", engine.previewRestore(RestoreRequest.of(backup.id()), OPS).token());
     assertThat(shop.fingerprint()).isEqualTo(backedUp);
+    change(9);
+    Duration apply = calibrateApply(engine.previewRestore(RestoreRequest.of(backup.id()), OPS).token());
     for (int i = 0; i < 10; i++) {
       change(i);
       Map<String, String> before = shop.fingerprint();
       RestorePreview p = engine.previewRestore(RestoreRequest.of(backup.id()), OPS);
-      killSomewhereIn(duration, "confirm", p.token());
+      // Half the kills land anywhere in the confirm, half inside the datastore's restore (its transaction).
+      if (i % 2 == 0) {
+        killSomewhereIn(duration, "confirm", p.token());
+      } else {
+        killSomewhereInApply(apply, p.token());
+      }
       settle();
       RestoreRecord r = engine.findRestore(p.requestId(), OPS).orElseThrow();
-      outcome("restore " + r.status());
+      boolean reconciled = count("maintenance_audit_log", "action = 'restore.reconcile' AND target = '" + p.requestId() + "'") > 0;
+      outcome("restore " + r.status() + (reconciled ? " (reconciled)" : ""));
       Map<String, String> now = shop.fingerprint();
       switch (r.status()) {
         case APPLIED -> assertThat(now).as("APPLIED: the data is the backup's").isEqualTo(backedUp);

@@ -68,12 +68,7 @@ class MalformedRequestIT {
 
   @BeforeAll
   static void start() throws Exception {
-    pg = EmbeddedPostgres.builder().start();
-    try (Connection c = pg.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
-      st.execute("CREATE DATABASE shop");
-      st.execute("CREATE DATABASE catalog");
-    }
-    new SampleShop(pg.getDatabase("postgres", "shop")).create();
+    pg = ShopServer.start();
     catalog = pg.getDatabase("postgres", "catalog");
     engine = MaintenanceEngine.builder()
         .dataSource(catalog)
