@@ -13,6 +13,10 @@ import io.maintenance.api.ErrorCode;
 import io.maintenance.api.Inputs;
 import io.maintenance.api.Maintenance;
 import io.maintenance.api.MaintenanceException;
+import io.maintenance.api.Operation;
+import io.maintenance.api.OperationKind;
+import io.maintenance.api.OperationQuery;
+import io.maintenance.api.OperationStatus;
 import io.maintenance.api.Principal;
 import io.maintenance.api.ReadinessReport;
 import io.maintenance.api.RestoreRequest;
@@ -55,10 +59,17 @@ import org.slf4j.LoggerFactory;
  * POST   /maintenance/backups                 GET /maintenance/backups[/{id}[/manifest]]   DELETE /maintenance/backups/{id}
  * POST   /maintenance/restores/preview        POST /maintenance/restores/{id}/approvals
  * POST   /maintenance/restores/confirm        GET  /maintenance/restores/{id}
- * POST   /maintenance/tasks                   GET  /maintenance/readiness
+ * POST   /maintenance/tasks                   GET  /maintenance/tasks/{id}
+ * GET    /maintenance/operations[/{id}]       POST /maintenance/operations/{id}/cancel
+ * GET    /maintenance/schedules               GET  /maintenance/readiness
  * GET    /maintenance/metrics                 GET  /maintenance/metrics/prometheus
  * GET    /maintenance/audit                   GET  /maintenance/audit/verify
  * </pre>
+ *
+ * <p>{@code POST backups}, {@code restores/confirm} and {@code tasks} start an operation and answer {@code 202}
+ * with it and a {@code Location} ({@code /maintenance/operations/{id}}) to poll; refusals (bad input, the
+ * operation lock busy, an expired token) are still answered at once. With {@code ?wait=true} they run in the
+ * request and answer as before: 201 with the backup, 200 with the restore or the task's result.
  */
 public final class AdminRoutes {
   public static final String BASE = "/maintenance";
@@ -66,6 +77,9 @@ public final class AdminRoutes {
   public static final int MAX_BODY_BYTES = 1024 * 1024;
   /** The challenge a 401 carries. */
   public static final String CHALLENGE = "Bearer realm=\"maintenance\"";
+
+  /** The query parameter that makes POST backups, restores/confirm and tasks block until the operation finished. */
+  public static final String WAIT = "wait";
 
   private static final Logger LOG = LoggerFactory.getLogger(AdminRoutes.class);
 
@@ -78,8 +92,10 @@ public final class AdminRoutes {
         new Route("GET", "backups", Scope.READ, "backup.list", Set.of("status", "limit", "cursor"), false, c -> json(200,
             engine.listBackups(refusing(() -> new BackupQuery(c.query("status").map(s -> parseEnum(BackupStatus.class, "?status", s)),
                 c.intQuery("limit", 100), c.query("cursor"))), c.principal))),
-        new Route("POST", "backups", Scope.BACKUP, "backup", Set.of(), true, c -> json(201,
-            engine.backup(c.body.isBlank() ? BackupRequest.all() : backupRequest(c.parse(BackupBody.class)), c.principal))),
+        new Route("POST", "backups", Scope.BACKUP, "backup", Set.of(WAIT), true, c -> {
+          BackupRequest r = c.body.isBlank() ? BackupRequest.all() : backupRequest(c.parse(BackupBody.class));
+          return c.waits() ? json(201, engine.backup(r, c.principal)) : accepted(engine.submitBackup(r, c.principal));
+        }),
         new Route("GET", "backups/{id}", Scope.READ, "backup.get", Set.of(), false, c -> json(200,
             engine.findBackup(c.id, c.principal).orElseThrow(() -> notFound("backup", c.id)))),
         new Route("DELETE", "backups/{id}", Scope.HOUSEKEEPING, "backup.delete", Set.of(), false, c -> {
@@ -90,9 +106,10 @@ public final class AdminRoutes {
             engine.manifest(c.id, c.principal))),
         new Route("POST", "restores/preview", Scope.RESTORE_PREVIEW, "restore.preview", Set.of(), true, c -> json(201,
             engine.previewRestore(restoreRequest(c.parse(PreviewBody.class)), c.principal))),
-        new Route("POST", "restores/confirm", Scope.RESTORE_APPLY, "restore.confirm", Set.of(), true, c -> {
+        new Route("POST", "restores/confirm", Scope.RESTORE_APPLY, "restore.confirm", Set.of(WAIT), true, c -> {
           ConfirmBody b = c.parse(ConfirmBody.class);
-          return json(200, engine.confirmRestore(refusing(() -> required("/token", b.token())), c.principal));
+          String token = refusing(() -> required("/token", b.token()));
+          return c.waits() ? json(200, engine.confirmRestore(token, c.principal)) : accepted(engine.submitRestore(token, c.principal));
         }),
         new Route("GET", "restores/{id}", Scope.READ, "restore.get", Set.of(), false, c -> json(200,
             engine.findRestore(c.id, c.principal).orElseThrow(() -> notFound("restore request", c.id)))),
@@ -101,8 +118,23 @@ public final class AdminRoutes {
           String comment = refusing(() -> b.comment() == null ? "" : Inputs.comment("/comment", b.comment()));
           return json(200, engine.approveRestore(c.id, comment, c.principal));
         }),
-        new Route("POST", "tasks", Scope.HOUSEKEEPING, "task", Set.of(), true, c -> json(200,
-            engine.runTask(taskRequest(c.parse(TaskBody.class)), c.principal))),
+        new Route("POST", "tasks", Scope.HOUSEKEEPING, "task", Set.of(WAIT), true, c -> {
+          TaskRequest r = taskRequest(c.parse(TaskBody.class));
+          return c.waits() ? json(200, engine.runTask(r, c.principal)) : accepted(engine.submitTask(r, c.principal));
+        }),
+        new Route("GET", "tasks/{id}", Scope.READ, "task.get", Set.of(), false, c -> json(200,
+            engine.findTask(c.id, c.principal).orElseThrow(() -> notFound("task", c.id)))),
+        new Route("GET", "operations", Scope.READ, "operation.list", Set.of("status", "kind", "limit", "cursor"), false, c -> json(200,
+            engine.listOperations(refusing(() -> new OperationQuery(
+                c.query("status").map(s -> parseEnum(OperationStatus.class, "?status", s)),
+                c.query("kind").map(k -> parseEnum(OperationKind.class, "?kind", k)), c.intQuery("limit", 100), c.query("cursor"))),
+                c.principal))),
+        new Route("GET", "operations/{id}", Scope.READ, "operation.get", Set.of(), false, c -> json(200,
+            engine.findOperation(c.id, c.principal).orElseThrow(() -> notFound("operation", c.id)))),
+        // READ here; the engine checks the scope that starts operations of the cancelled one's kind.
+        new Route("POST", "operations/{id}/cancel", Scope.READ, "operation.cancel", Set.of(), false, c -> json(202,
+            engine.cancelOperation(c.id, c.principal))),
+        new Route("GET", "schedules", Scope.READ, "schedule.list", Set.of(), false, c -> json(200, engine.schedules(c.principal))),
         new Route("GET", "readiness", Scope.READ, "readiness", Set.of(), false, c -> {
           ReadinessReport report = engine.readiness(c.principal);
           return json(report.ready() ? 200 : 503, report);
@@ -239,6 +271,15 @@ public final class AdminRoutes {
         throw invalid("?" + name, "must be between 1 and " + BackupQuery.MAX_LIMIT + ", was " + v);
       }
       return (int) v;
+    }
+
+    /** {@code ?wait=true}: run in the request; absent or {@code false}: submit and answer 202. */
+    boolean waits() {
+      return query(WAIT).map(v -> switch (v) {
+        case "true" -> true;
+        case "false" -> false;
+        default -> throw invalid("?" + WAIT, "must be true or false, was '" + Inputs.escape(v) + "'");
+      }).orElse(false);
     }
 
     <T> T parse(Class<T> type) {
@@ -520,6 +561,11 @@ public final class AdminRoutes {
 
   private static AdminResponse json(int status, Object value) {
     return new AdminResponse(status, AdminResponse.JSON, Json.write(value), Map.of());
+  }
+
+  /** 202 with the operation and where to follow it. */
+  private static AdminResponse accepted(Operation op) {
+    return new AdminResponse(202, AdminResponse.JSON, Json.write(op), Map.of("Location", BASE + "/operations/" + op.id()));
   }
 
   /**
