@@ -164,13 +164,30 @@ class EndToEndIT {
       HttpResponse<String> created = http.send(HttpRequest.newBuilder(URI.create(base + "/backups"))
           .header("Authorization", "Bearer a").POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
           HttpResponse.BodyHandlers.ofString());
-      assertThat(created.statusCode()).isEqualTo(201);
-      assertThat(created.body()).contains("\"status\":\"SUCCEEDED\"");
+      assertThat(created.statusCode()).isEqualTo(202);
+      String location = created.headers().firstValue("Location").orElseThrow();
+      assertThat(location).startsWith("/maintenance/operations/op-");
+      HttpResponse<String> followed;
+      long deadline = System.currentTimeMillis() + 30_000;
+      do {
+        assertThat(System.currentTimeMillis()).as("operation still running").isLessThan(deadline);
+        Thread.sleep(50);
+        followed = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + location))
+            .header("Authorization", "Bearer o").build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(followed.statusCode()).isEqualTo(200);
+      } while (followed.body().contains("\"status\":\"RUNNING\""));
+      assertThat(followed.body()).contains("\"status\":\"SUCCEEDED\"").contains("\"percent\":100.0");
+
+      HttpResponse<String> blocking = http.send(HttpRequest.newBuilder(URI.create(base + "/backups?wait=true"))
+          .header("Authorization", "Bearer a").POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(blocking.statusCode()).isEqualTo(201);
+      assertThat(blocking.body()).contains("\"status\":\"SUCCEEDED\"");
 
       HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics/prometheus"))
           .header("Authorization", "Bearer o").build(), HttpResponse.BodyHandlers.ofString());
       assertThat(metrics.statusCode()).isEqualTo(200);
-      assertThat(metrics.body()).contains("maintenance_backup_total{provider=\"local\",status=\"SUCCEEDED\",type=\"FULL\"} 1.0");
+      assertThat(metrics.body()).contains("maintenance_backup_total{provider=\"local\",status=\"SUCCEEDED\",type=\"FULL\"} 2.0");
 
       HttpResponse<String> ready = http.send(HttpRequest.newBuilder(URI.create(base + "/readiness"))
           .header("Authorization", "Bearer o").build(), HttpResponse.BodyHandlers.ofString());

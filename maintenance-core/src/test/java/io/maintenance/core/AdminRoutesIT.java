@@ -43,7 +43,7 @@ class AdminRoutesIT {
 
   @Test
   void fullRestoreFlowOverHttp() throws Exception {
-    AdminResponse created = call("POST", "/maintenance/backups", "{\"labels\":{\"reason\":\"test\"}}", ALICE);
+    AdminResponse created = call("POST", "/maintenance/backups", Map.of("wait", "true"), "{\"labels\":{\"reason\":\"test\"}}", ALICE);
     assertThat(created.status()).isEqualTo(201);
     String backupId = json(created).get("id").asText();
     assertThat(json(call("GET", "/maintenance/backups/" + backupId, "", READER)).get("status").asText()).isEqualTo("SUCCEEDED");
@@ -61,7 +61,7 @@ class AdminRoutesIT {
     assertThat(json(early).get("code").asText()).isEqualTo("APPROVAL_REQUIRED");
 
     assertThat(call("POST", "/maintenance/restores/" + requestId + "/approvals", "{\"comment\":\"ok\"}", BOB).status()).isEqualTo(200);
-    AdminResponse applied = call("POST", "/maintenance/restores/confirm", "{\"token\":\"" + token + "\"}", ALICE);
+    AdminResponse applied = call("POST", "/maintenance/restores/confirm", Map.of("wait", "true"), "{\"token\":\"" + token + "\"}", ALICE);
     assertThat(applied.status()).isEqualTo(200);
     assertThat(json(applied).get("status").asText()).isEqualTo("APPLIED");
     assertThat(json(call("GET", "/maintenance/restores/" + requestId, "", READER)).get("status").asText()).isEqualTo("APPLIED");
@@ -88,7 +88,12 @@ class AdminRoutesIT {
         new String[] {"GET", "/maintenance/metrics", ""},
         new String[] {"GET", "/maintenance/metrics/prometheus", ""},
         new String[] {"GET", "/maintenance/audit", ""},
-        new String[] {"GET", "/maintenance/audit/verify", ""});
+        new String[] {"GET", "/maintenance/audit/verify", ""},
+        new String[] {"GET", "/maintenance/operations", ""},
+        new String[] {"GET", "/maintenance/operations/op-x", ""},
+        new String[] {"POST", "/maintenance/operations/op-x/cancel", ""},
+        new String[] {"GET", "/maintenance/tasks/tk-x", ""},
+        new String[] {"GET", "/maintenance/schedules", ""});
     for (String[] r : routesToTry) {
       AdminResponse resp = call(r[0], r[1], r[2], nobody);
       assertThat(resp.status()).as(r[0] + " " + r[1]).isEqualTo(403);

@@ -37,7 +37,7 @@ class ShopApplicationIT {
   void backupAccidentPreviewApproveConfirmOverHttp() throws Exception {
     String before = ordersDigest();
 
-    String backup = call("alice", "POST", "/maintenance/backups", "{\"labels\":{\"reason\":\"before release\"}}", HttpStatus.CREATED);
+    String backup = call("alice", "POST", "/maintenance/backups?wait=true", "{\"labels\":{\"reason\":\"before release\"}}", HttpStatus.CREATED);
     String backupId = JsonPath.read(backup, "$.id");
     assertThat((String) JsonPath.read(backup, "$.status")).isEqualTo("SUCCEEDED");
     assertThat((String) JsonPath.read(backup, "$.requestedBy")).isEqualTo("alice");
@@ -67,7 +67,7 @@ class ShopApplicationIT {
         HttpStatus.OK);
     assertThat((String) JsonPath.read(approved, "$.approvals[0].approver")).isEqualTo("bob");
 
-    String applied = call("alice", "POST", "/maintenance/restores/confirm", "{\"token\":\"" + token + "\"}", HttpStatus.OK);
+    String applied = call("alice", "POST", "/maintenance/restores/confirm?wait=true", "{\"token\":\"" + token + "\"}", HttpStatus.OK);
     assertThat((String) JsonPath.read(applied, "$.status")).isEqualTo("APPLIED");
     // PostgreSQL's own rendering of every row is back to what it was before the accident.
     assertThat(ordersDigest()).isEqualTo(before);

@@ -60,7 +60,7 @@ class AdminRoutesWebIT {
   void authoritiesBecomeScopesAndARefusedScopeIs403WithTheStableCode() {
     runner(true).run(ctx -> {
       MockMvc mvc = mvc(ctx, true);
-      String created = mvc.perform(post("/maintenance/backups").with(user("alice").roles("OPS")).with(csrf())
+      String created = mvc.perform(post("/maintenance/backups?wait=true").with(user("alice").roles("OPS")).with(csrf())
               .contentType(MediaType.APPLICATION_JSON).content("{\"labels\":{\"why\":\"test\"}}"))
           .andExpect(status().isCreated())
           .andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_JSON))

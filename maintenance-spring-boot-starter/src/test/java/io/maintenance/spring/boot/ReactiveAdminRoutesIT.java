@@ -42,7 +42,7 @@ class ReactiveAdminRoutesIT {
         .run(ctx -> {
           WebTestClient client = WebTestClient.bindToApplicationContext(ctx).apply(springSecurity()).configureClient().build();
 
-          client.mutateWith(mockUser("alice").roles("OPS")).mutateWith(csrf()).post().uri("/admin/maintenance/backups")
+          client.mutateWith(mockUser("alice").roles("OPS")).mutateWith(csrf()).post().uri("/admin/maintenance/backups?wait=true")
               .contentType(MediaType.APPLICATION_JSON).bodyValue("{\"labels\":{\"via\":\"webflux\"}}").exchange()
               .expectStatus().isCreated()
               .expectBody().jsonPath("$.status").isEqualTo("SUCCEEDED").jsonPath("$.requestedBy").isEqualTo("alice");
@@ -58,6 +58,12 @@ class ReactiveAdminRoutesIT {
           client.mutateWith(mockUser("carol").roles("VIEWER")).get().uri("/admin/maintenance/readiness").exchange()
               .expectStatus().isOk().expectBody().jsonPath("$.status").isEqualTo("UP");
           client.get().uri("/admin/maintenance/readiness").exchange().expectStatus().isUnauthorized();
+          // Without ?wait=true a backup is submitted: 202 and where to follow it, under this base path.
+          client.mutateWith(mockUser("alice").roles("OPS")).mutateWith(csrf()).post().uri("/admin/maintenance/backups").exchange()
+              .expectStatus().isAccepted()
+              .expectHeader().value("Location", l -> org.assertj.core.api.Assertions.assertThat(l)
+                  .startsWith("/admin/maintenance/operations/op-"))
+              .expectBody().jsonPath("$.kind").isEqualTo("BACKUP").jsonPath("$.requestedBy").isEqualTo("alice");
         });
   }
 }

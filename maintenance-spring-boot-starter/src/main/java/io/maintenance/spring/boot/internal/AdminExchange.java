@@ -21,8 +21,16 @@ public record AdminExchange(AdminRoutes routes, MaintenancePrincipalMapper princ
    * folds into its parameter map are not query parameters.
    */
   AdminResponse handle(String method, String path, String rawQuery, byte[] body, Principal principal) {
-    return routes.handle(method, AdminRoutes.BASE + path.substring(basePath.length()), rawQuery, Optional.of(principal),
+    AdminResponse r = routes.handle(method, AdminRoutes.BASE + path.substring(basePath.length()), rawQuery, Optional.of(principal),
         max -> body);
+    // A 202's Location names the operation under the routes' own base path: point it at where they are mounted here.
+    String location = r.headers().get("Location");
+    if (location == null || !location.startsWith(AdminRoutes.BASE + "/")) {
+      return r;
+    }
+    Map<String, String> headers = new java.util.LinkedHashMap<>(r.headers());
+    headers.put("Location", basePath + location.substring(AdminRoutes.BASE.length()));
+    return new AdminResponse(r.status(), r.contentType(), r.body(), headers);
   }
 
   /** 413 {@code PAYLOAD_TOO_LARGE}: nothing ran. */
