@@ -38,7 +38,7 @@ class PostgresDisasterRecoveryIT {
     all[0] = "--config";
     all[1] = config.toString();
     System.arraycopy(args, 0, all, 2, args.length);
-    int status = Cli.run(all, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+    int status = io.maintenance.examples.cli.MaintenanceCli.run(all, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
     return new Result(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
@@ -131,7 +131,7 @@ class PostgresDisasterRecoveryIT {
         Files.writeString(elsewhere, Files.readString(config(pg, "elsewhere"))
             .replace("datastores.app.url=" + pg.getJdbcUrl("postgres", "elsewhere"), "datastores.app.url=" + other.getJdbcUrl("postgres", "elsewhere")));
         Result refused = cli(elsewhere, "--as", "alice", "preview", backupId);
-        assertThat(refused.status()).isEqualTo(1);
+        assertThat(refused.status()).isEqualTo(5);
         assertThat(refused.err()).startsWith("INCOMPATIBLE_ARTIFACT").contains("reporting", "ROLE_MISSING");
         assertThat(refused.out()).doesNotContain("token");
         assertThat(query(other, "elsewhere", "SELECT count(*) FROM pg_namespace WHERE nspname = 'app'")).isEqualTo("0\n");
