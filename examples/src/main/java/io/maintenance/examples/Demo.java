@@ -178,7 +178,9 @@ public final class Demo {
       section(System.out, "Admin routes on http://127.0.0.1:" + server.port() + "/maintenance (Ctrl-C to stop)");
       System.out.println("   tokens: alice-token (backup, preview, apply), bob-token (approve), ops-token (everything)");
       System.out.println("   curl -s -H 'Authorization: Bearer ops-token' http://127.0.0.1:" + server.port() + "/maintenance/backups");
-      System.out.println("   curl -s -H 'Authorization: Bearer alice-token' -X POST http://127.0.0.1:" + server.port() + "/maintenance/backups");
+      System.out.println("   curl -si -H 'Authorization: Bearer alice-token' -X POST http://127.0.0.1:" + server.port()
+          + "/maintenance/backups      # 202, Location: /maintenance/operations/<id>");
+      System.out.println("   curl -s -H 'Authorization: Bearer ops-token' http://127.0.0.1:" + server.port() + "/maintenance/operations");
       System.out.println("   curl -s -H 'Authorization: Bearer ops-token' http://127.0.0.1:" + server.port() + "/maintenance/metrics/prometheus");
       CountDownLatch stop = new CountDownLatch(1);
       Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));

@@ -506,7 +506,7 @@ public final class MaintenanceCli {
   }
 
   @Command(name = "task", mixinStandardHelpOptions = true,
-      description = "Run a housekeeping task: ${COMPLETION-CANDIDATES} (progress on stderr).")
+      description = "Run a housekeeping task (progress on stderr).")
   static final class Task extends Sub {
     @Parameters(paramLabel = "TYPE", description = "one of ${COMPLETION-CANDIDATES}")
     TaskType type;
