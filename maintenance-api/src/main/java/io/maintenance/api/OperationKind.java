@@ -14,7 +14,6 @@ public enum OperationKind {
   REINDEX(Scope.HOUSEKEEPING),
   ORPHAN_SWEEP(Scope.HOUSEKEEPING),
   REKEY(Scope.HOUSEKEEPING),
-  DRILL(Scope.HOUSEKEEPING),
   /** The engine settling what a stopped process left (at start-up, or when it takes over an expired lease). */
   RECOVERY(null);
 

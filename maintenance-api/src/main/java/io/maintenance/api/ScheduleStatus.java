@@ -7,7 +7,7 @@ import java.util.Optional;
 /**
  * A configured schedule ({@code schedules.<name>.*}) and how it has been doing, as the catalog knows it.
  *
- * @param kind {@code backup} or a housekeeping task ({@code retention}, {@code verify}, {@code drill}, ...)
+ * @param kind {@code backup} or a housekeeping task ({@code retention}, {@code verify}, ...)
  * @param cron the cron expression (five fields, as in crontab)
  * @param nextRunAt when it fires next (jitter included)
  * @param lastRunAt when it last started an operation

@@ -14,11 +14,5 @@ public enum TaskType {
    * Rewrap the data keys of encrypted backups with the current key-encryption key (after a key was
    * added), rewriting manifests only, never artifacts.
    */
-  REKEY,
-  /**
-   * A restore drill: the newest succeeded backup of each datastore that has a sandbox ({@code drills.<id>.sandbox})
-   * is restored into that sandbox, checked (every artifact's SHA-256, the restored counts against the
-   * manifest's), and removed from the sandbox again; a passing drill proves the backup restorable.
-   */
-  DRILL
+  REKEY
 }

@@ -56,19 +56,6 @@ public interface Datastore extends AutoCloseable {
     return TaskOutcome.none();
   }
 
-  /**
-   * Removes the named resources (tables, graphs, collections, by the names a manifest lists) with their
-   * data and whatever a restore created along with them, so that the datastore is as before they were
-   * restored; names that do not exist are skipped. The engine calls this only on a <em>sandbox</em>
-   * datastore after a restore drill restored a backup into it (never on a datastore it backs up), also to
-   * clean up after a drill that stopped halfway. By default drills are not supported:
-   * {@code CONFIG_INVALID}.
-   */
-  default void discard(Set<String> resources) throws IOException {
-    throw new io.maintenance.api.MaintenanceException(io.maintenance.api.ErrorCode.CONFIG_INVALID, "datastore " + id()
-        + " (" + type() + ") cannot discard restored resources, so it cannot be a restore drill sandbox");
-  }
-
   /** Whether {@link #backup} can reuse parent artifacts for an incremental backup. */
   default boolean supportsIncremental() {
     return false;

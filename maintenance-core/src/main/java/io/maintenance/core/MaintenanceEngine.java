@@ -39,12 +39,10 @@ import io.maintenance.core.internal.artifacts.Artifacts;
 import io.maintenance.core.internal.backup.ManifestStore;
 import io.maintenance.core.internal.catalog.BackupCatalog;
 import io.maintenance.core.internal.catalog.Db;
-import io.maintenance.core.internal.catalog.DrillCatalog;
 import io.maintenance.core.internal.catalog.Leases;
 import io.maintenance.core.internal.catalog.OperationCatalog;
 import io.maintenance.core.internal.catalog.ScheduleCatalog;
 import io.maintenance.core.internal.operations.Operations;
-import io.maintenance.core.internal.readiness.DrillEvidence;
 import io.maintenance.core.internal.schedules.ScheduleDefinition;
 import io.maintenance.core.internal.schedules.Scheduler;
 import io.maintenance.core.internal.catalog.RestoreCatalog;
@@ -412,8 +410,6 @@ public final class MaintenanceEngine implements Maintenance {
     private final Map<String, Map<String, String>> schedules = new LinkedHashMap<>();
     private Duration schedulerPollInterval = Duration.ofSeconds(5);
     private boolean schedulerEnabled = true;
-    private final Map<String, String> sandboxes = new LinkedHashMap<>();
-    private Duration drillMaxAge;
 
     private Builder() {}
 
@@ -477,8 +473,6 @@ public final class MaintenanceEngine implements Maintenance {
       c.schedules().forEach(this::schedule);
       c.schedulerPollInterval().ifPresent(this::schedulerPollInterval);
       c.schedulerEnabled().ifPresent(this::schedulerEnabled);
-      c.drillSandboxes().forEach(this::drillSandbox);
-      c.drillMaxAge().ifPresent(this::drillMaxAge);
       restorePolicy = c.restorePolicy();
       retentionPolicy = c.retentionPolicy();
       return this;
@@ -584,7 +578,7 @@ public final class MaintenanceEngine implements Maintenance {
 
     /**
      * A schedule, from the keys after {@code schedules.<name>.}: {@code cron} (five fields, as crontab),
-     * {@code kind} (backup, or a task: retention, verify, reindex, orphan_sweep, rekey, drill), {@code datastores},
+     * {@code kind} (backup, or a task: retention, verify, reindex, orphan_sweep, rekey), {@code datastores},
      * {@code type}, {@code pinned}, {@code labels.<k>}, {@code retention} (run RETENTION after each backup),
      * {@code missed} (run-once or skip), {@code jitter}, {@code grace}, {@code starting-deadline}, {@code time-zone},
      * {@code dry-run}. Checked when the engine is built.
@@ -603,21 +597,6 @@ public final class MaintenanceEngine implements Maintenance {
     /** Whether this replica fires schedules (default true); a replica that does not still reports them. */
     public Builder schedulerEnabled(boolean enabled) {
       this.schedulerEnabled = enabled;
-      return this;
-    }
-
-    /**
-     * Restore drills of {@code datastoreId} go into the datastore {@code sandboxId} (configured like any other,
-     * of the same type, pointing at a scratch database, graph server or node). A sandbox is never backed up.
-     */
-    public Builder drillSandbox(String datastoreId, String sandboxId) {
-      sandboxes.put(datastoreId, sandboxId);
-      return this;
-    }
-
-    /** Readiness reports a drilled datastore DEGRADED ({@code RESTORE_NOT_PROVEN}) when no drill passed within this age. */
-    public Builder drillMaxAge(Duration age) {
-      this.drillMaxAge = Objects.requireNonNull(age);
       return this;
     }
 
@@ -674,7 +653,6 @@ public final class MaintenanceEngine implements Maintenance {
           throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "datastore registered as " + e.getKey() + " reports id " + e.getValue().id());
         }
       }
-      checkSandboxes(all);
       List<ScheduleDefinition> definitions = new ArrayList<>();
       schedules.forEach((name, settings) -> definitions.add(ScheduleDefinition.parse(name, settings)));
       for (ScheduleDefinition d : definitions) {
@@ -701,27 +679,19 @@ public final class MaintenanceEngine implements Maintenance {
       RestoreCatalog restoreCatalog = new RestoreCatalog(db);
       Map<String, Datastore> datastoreMap = Map.copyOf(all);
       Leases leases = new Leases(db, owner, leaseTimeout, progressInterval, scheduler, clock);
-      DrillCatalog drillCatalog = new DrillCatalog(db);
       Scheduler schedulerService = new Scheduler(definitions, new ScheduleCatalog(db), leases, clock, schedulerPollInterval,
           scheduler);
-      Optional<DrillEvidence> evidence = Optional.ofNullable(drillMaxAge)
-          .map(age -> new DrillEvidence(drillCatalog, sandboxes.keySet(), age, clock));
       List<String> extraComponents = new ArrayList<>();
       definitions.forEach(d -> extraComponents.add("schedule:" + d.name()));
-      evidence.ifPresent(e -> extraComponents.addAll(e.components()));
-      Readiness readiness = new Readiness(db, schema, store, datastoreMap, clock, probeTimeout, extraComponents, () -> {
-        List<io.maintenance.api.ProbeResult> out = new ArrayList<>(schedulerService.probes());
-        evidence.ifPresent(e -> out.addAll(e.probes()));
-        return out;
-      });
+      Readiness readiness = new Readiness(db, schema, store, datastoreMap, clock, probeTimeout, extraComponents,
+          schedulerService::probes);
       EngineMetrics metrics = new EngineMetrics(Optional.ofNullable(meterRegistry), clock, backupCatalog, restoreCatalog,
-          Duration.ofSeconds(15), all.keySet().stream().filter(id -> !sandboxes.containsValue(id)).toList(),
-          readiness.components(), readiness::check, new EngineMetrics.Sources(List.copyOf(sandboxes.keySet()),
-              drillCatalog::lastPassed, definitions.stream().map(ScheduleDefinition::name).toList(), schedulerService::status));
+          Duration.ofSeconds(15), all.keySet(), readiness.components(), readiness::check,
+          new EngineMetrics.Sources(definitions.stream().map(ScheduleDefinition::name).toList(), schedulerService::status));
       EngineContext ctx = new EngineContext(clock, owner, engineVersion(), store, storagePrefix, datastoreMap,
           backupCatalog, restoreCatalog, new TaskCatalog(db), new UploadSessionCatalog(db, clock, owner),
           leases, new AuditLog(db, sinks), metrics, restorePolicy, retentionPolicy,
-          artifacts, backupCatalog.deploymentId(), partialUploadAge, new OperationCatalog(db), drillCatalog, Map.copyOf(sandboxes));
+          artifacts, backupCatalog.deploymentId(), partialUploadAge, new OperationCatalog(db));
       MaintenanceEngine engine = new MaintenanceEngine(ctx, readiness, schedulerService, owned);
       engine.recover();
       if (schedulerEnabled) {
@@ -732,29 +702,7 @@ public final class MaintenanceEngine implements Maintenance {
       return engine;
     }
 
-    /** Each sandbox is a configured datastore of the drilled datastore's type, and no sandbox is itself drilled. */
-    private void checkSandboxes(Map<String, Datastore> all) {
-      for (var e : sandboxes.entrySet()) {
-        String key = "drills." + e.getKey() + ".sandbox";
-        Datastore ds = all.get(e.getKey());
-        Datastore sandbox = all.get(e.getValue());
-        String problem = ds == null ? "names a drill of datastore " + e.getKey() + ", which is not configured"
-            : sandbox == null ? "names sandbox " + e.getValue() + ", which is not a configured datastore"
-            : e.getKey().equals(e.getValue()) ? "must name another datastore than the one drilled"
-            : sandboxes.containsKey(e.getValue()) ? "names " + e.getValue() + ", which is drilled itself (a sandbox is never backed up)"
-            : !ds.type().equals(sandbox.type()) ? "names " + e.getValue() + " of type " + sandbox.type() + ", but "
-                + e.getKey() + " is of type " + ds.type()
-            : null;
-        if (problem != null) {
-          throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "'" + key + "' " + problem, Map.of("key", key));
-        }
-      }
-      if (drillMaxAge != null && (drillMaxAge.isNegative() || drillMaxAge.isZero())) {
-        throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "'drills.max-age' must be positive", Map.of("key", "drills.max-age"));
-      }
-    }
-
-    /** A schedule names only configured datastores (and, for drills, ones with a sandbox). */
+    /** A schedule names only configured datastores. */
     private void checkScheduleTargets(ScheduleDefinition d, Map<String, Datastore> all) {
       java.util.Set<String> named = d.backup().map(BackupRequest::datastores)
           .orElseGet(() -> d.task().map(TaskRequest::datastores).orElse(java.util.Set.of()));
@@ -764,16 +712,6 @@ public final class MaintenanceEngine implements Maintenance {
           throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "'" + key + "' names " + id + ", which is not a configured datastore",
               Map.of("key", key));
         }
-        if (d.backup().isPresent() && sandboxes.containsValue(id)) {
-          throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "'" + key + "' names " + id + ", a restore drill sandbox, which"
-              + " is never backed up", Map.of("key", key));
-        }
-      }
-      boolean drill = d.task().map(t -> t.type() == TaskType.DRILL).orElse(false);
-      if (drill && (sandboxes.isEmpty() || !sandboxes.keySet().containsAll(named))) {
-        throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "schedule " + d.name() + " runs drills, but "
-            + (named.isEmpty() ? "no datastore has" : "not every datastore it names has") + " a drills.<id>.sandbox",
-            Map.of("key", "schedules." + d.name()));
       }
     }
 

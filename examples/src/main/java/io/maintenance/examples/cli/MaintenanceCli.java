@@ -520,8 +520,8 @@ public final class MaintenanceCli {
 
     @Override
     void validate() {
-      if (!datastores.isEmpty() && type != TaskType.REINDEX && type != TaskType.DRILL) {
-        throw new Usage("--datastore: only REINDEX and DRILL take datastores");
+      if (!datastores.isEmpty() && type != TaskType.REINDEX) {
+        throw new Usage("--datastore: only REINDEX takes datastores");
       }
       if (!backups.isEmpty() && type != TaskType.VERIFY) {
         throw new Usage("--backup: only VERIFY takes backups");

@@ -29,14 +29,12 @@ public record EngineConfig(
     Optional<java.time.Duration> progressInterval,
     Map<String, Map<String, String>> schedules,
     Optional<java.time.Duration> schedulerPollInterval,
-    Optional<Boolean> schedulerEnabled,
-    Map<String, String> drillSandboxes,
-    Optional<java.time.Duration> drillMaxAge) {
+    Optional<Boolean> schedulerEnabled) {
 
   private static final Set<String> RESTORE_KEYS = Set.of("approvals-required", "token-ttl", "safety-backup");
   private static final Set<String> RETENTION_KEYS = Set.of("keep-last", "keep-within", "keep-daily", "keep-weekly", "keep-monthly");
   private static final Set<String> ENGINE_KEYS = Set.of("lease-timeout", "catalog-timeout", "sweep.partial-upload-age",
-      "operations.progress-interval", "scheduler.poll-interval", "scheduler.enabled", "drills.max-age");
+      "operations.progress-interval", "scheduler.poll-interval", "scheduler.enabled");
 
   public static EngineConfig parse(Map<String, String> props, RestorePolicy restoreDefaults, RetentionPolicy retentionDefaults) {
     Map<String, String> storage = new TreeMap<>();
@@ -47,7 +45,6 @@ public record EngineConfig(
     Optional<String> prefix = Optional.empty();
     Map<String, String> engine = new TreeMap<>();
     Map<String, Map<String, String>> schedules = new TreeMap<>();
-    Map<String, String> sandboxes = new TreeMap<>();
     for (var e : new TreeMap<>(props).entrySet()) {
       String k = e.getKey();
       if (ENGINE_KEYS.contains(k)) {
@@ -59,12 +56,6 @@ public record EngineConfig(
           throw invalid(k, "must look like schedules.<name>.<key>");
         }
         schedules.computeIfAbsent(rest.substring(0, dot), x -> new TreeMap<>()).put(rest.substring(dot + 1), e.getValue());
-      } else if (k.startsWith("drills.")) {
-        String rest = k.substring("drills.".length());
-        if (!rest.endsWith(".sandbox") || rest.length() <= ".sandbox".length()) {
-          throw invalid(k, "is not a drill setting: drills.<datastore>.sandbox or drills.max-age");
-        }
-        sandboxes.put(rest.substring(0, rest.length() - ".sandbox".length()), e.getValue().trim());
       } else if (k.startsWith("storage.")) {
         storage.put(k.substring("storage.".length()), e.getValue());
       } else if (k.startsWith("datastores.")) {
@@ -115,7 +106,7 @@ public record EngineConfig(
     Optional<Boolean> schedulerEnabled = g.optional("scheduler.enabled").map(v -> g.bool("scheduler.enabled", true));
     return new EngineConfig(st, ds, prefix, restorePolicy, retentionPolicy, artifactPolicy, positive(g, "lease-timeout"),
         positive(g, "catalog-timeout"), positive(g, "sweep.partial-upload-age"), positive(g, "operations.progress-interval"),
-        schedules, positive(g, "scheduler.poll-interval"), schedulerEnabled, sandboxes, positive(g, "drills.max-age"));
+        schedules, positive(g, "scheduler.poll-interval"), schedulerEnabled);
   }
 
   private static Optional<java.time.Duration> positive(PluginConfig config, String key) {

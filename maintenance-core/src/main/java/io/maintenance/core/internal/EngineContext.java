@@ -23,8 +23,6 @@ import java.util.Map;
  * @param deploymentId this catalog's mark on the storage folders it writes
  * @param partialUploadAge partial uploads no session knows are swept once unwritten this long
  * @param operations the operations (lease rows) as the catalog knows them
- * @param sandboxes restore drills: datastore id to the id of the sandbox datastore its backups are drilled into
- *     (sandboxes are never backed up)
  */
 public record EngineContext(
     Clock clock,
@@ -45,14 +43,7 @@ public record EngineContext(
     Artifacts artifacts,
     String deploymentId,
     java.time.Duration partialUploadAge,
-    io.maintenance.core.internal.catalog.OperationCatalog operations,
-    io.maintenance.core.internal.catalog.DrillCatalog drills,
-    Map<String, String> sandboxes) {
-
-  /** The datastores a backup of "everything" covers: all but the drill sandboxes. */
-  public java.util.List<String> backedUp() {
-    return datastores.keySet().stream().filter(id -> !sandboxes.containsValue(id)).sorted().toList();
-  }
+    io.maintenance.core.internal.catalog.OperationCatalog operations) {
 
   /** Records an audit event stamped with the engine's clock. */
   public void audit(String actor, String action, String outcome, String target, Map<String, String> details) {

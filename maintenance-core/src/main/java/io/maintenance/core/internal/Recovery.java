@@ -47,8 +47,6 @@ public final class Recovery {
     abandoned.forEach(id -> items.add(new TaskItem(id, "abandon", "done", "RUNNING but its lease is gone")));
     List<String> tasks = ctx.tasks().failUnowned(now);
     tasks.forEach(id -> items.add(new TaskItem(id, "fail-task", "done", "RUNNING but its lease is gone")));
-    ctx.drills().failUnowned(now).forEach(id -> items.add(new TaskItem(id, "fail-drill", "done",
-        "RUNNING but its lease is gone; the next drill into its sandbox removes what it restored")));
     List<String> reconciled = new ArrayList<>();
     for (RestoreCatalog.Row r : ctx.restores().applyingUnowned()) {
       restores.reconcile(r, actor).ifPresentOrElse(rec -> {

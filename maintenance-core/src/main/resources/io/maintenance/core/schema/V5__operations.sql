@@ -16,11 +16,6 @@ UPDATE maintenance_operations SET outcome = 'FAILED', error_code = 'LEASE_LOST',
   error_message = 'the process running this operation stopped before it finished' WHERE status = 'EXPIRED';
 CREATE INDEX maintenance_operations_listing ON maintenance_operations (started_at DESC, id DESC);
 
--- The DRILL housekeeping task.
-ALTER TABLE maintenance_tasks DROP CONSTRAINT maintenance_tasks_type_check;
-ALTER TABLE maintenance_tasks ADD CONSTRAINT maintenance_tasks_type_check
-  CHECK (type IN ('RETENTION', 'VERIFY', 'REINDEX', 'ORPHAN_SWEEP', 'REKEY', 'DRILL'));
-
 -- Schedules from the configuration (schedules.<name>.*): one row each. A replica fires a schedule by moving
 -- next_run_at forward with a conditional UPDATE on the value it read, so exactly one replica wins each firing.
 CREATE TABLE maintenance_schedules (
@@ -34,23 +29,3 @@ CREATE TABLE maintenance_schedules (
   last_success_at   timestamptz,
   note              text
 );
-
--- Restore drills, one row per datastore and run: the backup restored into the sandbox, what was checked, and
--- whether the sandbox may still hold what was restored (cleanup_pending: the next drill removes it first).
-CREATE TABLE maintenance_drills (
-  id              text        PRIMARY KEY,
-  task_id         text        NOT NULL,
-  datastore       text        NOT NULL,
-  sandbox         text        NOT NULL,
-  backup_id       text        NOT NULL,
-  status          text        NOT NULL CHECK (status IN ('RUNNING', 'PASSED', 'FAILED')),
-  resources       jsonb       NOT NULL DEFAULT '[]',
-  cleanup_pending boolean     NOT NULL DEFAULT false,
-  started_at      timestamptz NOT NULL,
-  finished_at     timestamptz,
-  detail          text,
-  error_code      text,
-  lease_id        text
-);
-CREATE INDEX maintenance_drills_passed ON maintenance_drills (datastore, finished_at DESC) WHERE status = 'PASSED';
-CREATE INDEX maintenance_drills_cleanup ON maintenance_drills (sandbox) WHERE cleanup_pending;

@@ -169,12 +169,7 @@ public final class BackupService {
 
   private List<String> select(BackupRequest request) {
     if (request.datastores().isEmpty()) {
-      return ctx.backedUp();
-    }
-    List<String> sandboxes = request.datastores().stream().filter(ctx.sandboxes()::containsValue).sorted().toList();
-    if (!sandboxes.isEmpty()) {
-      throw new MaintenanceException(ErrorCode.INVALID_REQUEST, "datastore(s) " + String.join(", ", sandboxes)
-          + " are restore drill sandboxes, which are never backed up", Map.of("pointer", "/datastores"));
+      return new ArrayList<>(ctx.datastores().keySet());
     }
     List<String> unknown = request.datastores().stream().filter(id -> !ctx.datastores().containsKey(id)).sorted().toList();
     if (!unknown.isEmpty()) {

@@ -29,7 +29,7 @@ public final class SchemaInstaller {
       new Migration(2, "restore resources", "V2__restore_resources.sql"),
       new Migration(3, "leases, reconciliation, corrupt backups, storage ownership", "V3__reliability.sql"),
       new Migration(4, "artifact keys", "V4__artifact_keys.sql"),
-      new Migration(5, "operations, schedules, restore drills", "V5__operations.sql"));
+      new Migration(5, "operations, schedules", "V5__operations.sql"));
 
   public static final int CURRENT_VERSION = MIGRATIONS.get(MIGRATIONS.size() - 1).version();
 

@@ -74,7 +74,6 @@ public final class HousekeepingService {
   private final BackupService backups;
   private final RestoreService restores;
   private final Recovery recovery;
-  private final Drills drills;
 
   public HousekeepingService(EngineContext ctx, ManifestStore manifests, BackupService backups, RestoreService restores,
       Recovery recovery) {
@@ -83,7 +82,6 @@ public final class HousekeepingService {
     this.backups = backups;
     this.restores = restores;
     this.recovery = recovery;
-    this.drills = new Drills(ctx, manifests, restores);
   }
 
   /**
@@ -99,20 +97,10 @@ public final class HousekeepingService {
       ctx.audit(actor, action, e.code().name(), "-", AuditLog.details("reason", e.getMessage()));
       throw e;
     }
-    if (request.type() == TaskType.DRILL) {
-      List<String> without = request.datastores().stream().filter(d -> !ctx.sandboxes().containsKey(d)).sorted().toList();
-      if (!without.isEmpty() || ctx.sandboxes().isEmpty()) {
-        MaintenanceException e = new MaintenanceException(ErrorCode.INVALID_REQUEST, (without.isEmpty() ? "no datastore has"
-            : "datastore(s) " + String.join(", ", without) + " have no") + " restore drill sandbox; configure"
-            + " drills.<datastore>.sandbox=<sandbox datastore id>", Map.of("pointer", "/datastores"));
-        ctx.audit(actor, action, e.code().name(), "-", AuditLog.details("reason", e.getMessage()));
-        throw e;
-      }
-    }
     String id = Ids.next("tk", ctx.clock());
     Instant started = ctx.clock().instant();
     boolean exclusive = request.type() == TaskType.RETENTION || request.type() == TaskType.ORPHAN_SWEEP
-        || request.type() == TaskType.REKEY || request.type() == TaskType.DRILL;
+        || request.type() == TaskType.REKEY;
     Leases.Lease lease;
     try {
       lease = exclusive ? ctx.leases().exclusive(request.type().name().toLowerCase(Locale.ROOT), id, actor)
@@ -143,7 +131,6 @@ public final class HousekeepingService {
         case VERIFY -> verify(request, items, lease);
         case REINDEX -> reindex(id, request, items, lease);
         case REKEY -> rekey(request, items, lease);
-        case DRILL -> drills.run(id, request, items, lease);
         default -> throw new IllegalStateException(request.type().name());
       }
       error = worst(items);

@@ -65,13 +65,12 @@ public final class EngineMetrics {
   /** What the catalog said at one moment; refreshed at most every {@code catalogRefresh}. */
   record CatalogSnapshot(Instant takenAt, Map<BackupStatus, Long> backups, BackupCatalog.Totals totals,
       Map<RestoreStatus, Long> restores, Map<String, Instant> lastSucceededByDatastore, long awaitingApproval,
-      Map<String, Instant> lastVerifiedRestore, Map<String, ScheduleStatus> schedules) {}
+      Map<String, ScheduleStatus> schedules) {}
 
-  /** What the engine reads besides backups and restores: drill evidence and schedules. */
-  public record Sources(Collection<String> drilledDatastores, Supplier<Map<String, Instant>> lastVerifiedRestore,
-      Collection<String> schedules, Supplier<List<ScheduleStatus>> scheduleStatus) {
+  /** What the engine reads besides backups and restores: the schedules. */
+  public record Sources(Collection<String> schedules, Supplier<List<ScheduleStatus>> scheduleStatus) {
     public static Sources none() {
-      return new Sources(List.of(), Map::of, List.of(), List::of);
+      return new Sources(List.of(), List::of);
     }
   }
 
@@ -123,14 +122,6 @@ public final class EngineMetrics {
       Gauge.builder("maintenance.restores", this, m -> m.catalog().restores().getOrDefault(s, 0L))
           .tag("status", s.name())
           .description("Restore requests in the catalog by status")
-          .register(registry);
-    }
-    for (String id : sources.drilledDatastores()) {
-      Gauge.builder("maintenance.last.verified.restore.timestamp", this,
-              m -> Optional.ofNullable(m.catalog().lastVerifiedRestore().get(id)).map(t -> t.toEpochMilli() / 1000.0).orElse(0.0))
-          .tag("datastore", id)
-          .baseUnit("seconds")
-          .description("When a restore drill last proved the datastore's newest backup restorable (epoch seconds; 0 if never)")
           .register(registry);
     }
     for (String name : sources.schedules()) {
@@ -245,7 +236,6 @@ public final class EngineMetrics {
       try {
         s = new CatalogSnapshot(now, backups.countByStatus(), backups.succeededTotals(), restores.countByStatus(),
             backups.lastSucceededByDatastore(), restores.awaitingApproval(now),
-            sources.drilledDatastores().isEmpty() ? Map.of() : sources.lastVerifiedRestore().get(),
             sources.scheduleStatus().get().stream().collect(java.util.stream.Collectors.toMap(ScheduleStatus::name, x -> x)));
         snapshot.set(s);
       } catch (RuntimeException e) {
@@ -254,7 +244,7 @@ public final class EngineMetrics {
     }
     if (s == null) {
       s = new CatalogSnapshot(Instant.EPOCH, new EnumMap<>(BackupStatus.class), new BackupCatalog.Totals(Optional.empty(), 0),
-          new EnumMap<>(RestoreStatus.class), Map.of(), 0, Map.of(), Map.of());
+          new EnumMap<>(RestoreStatus.class), Map.of(), 0, Map.of());
     }
     return s;
   }

@@ -41,8 +41,8 @@ public final class Readiness implements AutoCloseable {
   });
 
   /**
-   * @param extraComponents what {@code extraChecks} reports on (schedules, restore drills), read from the catalog;
-   *     they are at worst DEGRADED: a late backup or drill is for operators, not a reason to stop serving
+   * @param extraComponents what {@code extraChecks} reports on (schedules), read from the catalog;
+   *     they are at worst DEGRADED: a late schedule is for operators, not a reason to stop serving
    */
   public Readiness(Db db, SchemaInstaller schema, StorageProvider storage, Map<String, Datastore> datastores, Clock clock,
       Duration timeout, List<String> extraComponents, java.util.function.Supplier<List<ProbeResult>> extraChecks) {

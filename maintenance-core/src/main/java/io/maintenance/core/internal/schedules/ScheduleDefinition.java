@@ -31,7 +31,7 @@ import java.util.TreeMap;
  * One {@code schedules.<name>.*} section: when (a crontab expression, read by cron-utils), what (a backup or
  * a housekeeping task), and how firings that nobody could start on time are handled.
  *
- * @param kind {@code backup} or a task type in lower case ({@code retention}, {@code verify}, {@code drill}, ...)
+ * @param kind {@code backup} or a task type in lower case ({@code retention}, {@code verify}, ...)
  * @param backup what a backup schedule backs up
  * @param task what a task schedule runs
  * @param retentionAfter a backup schedule runs RETENTION after each succeeded backup
@@ -127,8 +127,8 @@ public record ScheduleDefinition(
           || c.optional("pinned").isPresent()) {
         throw c.invalid("kind", "is " + kind + ": type, pinned, retention and labels belong to backup schedules");
       }
-      if (!datastores.isEmpty() && type != TaskType.REINDEX && type != TaskType.DRILL) {
-        throw c.invalid("datastores", "only backup, reindex and drill schedules take datastores");
+      if (!datastores.isEmpty() && type != TaskType.REINDEX) {
+        throw c.invalid("datastores", "only backup and reindex schedules take datastores");
       }
       TaskRequest.Builder t = TaskRequest.builder(type).dryRun(c.bool("dry-run", false));
       datastores.forEach(t::datastore);
