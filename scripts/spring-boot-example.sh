@@ -11,10 +11,10 @@ cat <<TXT
 
   The shop runs on http://127.0.0.1:$port (Ctrl-C stops it). Try:
 
-  curl -s -u alice:alice-pw -X POST localhost:$port/maintenance/backups
+  curl -s -u alice:alice-pw -X POST 'localhost:$port/maintenance/backups?wait=true'
   curl -s -u alice:alice-pw -X POST localhost:$port/maintenance/restores/preview -H 'Content-Type: application/json' -d '{"backupId":"<id>"}'
   curl -s -u bob:bob-pw     -X POST localhost:$port/maintenance/restores/<requestId>/approvals -H 'Content-Type: application/json' -d '{"comment":"ok"}'
-  curl -s -u alice:alice-pw -X POST localhost:$port/maintenance/restores/confirm -H 'Content-Type: application/json' -d '{"token":"<token>"}'
+  curl -s -u alice:alice-pw -X POST 'localhost:$port/maintenance/restores/confirm?wait=true' -H 'Content-Type: application/json' -d '{"token":"<token>"}'
   curl -s -u carol:carol-pw -X POST localhost:$port/maintenance/backups      # 403, code FORBIDDEN
   curl -s localhost:$port/actuator/health/maintenance
   curl -s localhost:$port/actuator/prometheus | grep ^maintenance_
