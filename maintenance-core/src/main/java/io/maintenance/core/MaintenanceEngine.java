@@ -377,7 +377,13 @@ public final class MaintenanceEngine implements Maintenance {
       return;
     }
     try (lease) {
-      recovery.settle("engine:" + ctx.owner(), false);
+      try {
+        recovery.settle("engine:" + ctx.owner(), false);
+        lease.succeeded();
+      } catch (MaintenanceException e) {
+        lease.failed(e);
+        throw e;
+      }
     } catch (MaintenanceException e) {
       LOG.warn("Start-up recovery did not finish ({}); the orphan sweep settles what is left", e.toString());
     }

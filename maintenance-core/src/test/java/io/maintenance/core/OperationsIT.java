@@ -344,6 +344,9 @@ class OperationsIT {
     assertThat(settled.status()).isEqualTo(OperationStatus.FAILED);
     assertThat(settled.error()).hasValueSatisfying(e -> assertThat(e.code()).isEqualTo("LEASE_LOST"));
     assertThat(f.count("maintenance_operations", "id = '" + op.id() + "' AND outcome = 'FAILED'")).isEqualTo(1);
+    // Start-up recovery is an operation too, and it succeeded.
+    assertThat(other.listOperations(OperationQuery.firstPage(100).withKind(OperationKind.RECOVERY), READER).items())
+        .isNotEmpty().allSatisfy(r -> assertThat(r.status()).isEqualTo(OperationStatus.SUCCEEDED));
     assertThat(other.listBackups(BackupQuery.firstPage(10), READER).items()).singleElement()
         .satisfies(b -> assertThat(b.status()).isEqualTo(BackupStatus.ABANDONED));
     release.countDown();

@@ -83,6 +83,7 @@ public class MaintenanceAutoConfiguration {
     if (!props.getArtifacts().isEmpty()) {
       b.artifacts(PropertiesCheck.pluginConfig(props.getArtifacts()));
     }
+    props.getSchedules().forEach(b::schedule);
     if (props.getInstanceName() != null) {
       b.instanceName(props.getInstanceName());
     }

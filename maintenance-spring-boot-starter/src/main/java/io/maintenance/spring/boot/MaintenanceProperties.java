@@ -39,6 +39,11 @@ public class MaintenanceProperties {
    * maintenance.artifacts.compression=zstd or maintenance.artifacts.encryption=keyset (see docs/artifacts.md).
    */
   private Map<String, String> artifacts = new LinkedHashMap<>();
+  /**
+   * Schedules, one per name, with the engine's schedule keys, e.g. maintenance.schedules.nightly.cron=0 2 * * * and
+   * maintenance.schedules.nightly.retention=true (see docs/maintenance-core.md#schedules).
+   */
+  private Map<String, Map<String, String>> schedules = new LinkedHashMap<>();
 
   /** How this instance appears in catalog rows (default: host and process id). */
   private String instanceName;
@@ -91,6 +96,14 @@ public class MaintenanceProperties {
 
   public void setArtifacts(Map<String, String> artifacts) {
     this.artifacts = artifacts;
+  }
+
+  public Map<String, Map<String, String>> getSchedules() {
+    return schedules;
+  }
+
+  public void setSchedules(Map<String, Map<String, String>> schedules) {
+    this.schedules = schedules;
   }
 
   public String getInstanceName() {

@@ -83,6 +83,23 @@ class MaintenanceAutoConfigurationIT {
   }
 
   @Test
+  void schedulesComeFromTheProperties() {
+    runner().withPropertyValues("maintenance.schedules.nightly.cron=0 2 * * *", "maintenance.schedules.nightly.retention=true",
+            "maintenance.schedules.nightly.labels.origin=spring")
+        .run(ctx -> {
+          assertThat(ctx).hasNotFailed();
+          var schedules = ctx.getBean(Maintenance.class).schedules(Principal.system("test"));
+          assertThat(schedules).singleElement().satisfies(s -> {
+            assertThat(s.name()).isEqualTo("nightly");
+            assertThat(s.kind()).isEqualTo("backup");
+            assertThat(s.cron()).isEqualTo("0 2 * * *");
+          });
+        });
+    runner().withPropertyValues("maintenance.schedules.nightly.cron=0 25 * * *")
+        .run(ctx -> assertThat(ctx).hasFailed().getFailure().hasStackTraceContaining("schedules.nightly.cron"));
+  }
+
+  @Test
   void healthIsDownWithTheProbeCodeWhenADatastoreIsUnreachable() {
     runner().withPropertyValues("maintenance.datastores.gone.type=postgres",
             "maintenance.datastores.gone.url=jdbc:postgresql://127.0.0.1:1/none", "maintenance.datastores.gone.user=postgres",
