@@ -4,22 +4,20 @@ import io.maintenance.api.DatastorePlan;
 import io.maintenance.api.ErrorCode;
 import io.maintenance.api.MaintenanceException;
 import io.maintenance.api.ProbeResult;
-import io.maintenance.api.ProbeStatus;
-import io.maintenance.datastore.qdrant.internal.Failures;
-import io.maintenance.datastore.qdrant.internal.GrpcGateway;
-import io.maintenance.datastore.qdrant.internal.QdrantOperations;
+import io.maintenance.datastore.qdrant.internal.Backup;
+import io.maintenance.datastore.qdrant.internal.Fingerprints;
+import io.maintenance.datastore.qdrant.internal.Plan;
+import io.maintenance.datastore.qdrant.internal.Probe;
+import io.maintenance.datastore.qdrant.internal.QdrantErrors;
 import io.maintenance.datastore.qdrant.internal.QdrantSettings;
-import io.maintenance.datastore.qdrant.internal.RestClient;
-import io.maintenance.datastore.qdrant.internal.ServerVersion;
+import io.maintenance.datastore.qdrant.internal.Restore;
+import io.maintenance.datastore.qdrant.internal.Server;
 import io.maintenance.spi.BackupContext;
 import io.maintenance.spi.Datastore;
 import io.maintenance.spi.DatastoreBackup;
 import io.maintenance.spi.Fingerprint;
 import io.maintenance.spi.RestoreContext;
 import io.maintenance.spi.RestoreOutcome;
-import io.maintenance.spi.support.Probes.ProbeFailure;
-import io.maintenance.spi.support.Probes;
-import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,24 +46,28 @@ public final class QdrantDatastore implements Datastore {
   /** Plugin type, as used in configuration. */
   public static final String TYPE = "qdrant";
   /** Probe code: the REST or gRPC port does not answer. */
-  public static final String QDRANT_UNREACHABLE = Failures.UNREACHABLE;
+  public static final String QDRANT_UNREACHABLE = QdrantErrors.UNREACHABLE;
   /** Probe code: the server rejects the API key (or needs one). */
-  public static final String QDRANT_UNAUTHORIZED = Failures.UNAUTHORIZED;
+  public static final String QDRANT_UNAUTHORIZED = QdrantErrors.UNAUTHORIZED;
   /** Probe code: the server is older than the oldest release the plugin supports (1.8.0). */
-  public static final String QDRANT_VERSION_UNSUPPORTED = Failures.VERSION_UNSUPPORTED;
+  public static final String QDRANT_VERSION_UNSUPPORTED = QdrantErrors.VERSION_UNSUPPORTED;
 
   private final String id;
-  private final QdrantSettings settings;
-  private final RestClient rest;
-  private final GrpcGateway grpc;
-  private final QdrantOperations operations;
+  private final Server server;
+  private final Probe probe;
+  private final Fingerprints fingerprints;
+  private final Backup backup;
+  private final Plan plan;
+  private final Restore restore;
 
   private QdrantDatastore(String id, QdrantSettings settings) {
     this.id = id;
-    this.settings = settings;
-    this.rest = new RestClient(settings.restUrl(), settings);
-    this.grpc = new GrpcGateway(settings);
-    this.operations = new QdrantOperations(settings, rest, grpc);
+    this.server = new Server(settings);
+    this.probe = new Probe(server);
+    this.fingerprints = new Fingerprints(server);
+    this.backup = new Backup(server);
+    this.plan = new Plan(server);
+    this.restore = new Restore(server);
   }
 
   public static Builder builder(String id) {
@@ -84,71 +86,37 @@ public final class QdrantDatastore implements Datastore {
 
   @Override
   public ProbeResult probe() {
-    return Probes.run("qdrant", QDRANT_UNREACHABLE, () -> {
-      String restVersion;
-      int collections;
-      try {
-        restVersion = rest.version();
-        collections = rest.collectionCount();
-      } catch (IOException e) {
-        throw probeFailure("REST API at " + settings.restUrl(), e);
-      }
-      String grpcVersion;
-      try {
-        grpcVersion = grpc.version();
-        grpc.listCollections();
-      } catch (IOException e) {
-        throw probeFailure("gRPC API at " + settings.grpcHost() + ":" + settings.grpcPort(), e);
-      }
-      ServerVersion version;
-      try {
-        version = ServerVersion.parse(grpcVersion.isEmpty() ? restVersion : grpcVersion);
-      } catch (IllegalArgumentException e) {
-        throw new ProbeFailure(QDRANT_VERSION_UNSUPPORTED, "the server reports an unreadable version '" + grpcVersion + "'");
-      }
-      if (!version.supported()) {
-        throw new ProbeFailure(QDRANT_VERSION_UNSUPPORTED, "Qdrant " + version + " is older than " + ServerVersion.MINIMUM
-            + ", the oldest release with snapshot checksums");
-      }
-      return Map.of("version", version.toString(), "collections", Integer.toString(collections));
-    });
-  }
-
-  private static ProbeFailure probeFailure(String api, IOException e) {
-    if (Failures.unauthorized(e) || Failures.forbidden(e)) {
-      return new ProbeFailure(QDRANT_UNAUTHORIZED, ProbeStatus.DOWN, api + " rejected the API key: " + e.getMessage(), null);
-    }
-    return new ProbeFailure(QDRANT_UNREACHABLE, ProbeStatus.DOWN, api + " is unreachable: " + e.getMessage(), null);
+    return probe.probe();
   }
 
   @Override
   public Fingerprint fingerprint(Set<String> resources) {
-    return operations.fingerprint(resources);
+    return fingerprints.fingerprint(resources);
   }
 
   @Override
   public DatastoreBackup backup(BackupContext context) {
-    return operations.backup(context);
+    return backup.backup(context);
   }
 
   @Override
   public DatastorePlan plan(RestoreContext context) {
-    return operations.plan(context, id, TYPE);
+    return plan.plan(context, id, TYPE);
   }
 
   @Override
   public RestoreOutcome restore(RestoreContext context) {
-    return operations.restore(context);
+    return restore.restore(context);
   }
 
   @Override
   public void close() {
-    grpc.close();
+    server.grpc().close();
   }
 
   @Override
   public String toString() {
-    return "QdrantDatastore[" + id + ", " + settings + "]";
+    return "QdrantDatastore[" + id + ", " + server.settings() + "]";
   }
 
   /** Options of a {@link QdrantDatastore}; only {@link #url} is required. */
