@@ -2,7 +2,13 @@ package io.maintenance.datastore.falkordb;
 
 import io.maintenance.api.DatastorePlan;
 import io.maintenance.api.ProbeResult;
-import io.maintenance.datastore.falkordb.internal.Operations;
+import io.maintenance.datastore.falkordb.internal.Backup;
+import io.maintenance.datastore.falkordb.internal.FalkorDbErrors;
+import io.maintenance.datastore.falkordb.internal.Fingerprints;
+import io.maintenance.datastore.falkordb.internal.Plan;
+import io.maintenance.datastore.falkordb.internal.Probe;
+import io.maintenance.datastore.falkordb.internal.Restore;
+import io.maintenance.datastore.falkordb.internal.Server;
 import io.maintenance.datastore.falkordb.internal.Settings;
 import io.maintenance.spi.BackupContext;
 import io.maintenance.spi.Datastore;
@@ -38,21 +44,31 @@ import java.util.Set;
  * {@value #VERSION_UNSUPPORTED}.
  */
 public final class FalkorDbDatastore implements Datastore {
-  public static final String TYPE = Operations.TYPE;
-  public static final String UNREACHABLE = Operations.UNREACHABLE;
-  public static final String AUTH_FAILED = Operations.AUTH_FAILED;
-  public static final String MODULE_MISSING = Operations.MODULE_MISSING;
-  public static final String VERSION_UNSUPPORTED = Operations.VERSION_UNSUPPORTED;
+  public static final String TYPE = Server.TYPE;
+  public static final String UNREACHABLE = FalkorDbErrors.UNREACHABLE;
+  public static final String AUTH_FAILED = FalkorDbErrors.AUTH_FAILED;
+  public static final String MODULE_MISSING = FalkorDbErrors.MODULE_MISSING;
+  public static final String VERSION_UNSUPPORTED = FalkorDbErrors.VERSION_UNSUPPORTED;
 
   /** Default of {@link Builder#physicalLimit}: nodes + edges. */
   public static final long DEFAULT_PHYSICAL_LIMIT = 4_000_000L;
 
   private final String id;
-  private final Operations ops;
+  private final Server server;
+  private final Probe probe;
+  private final Fingerprints fingerprints;
+  private final Backup backup;
+  private final Plan plan;
+  private final Restore restore;
 
   private FalkorDbDatastore(String id, Settings settings) {
     this.id = id;
-    this.ops = new Operations(id, settings);
+    this.server = new Server(id, settings);
+    this.probe = new Probe(server);
+    this.fingerprints = new Fingerprints(server);
+    this.backup = new Backup(server);
+    this.plan = new Plan(server);
+    this.restore = new Restore(server);
   }
 
   public static Builder builder(String id) {
@@ -71,32 +87,32 @@ public final class FalkorDbDatastore implements Datastore {
 
   @Override
   public ProbeResult probe() {
-    return ops.probe();
+    return probe.probe();
   }
 
   @Override
   public Fingerprint fingerprint(Set<String> resources) {
-    return ops.fingerprint(resources);
+    return fingerprints.fingerprint(resources);
   }
 
   @Override
   public DatastoreBackup backup(BackupContext context) throws IOException {
-    return ops.backup(context);
+    return backup.backup(context);
   }
 
   @Override
   public DatastorePlan plan(RestoreContext context) throws IOException {
-    return ops.plan(context);
+    return plan.plan(context);
   }
 
   @Override
   public RestoreOutcome restore(RestoreContext context) throws IOException {
-    return ops.restore(context);
+    return restore.restore(context);
   }
 
   @Override
   public String toString() {
-    return "FalkorDbDatastore[" + id + " " + ops.settings() + "]";
+    return "FalkorDbDatastore[" + id + " " + server.settings() + "]";
   }
 
   /** Settings of a {@link FalkorDbDatastore}; defaults as documented on each method. */

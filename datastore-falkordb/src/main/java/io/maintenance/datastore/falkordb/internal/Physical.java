@@ -270,7 +270,7 @@ public final class Physical {
           List.of(FalkorConnection.bytes(Long.toString(TEMP_TTL.toMillis()))));
       replies = tx.exec();
     } catch (JedisException e) {
-      throw FalkorConnection.failure(graph, "physical backup", e);
+      throw FalkorDbErrors.failure(graph, "physical backup", e);
     }
     if (replies == null) {
       throw new MaintenanceException(ErrorCode.DATASTORE_FAILURE, "graph '" + graph + "': the backup transaction was aborted",
@@ -284,7 +284,7 @@ public final class Physical {
       if (m.startsWith("PERSISTENCE_IN_PROGRESS")) {
         return new Attempt(null, "a BGSAVE or AOF rewrite was running");
       }
-      throw FalkorConnection.failure(graph, "dump", e);
+      throw FalkorDbErrors.failure(graph, "dump", e);
     }
     try {
       GraphNames names = new GraphNames(names(labels.get()), names(types.get()), names(keys.get()));
@@ -303,7 +303,7 @@ public final class Physical {
       GraphSchema schema = GraphOps.schema(QueryResult.of(indexes.get()), QueryResult.of(constraints.get()));
       return new Attempt(new Snapshot(counts, names, schema, (Long) dump), null);
     } catch (JedisDataException e) {
-      throw FalkorConnection.failure(graph, "physical backup", e);
+      throw FalkorDbErrors.failure(graph, "physical backup", e);
     }
   }
 
