@@ -16,12 +16,11 @@ import io.maintenance.spi.DatastoreBackup;
 import io.maintenance.spi.Fingerprint;
 import io.maintenance.spi.RestoreContext;
 import io.maintenance.spi.RestoreOutcome;
+import io.maintenance.spi.support.DatastoreBuilder;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -55,20 +54,10 @@ public final class FalkorDbDatastore implements Datastore {
 
   private final String id;
   private final Server server;
-  private final Probe probe;
-  private final Fingerprints fingerprints;
-  private final Backup backup;
-  private final Plan plan;
-  private final Restore restore;
 
   private FalkorDbDatastore(String id, Settings settings) {
     this.id = id;
     this.server = new Server(id, settings);
-    this.probe = new Probe(server);
-    this.fingerprints = new Fingerprints(server);
-    this.backup = new Backup(server);
-    this.plan = new Plan(server);
-    this.restore = new Restore(server);
   }
 
   public static Builder builder(String id) {
@@ -87,27 +76,27 @@ public final class FalkorDbDatastore implements Datastore {
 
   @Override
   public ProbeResult probe() {
-    return probe.probe();
+    return new Probe(server).probe();
   }
 
   @Override
   public Fingerprint fingerprint(Set<String> resources) {
-    return fingerprints.fingerprint(resources);
+    return new Fingerprints(server).fingerprint(resources);
   }
 
   @Override
   public DatastoreBackup backup(BackupContext context) throws IOException {
-    return backup.backup(context);
+    return new Backup(server).backup(context);
   }
 
   @Override
   public DatastorePlan plan(RestoreContext context) throws IOException {
-    return plan.plan(context);
+    return new Plan(server).plan(context);
   }
 
   @Override
   public RestoreOutcome restore(RestoreContext context) throws IOException {
-    return restore.restore(context);
+    return new Restore(server).restore(context);
   }
 
   @Override
@@ -115,17 +104,17 @@ public final class FalkorDbDatastore implements Datastore {
     return "FalkorDbDatastore[" + id + " " + server.settings() + "]";
   }
 
-  /** Settings of a {@link FalkorDbDatastore}; defaults as documented on each method. */
-  public static final class Builder {
-    private final String id;
+  /**
+   * Settings of a {@link FalkorDbDatastore}; defaults as documented on each method. {@code include} and
+   * {@code exclude} select graphs by name (keys with the {@link #reservedPrefix} never).
+   */
+  public static final class Builder extends DatastoreBuilder<Builder> {
     private String host = "127.0.0.1";
     private int port = 6379;
     private boolean tls;
     private int database;
     private String user;
     private String password;
-    private final List<String> include = new ArrayList<>();
-    private final List<String> exclude = new ArrayList<>();
     private int batchSize = 2000;
     private int readBatchSize = 10_000;
     private Duration connectTimeout = Duration.ofSeconds(5);
@@ -139,7 +128,7 @@ public final class FalkorDbDatastore implements Datastore {
     private long physicalLimit = DEFAULT_PHYSICAL_LIMIT;
 
     private Builder(String id) {
-      this.id = Objects.requireNonNull(id, "id");
+      super(id);
     }
 
     /**
@@ -207,17 +196,6 @@ public final class FalkorDbDatastore implements Datastore {
       return this;
     }
 
-    /** Glob patterns ({@code *}, {@code ?}) of graphs to back up; default all. */
-    public Builder include(String... patterns) {
-      include.addAll(List.of(patterns));
-      return this;
-    }
-
-    /** Glob patterns of graphs to leave out. */
-    public Builder exclude(String... patterns) {
-      exclude.addAll(List.of(patterns));
-      return this;
-    }
 
     /** Nodes or edges per restore {@code UNWIND} query; default 2000. */
     public Builder batchSize(int n) {
@@ -313,8 +291,8 @@ public final class FalkorDbDatastore implements Datastore {
       if (reservedPrefix.isEmpty()) {
         throw new IllegalArgumentException("reservedPrefix must not be empty");
       }
-      return new FalkorDbDatastore(id, new Settings(host, port, tls, database, Optional.ofNullable(user),
-          Optional.ofNullable(password), include, exclude, batchSize, readBatchSize, connectTimeout, socketTimeout,
+      return new FalkorDbDatastore(id(), new Settings(host, port, tls, database, Optional.ofNullable(user),
+          Optional.ofNullable(password), includes(), excludes(), batchSize, readBatchSize, connectTimeout, socketTimeout,
           indexTimeout, snapshot, keepSafetyCopy, reservedPrefix, tempDir, format, physicalLimit));
     }
   }

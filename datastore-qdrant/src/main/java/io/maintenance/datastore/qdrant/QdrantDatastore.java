@@ -18,6 +18,7 @@ import io.maintenance.spi.DatastoreBackup;
 import io.maintenance.spi.Fingerprint;
 import io.maintenance.spi.RestoreContext;
 import io.maintenance.spi.RestoreOutcome;
+import io.maintenance.spi.support.DatastoreBuilder;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -54,20 +55,10 @@ public final class QdrantDatastore implements Datastore {
 
   private final String id;
   private final Server server;
-  private final Probe probe;
-  private final Fingerprints fingerprints;
-  private final Backup backup;
-  private final Plan plan;
-  private final Restore restore;
 
   private QdrantDatastore(String id, QdrantSettings settings) {
     this.id = id;
     this.server = new Server(settings);
-    this.probe = new Probe(server);
-    this.fingerprints = new Fingerprints(server);
-    this.backup = new Backup(server);
-    this.plan = new Plan(server);
-    this.restore = new Restore(server);
   }
 
   public static Builder builder(String id) {
@@ -86,27 +77,27 @@ public final class QdrantDatastore implements Datastore {
 
   @Override
   public ProbeResult probe() {
-    return probe.probe();
+    return new Probe(server).probe();
   }
 
   @Override
   public Fingerprint fingerprint(Set<String> resources) {
-    return fingerprints.fingerprint(resources);
+    return new Fingerprints(server).fingerprint(resources);
   }
 
   @Override
   public DatastoreBackup backup(BackupContext context) {
-    return backup.backup(context);
+    return new Backup(server).backup(context);
   }
 
   @Override
   public DatastorePlan plan(RestoreContext context) {
-    return plan.plan(context, id, TYPE);
+    return new Plan(server).plan(context, id, TYPE);
   }
 
   @Override
   public RestoreOutcome restore(RestoreContext context) {
-    return restore.restore(context);
+    return new Restore(server).restore(context);
   }
 
   @Override
@@ -119,16 +110,13 @@ public final class QdrantDatastore implements Datastore {
     return "QdrantDatastore[" + id + ", " + server.settings() + "]";
   }
 
-  /** Options of a {@link QdrantDatastore}; only {@link #url} is required. */
-  public static final class Builder {
-    private final String id;
+  /** Options of a {@link QdrantDatastore}; only {@link #url} is required. {@code include} and {@code exclude} select collections. */
+  public static final class Builder extends DatastoreBuilder<Builder> {
     private URI url;
     private String grpcHost;
     private int grpcPort = 6334;
     private Boolean grpcTls;
     private String apiKey;
-    private final List<String> include = new ArrayList<>();
-    private final List<String> exclude = new ArrayList<>();
     private Duration connectTimeout = Duration.ofSeconds(10);
     private Duration requestTimeout = Duration.ofSeconds(60);
     private Duration snapshotTimeout = Duration.ofHours(1);
@@ -141,7 +129,7 @@ public final class QdrantDatastore implements Datastore {
     private Duration checksumWait = Duration.ofSeconds(5);
 
     private Builder(String id) {
-      this.id = Objects.requireNonNull(id, "id");
+      super(id);
     }
 
     /** REST base URL, e.g. {@code http://qdrant:6333}; {@code https} also switches gRPC to TLS. */
@@ -174,17 +162,6 @@ public final class QdrantDatastore implements Datastore {
       return this;
     }
 
-    /** Collections to back up, as globs ({@code *}, {@code ?}); all when none is given. */
-    public Builder include(String... globs) {
-      include.addAll(List.of(globs));
-      return this;
-    }
-
-    /** Collections to leave out, as globs; applied after {@link #include}. */
-    public Builder exclude(String... globs) {
-      exclude.addAll(List.of(globs));
-      return this;
-    }
 
     public Builder connectTimeout(Duration d) {
       this.connectTimeout = d;
@@ -255,7 +232,7 @@ public final class QdrantDatastore implements Datastore {
     public QdrantDatastore build() {
       if (url == null || url.getHost() == null || !(url.getScheme().equals("http") || url.getScheme().equals("https"))) {
         throw new MaintenanceException(ErrorCode.CONFIG_INVALID,
-            "datastore " + id + ": the Qdrant REST url must be an http(s) URL with a host, was '" + url + "'");
+            "datastore " + id() + ": the Qdrant REST url must be an http(s) URL with a host, was '" + url + "'");
       }
       Map<String, Duration> durations = new java.util.LinkedHashMap<>();
       durations.put("connect-timeout", connectTimeout);
@@ -267,24 +244,24 @@ public final class QdrantDatastore implements Datastore {
       durations.put("checksum-wait", checksumWait);
       durations.forEach((key, d) -> {
         if (d == null || d.isNegative() || d.isZero()) {
-          throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "datastore " + id + ": " + key + " must be positive, was " + d);
+          throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "datastore " + id() + ": " + key + " must be positive, was " + d);
         }
       });
       if (grpcPort <= 0 || grpcPort > 65535) {
-        throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "datastore " + id + ": grpc-port must be 1..65535, was " + grpcPort);
+        throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "datastore " + id() + ": grpc-port must be 1..65535, was " + grpcPort);
       }
       boolean tls = grpcTls != null ? grpcTls : url.getScheme().equals("https");
       for (URI peer : peerUrls) {
         if (peer.getHost() == null || !(peer.getScheme().equals("http") || peer.getScheme().equals("https"))) {
           throw new MaintenanceException(ErrorCode.CONFIG_INVALID,
-              "datastore " + id + ": every peer url must be an http(s) URL with a host, was '" + peer + "'");
+              "datastore " + id() + ": every peer url must be an http(s) URL with a host, was '" + peer + "'");
         }
       }
       QdrantSettings s = new QdrantSettings(url, grpcHost != null ? grpcHost : url.getHost(), grpcPort, tls,
-          Optional.ofNullable(apiKey).filter(k -> !k.isBlank()), include.isEmpty() ? List.of("*") : include, exclude,
+          Optional.ofNullable(apiKey).filter(k -> !k.isBlank()), includes().isEmpty() ? List.of("*") : includes(), excludes(),
           peerUrls, driftCheck, connectTimeout, requestTimeout, snapshotTimeout, transferTimeout, pollInterval, checksumWait,
           presignTtl, uploadOnly);
-      return new QdrantDatastore(id, s);
+      return new QdrantDatastore(id(), s);
     }
   }
 }

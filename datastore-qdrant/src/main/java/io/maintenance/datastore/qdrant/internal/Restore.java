@@ -44,7 +44,8 @@ public final class Restore {
     }
     preverify(ctx, records);
     List<String> warnings = new ArrayList<>();
-    records.forEach(r -> RestoreChecks.versionWarning(r, target).map(w -> w.replace("and is restored", "and was restored")).ifPresent(warnings::add));
+    records.forEach(r -> RestoreChecks.versionWarning(r, target).map(w -> w.replace("and is restored", "and was restored"))
+        .ifPresent(warnings::add));
     CollectionRestore restore = new CollectionRestore(server.settings(), server.main(), server.grpc(), topology, ctx, warnings);
     List<ResourceSummary> found = new ArrayList<>();
     List<String> restored = new ArrayList<>();
