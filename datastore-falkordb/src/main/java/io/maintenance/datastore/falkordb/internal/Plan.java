@@ -25,14 +25,13 @@ import java.util.TreeSet;
 /** The preview of a restore: every graph read and validated from its artifact, and the diff against the live graph. */
 public final class Plan {
   private final Server server;
-  private final Staging staging;
 
   public Plan(Server server) {
     this.server = server;
-    this.staging = new Staging(server);
   }
 
   public DatastorePlan plan(RestoreContext ctx) throws IOException {
+    Staging staging = new Staging(server);
     List<ResourceDiff> diffs = new ArrayList<>();
     List<String> warnings = new ArrayList<>();
     Map<String, MaintenanceException> problems = new TreeMap<>();

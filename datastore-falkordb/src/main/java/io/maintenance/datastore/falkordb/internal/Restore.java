@@ -26,11 +26,9 @@ public final class Restore {
   private static final Logger LOG = LoggerFactory.getLogger(Restore.class);
 
   private final Server server;
-  private final Staging staging;
 
   public Restore(Server server) {
     this.server = server;
-    this.staging = new Staging(server);
   }
 
   public RestoreOutcome restore(RestoreContext ctx) throws IOException {
@@ -44,6 +42,7 @@ public final class Restore {
    * originals back if anything failed.
    */
   public RestoreOutcome restore(RestoreContext ctx, RestoreHooks hooks) throws IOException {
+    Staging staging = new Staging(server);
     String tag = ctx.requestId();
     List<Staged> staged = new ArrayList<>();
     try (FalkorConnection c = server.connect()) {

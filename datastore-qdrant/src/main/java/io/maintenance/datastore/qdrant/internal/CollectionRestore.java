@@ -7,7 +7,7 @@ import io.maintenance.api.MaintenanceException;
 import io.maintenance.datastore.qdrant.DriftCheck;
 import io.maintenance.datastore.qdrant.internal.CollectionRecord.Snap;
 import io.maintenance.spi.RestoreContext;
-import java.io.FilterInputStream;
+import io.maintenance.spi.support.PassThroughInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -261,7 +261,7 @@ final class CollectionRestore {
   }
 
   /** The artifact stream feeding an upload: counts bytes for progress and remembers its first failure. */
-  private static final class Source extends FilterInputStream {
+  private static final class Source extends PassThroughInputStream {
     private final Progress progress;
     private long read;
     volatile Throwable failure;
@@ -269,12 +269,6 @@ final class CollectionRestore {
     Source(InputStream in, Progress progress) {
       super(in);
       this.progress = progress;
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
     }
 
     @Override
