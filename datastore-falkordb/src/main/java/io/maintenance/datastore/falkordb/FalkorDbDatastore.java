@@ -196,7 +196,6 @@ public final class FalkorDbDatastore implements Datastore {
       return this;
     }
 
-
     /** Nodes or edges per restore {@code UNWIND} query; default 2000. */
     public Builder batchSize(int n) {
       this.batchSize = n;

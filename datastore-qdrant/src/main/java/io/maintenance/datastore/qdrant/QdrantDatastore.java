@@ -162,7 +162,6 @@ public final class QdrantDatastore implements Datastore {
       return this;
     }
 
-
     public Builder connectTimeout(Duration d) {
       this.connectTimeout = d;
       return this;
