@@ -56,7 +56,7 @@ class OperationsIT {
         INSERT INTO ops.settings VALUES ('mode', 'on');
         INSERT INTO other.t VALUES (1);
         """);
-    datastore = PostgresDatastore.builder().id("ops").dataSource(ds).include("ops.*").exclude("ops.audit_*").build();
+    datastore = PostgresDatastore.builder("ops").dataSource(ds).include("ops.*").exclude("ops.audit_*").build();
     harness = new DatastoreHarness(datastore);
   }
 
@@ -111,7 +111,7 @@ class OperationsIT {
 
   @Test
   void parseOnlyPlansCountRowsWithoutLoadingThem() throws Exception {
-    PostgresDatastore cheap = PostgresDatastore.builder().id("ops").dataSource(ds).include("ops.accounts")
+    PostgresDatastore cheap = PostgresDatastore.builder("ops").dataSource(ds).include("ops.accounts")
         .validateRowsOnPlan(false).build();
     DatastoreHarness h = new DatastoreHarness(cheap);
     DatastoreManifest m = h.backup();
@@ -171,7 +171,7 @@ class OperationsIT {
     } finally {
       Pg.exec(ds, "ALTER DATABASE operations RESET statement_timeout");
     }
-    PostgresDatastore impatient = PostgresDatastore.builder().id("ops").dataSource(ds).include("ops.*")
+    PostgresDatastore impatient = PostgresDatastore.builder("ops").dataSource(ds).include("ops.*")
         .exclude("ops.audit_*").lockTimeout(java.time.Duration.ofMillis(200)).build();
     try (java.sql.Connection holder = ds.getConnection(); java.sql.Statement st = holder.createStatement()) {
       holder.setAutoCommit(false);
@@ -195,11 +195,11 @@ class OperationsIT {
         INSERT INTO fk.a_child VALUES (10, 1), (11, 2), (12, 2);
         """);
     try {
-      DatastoreHarness source = new DatastoreHarness(PostgresDatastore.builder().id("fk").dataSource(ds).include("fk").build());
+      DatastoreHarness source = new DatastoreHarness(PostgresDatastore.builder("fk").dataSource(ds).include("fk").build());
       DatastoreManifest m = source.backup();
       assertThat(m.resources()).extracting(r -> r.name()).containsExactlyInAnyOrder("schema", "fk.z_parent", "fk.a_child");
       DataSource empty = Pg.freshDatabase("operations_target");
-      DatastoreHarness target = new DatastoreHarness(PostgresDatastore.builder().id("fk").dataSource(empty).build(),
+      DatastoreHarness target = new DatastoreHarness(PostgresDatastore.builder("fk").dataSource(empty).build(),
           source.storage());
 
       target.restore(m, target.plan(m));

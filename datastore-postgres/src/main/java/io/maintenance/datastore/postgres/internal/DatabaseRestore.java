@@ -105,7 +105,7 @@ public final class DatabaseRestore {
         c.rollback();
       }
     } catch (SQLException e) {
-      throw Errors.datastore("planning the restore failed", e);
+      throw PostgresErrors.datastore("planning the restore failed", e);
     }
     if (!backup.unsupported().isEmpty()) {
       warnings.add("not in the backup (not supported): " + String.join(", ", backup.unsupported()));
@@ -158,7 +158,7 @@ public final class DatabaseRestore {
         }
       }
     } catch (SQLException e) {
-      throw Errors.datastore("restore failed and was rolled back", e);
+      throw PostgresErrors.datastore("restore failed and was rolled back", e);
     } finally {
       if (staging != null) {
         // After the commit or the rollback: nothing of the restore's transaction holds a staged table any more.
@@ -186,12 +186,12 @@ public final class DatabaseRestore {
       int dot = table.indexOf('.');
       String name = Sql.artifactBase(table.substring(0, dot), table.substring(dot + 1)) + TableArtifact.JSON_SUFFIX;
       if (ctx.artifacts().find(name).isEmpty()) {
-        throw Errors.artifact(table, 0, "the backup lists the table but holds no " + name);
+        throw PostgresErrors.artifact(table, 0, "the backup lists the table but holds no " + name);
       }
       try (InputStream in = ctx.artifacts().open(name)) {
         TableData.Header h = TableData.readHeader(in, table);
         if (!h.resourceName().equals(table)) {
-          throw Errors.artifact(table, 0, "its header " + name + " names " + Sql.printable(h.resourceName()) + ", not "
+          throw PostgresErrors.artifact(table, 0, "its header " + name + " names " + Sql.printable(h.resourceName()) + ", not "
               + Sql.printable(table));
         }
         out.put(table, h);
@@ -292,7 +292,7 @@ public final class DatabaseRestore {
       return new MaintenanceException(ErrorCode.INCOMPATIBLE_ARTIFACT, "object " + Sql.printable(sf.object) + " cannot be"
           + " restored here: " + message, Map.of("reason", "STATEMENT_FAILED", "object", Sql.printable(sf.object), "sqlState", state));
     }
-    return Errors.datastore("the restore cannot be applied", e);
+    return PostgresErrors.datastore("the restore cannot be applied", e);
   }
 
   /** A schema statement that failed, naming its object. */
@@ -644,7 +644,7 @@ public final class DatabaseRestore {
         } catch (StatementFailure e) {
           String state = e.getSQLState() == null ? "" : e.getSQLState();
           if (o.table() != null && state.startsWith("23")) {
-            throw Errors.load(o.table(), e); // the backup's rows break a key: the artifact's fault, named by table
+            throw PostgresErrors.load(o.table(), e); // the backup's rows break a key: the artifact's fault, named by table
           }
           throw e;
         }
@@ -842,7 +842,7 @@ public final class DatabaseRestore {
     }
     List<String> expected = h.columns().stream().map(col -> col.name() + " " + col.type()).toList();
     if (!actual.equals(expected)) {
-      throw Errors.artifact(h.resourceName(), 0, "its header's columns " + expected + " do not match the table's " + actual);
+      throw PostgresErrors.artifact(h.resourceName(), 0, "its header's columns " + expected + " do not match the table's " + actual);
     }
   }
 
@@ -858,7 +858,7 @@ public final class DatabaseRestore {
         try {
           rows += c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY " + target + h.columnList() + " FROM STDIN", in, 256 * 1024);
         } catch (SQLException e) {
-          throw Errors.load(h.resourceName(), e, rows);
+          throw PostgresErrors.load(h.resourceName(), e, rows);
         }
         while (in.read() >= 0) {
           // COPY stopped at its end marker or the stream's end; the source verifies on reading the rest
@@ -867,7 +867,7 @@ public final class DatabaseRestore {
       ctx.ensureActive();
     }
     if (rows != h.rowCount()) {
-      throw Errors.artifact(h.resourceName(), 0, "declares " + h.rowCount() + " rows but its data holds " + rows);
+      throw PostgresErrors.artifact(h.resourceName(), 0, "declares " + h.rowCount() + " rows but its data holds " + rows);
     }
     ctx.progress().onProgress("table " + h.resourceName(), rows, rows);
     return rows;
@@ -925,7 +925,7 @@ public final class DatabaseRestore {
         + " GROUP BY " + cols + " HAVING count(*) > 1) d")) {
       rs.next();
       if (rs.getLong(1) > 0) {
-        throw Errors.artifact(h.resourceName(), 0, rs.getLong(1) + " primary key value(s) occur more than once in the backup's rows")
+        throw PostgresErrors.artifact(h.resourceName(), 0, rs.getLong(1) + " primary key value(s) occur more than once in the backup's rows")
             .with("reason", "DUPLICATE_KEY");
       }
     }
