@@ -57,18 +57,12 @@ public final class PostgresDatastore implements Datastore {
   private final String id;
   private final DataSource dataSource;
   private final Settings settings;
-  private final FormatOnePlan formatOnePlan;
-  private final FormatOneRestore formatOneRestore;
-  private final DatabaseRestore databaseRestore;
 
   private PostgresDatastore(Builder b) {
     this.id = b.id;
     this.dataSource = b.dataSource;
-    this.settings = new Settings(new TableSelector(List.copyOf(b.include), List.copyOf(b.exclude)), b.lockTimeout, b.validateRowsOnPlan,
-        b.disableTriggers, b.reindexConcurrently, b.jobs, b.splitBytes);
-    this.formatOnePlan = new FormatOnePlan(dataSource, settings, id, TYPE);
-    this.formatOneRestore = new FormatOneRestore(dataSource, settings);
-    this.databaseRestore = new DatabaseRestore(dataSource, settings, id, TYPE);
+    this.settings = new Settings(id, TYPE, new TableSelector(List.copyOf(b.include), List.copyOf(b.exclude)), b.lockTimeout,
+        b.validateRowsOnPlan, b.disableTriggers, b.reindexConcurrently, b.jobs, b.splitBytes);
   }
 
   /** Options for a datastore with the instance id the host chose, e.g. {@code orders-db}. */
@@ -134,12 +128,14 @@ public final class PostgresDatastore implements Datastore {
 
   @Override
   public DatastorePlan plan(RestoreContext context) throws IOException {
-    return DatabaseRestore.handles(context) ? databaseRestore.plan(context) : formatOnePlan.plan(context);
+    return DatabaseRestore.handles(context) ? DatabaseRestore.plan(dataSource, settings, context)
+        : FormatOnePlan.plan(dataSource, settings, context);
   }
 
   @Override
   public RestoreOutcome restore(RestoreContext context) throws IOException {
-    return DatabaseRestore.handles(context) ? databaseRestore.restore(context) : formatOneRestore.restore(context);
+    return DatabaseRestore.handles(context) ? DatabaseRestore.restore(dataSource, settings, context)
+        : FormatOneRestore.restore(dataSource, settings, context);
   }
 
   @Override

@@ -89,15 +89,6 @@ public final class Catalog {
     return map;
   }
 
-  /**
-   * Session settings for a restore or its preview: {@link #configureSession}, and how long the
-   * transaction waits for locks before failing.
-   */
-  public static void restoreSession(Connection c, java.time.Duration lockTimeout) throws SQLException {
-    configureSession(c);
-    Jdbc.lockTimeout(c, lockTimeout);
-  }
-
   /** The primary key's columns of a live table, in key order (empty without one). */
   public static List<String> primaryKey(Connection c, String qualified) throws SQLException {
     List<String> out = new ArrayList<>();

@@ -31,49 +31,32 @@ import javax.sql.DataSource;
  * with the live tables and rolls back.
  */
 public final class FormatOnePlan {
-  private final DataSource ds;
-  private final Settings settings;
-  private final String datastoreId;
-  private final String type;
+  private FormatOnePlan() {}
 
-  public FormatOnePlan(DataSource ds, Settings settings, String datastoreId, String type) {
-    this.ds = ds;
-    this.settings = settings;
-    this.datastoreId = datastoreId;
-    this.type = type;
-  }
-
-  public DatastorePlan plan(RestoreContext ctx) throws IOException {
+  public static DatastorePlan plan(DataSource ds, Settings settings, RestoreContext ctx) throws IOException {
     List<ResourceDiff> diffs = new ArrayList<>();
     List<String> warnings = new ArrayList<>();
-    try (Connection c = ds.getConnection()) {
-      c.setAutoCommit(false);
-      try {
-        Catalog.restoreSession(c, settings.lockTimeout());
-        List<ArtifactInfo> artifacts = FormatOneSteps.tableArtifacts(ctx, warnings);
-        Set<String> restored = new LinkedHashSet<>();
-        int i = 0;
-        for (ArtifactInfo a : artifacts) {
-          diffs.add(planTable(c, ctx, a, i++, restored));
-        }
-        for (ArtifactInfo a : FormatOneSteps.legacyScripts(ctx)) {
-          // Parsed, not executed: a script may call setval, which a rollback would not undo.
-          LegacyScript.Result r = FormatOneSteps.replay(null, ctx, a, new ArrayList<>());
-          warnings.add("legacy SQL dump " + a.name() + " (" + r.statements() + " statements, " + r.copiedRows()
-              + " COPY rows) will be replayed as a script; its effect cannot be previewed row by row");
-          diffs.add(new ResourceDiff("script", a.name(), ChangeKind.REPLACE, List.of(), List.of(), 0));
-        }
-        warnings.addAll(outsideReferences(c, restored));
-      } finally {
-        c.rollback();
+    RestoreTransaction.preview(ds, settings, c -> {
+      List<ArtifactInfo> artifacts = FormatOneSteps.tableArtifacts(ctx, warnings);
+      Set<String> restored = new LinkedHashSet<>();
+      int i = 0;
+      for (ArtifactInfo a : artifacts) {
+        diffs.add(planTable(c, settings, ctx, a, i++, restored));
       }
-    } catch (SQLException e) {
-      throw PostgresErrors.datastore("planning the restore failed", e);
-    }
-    return new DatastorePlan(datastoreId, type, diffs, warnings);
+      for (ArtifactInfo a : FormatOneSteps.legacyScripts(ctx)) {
+        // Parsed, not executed: a script may call setval, which a rollback would not undo.
+        LegacyScript.Result r = FormatOneSteps.replay(null, ctx, a, new ArrayList<>());
+        warnings.add("legacy SQL dump " + a.name() + " (" + r.statements() + " statements, " + r.copiedRows()
+            + " COPY rows) will be replayed as a script; its effect cannot be previewed row by row");
+        diffs.add(new ResourceDiff("script", a.name(), ChangeKind.REPLACE, List.of(), List.of(), 0));
+      }
+      warnings.addAll(outsideReferences(c, restored));
+      return null;
+    });
+    return new DatastorePlan(settings.datastoreId(), settings.type(), diffs, warnings);
   }
 
-  private ResourceDiff planTable(Connection c, RestoreContext ctx, ArtifactInfo a, int index, Set<String> restored)
+  private static ResourceDiff planTable(Connection c, Settings settings, RestoreContext ctx, ArtifactInfo a, int index, Set<String> restored)
       throws IOException, SQLException {
     try (InputStream in = ctx.artifacts().open(a.name());
         FormatOneReader r = FormatOneReader.open(in, a.name())) {

@@ -14,7 +14,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,62 +28,41 @@ import javax.sql.DataSource;
  * scripts and commits only after every artifact was read and verified.
  */
 public final class FormatOneRestore {
-  private final DataSource ds;
-  private final Settings settings;
+  private FormatOneRestore() {}
 
-  public FormatOneRestore(DataSource ds, Settings settings) {
-    this.ds = ds;
-    this.settings = settings;
-  }
-
-  public RestoreOutcome restore(RestoreContext ctx) throws IOException {
+  public static RestoreOutcome restore(DataSource ds, Settings settings, RestoreContext ctx) throws IOException {
     List<ResourceSummary> resources = new ArrayList<>();
     List<String> warnings = new ArrayList<>();
-    try (Connection c = ds.getConnection()) {
-      c.setAutoCommit(false);
-      boolean committed = false;
-      try {
-        Catalog.restoreSession(c, settings.lockTimeout());
-        try (Statement st = c.createStatement()) {
-          st.execute("SET CONSTRAINTS ALL DEFERRED");
-        }
-        List<ArtifactInfo> artifacts = FormatOneSteps.tableArtifacts(ctx, warnings);
-        Set<String> truncated = truncateExisting(c, ctx);
-        List<Ddl> foreignKeys = new ArrayList<>();
-        Map<Table, List<SequenceValue>> sequences = new LinkedHashMap<>();
-        for (ArtifactInfo a : artifacts) {
-          resources.add(restoreTable(c, ctx, a, foreignKeys, sequences, truncated));
-        }
-        for (Ddl fk : foreignKeys) {
-          Jdbc.exec(c, fk.sql());
-        }
-        List<String> deferredSetval = new ArrayList<>();
-        for (ArtifactInfo a : FormatOneSteps.legacyScripts(ctx)) {
-          LegacyScript.Result r = FormatOneSteps.replay(c, ctx, a, deferredSetval);
-          warnings.add("legacy SQL dump " + a.name() + " was replayed as a script (" + r.statements() + " statements)");
-          resources.add(new ResourceSummary("script", a.name(), Map.of("statements", r.statements(), "rows", r.copiedRows())));
-        }
-        // Check deferred constraints now: setval is not transactional, so it must be the last step.
-        Jdbc.exec(c, "SET CONSTRAINTS ALL IMMEDIATE");
-        for (String setval : deferredSetval) {
-          Jdbc.exec(c, setval);
-        }
-        for (Map.Entry<Table, List<SequenceValue>> e : sequences.entrySet()) {
-          setSequences(c, e.getKey(), e.getValue());
-        }
-        c.commit();
-        committed = true;
-      } finally {
-        if (!committed) {
-          c.rollback();
-        }
+    RestoreTransaction.commit(ds, settings, c -> {
+      Jdbc.exec(c, "SET CONSTRAINTS ALL DEFERRED");
+      List<ArtifactInfo> artifacts = FormatOneSteps.tableArtifacts(ctx, warnings);
+      Set<String> truncated = truncateExisting(c, ctx);
+      List<Ddl> foreignKeys = new ArrayList<>();
+      Map<Table, List<SequenceValue>> sequences = new LinkedHashMap<>();
+      for (ArtifactInfo a : artifacts) {
+        resources.add(restoreTable(c, settings, ctx, a, foreignKeys, sequences, truncated));
       }
-    } catch (SQLException e) {
-      throw PostgresErrors.datastore("restore failed and was rolled back", e);
-    }
+      for (Ddl fk : foreignKeys) {
+        Jdbc.exec(c, fk.sql());
+      }
+      List<String> deferredSetval = new ArrayList<>();
+      for (ArtifactInfo a : FormatOneSteps.legacyScripts(ctx)) {
+        LegacyScript.Result r = FormatOneSteps.replay(c, ctx, a, deferredSetval);
+        warnings.add("legacy SQL dump " + a.name() + " was replayed as a script (" + r.statements() + " statements)");
+        resources.add(new ResourceSummary("script", a.name(), Map.of("statements", r.statements(), "rows", r.copiedRows())));
+      }
+      // Check deferred constraints now: setval is not transactional, so it must be the last step.
+      Jdbc.exec(c, "SET CONSTRAINTS ALL IMMEDIATE");
+      for (String setval : deferredSetval) {
+        Jdbc.exec(c, setval);
+      }
+      for (Map.Entry<Table, List<SequenceValue>> e : sequences.entrySet()) {
+        setSequences(c, e.getKey(), e.getValue());
+      }
+      return null;
+    });
     return new RestoreOutcome(resources, warnings);
   }
-
 
   /**
    * Empties the live tables the manifest lists, in one statement so that foreign keys among them do not
@@ -101,8 +79,8 @@ public final class FormatOneRestore {
     return new java.util.HashSet<>(targets);
   }
 
-  private ResourceSummary restoreTable(
-      Connection c, RestoreContext ctx, ArtifactInfo a, List<Ddl> foreignKeys, Map<Table, List<SequenceValue>> sequences,
+  private static ResourceSummary restoreTable(
+      Connection c, Settings settings, RestoreContext ctx, ArtifactInfo a, List<Ddl> foreignKeys, Map<Table, List<SequenceValue>> sequences,
       Set<String> truncated)
       throws IOException, SQLException {
     try (InputStream in = ctx.artifacts().open(a.name());

@@ -198,7 +198,7 @@ final class Staging implements AutoCloseable {
         Catalog.configureSession(w);
         Jdbc.exec(w, "SET LOCAL check_function_bodies = false");
         Jdbc.exec(w, rename(j.table(), j.table(), j.stageName()));
-        long rows = DatabaseRestore.loadInto(w, ctx, j.header(), j.stageName());
+        long rows = TableRows.load(w, ctx, j.header(), j.stageName());
         for (SchemaObject o : j.builtWith()) {
           Jdbc.exec(w, rename(o, j.table(), j.stageName()));
         }
