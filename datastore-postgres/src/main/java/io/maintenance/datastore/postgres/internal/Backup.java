@@ -182,7 +182,7 @@ public final class Backup {
         r.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
         r.setReadOnly(true);
         try (Statement st = r.createStatement()) {
-          st.execute("SET TRANSACTION SNAPSHOT " + SchemaReader.literal(snapshot));
+          st.execute("SET TRANSACTION SNAPSHOT " + Sql.literal(snapshot));
         }
         Catalog.configureSession(r);
         schema.complete(SchemaReader.read(r, settings.selector()::selects, settings.selector().everything()));
@@ -269,7 +269,7 @@ public final class Backup {
             w.setReadOnly(true);
             try (Statement st = w.createStatement()) {
               // Must be the first statement of the transaction: the same snapshot as the main connection.
-              st.execute("SET TRANSACTION SNAPSHOT " + SchemaReader.literal(snapshot));
+              st.execute("SET TRANSACTION SNAPSHOT " + Sql.literal(snapshot));
             }
             Catalog.configureSession(w);
             copyFrom(w, queue, fingerprints, ctx, done, components, states, side);

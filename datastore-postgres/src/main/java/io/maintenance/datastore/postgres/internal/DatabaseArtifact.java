@@ -99,7 +99,7 @@ public final class DatabaseArtifact {
           .append(m.substring("materialized view ".length())).append(";\n");
     }
     sb.append('\n');
-    s.sequences().forEach((q, v) -> sb.append("SELECT setval(").append(SchemaReader.literal(q)).append(", ")
+    s.sequences().forEach((q, v) -> sb.append("SELECT setval(").append(Sql.literal(q)).append(", ")
         .append(v.lastValue()).append(", ").append(v.isCalled()).append(");\n"));
     out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
   }

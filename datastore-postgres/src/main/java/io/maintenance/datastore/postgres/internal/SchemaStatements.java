@@ -35,7 +35,7 @@ final class SchemaStatements {
           ps.setString(2, e.getValue());
           try (ResultSet rs = ps.executeQuery()) {
             if (rs.next()) {
-              return sql + " VERSION " + SchemaReader.literal(e.getValue());
+              return sql + " VERSION " + Sql.literal(e.getValue());
             }
           }
         }
