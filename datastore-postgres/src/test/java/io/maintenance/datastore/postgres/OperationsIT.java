@@ -1,10 +1,13 @@
 package io.maintenance.datastore.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.maintenance.api.ArtifactInfo;
 import io.maintenance.api.BackupType;
 import io.maintenance.api.DatastoreManifest;
+import io.maintenance.api.ErrorCode;
+import io.maintenance.api.MaintenanceException;
 import io.maintenance.api.ProbeResult;
 import io.maintenance.api.ProbeStatus;
 import io.maintenance.api.TaskItem;
@@ -75,6 +78,29 @@ class OperationsIT {
     String schema = new String(harness.storage().backing().bytes(harness.artifactKey(m, "database_postgres.json")).orElseThrow(),
         java.nio.charset.StandardCharsets.UTF_8);
     assertThat(schema).contains("table ops.accounts", "sequence ops.accounts_id_seq").doesNotContain("audit_log", "other.t");
+  }
+
+  @Test
+  void includeAndExcludeCallsAddUpAsInEveryPlugin() throws Exception {
+    PostgresDatastore twice = PostgresDatastore.builder("ops").dataSource(ds).include("ops.accounts").include(List.of("other"))
+        .exclude("ops.audit_*").exclude("other.none").build();
+
+    assertThat(new DatastoreHarness(twice).backup().resources()).extracting(r -> r.name())
+        .containsExactlyInAnyOrder("schema", "ops.accounts", "other.t");
+  }
+
+  @Test
+  void aBuilderWithoutIdOrDataSourceNamesTheMissingSetting() {
+    assertThatThrownBy(() -> PostgresDatastore.builder(" ").dataSource(ds).build())
+        .isInstanceOfSatisfying(MaintenanceException.class, e -> {
+          assertThat(e.code()).isEqualTo(ErrorCode.CONFIG_INVALID);
+          assertThat(e.getMessage()).contains("id");
+        });
+    assertThatThrownBy(() -> PostgresDatastore.builder("ops").build())
+        .isInstanceOfSatisfying(MaintenanceException.class, e -> {
+          assertThat(e.code()).isEqualTo(ErrorCode.CONFIG_INVALID);
+          assertThat(e.getMessage()).contains("dataSource");
+        });
   }
 
   @Test

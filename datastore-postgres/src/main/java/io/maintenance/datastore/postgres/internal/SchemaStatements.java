@@ -26,7 +26,7 @@ final class SchemaStatements {
   }
 
   /** CREATE EXTENSION with the backup's version when the target has it, else the target's default. */
-  static String withVersion(Connection c, String sql, DatabaseSchema backup) throws SQLException {
+  private static String withVersion(Connection c, String sql, DatabaseSchema backup) throws SQLException {
     for (Map.Entry<String, String> e : backup.extensions().entrySet()) {
       if (sql.startsWith("CREATE EXTENSION IF NOT EXISTS " + quoteIdent(c, e.getKey()) + " ")
           && e.getValue().matches("[A-Za-z0-9._-]+")) {

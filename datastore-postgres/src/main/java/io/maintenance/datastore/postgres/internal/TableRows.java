@@ -28,16 +28,7 @@ final class TableRows {
 
   /** The table must have exactly the header's data columns and types, in order, before its rows are loaded. */
   static void checkColumns(Connection c, TableData.Header h, String target) throws SQLException {
-    List<String> actual = new ArrayList<>();
-    try (PreparedStatement ps = c.prepareStatement("SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a"
-        + " WHERE a.attrelid = ?::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' ORDER BY a.attnum")) {
-      ps.setString(1, target);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          actual.add(rs.getString(1) + " " + rs.getString(2));
-        }
-      }
-    }
+    List<String> actual = dataColumns(c, target);
     List<String> expected = h.columns().stream().map(col -> col.name() + " " + col.type()).toList();
     if (!actual.equals(expected)) {
       throw PostgresErrors.artifact(h.resourceName(), 0, "its header's columns " + expected + " do not match the table's " + actual);
