@@ -188,8 +188,8 @@ public final class DatabaseRestore {
   // ----------------------------------------------------------------------------------------- apply
 
   /** Starts loading, on other connections, the tables that can be staged (see {@link Staging}). */
-  private static Staging stage(DataSource ds, Settings settings, RestoreContext ctx, DatabaseSchema backup, DatabaseSchema live, SchemaDiff diff,
-      Map<String, TableData.Header> headers) throws SQLException {
+  private static Staging stage(DataSource ds, Settings settings, RestoreContext ctx, DatabaseSchema backup, DatabaseSchema live,
+      SchemaDiff diff, Map<String, TableData.Header> headers) throws SQLException {
     Staging.dropLeftovers(ds);
     Set<String> created = new HashSet<>(diff.create());
     created.addAll(diff.change());
