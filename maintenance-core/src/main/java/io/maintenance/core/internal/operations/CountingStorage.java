@@ -7,7 +7,7 @@ import io.maintenance.spi.StorageProvider;
 import io.maintenance.spi.Upload;
 import io.maintenance.spi.UploadOptions;
 import io.maintenance.spi.UploadState;
-import java.io.FilterInputStream;
+import io.maintenance.spi.support.PassThroughInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -54,19 +54,10 @@ public final class CountingStorage implements StorageProvider {
 
   @Override
   public InputStream openRead(ReadRequest request) throws IOException {
-    return new FilterInputStream(storage.openRead(request)) {
-      @Override
-      public int read() throws IOException {
-        int b = super.read();
-        if (b >= 0) {
-          counter.accept(1);
-        }
-        return b;
-      }
-
+    return new PassThroughInputStream(storage.openRead(request)) {
       @Override
       public int read(byte[] buf, int off, int len) throws IOException {
-        int n = super.read(buf, off, len);
+        int n = in.read(buf, off, len);
         if (n > 0) {
           counter.accept(n);
         }
