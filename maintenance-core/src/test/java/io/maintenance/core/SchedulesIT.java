@@ -40,12 +40,16 @@ class SchedulesIT {
 
   /** Both replicas with {@code schedules.hourly.*}: an hourly backup (plus {@code extra}), clock at half past. */
   private Instant start(Map<String, String> extra) {
+    return start(extra, b -> {});
+  }
+
+  private Instant start(Map<String, String> extra, java.util.function.Consumer<MaintenanceEngine.Builder> more) {
     Instant halfPast = Instant.now().truncatedTo(ChronoUnit.HOURS).plus(Duration.ofMinutes(30));
     f.clock.set(halfPast);
     Map<String, String> schedule = new HashMap<>(Map.of("cron", "0 * * * *", "kind", "backup", "labels.origin", "schedule"));
     schedule.putAll(extra);
-    f.restart(b -> b.schedule("hourly", schedule).schedulerPollInterval(POLL));
-    other = f.build(b -> b.schedule("hourly", schedule).schedulerPollInterval(POLL));
+    f.restart(b -> more.accept(b.schedule("hourly", schedule).schedulerPollInterval(POLL)));
+    other = f.build(b -> more.accept(b.schedule("hourly", schedule).schedulerPollInterval(POLL)));
     return halfPast.plus(Duration.ofMinutes(30));
   }
 
@@ -124,6 +128,23 @@ class SchedulesIT {
     assertThat(probe.code()).isEqualTo("SCHEDULE_OVERDUE");
     assertThat(other.readiness(READER).ready()).as("overdue is for operators, not a reason to stop serving").isTrue();
     assertThat(f.engine.prometheusText(READER)).contains("maintenance_schedule_overdue{schedule=\"hourly\"} 1.0");
+  }
+
+  @Test
+  void retentionRunsAfterEachScheduledBackupAndJitterDelaysTheFiring() throws Exception {
+    Instant due = start(Map.of("retention", "true", "jitter", "10m"),
+        b -> b.retentionPolicy(io.maintenance.api.RetentionPolicy.builder().keepLast(1).build()));
+    Instant next = status().nextRunAt().orElseThrow();
+    assertThat(next).isBetween(due, due.plus(Duration.ofMinutes(10)));
+    for (int hour = 0; hour < 2; hour++) {
+      int fired = hour + 1;
+      f.clock.set(due.plus(Duration.ofHours(hour)).plus(Duration.ofMinutes(11)));
+      await(() -> f.count("maintenance_tasks", "type = 'RETENTION' AND status = 'SUCCEEDED'") == fired, "retention " + fired);
+    }
+    // Each firing backed up once and retention kept the newest only.
+    assertThat(f.count("maintenance_operations", "kind = 'backup' AND schedule = 'hourly'")).isEqualTo(2);
+    assertThat(f.count("maintenance_operations", "kind = 'retention' AND schedule = 'hourly'")).isEqualTo(2);
+    assertThat(f.count("maintenance_backups", "")).isEqualTo(1);
   }
 
   @Test
