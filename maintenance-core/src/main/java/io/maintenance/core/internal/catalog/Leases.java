@@ -455,18 +455,16 @@ public final class Leases {
       String phase = tracker.phase();
       String progress = io.maintenance.core.internal.Json.write(tracker.snapshot(clock.instant()));
       String newProgress = progress.equals(writtenProgress) ? null : progress;
-      List<String> cancel = Db.query(c, "UPDATE maintenance_operations SET heartbeat_at = now(),"
+      List<Optional<String>> cancel = Db.query(c, "UPDATE maintenance_operations SET heartbeat_at = now(),"
           + " expires_at = now() + ? * interval '1 millisecond', phase = ?, progress = coalesce(?::jsonb, progress),"
           + " progress_at = CASE WHEN ? THEN now() ELSE progress_at END"
           + " WHERE id = ? AND owner = ? AND status = 'RUNNING' AND expires_at > now() RETURNING cancel_requested_by",
-          rs -> String.valueOf(rs.getString(1)), ttl.toMillis(), phase, newProgress, newProgress != null || !phase.equals(writtenPhase),
+          rs -> Optional.ofNullable(rs.getString(1)), ttl.toMillis(), phase, newProgress, newProgress != null || !phase.equals(writtenPhase),
           id, owner);
       if (!cancel.isEmpty()) {
         writtenProgress = progress;
         writtenPhase = phase;
-        if (!"null".equals(cancel.get(0))) {
-          cancel(cancel.get(0));
-        }
+        cancel.get(0).ifPresent(this::cancel);
       }
       return cancel.size();
     }
