@@ -380,6 +380,9 @@ public final class BackupService {
     } catch (RuntimeException e) {
       sink.firstFailure().ifPresent(f -> storageUnreachable.set(f.code() == ErrorCode.DEPENDENCY_UNAVAILABLE));
       sink.abortOpen();
+      if (lease.causeOf(e) instanceof MaintenanceException stop && stop.code() == ErrorCode.CANCELLED) {
+        throw stop.with("datastore", dsId);
+      }
       // What the datastore throws after a storage write failed (a cancelled statement, a closed pipe) is a
       // consequence; the storage failure is the first cause and is what the caller must see.
       MaintenanceException first = sink.firstFailure().filter(f -> f != e).map(f -> {

@@ -384,6 +384,25 @@ public final class Leases {
       }
     }
 
+    /**
+     * The failure to report for {@code e}: when the operation was cancelled, the cancel (what a datastore's
+     * workers hit while they were being stopped, such as an interrupted write, is a consequence), else {@code e}.
+     */
+    public RuntimeException causeOf(RuntimeException e) {
+      if (!isCancelled()) {
+        return e;
+      }
+      try {
+        ensureActive();
+        return e;
+      } catch (MaintenanceException stop) {
+        if (stop != e) {
+          stop.addSuppressed(e);
+        }
+        return stop;
+      }
+    }
+
     public boolean isLost() {
       return lostReason.get() != null;
     }

@@ -308,7 +308,8 @@ public final class RestoreService {
           outcome = Guard.run(ErrorCode.DATASTORE_FAILURE, "restoring " + section.id(), () -> ds.restore(rc));
         } catch (MaintenanceException e) {
           part.state(DatastoreProgress.State.ROLLED_BACK); // its restore is all-or-nothing
-          throw partial(e, Optional.of(section.id()), done, notStarted.subList(1, notStarted.size()), safetyId);
+          throw partial((MaintenanceException) lease.causeOf(e), Optional.of(section.id()), done,
+              notStarted.subList(1, notStarted.size()), safetyId);
         }
         // From here the datastore holds the backup's data, whatever happens to this process or its lease.
         done.add(section.id());
