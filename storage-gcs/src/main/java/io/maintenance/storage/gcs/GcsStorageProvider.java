@@ -25,7 +25,7 @@ import io.maintenance.spi.UploadState;
 import io.maintenance.spi.support.Probes;
 import io.maintenance.spi.support.StorageKeys;
 import io.maintenance.storage.gcs.internal.Crc32c;
-import io.maintenance.storage.gcs.internal.GcsFailures;
+import io.maintenance.storage.gcs.internal.GcsErrors;
 import io.maintenance.storage.gcs.internal.GcsUpload;
 import io.maintenance.storage.gcs.internal.JsonApi;
 import java.io.IOException;
@@ -58,7 +58,7 @@ import java.util.stream.StreamSupport;
  * size); the session URI, committed offset and CRC32C travel in the {@link UploadState}, so another
  * process can finish an upload. The server verifies the CRC32C of the whole object before creating
  * it. Reads are ranged and pinned to an object generation. Build one with {@link #builder()} around
- * a {@link Storage} the host configured, or let {@link GcsStorageFactory} build it from configuration.
+ * a {@link Storage} the host configured, or let {@link GcsStorageProviderFactory} build it from configuration.
  */
 public final class GcsStorageProvider implements StorageProvider {
   public static final String NAME = "gcs";
@@ -81,7 +81,7 @@ public final class GcsStorageProvider implements StorageProvider {
   private final Storage storage;
   private final boolean closeStorage;
   private final String bucket;
-  private final String prefix;
+  private final String keyPrefix;
   private final int chunkSize;
   private final int pageSize;
   private final Optional<ServiceAccountSigner> signer;
@@ -92,7 +92,7 @@ public final class GcsStorageProvider implements StorageProvider {
     this.storage = b.storage;
     this.closeStorage = b.closeStorage;
     this.bucket = b.bucket;
-    this.prefix = b.prefix;
+    this.keyPrefix = b.keyPrefix;
     this.chunkSize = b.chunkSize;
     this.pageSize = b.pageSize;
     this.signer = Optional.ofNullable(b.signer);
@@ -117,8 +117,8 @@ public final class GcsStorageProvider implements StorageProvider {
   }
 
   /** The object-name prefix every key is stored under: empty or ending in {@code /}. */
-  public String prefix() {
-    return prefix;
+  public String keyPrefix() {
+    return keyPrefix;
   }
 
   public int chunkSize() {
@@ -184,20 +184,20 @@ public final class GcsStorageProvider implements StorageProvider {
       Blob blob = storage.get(BlobId.of(bucket, name));
       return blob == null ? Optional.empty() : Optional.of(info(key, blob));
     } catch (StorageException e) {
-      throw GcsFailures.translate(e, "stat of '" + key + "'", bucket);
+      throw GcsErrors.translate(e, "stat of '" + key + "'", bucket);
     }
   }
 
   @Override
-  public Stream<ObjectInfo> list(String keyPrefix) throws IOException {
-    StorageKeys.prefix(keyPrefix);
-    String what = "listing of '" + keyPrefix + "'";
+  public Stream<ObjectInfo> list(String listPrefix) throws IOException {
+    StorageKeys.prefix(listPrefix);
+    String what = "listing of '" + listPrefix + "'";
     Iterator<Blob> blobs;
     try {
-      Page<Blob> first = storage.list(bucket, BlobListOption.prefix(prefix + keyPrefix), BlobListOption.pageSize(pageSize));
+      Page<Blob> first = storage.list(bucket, BlobListOption.prefix(keyPrefix + listPrefix), BlobListOption.pageSize(pageSize));
       blobs = first.iterateAll().iterator(); // fetches further pages as the stream is consumed
     } catch (StorageException e) {
-      throw GcsFailures.translate(e, what, bucket);
+      throw GcsErrors.translate(e, what, bucket);
     }
     Iterator<ObjectInfo> infos = new Iterator<>() {
       private ObjectInfo next;
@@ -207,14 +207,14 @@ public final class GcsStorageProvider implements StorageProvider {
         try {
           while (next == null && blobs.hasNext()) {
             Blob b = blobs.next();
-            String key = b.getName().substring(prefix.length());
+            String key = b.getName().substring(keyPrefix.length());
             if (validKey(key)) { // objects not written through a provider (e.g. "folder/") are not artifacts
               next = info(key, b);
             }
           }
           return next != null;
         } catch (StorageException e) {
-          throw GcsFailures.translate(e, what, bucket);
+          throw GcsErrors.translate(e, what, bucket);
         }
       }
 
@@ -237,13 +237,13 @@ public final class GcsStorageProvider implements StorageProvider {
     try {
       return storage.delete(BlobId.of(bucket, name));
     } catch (StorageException e) {
-      throw GcsFailures.translate(e, "delete of '" + key + "'", bucket);
+      throw GcsErrors.translate(e, "delete of '" + key + "'", bucket);
     }
   }
 
   @Override
   public ProbeResult probe() {
-    return Probes.run(COMPONENT, GcsFailures.UNREACHABLE, () -> {
+    return Probes.run(COMPONENT, Probes.STORAGE_UNREACHABLE, () -> {
       Map<String, String> facts = new LinkedHashMap<>();
       facts.put("bucket", bucket);
       facts.put("endpoint", host);
@@ -251,23 +251,23 @@ public final class GcsStorageProvider implements StorageProvider {
       try {
         b = storage.get(bucket);
       } catch (StorageException e) {
-        throw probeFailure(e, GcsFailures.UNREACHABLE);
+        throw probeFailure(e, Probes.STORAGE_UNREACHABLE);
       }
       if (b == null) {
-        throw new Probes.ProbeFailure(GcsFailures.BUCKET_MISSING, "bucket '" + bucket + "' does not exist");
+        throw new Probes.ProbeFailure(Probes.STORAGE_BUCKET_MISSING, "bucket '" + bucket + "' does not exist");
       }
       if (b.getLocation() != null) {
         facts.put("location", b.getLocation());
       }
       // Writability: a tiny object through the same resumable path uploads use, then removed.
-      String name = prefix + PROBE_FOLDER + "/" + UUID.randomUUID();
+      String name = keyPrefix + PROBE_FOLDER + "/" + UUID.randomUUID();
       byte[] body = "probe".getBytes(StandardCharsets.US_ASCII);
       try {
         String session = api.startSession(name, "text/plain", "readiness probe write");
         var created = api.putFinal(session, "text/plain", 0, body, body.length, Crc32c.of(body, 0, body.length), "readiness probe write");
         api.deleteGeneration(name, created.getGeneration(), "readiness probe delete");
       } catch (MaintenanceException e) {
-        throw probeFailure(e, GcsFailures.UNWRITABLE);
+        throw probeFailure(e, Probes.STORAGE_UNWRITABLE);
       }
       return facts;
     });
@@ -310,11 +310,11 @@ public final class GcsStorageProvider implements StorageProvider {
 
   @Override
   public String toString() {
-    return "GcsStorageProvider[gs://" + bucket + "/" + prefix + "]";
+    return "GcsStorageProvider[gs://" + bucket + "/" + keyPrefix + "]";
   }
 
   private String objectName(String key) {
-    return prefix + StorageKeys.validate(key);
+    return keyPrefix + StorageKeys.validate(key);
   }
 
   private static boolean validKey(String key) {
@@ -350,15 +350,15 @@ public final class GcsStorageProvider implements StorageProvider {
     if (e instanceof MaintenanceException me) {
       reason = me.details().getOrDefault("reason", otherwise);
       // Refused writes with working reads mean missing permissions, not bad credentials.
-      if (GcsFailures.AUTH_FAILED.equals(reason) && GcsFailures.UNWRITABLE.equals(otherwise)) {
-        reason = GcsFailures.UNWRITABLE;
+      if (Probes.STORAGE_AUTH_FAILED.equals(reason) && Probes.STORAGE_UNWRITABLE.equals(otherwise)) {
+        reason = Probes.STORAGE_UNWRITABLE;
       }
-    } else if (GcsFailures.isAuthFailure(e)) {
-      reason = GcsFailures.AUTH_FAILED;
-    } else if (GcsFailures.isUnreachable(e)) {
-      reason = GcsFailures.UNREACHABLE;
+    } else if (GcsErrors.isAuthFailure(e)) {
+      reason = Probes.STORAGE_AUTH_FAILED;
+    } else if (GcsErrors.isUnreachable(e)) {
+      reason = Probes.STORAGE_UNREACHABLE;
     } else if (e instanceof StorageException se && se.getCode() == 404) {
-      reason = GcsFailures.BUCKET_MISSING;
+      reason = Probes.STORAGE_BUCKET_MISSING;
     } else {
       reason = otherwise;
     }
@@ -370,7 +370,7 @@ public final class GcsStorageProvider implements StorageProvider {
     private Storage storage;
     private boolean closeStorage;
     private String bucket;
-    private String prefix = "";
+    private String keyPrefix = "";
     private int chunkSize = DEFAULT_CHUNK_SIZE;
     private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
     private Duration retryDelay = DEFAULT_RETRY_DELAY;
@@ -421,8 +421,8 @@ public final class GcsStorageProvider implements StorageProvider {
     }
 
     /** Object-name prefix for every key, e.g. {@code backups/prod}; default none. */
-    public Builder prefix(String prefix) {
-      this.prefix = Objects.requireNonNull(prefix, "prefix");
+    public Builder keyPrefix(String keyPrefix) {
+      this.keyPrefix = Objects.requireNonNull(keyPrefix, "keyPrefix");
       return this;
     }
 
@@ -488,14 +488,14 @@ public final class GcsStorageProvider implements StorageProvider {
       if (bucket == null || !BUCKET_NAME.matcher(bucket).matches()) {
         throw invalid("bucket", "must be a bucket name (3-222 of a-z 0-9 . _ -), was '" + bucket + "'");
       }
-      if (!prefix.isEmpty()) {
-        String p = prefix.endsWith("/") ? prefix : prefix + "/";
+      if (!keyPrefix.isEmpty()) {
+        String p = keyPrefix.endsWith("/") ? keyPrefix : keyPrefix + "/";
         try {
           StorageKeys.prefix(p);
         } catch (MaintenanceException e) {
-          throw invalid("prefix", "is not a valid key prefix: " + e.getMessage());
+          throw invalid("key-prefix", "is not a valid key prefix: " + e.getMessage());
         }
-        prefix = p;
+        keyPrefix = p;
       }
       return new GcsStorageProvider(this);
     }

@@ -304,7 +304,7 @@ class ResumableProtocolTest {
         .storage(storage(credentials))
         .closeStorage(true)
         .bucket(BUCKET)
-        .prefix("p")
+        .keyPrefix("p")
         .chunkSize(CHUNK)
         .maxAttempts(ATTEMPTS)
         .retryDelay(Duration.ofMillis(1))

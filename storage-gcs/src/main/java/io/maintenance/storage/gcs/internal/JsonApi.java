@@ -117,14 +117,14 @@ public final class JsonApi {
           return location;
         }
         if (status == 404) {
-          throw GcsFailures.bucketMissing(what, bucket);
+          throw GcsErrors.bucketMissing(what, bucket);
         }
         if (!retryable(status) || attempt >= maxAttempts || expired(deadline)) {
-          throw GcsFailures.status(status, what, bucket, errorMessage(response));
+          throw GcsErrors.status(status, what, bucket, errorMessage(response));
         }
       } catch (IOException e) {
-        if (attempt >= maxAttempts || expired(deadline) || GcsFailures.isAuthFailure(e)) {
-          throw GcsFailures.io(e, what, bucket);
+        if (attempt >= maxAttempts || expired(deadline) || GcsErrors.isAuthFailure(e)) {
+          throw GcsErrors.io(e, what, bucket);
         }
       } finally {
         release(response);
@@ -261,7 +261,7 @@ public final class JsonApi {
   private MaintenanceException checksumRejected(String what, int crc32c, int rejections, String serverMessage) {
     return new MaintenanceException(ErrorCode.INTEGRITY_MISMATCH,
         what + ": Cloud Storage rejected the object's CRC32C " + rejections + " times ("
-            + GcsFailures.abbreviate(serverMessage) + "); the data was corrupted on the way",
+            + GcsErrors.abbreviate(serverMessage) + "); the data was corrupted on the way",
         Map.of("bucket", bucket, "crc32c", Crc32c.base64(crc32c), "attempts", Integer.toString(rejections)));
   }
 
@@ -288,11 +288,11 @@ public final class JsonApi {
           return false;
         }
         if (!retryable(status) || attempt >= maxAttempts || expired(deadline)) {
-          throw GcsFailures.status(status, what, bucket, errorMessage(response));
+          throw GcsErrors.status(status, what, bucket, errorMessage(response));
         }
       } catch (IOException e) {
-        if (attempt >= maxAttempts || expired(deadline) || GcsFailures.isAuthFailure(e)) {
-          throw GcsFailures.io(e, what, bucket);
+        if (attempt >= maxAttempts || expired(deadline) || GcsErrors.isAuthFailure(e)) {
+          throw GcsErrors.io(e, what, bucket);
         }
       } finally {
         release(response);
@@ -354,11 +354,11 @@ public final class JsonApi {
           throw changed(what, generation);
         }
         if (!retryable(status) || attempt >= maxAttempts || expired(deadline)) {
-          throw GcsFailures.status(status, what, bucket, errorMessage(response));
+          throw GcsErrors.status(status, what, bucket, errorMessage(response));
         }
       } catch (IOException e) {
-        if (attempt >= maxAttempts || expired(deadline) || GcsFailures.isAuthFailure(e)) {
-          throw GcsFailures.io(e, what, bucket);
+        if (attempt >= maxAttempts || expired(deadline) || GcsErrors.isAuthFailure(e)) {
+          throw GcsErrors.io(e, what, bucket);
         }
       } finally {
         if (!handedOver) {
@@ -377,7 +377,7 @@ public final class JsonApi {
     try {
       response = prepare(requests.buildDeleteRequest(new GenericUrl(url)), deadline()).execute();
     } catch (IOException e) {
-      throw GcsFailures.io(e, what, bucket);
+      throw GcsErrors.io(e, what, bucket);
     } finally {
       release(response);
     }
@@ -410,9 +410,9 @@ public final class JsonApi {
 
     MaintenanceException failure(String what, String bucket) {
       if (getCause() instanceof IOException io) {
-        return GcsFailures.io(io, what, bucket);
+        return GcsErrors.io(io, what, bucket);
       }
-      return GcsFailures.status(status, what, bucket, getMessage());
+      return GcsErrors.status(status, what, bucket, getMessage());
     }
   }
 
@@ -451,8 +451,8 @@ public final class JsonApi {
     } catch (Transient t) {
       throw t;
     } catch (IOException e) {
-      if (GcsFailures.isAuthFailure(e)) {
-        throw GcsFailures.io(e, what, bucket);
+      if (GcsErrors.isAuthFailure(e)) {
+        throw GcsErrors.io(e, what, bucket);
       }
       throw new Transient(0, e.getMessage(), e);
     } finally {
@@ -478,7 +478,7 @@ public final class JsonApi {
           what + ": the upload session no longer exists (cancelled, expired or failed); start a new upload",
           Map.of("bucket", bucket, "httpStatus", Integer.toString(x.status())));
     }
-    return GcsFailures.status(x.status(), what, bucket, x.message());
+    return GcsErrors.status(x.status(), what, bucket, x.message());
   }
 
   private long checkPersisted(long persisted, long chunkStart, long chunkEnd, String what) {
@@ -524,7 +524,7 @@ public final class JsonApi {
         return Optional.empty();
       }
       if (response.getStatusCode() != 200) {
-        throw GcsFailures.status(response.getStatusCode(), "generation check of '" + objectName + "'", bucket, errorMessage(response));
+        throw GcsErrors.status(response.getStatusCode(), "generation check of '" + objectName + "'", bucket, errorMessage(response));
       }
       return Optional.ofNullable(response.parseAs(StorageObject.class).getGeneration());
     } finally {
