@@ -7,7 +7,6 @@ import com.google.cloud.http.HttpTransportOptions;
 import com.google.cloud.storage.Blob;
 import com.google.cloud.storage.BlobId;
 import com.google.cloud.storage.BlobInfo;
-import com.google.cloud.storage.Bucket;
 import com.google.cloud.storage.Storage;
 import com.google.cloud.storage.Storage.BlobListOption;
 import com.google.cloud.storage.Storage.SignUrlOption;
@@ -22,30 +21,29 @@ import io.maintenance.spi.StorageProvider;
 import io.maintenance.spi.Upload;
 import io.maintenance.spi.UploadOptions;
 import io.maintenance.spi.UploadState;
-import io.maintenance.spi.support.Probes;
 import io.maintenance.spi.support.StorageKeys;
-import io.maintenance.storage.gcs.internal.Crc32c;
 import io.maintenance.storage.gcs.internal.GcsErrors;
+import io.maintenance.storage.gcs.internal.GcsProbe;
 import io.maintenance.storage.gcs.internal.GcsUpload;
 import io.maintenance.storage.gcs.internal.JsonApi;
+import io.maintenance.storage.gcs.internal.MediaReads;
+import io.maintenance.storage.gcs.internal.ResumableUploads;
+import io.maintenance.storage.gcs.internal.RetryPolicy;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Spliterators;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -70,8 +68,6 @@ public final class GcsStorageProvider implements StorageProvider {
   /** Signed URLs (V4) live at most seven days. */
   public static final Duration MAX_PRESIGN_TTL = Duration.ofDays(7);
 
-  private static final String COMPONENT = "storage:" + NAME;
-  private static final String PROBE_FOLDER = "_maintenance_probe";
   private static final String GOOGLE_HOST = "https://storage.googleapis.com";
   private static final Pattern KMS_KEY_NAME =
       Pattern.compile("projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+");
@@ -86,7 +82,8 @@ public final class GcsStorageProvider implements StorageProvider {
   private final int pageSize;
   private final Optional<ServiceAccountSigner> signer;
   private final String host;
-  private final JsonApi api;
+  private final ResumableUploads uploads;
+  private final MediaReads reads;
 
   private GcsStorageProvider(Builder b) {
     this.storage = b.storage;
@@ -104,8 +101,9 @@ public final class GcsStorageProvider implements StorageProvider {
     HttpRequestFactory requests =
         transport.getHttpTransportFactory().create().createRequestFactory(transport.getHttpRequestInitializer(options));
     this.host = options.getHost();
-    this.api = new JsonApi(requests, host, bucket, b.maxAttempts, b.retryDelay, b.requestTimeout,
-        Optional.ofNullable(b.kmsKeyName), Optional.ofNullable(b.storageClass));
+    JsonApi api = new JsonApi(requests, host, bucket, new RetryPolicy(b.maxAttempts, b.retryDelay, b.requestTimeout));
+    this.uploads = new ResumableUploads(api, Optional.ofNullable(b.kmsKeyName), Optional.ofNullable(b.storageClass));
+    this.reads = new MediaReads(api);
   }
 
   public static Builder builder() {
@@ -133,12 +131,12 @@ public final class GcsStorageProvider implements StorageProvider {
   @Override
   public Upload startUpload(String key, UploadOptions options) throws IOException {
     String name = objectName(key);
-    return GcsUpload.start(api, key, name, chunkSize, options);
+    return GcsUpload.start(uploads, key, name, chunkSize, options);
   }
 
   @Override
   public Upload resumeUpload(UploadState state, UploadOptions options) throws IOException {
-    return GcsUpload.resume(api, state, objectName(state.key()), options);
+    return GcsUpload.resume(uploads, state, objectName(state.key()), options);
   }
 
   @Override
@@ -146,7 +144,7 @@ public final class GcsStorageProvider implements StorageProvider {
     StorageKeys.validate(state.key());
     String session = state.attributes().get(GcsUpload.SESSION);
     if (session != null) {
-      api.cancel(session, "abort of the upload of '" + state.key() + "'");
+      uploads.cancel(session, "abort of the upload of '" + state.key() + "'");
     }
   }
 
@@ -162,17 +160,17 @@ public final class GcsStorageProvider implements StorageProvider {
         throw new NoSuchFileException(key);
       }
       if (generation.isPresent() && !info.get().version().equals(request.version())) {
-        throw api.changed(what, generation);
+        throw reads.changed(what, generation);
       }
       return InputStream.nullInputStream();
     }
-    Optional<InputStream> in = api.openMedia(name, request.offset(), request.length(), generation, what);
+    Optional<InputStream> in = reads.open(name, request.offset(), request.length(), generation, what);
     if (in.isPresent()) {
       return in.get();
     }
     // 404: either no object, or (pinned) a generation that is gone because the object was replaced.
     if (generation.isPresent() && stat(key).isPresent()) {
-      throw api.changed(what, generation);
+      throw reads.changed(what, generation);
     }
     throw new NoSuchFileException(key);
   }
@@ -243,34 +241,7 @@ public final class GcsStorageProvider implements StorageProvider {
 
   @Override
   public ProbeResult probe() {
-    return Probes.run(COMPONENT, Probes.STORAGE_UNREACHABLE, () -> {
-      Map<String, String> facts = new LinkedHashMap<>();
-      facts.put("bucket", bucket);
-      facts.put("endpoint", host);
-      Bucket b;
-      try {
-        b = storage.get(bucket);
-      } catch (StorageException e) {
-        throw probeFailure(e, Probes.STORAGE_UNREACHABLE);
-      }
-      if (b == null) {
-        throw new Probes.ProbeFailure(Probes.STORAGE_BUCKET_MISSING, "bucket '" + bucket + "' does not exist");
-      }
-      if (b.getLocation() != null) {
-        facts.put("location", b.getLocation());
-      }
-      // Writability: a tiny object through the same resumable path uploads use, then removed.
-      String name = keyPrefix + PROBE_FOLDER + "/" + UUID.randomUUID();
-      byte[] body = "probe".getBytes(StandardCharsets.US_ASCII);
-      try {
-        String session = api.startSession(name, "text/plain", "readiness probe write");
-        var created = api.putFinal(session, "text/plain", 0, body, body.length, Crc32c.of(body, 0, body.length), "readiness probe write");
-        api.deleteGeneration(name, created.getGeneration(), "readiness probe delete");
-      } catch (MaintenanceException e) {
-        throw probeFailure(e, Probes.STORAGE_UNWRITABLE);
-      }
-      return facts;
-    });
+    return GcsProbe.run(storage, uploads, keyPrefix, host);
   }
 
   @Override
@@ -343,26 +314,6 @@ public final class GcsStorageProvider implements StorageProvider {
         : b.getCreateTimeOffsetDateTime() != null ? b.getCreateTimeOffsetDateTime().toInstant() : Instant.EPOCH;
     long size = b.getSize() == null ? 0 : b.getSize();
     return new ObjectInfo(key, size, updated, Optional.ofNullable(b.getGeneration()).map(String::valueOf));
-  }
-
-  private static Probes.ProbeFailure probeFailure(RuntimeException e, String otherwise) {
-    String reason;
-    if (e instanceof MaintenanceException me) {
-      reason = me.details().getOrDefault("reason", otherwise);
-      // Refused writes with working reads mean missing permissions, not bad credentials.
-      if (Probes.STORAGE_AUTH_FAILED.equals(reason) && Probes.STORAGE_UNWRITABLE.equals(otherwise)) {
-        reason = Probes.STORAGE_UNWRITABLE;
-      }
-    } else if (GcsErrors.isAuthFailure(e)) {
-      reason = Probes.STORAGE_AUTH_FAILED;
-    } else if (GcsErrors.isUnreachable(e)) {
-      reason = Probes.STORAGE_UNREACHABLE;
-    } else if (e instanceof StorageException se && se.getCode() == 404) {
-      reason = Probes.STORAGE_BUCKET_MISSING;
-    } else {
-      reason = otherwise;
-    }
-    return new Probes.ProbeFailure(reason, io.maintenance.api.ProbeStatus.DOWN, e.getMessage(), e);
   }
 
   /** Options of a {@link GcsStorageProvider}; {@link #storage} and {@link #bucket} are required. */
