@@ -39,10 +39,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.Spliterators;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
@@ -71,7 +72,7 @@ public final class GcsStorageProvider implements StorageProvider {
   private static final String GOOGLE_HOST = "https://storage.googleapis.com";
   private static final Pattern KMS_KEY_NAME =
       Pattern.compile("projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+");
-  private static final java.util.Set<String> STORAGE_CLASSES = java.util.Set.of("STANDARD", "NEARLINE", "COLDLINE", "ARCHIVE");
+  private static final Set<String> STORAGE_CLASSES = Set.of("STANDARD", "NEARLINE", "COLDLINE", "ARCHIVE");
   private static final Pattern BUCKET_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]");
 
   private final Storage storage;
@@ -90,7 +91,7 @@ public final class GcsStorageProvider implements StorageProvider {
     this.closeStorage = b.closeStorage;
     this.bucket = b.bucket;
     this.keyPrefix = b.keyPrefix;
-    this.chunkSize = b.chunkSize;
+    this.chunkSize = (int) b.chunkSize;
     this.pageSize = b.pageSize;
     this.signer = Optional.ofNullable(b.signer);
     StorageOptions options = storage.getOptions();
@@ -316,13 +317,16 @@ public final class GcsStorageProvider implements StorageProvider {
     return new ObjectInfo(key, size, updated, Optional.ofNullable(b.getGeneration()).map(String::valueOf));
   }
 
-  /** Options of a {@link GcsStorageProvider}; {@link #storage} and {@link #bucket} are required. */
+  /**
+   * Options of a {@link GcsStorageProvider}; {@link #storage} and {@link #bucket} are required. Settings are
+   * checked in {@link #build()}, which fails with {@code CONFIG_INVALID} naming the setting.
+   */
   public static final class Builder {
     private Storage storage;
     private boolean closeStorage;
     private String bucket;
     private String keyPrefix = "";
-    private int chunkSize = DEFAULT_CHUNK_SIZE;
+    private long chunkSize = DEFAULT_CHUNK_SIZE;
     private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
     private Duration retryDelay = DEFAULT_RETRY_DELAY;
     private int pageSize = DEFAULT_PAGE_SIZE;
@@ -338,25 +342,19 @@ public final class GcsStorageProvider implements StorageProvider {
      * {@code projects/P/locations/L/keyRings/R/cryptoKeys/K}; default the bucket's default key (or Google's).
      */
     public Builder kmsKeyName(String kmsKeyName) {
-      if (kmsKeyName != null && !KMS_KEY_NAME.matcher(kmsKeyName).matches()) {
-        throw invalid("kms-key-name", "must look like projects/P/locations/L/keyRings/R/cryptoKeys/K, was '" + kmsKeyName + "'");
-      }
       this.kmsKeyName = kmsKeyName;
       return this;
     }
 
     /** Storage class of every object written ({@code STANDARD}, {@code NEARLINE}, {@code COLDLINE}, {@code ARCHIVE}); default the bucket's. */
     public Builder storageClass(String storageClass) {
-      if (storageClass != null && !STORAGE_CLASSES.contains(storageClass.toUpperCase(java.util.Locale.ROOT))) {
-        throw invalid("storage-class", "must be one of " + STORAGE_CLASSES + ", was '" + storageClass + "'");
-      }
-      this.storageClass = storageClass == null ? null : storageClass.toUpperCase(java.util.Locale.ROOT);
+      this.storageClass = storageClass;
       return this;
     }
 
     /** A client built with {@code StorageOptions.http()} (the provider speaks the JSON API through its transport). */
     public Builder storage(Storage storage) {
-      this.storage = Objects.requireNonNull(storage, "storage");
+      this.storage = storage;
       return this;
     }
 
@@ -367,61 +365,46 @@ public final class GcsStorageProvider implements StorageProvider {
     }
 
     public Builder bucket(String bucket) {
-      this.bucket = Objects.requireNonNull(bucket, "bucket");
+      this.bucket = bucket;
       return this;
     }
 
     /** Object-name prefix for every key, e.g. {@code backups/prod}; default none. */
     public Builder keyPrefix(String keyPrefix) {
-      this.keyPrefix = Objects.requireNonNull(keyPrefix, "keyPrefix");
+      this.keyPrefix = keyPrefix;
       return this;
     }
 
-    /** Bytes per upload request and per buffer; a multiple of 256 KiB. Default 16 MiB. */
+    /** Bytes per upload request and per buffer; a multiple of 256 KiB, at most 1 GiB. Default 16 MiB. */
     public Builder chunkSize(long chunkSize) {
-      if (chunkSize < GcsUpload.CHUNK_GRANULARITY || chunkSize % GcsUpload.CHUNK_GRANULARITY != 0 || chunkSize > (1L << 30)) {
-        throw invalid("chunk-size", "must be a multiple of 256KiB between 256KiB and 1GiB, was " + chunkSize);
-      }
-      this.chunkSize = (int) chunkSize;
+      this.chunkSize = chunkSize;
       return this;
     }
 
-    /** Attempts per request before a transient failure (network, 408, 429, 5xx) is reported. Default 6. */
+    /** Attempts per call before a transient failure (network, 408, 429, 5xx) is reported. Default 6. */
     public Builder maxAttempts(int maxAttempts) {
-      if (maxAttempts < 1) {
-        throw invalid("max-attempts", "must be at least 1, was " + maxAttempts);
-      }
       this.maxAttempts = maxAttempts;
       return this;
     }
 
-    /** First pause between attempts, doubled each time (capped at 30 s). Default 500 ms. */
+    /** First pause between attempts, doubled each time with jitter (at most 30 s). Default 500 ms. */
     public Builder retryDelay(Duration retryDelay) {
-      if (retryDelay.isNegative()) {
-        throw invalid("retry-delay", "must not be negative");
-      }
       this.retryDelay = retryDelay;
       return this;
     }
 
-    /** Objects per listing page. Default 1000. */
     /**
      * The longest one upload, download or session call may take, retries included (default 60 s): a hung
      * server fails it within this time with {@code DEPENDENCY_UNAVAILABLE}. (Listing, stat and delete go
      * through the Storage given to {@link #storage}; its retry settings' total timeout bounds them.)
      */
     public Builder requestTimeout(Duration timeout) {
-      if (timeout.isNegative() || timeout.isZero()) {
-        throw invalid("request-timeout", "must be positive");
-      }
       this.requestTimeout = timeout;
       return this;
     }
 
+    /** Objects per listing page, 1 to 5000. Default 1000. */
     public Builder pageSize(int pageSize) {
-      if (pageSize < 1 || pageSize > 5000) {
-        throw invalid("page-size", "must be between 1 and 5000, was " + pageSize);
-      }
       this.pageSize = pageSize;
       return this;
     }
@@ -439,6 +422,9 @@ public final class GcsStorageProvider implements StorageProvider {
       if (bucket == null || !BUCKET_NAME.matcher(bucket).matches()) {
         throw invalid("bucket", "must be a bucket name (3-222 of a-z 0-9 . _ -), was '" + bucket + "'");
       }
+      if (keyPrefix == null) {
+        keyPrefix = "";
+      }
       if (!keyPrefix.isEmpty()) {
         String p = keyPrefix.endsWith("/") ? keyPrefix : keyPrefix + "/";
         try {
@@ -447,6 +433,30 @@ public final class GcsStorageProvider implements StorageProvider {
           throw invalid("key-prefix", "is not a valid key prefix: " + e.getMessage());
         }
         keyPrefix = p;
+      }
+      if (chunkSize < GcsUpload.CHUNK_GRANULARITY || chunkSize % GcsUpload.CHUNK_GRANULARITY != 0 || chunkSize > (1L << 30)) {
+        throw invalid("chunk-size", "must be a multiple of 256KiB between 256KiB and 1GiB, was " + chunkSize);
+      }
+      if (maxAttempts < 1) {
+        throw invalid("max-attempts", "must be at least 1, was " + maxAttempts);
+      }
+      if (retryDelay == null || retryDelay.isNegative()) {
+        throw invalid("retry-delay", "must not be negative");
+      }
+      if (requestTimeout == null || requestTimeout.isNegative() || requestTimeout.isZero()) {
+        throw invalid("request-timeout", "must be positive");
+      }
+      if (pageSize < 1 || pageSize > 5000) {
+        throw invalid("page-size", "must be between 1 and 5000, was " + pageSize);
+      }
+      if (kmsKeyName != null && !KMS_KEY_NAME.matcher(kmsKeyName).matches()) {
+        throw invalid("kms-key-name", "must look like projects/P/locations/L/keyRings/R/cryptoKeys/K, was '" + kmsKeyName + "'");
+      }
+      if (storageClass != null) {
+        storageClass = storageClass.toUpperCase(Locale.ROOT);
+        if (!STORAGE_CLASSES.contains(storageClass)) {
+          throw invalid("storage-class", "must be one of " + STORAGE_CLASSES + ", was '" + storageClass + "'");
+        }
       }
       return new GcsStorageProvider(this);
     }

@@ -18,7 +18,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.LinkOption;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -315,7 +314,7 @@ public final class LocalStorageProvider implements StorageProvider {
   /** Whether the nearest existing ancestor of p, with symbolic links resolved, is still under the root. */
   private boolean insideRoot(Path p) {
     for (Path q = p; q != null; q = q.getParent()) {
-      if (Files.exists(q, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      if (Files.exists(q, LinkOption.NOFOLLOW_LINKS)) {
         try {
           return q.toRealPath().startsWith(root);
         } catch (IOException e) {
@@ -377,10 +376,8 @@ public final class LocalStorageProvider implements StorageProvider {
     while (dir != null && !dir.equals(root) && dir.startsWith(root)) {
       try {
         Files.delete(dir);
-      } catch (DirectoryNotEmptyException | NoSuchFileException e) {
-        return;
       } catch (IOException e) {
-        return;
+        return; // not empty, already gone or not deletable: stop here
       }
       dir = dir.getParent();
     }

@@ -147,5 +147,4 @@ public final class S3Errors {
   private static String clean(String s) {
     return s == null ? "" : s.replaceAll("\\p{Cntrl}", " ").trim();
   }
-
 }
