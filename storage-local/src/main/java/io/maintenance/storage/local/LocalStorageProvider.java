@@ -45,6 +45,9 @@ import org.slf4j.LoggerFactory;
  * file under {@code .uploads/} in the same file system, each chunk is fsynced before it counts as
  * committed, and completion is an fsync, an atomic rename and an fsync of the directory. A crash never
  * leaves a partial object under its key.
+ *
+ * <p>Build one with {@link #builder()}, or from configuration through {@link LocalStorageProviderFactory}
+ * (name {@code local}).
  */
 public final class LocalStorageProvider implements StorageProvider {
   public static final String NAME = "local";
