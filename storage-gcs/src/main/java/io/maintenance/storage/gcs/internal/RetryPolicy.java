@@ -21,8 +21,8 @@ import java.util.function.Consumer;
  * credentials installed (which refreshes a rejected token). Both draw on one {@link ExponentialBackOff}
  * per call (first pause {@code retry-delay}, doubled each time with jitter, at most 30 s), so a call makes
  * at most {@code max-attempts} attempts whatever requests it sends, and never outlives
- * {@code request-timeout}: no pause reaches past the deadline, and every attempt's connect and read
- * timeouts are cut to what is left of it.
+ * {@code request-timeout}: there is no retry when the pause before it would reach the deadline, and every
+ * attempt's connect and read timeouts are cut to what is left of it.
  */
 public final class RetryPolicy {
   private static final long MAX_DELAY_MILLIS = 30_000;
@@ -155,11 +155,12 @@ public final class RetryPolicy {
 
       @Override
       public long nextBackOffMillis() throws IOException {
-        long left = millisLeft();
-        if (++retries >= maxAttempts || left <= 0) {
+        if (++retries >= maxAttempts) {
           return STOP;
         }
-        return Math.min(delays.nextBackOffMillis(), left);
+        long delay = delays.nextBackOffMillis();
+        // A pause that ends at the deadline would leave the next attempt no time: report the failure now.
+        return delay < millisLeft() ? delay : STOP;
       }
     }
   }
