@@ -95,10 +95,7 @@ public final class GcsStorageProvider implements StorageProvider {
     this.pageSize = b.pageSize;
     this.signer = Optional.ofNullable(b.signer);
     StorageOptions options = storage.getOptions();
-    if (!(options.getTransportOptions() instanceof HttpTransportOptions transport)) {
-      throw new MaintenanceException(ErrorCode.CONFIG_INVALID,
-          "storage gcs: the Storage must use the JSON API (StorageOptions.http()), not gRPC");
-    }
+    HttpTransportOptions transport = (HttpTransportOptions) options.getTransportOptions(); // checked by build()
     HttpRequestFactory requests =
         transport.getHttpTransportFactory().create().createRequestFactory(transport.getHttpRequestInitializer(options));
     this.host = options.getHost();
@@ -418,6 +415,9 @@ public final class GcsStorageProvider implements StorageProvider {
     public GcsStorageProvider build() {
       if (storage == null) {
         throw invalid("storage", "is required");
+      }
+      if (!(storage.getOptions().getTransportOptions() instanceof HttpTransportOptions)) {
+        throw invalid("storage", "must use the JSON API (StorageOptions.http()), not gRPC");
       }
       if (bucket == null || !BUCKET_NAME.matcher(bucket).matches()) {
         throw invalid("bucket", "must be a bucket name (3-222 of a-z 0-9 . _ -), was '" + bucket + "'");
