@@ -80,7 +80,7 @@ public final class ControlPlaneBenchmark {
     return MaintenanceEngine.builder()
         .dataSource(catalog)
         .storage(LocalStorageProvider.builder().path(work.resolve("store")).chunkSize(8 << 20).fsync(true).build())
-        .datastore(PostgresDatastore.builder().id("app").dataSource(pg.getDatabase("postgres", "app")).build())
+        .datastore(PostgresDatastore.builder("app").dataSource(pg.getDatabase("postgres", "app")).build())
         .build();
   }
 
