@@ -14,7 +14,7 @@ import io.maintenance.spi.BackupContext;
 import io.maintenance.spi.ProgressListener;
 import io.maintenance.spi.support.StorageArtifactSink;
 import io.maintenance.spi.support.UploadTracker;
-import io.maintenance.storage.local.LocalStorage;
+import io.maintenance.storage.local.LocalStorageProvider;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -73,7 +73,7 @@ public final class ProgressCostBenchmark {
         }
       }
       PostgresDatastore app = PostgresDatastore.builder("app").dataSource(pg.getDatabase("postgres", "app")).build();
-      LocalStorage storage = new LocalStorage(work.resolve("store"), 8 << 20, true);
+      LocalStorageProvider storage = LocalStorageProvider.builder().path(work.resolve("store")).chunkSize(8 << 20).fsync(true).build();
       HikariConfig hc = new HikariConfig();
       hc.setJdbcUrl(pg.getJdbcUrl("postgres", "catalog"));
       hc.setMaximumPoolSize(4);
@@ -106,7 +106,7 @@ public final class ProgressCostBenchmark {
   }
 
   /** The datastore's backup through the SPI alone, into the same storage: what the engine adds is left out. */
-  private static long direct(PostgresDatastore ds, LocalStorage storage, String folder) throws Exception {
+  private static long direct(PostgresDatastore ds, LocalStorageProvider storage, String folder) throws Exception {
     StorageArtifactSink sink = new StorageArtifactSink(storage, folder + "/app", UploadTracker.NONE, Optional.empty());
     ds.backup(new BackupContext() {
       @Override
