@@ -300,6 +300,17 @@ public final class MaintenanceCli {
     abstract int run(Maintenance engine, Principal who) throws Exception;
   }
 
+  /** A subcommand of one id (a backup, restore request or operation id, checked before the engine starts). */
+  abstract static class ById extends Sub {
+    @Parameters(paramLabel = "ID")
+    String id;
+
+    @Override
+    void validate() {
+      id("ID", id);
+    }
+  }
+
   @Command(name = "backup", mixinStandardHelpOptions = true, description = "Take a backup (progress on stderr).")
   static final class Backup extends Sub {
     @Option(names = "--incremental", description = "reuse the artifacts of the last backup where nothing changed")
@@ -352,14 +363,7 @@ public final class MaintenanceCli {
   }
 
   @Command(name = "show", mixinStandardHelpOptions = true, description = "Show one backup.")
-  static final class Show extends Sub {
-    @Parameters(paramLabel = "BACKUP_ID")
-    String id;
-
-    @Override
-    void validate() {
-      id("BACKUP_ID", id);
-    }
+  static final class Show extends ById {
 
     @Override
     int run(Maintenance engine, Principal who) throws Exception {
@@ -369,14 +373,7 @@ public final class MaintenanceCli {
   }
 
   @Command(name = "manifest", mixinStandardHelpOptions = true, description = "Show a backup's manifest.")
-  static final class Manifest extends Sub {
-    @Parameters(paramLabel = "BACKUP_ID")
-    String id;
-
-    @Override
-    void validate() {
-      id("BACKUP_ID", id);
-    }
+  static final class Manifest extends ById {
 
     @Override
     int run(Maintenance engine, Principal who) throws Exception {
@@ -386,14 +383,7 @@ public final class MaintenanceCli {
   }
 
   @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a backup (its objects, then its record).")
-  static final class Delete extends Sub {
-    @Parameters(paramLabel = "BACKUP_ID")
-    String id;
-
-    @Override
-    void validate() {
-      id("BACKUP_ID", id);
-    }
+  static final class Delete extends ById {
 
     @Override
     int run(Maintenance engine, Principal who) throws Exception {
@@ -489,14 +479,7 @@ public final class MaintenanceCli {
   }
 
   @Command(name = "restore-status", mixinStandardHelpOptions = true, description = "Show a restore request.")
-  static final class RestoreStatus extends Sub {
-    @Parameters(paramLabel = "REQUEST_ID")
-    String id;
-
-    @Override
-    void validate() {
-      id("REQUEST_ID", id);
-    }
+  static final class RestoreStatus extends ById {
 
     @Override
     int run(Maintenance engine, Principal who) throws Exception {
@@ -572,6 +555,16 @@ public final class MaintenanceCli {
       abstract int run(Maintenance engine, Principal who) throws Exception;
     }
 
+    abstract static class OpById extends OpSub {
+      @Parameters(paramLabel = "ID")
+      String id;
+
+      @Override
+      void validate() {
+        id("ID", id);
+      }
+    }
+
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List operations, newest first.")
     static final class ListOps extends OpSub {
       @Option(names = "--status", paramLabel = "STATUS", description = "one of ${COMPLETION-CANDIDATES}")
@@ -597,14 +590,7 @@ public final class MaintenanceCli {
     }
 
     @Command(name = "show", mixinStandardHelpOptions = true, description = "Show one operation as it is now.")
-    static final class ShowOp extends OpSub {
-      @Parameters(paramLabel = "ID")
-      String id;
-
-      @Override
-      void validate() {
-        id("ID", id);
-      }
+    static final class ShowOp extends OpById {
 
       @Override
       int run(Maintenance engine, Principal who) throws Exception {
@@ -616,14 +602,7 @@ public final class MaintenanceCli {
 
     @Command(name = "watch", mixinStandardHelpOptions = true,
         description = "Follow an operation to its end; exits with its result's code.")
-    static final class Watch extends OpSub {
-      @Parameters(paramLabel = "ID")
-      String id;
-
-      @Override
-      void validate() {
-        id("ID", id);
-      }
+    static final class Watch extends OpById {
 
       @Override
       int run(Maintenance engine, Principal who) throws Exception {
@@ -636,14 +615,7 @@ public final class MaintenanceCli {
 
   @Command(name = "cancel", mixinStandardHelpOptions = true,
       description = "Ask an operation to stop (on whichever replica runs it); prints it as it is now.")
-  static final class Cancel extends Sub {
-    @Parameters(paramLabel = "ID")
-    String id;
-
-    @Override
-    void validate() {
-      id("ID", id);
-    }
+  static final class Cancel extends ById {
 
     @Override
     int run(Maintenance engine, Principal who) throws Exception {
