@@ -23,6 +23,7 @@ import io.maintenance.api.RetentionPolicy;
 import io.maintenance.api.Scope;
 import io.maintenance.api.TaskRequest;
 import io.maintenance.api.TaskResult;
+import io.maintenance.core.internal.ConfigErrors;
 import io.maintenance.core.internal.EngineConfig;
 import io.maintenance.core.internal.EngineContext;
 import io.maintenance.core.internal.Ids;
@@ -289,6 +290,8 @@ public final class MaintenanceEngine implements Maintenance {
     private Duration leaseTimeout = Duration.ofSeconds(30);
     private Duration catalogTimeout = Duration.ofSeconds(15);
     private Duration partialUploadAge = Duration.ofHours(1);
+    /** Configuration problems found by {@link #configure}, reported by {@link #build} with the plugins' own. */
+    private final List<MaintenanceException> configProblems = new ArrayList<>();
 
     private Builder() {}
 
@@ -341,6 +344,8 @@ public final class MaintenanceEngine implements Maintenance {
      */
     public Builder configure(Map<String, String> properties) {
       EngineConfig c = EngineConfig.parse(properties, restorePolicy, retentionPolicy);
+      // Reported by build() together with what the plugins find, so one start names every mistake.
+      configProblems.addAll(c.problems());
       c.storage().ifPresent(st -> storage(st.getKey(), st.getValue()));
       c.datastores().forEach((id, d) -> datastore(d.getKey(), id, d.getValue()));
       c.storagePrefix().ifPresent(this::storagePrefix);
@@ -467,29 +472,39 @@ public final class MaintenanceEngine implements Maintenance {
     }
 
     private MaintenanceEngine build(Plugins plugins, List<AutoCloseable> owned) {
+      ConfigErrors errors = new ConfigErrors();
+      configProblems.forEach(errors::add);
       StorageProvider store = storage;
-      if (store == null) {
-        if (storageName == null) {
-          throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "no storage configured; use storage(provider) or storage(name, config)");
-        }
+      if (store == null && storageName == null) {
+        errors.add(new MaintenanceException(ErrorCode.CONFIG_INVALID, "no storage configured; use storage(provider) or storage(name, config)"));
+      } else if (store == null && storageName != null) {
         PluginConfig config = PluginConfig.of("storage " + storageName, storageConfig);
-        store = plugins.storage(storageName).create(config);
-        owned.add(store);
-        config.requireAllRead();
+        store = errors.collect(() -> {
+          StorageProvider created = plugins.storage(storageName).create(config);
+          owned.add(created);
+          config.requireAllRead();
+          return created;
+        });
       }
       Map<String, Datastore> all = new LinkedHashMap<>(datastores);
       for (var e : datastoreConfigs.entrySet()) {
         String id = e.getKey();
         String type = e.getValue().getKey();
         PluginConfig config = PluginConfig.of("datastore " + id + " (" + type + ")", e.getValue().getValue());
-        Datastore ds = plugins.datastore(type).create(id, config);
-        owned.add(ds);
-        config.requireAllRead();
-        all.put(id, ds);
+        Datastore ds = errors.collect(() -> {
+          Datastore created = plugins.datastore(type).create(id, config);
+          owned.add(created);
+          config.requireAllRead();
+          return created;
+        });
+        if (ds != null) {
+          all.put(id, ds);
+        }
       }
-      if (all.isEmpty()) {
-        throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "no datastores configured");
+      if (all.isEmpty() && errors.isEmpty()) {
+        errors.add(new MaintenanceException(ErrorCode.CONFIG_INVALID, "no datastores configured"));
       }
+      errors.throwIfAny();
       for (var e : all.entrySet()) {
         if (!e.getKey().equals(e.getValue().id())) {
           throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "datastore registered as " + e.getKey() + " reports id " + e.getValue().id());

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An {@link ArtifactSink} that streams each artifact through an {@link ArtifactCodec} (compression,
@@ -227,7 +228,7 @@ public final class StorageArtifactSink implements ArtifactSink {
     private boolean contentIsStored;
     private Optional<String> contentSha256 = Optional.empty();
     /** The stream the datastore writes to, closed (into nothing) when the artifact is aborted to free the codec. */
-    private OutputStream outer;
+    private @Nullable OutputStream outer;
     private long size;
     private boolean done;
     private boolean discard;

@@ -7,6 +7,7 @@ import io.maintenance.api.RetentionPolicy;
 import io.maintenance.core.internal.artifacts.ArtifactPolicy;
 import io.maintenance.spi.PluginConfig;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -25,13 +26,19 @@ public record EngineConfig(
     Optional<ArtifactPolicy> artifacts,
     Optional<java.time.Duration> leaseTimeout,
     Optional<java.time.Duration> catalogTimeout,
-    Optional<java.time.Duration> partialUploadAge) {
+    Optional<java.time.Duration> partialUploadAge,
+    List<MaintenanceException> problems) {
 
   private static final Set<String> RESTORE_KEYS = Set.of("approvals-required", "token-ttl", "safety-backup");
   private static final Set<String> RETENTION_KEYS = Set.of("keep-last", "keep-within", "keep-daily", "keep-weekly", "keep-monthly");
   private static final Set<String> ENGINE_KEYS = Set.of("lease-timeout", "catalog-timeout", "sweep.partial-upload-age");
 
+  /**
+   * Parses every key; unknown keys and bad values do not stop it but are listed in {@link #problems()}
+   * (with defaults in their place), so that the engine reports them together with its plugins' problems.
+   */
   public static EngineConfig parse(Map<String, String> props, RestorePolicy restoreDefaults, RetentionPolicy retentionDefaults) {
+    ConfigErrors errors = new ConfigErrors();
     Map<String, String> storage = new TreeMap<>();
     Map<String, Map<String, String>> datastores = new LinkedHashMap<>();
     Map<String, String> restore = new TreeMap<>();
@@ -47,7 +54,8 @@ public record EngineConfig(
         String rest = k.substring("datastores.".length());
         int dot = rest.indexOf('.');
         if (dot <= 0) {
-          throw invalid(k, "must look like datastores.<id>.<key>");
+          errors.add(invalid(k, "must look like datastores.<id>.<key>"));
+          continue;
         }
         datastores.computeIfAbsent(rest.substring(0, dot), x -> new TreeMap<>()).put(rest.substring(dot + 1), e.getValue());
       } else if (k.startsWith("restore.") && RESTORE_KEYS.contains(k.substring(8))) {
@@ -61,37 +69,50 @@ public record EngineConfig(
       } else if (ENGINE_KEYS.contains(k)) {
         engine.put(k, e.getValue());
       } else {
-        throw invalid(k, "is not a setting of the engine");
+        errors.add(invalid(k, "is not a setting of the engine"));
       }
     }
     Optional<Map.Entry<String, Map<String, String>>> st = Optional.empty();
     if (!storage.isEmpty()) {
-      String type = Optional.ofNullable(storage.remove("type")).orElseThrow(() -> invalid("storage.type", "is required"));
-      st = Optional.of(Map.entry(type, Map.copyOf(storage)));
+      String type = storage.remove("type");
+      if (type == null) {
+        errors.add(invalid("storage.type", "is required"));
+      } else {
+        st = Optional.of(Map.entry(type, Map.copyOf(storage)));
+      }
     }
     Map<String, Map.Entry<String, Map<String, String>>> ds = new LinkedHashMap<>();
     for (var e : datastores.entrySet()) {
-      String type = Optional.ofNullable(e.getValue().remove("type"))
-          .orElseThrow(() -> invalid("datastores." + e.getKey() + ".type", "is required"));
-      ds.put(e.getKey(), Map.entry(type, Map.copyOf(e.getValue())));
+      String type = e.getValue().remove("type");
+      if (type == null) {
+        errors.add(invalid("datastores." + e.getKey() + ".type", "is required"));
+      } else {
+        ds.put(e.getKey(), Map.entry(type, Map.copyOf(e.getValue())));
+      }
     }
     PluginConfig r = PluginConfig.of("engine restore", restore);
-    RestorePolicy restorePolicy = new RestorePolicy(
+    RestorePolicy restorePolicy = errors.collect(() -> new RestorePolicy(
         r.integer("approvals-required", restoreDefaults.approvalsRequired()),
         r.duration("token-ttl", restoreDefaults.tokenTtl()),
-        r.bool("safety-backup", restoreDefaults.safetyBackup()));
+        r.bool("safety-backup", restoreDefaults.safetyBackup())));
     PluginConfig t = PluginConfig.of("engine retention", retention);
-    RetentionPolicy retentionPolicy = retention.isEmpty() ? retentionDefaults : RetentionPolicy.builder()
+    RetentionPolicy retentionPolicy = retention.isEmpty() ? retentionDefaults : errors.collect(() -> RetentionPolicy.builder()
         .keepLast(t.integer("keep-last", 0))
         .keepWithin(t.duration("keep-within", java.time.Duration.ZERO))
         .keepDaily(t.integer("keep-daily", 0))
         .keepWeekly(t.integer("keep-weekly", 0))
         .keepMonthly(t.integer("keep-monthly", 0))
-        .build();
-    Optional<ArtifactPolicy> artifactPolicy = artifacts.isEmpty() ? Optional.empty() : Optional.of(ArtifactPolicy.parse(artifacts));
+        .build());
+    Optional<ArtifactPolicy> artifactPolicy = artifacts.isEmpty() ? Optional.empty()
+        : Optional.ofNullable(errors.collect(() -> ArtifactPolicy.parse(artifacts)));
     PluginConfig g = PluginConfig.of("engine", engine);
-    return new EngineConfig(st, ds, prefix, restorePolicy, retentionPolicy, artifactPolicy, positive(g, "lease-timeout"),
-        positive(g, "catalog-timeout"), positive(g, "sweep.partial-upload-age"));
+    Optional<java.time.Duration> leaseTimeout = errors.collect(() -> positive(g, "lease-timeout"));
+    Optional<java.time.Duration> catalogTimeout = errors.collect(() -> positive(g, "catalog-timeout"));
+    Optional<java.time.Duration> partialUploadAge = errors.collect(() -> positive(g, "sweep.partial-upload-age"));
+    return new EngineConfig(st, ds, prefix, restorePolicy == null ? restoreDefaults : restorePolicy,
+        retentionPolicy == null ? retentionDefaults : retentionPolicy, artifactPolicy,
+        leaseTimeout == null ? Optional.empty() : leaseTimeout, catalogTimeout == null ? Optional.empty() : catalogTimeout,
+        partialUploadAge == null ? Optional.empty() : partialUploadAge, errors.problems());
   }
 
   private static Optional<java.time.Duration> positive(PluginConfig config, String key) {
