@@ -203,7 +203,7 @@ public final class ArtifactsBenchmark {
     deleteTree(root.resolve(backupId));
     LocalStorage storage = new LocalStorage(root, 8 << 20, true);
     Artifacts artifacts = Artifacts.start(ArtifactPolicy.parse(policy(encrypted)));
-    PostgresDatastore ds = PostgresDatastore.builder().id("pg").dataSource(source).build();
+    PostgresDatastore ds = PostgresDatastore.builder("pg").dataSource(source).build();
     long start = System.nanoTime();
     Artifacts.Writer writer = artifacts.writer(backupId);
     StorageArtifactSink sink = new StorageArtifactSink(storage, BackupLayout.datastoreFolder("", backupId, "pg"),
@@ -229,7 +229,7 @@ public final class ArtifactsBenchmark {
       ref.add(run(List.of(bin + "/pg_restore", "-h", "127.0.0.1", "-p", Integer.toString(port), "-U", user,
           "-d", "bench_ref", dir.resolve("bench.dump").toString())));
       recreate("bench_ours");
-      PostgresDatastore target = PostgresDatastore.builder().id("pg").dataSource(dataSource("bench_ours")).build();
+      PostgresDatastore target = PostgresDatastore.builder("pg").dataSource(dataSource("bench_ours")).build();
       LocalStorage storage = new LocalStorage(dir.resolve("store"), 8 << 20, true);
       DatastorePlan plan = target.plan(context(storage, m, section, artifacts, Optional.empty()));
       long start = System.nanoTime();

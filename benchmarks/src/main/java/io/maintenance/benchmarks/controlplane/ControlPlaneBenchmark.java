@@ -80,7 +80,7 @@ public final class ControlPlaneBenchmark {
     return MaintenanceEngine.builder()
         .dataSource(catalog)
         .storage(new LocalStorage(work.resolve("store"), 8 << 20, true))
-        .datastore(PostgresDatastore.builder().id("app").dataSource(pg.getDatabase("postgres", "app")).build())
+        .datastore(PostgresDatastore.builder("app").dataSource(pg.getDatabase("postgres", "app")).build())
         .build();
   }
 

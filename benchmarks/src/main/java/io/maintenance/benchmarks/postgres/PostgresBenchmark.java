@@ -114,7 +114,7 @@ public final class PostgresBenchmark {
     deleteTree(dir.resolve("store").resolve(backupId));
     StorageArtifactSink sink = new StorageArtifactSink(storage, BackupLayout.datastoreFolder("", backupId, "pg"),
         UploadTracker.NONE, Optional.empty());
-    PostgresDatastore ds = PostgresDatastore.builder().id("pg").dataSource(source).jobs(jobs).build();
+    PostgresDatastore ds = PostgresDatastore.builder("pg").dataSource(source).jobs(jobs).build();
     long start = System.nanoTime();
     DatastoreBackup result =
         ds.backup(new Contexts.Backup(backupId, BackupType.FULL, Optional.empty(), sink, ProgressListener.NONE));
@@ -148,7 +148,7 @@ public final class PostgresBenchmark {
       ref.add(run(List.of(bin + "/pg_restore", "-j", Integer.toString(jobs), "-h", "127.0.0.1", "-p", Integer.toString(port),
           "-U", user, "-d", "bench_ref", dir.resolve("bench.dump").toString())));
       recreate("bench_ours");
-      PostgresDatastore target = PostgresDatastore.builder().id("pg").dataSource(dataSource("bench_ours")).jobs(jobs).build();
+      PostgresDatastore target = PostgresDatastore.builder("pg").dataSource(dataSource("bench_ours")).jobs(jobs).build();
       LocalStorage storage = new LocalStorage(dir.resolve("store"), 8 << 20, true);
       DatastoreManifest manifest = new DatastoreManifest("pg", "postgres", "bench", "n/a", artifacts, List.of(), Map.of());
       long start = System.nanoTime();
@@ -176,7 +176,7 @@ public final class PostgresBenchmark {
         + " indexes: " + query(dataSource("bench_ours"), "SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE schemaname = 'public'"));
     report("restore (jobs " + jobs + ")", "pg_restore -j " + jobs, ref, ours);
     // Replacing existing tables (the usual production case), for information.
-    PostgresDatastore target = PostgresDatastore.builder().id("pg").dataSource(dataSource("bench_ours")).jobs(jobs).build();
+    PostgresDatastore target = PostgresDatastore.builder("pg").dataSource(dataSource("bench_ours")).jobs(jobs).build();
     LocalStorage storage = new LocalStorage(dir.resolve("store"), 8 << 20, true);
     DatastoreManifest manifest = new DatastoreManifest("pg", "postgres", "bench", "n/a", artifacts, List.of(), Map.of());
     long start = System.nanoTime();

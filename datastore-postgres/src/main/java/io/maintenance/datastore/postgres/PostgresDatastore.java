@@ -1,15 +1,18 @@
 package io.maintenance.datastore.postgres;
 
 import io.maintenance.api.DatastorePlan;
+import io.maintenance.api.ErrorCode;
+import io.maintenance.api.MaintenanceException;
 import io.maintenance.api.ProbeResult;
 import io.maintenance.datastore.postgres.internal.Backup;
 import io.maintenance.datastore.postgres.internal.Catalog;
 import io.maintenance.datastore.postgres.internal.DatabaseRestore;
-import io.maintenance.datastore.postgres.internal.Errors;
 import io.maintenance.datastore.postgres.internal.Fingerprints;
+import io.maintenance.datastore.postgres.internal.FormatOnePlan;
+import io.maintenance.datastore.postgres.internal.FormatOneRestore;
 import io.maintenance.datastore.postgres.internal.Model.TableRef;
+import io.maintenance.datastore.postgres.internal.PostgresErrors;
 import io.maintenance.datastore.postgres.internal.Probe;
-import io.maintenance.datastore.postgres.internal.Restore;
 import io.maintenance.datastore.postgres.internal.SchemaReader;
 import io.maintenance.datastore.postgres.internal.Settings;
 import io.maintenance.datastore.postgres.internal.TableSelector;
@@ -26,6 +29,7 @@ import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -40,8 +44,7 @@ import javax.sql.DataSource;
  * {@code VACUUM}/{@code REINDEX} upkeep.
  *
  * <pre>{@code
- * Datastore orders = PostgresDatastore.builder()
- *     .id("orders-db")
+ * Datastore orders = PostgresDatastore.builder("orders-db")
  *     .dataSource(hostDataSource)
  *     .include("public.*")
  *     .exclude("public.audit_*")
@@ -54,20 +57,17 @@ public final class PostgresDatastore implements Datastore {
   private final String id;
   private final DataSource dataSource;
   private final Settings settings;
-  private final Restore restore;
-  private final DatabaseRestore databaseRestore;
 
   private PostgresDatastore(Builder b) {
-    this.id = Objects.requireNonNull(b.id, "id");
-    this.dataSource = Objects.requireNonNull(b.dataSource, "dataSource");
-    this.settings = new Settings(new TableSelector(b.include, b.exclude), b.lockTimeout, b.validateRowsOnPlan,
-        b.disableTriggers, b.reindexConcurrently, b.jobs, b.splitBytes);
-    this.restore = new Restore(dataSource, settings, id, TYPE);
-    this.databaseRestore = new DatabaseRestore(dataSource, settings, id, TYPE);
+    this.id = b.id;
+    this.dataSource = b.dataSource;
+    this.settings = new Settings(id, TYPE, new TableSelector(List.copyOf(b.include), List.copyOf(b.exclude)), b.lockTimeout,
+        b.validateRowsOnPlan, b.disableTriggers, b.reindexConcurrently, b.jobs, b.splitBytes);
   }
 
-  public static Builder builder() {
-    return new Builder();
+  /** Options for a datastore with the instance id the host chose, e.g. {@code orders-db}. */
+  public static Builder builder(String id) {
+    return new Builder(id);
   }
 
   @Override
@@ -117,7 +117,7 @@ public final class PostgresDatastore implements Datastore {
         c.rollback();
       }
     } catch (SQLException e) {
-      throw Errors.datastore("fingerprint failed", e);
+      throw PostgresErrors.datastore("fingerprint failed", e);
     }
   }
 
@@ -128,12 +128,14 @@ public final class PostgresDatastore implements Datastore {
 
   @Override
   public DatastorePlan plan(RestoreContext context) throws IOException {
-    return DatabaseRestore.handles(context) ? databaseRestore.plan(context) : restore.plan(context);
+    return DatabaseRestore.handles(context) ? DatabaseRestore.plan(dataSource, settings, context)
+        : FormatOnePlan.plan(dataSource, settings, context);
   }
 
   @Override
   public RestoreOutcome restore(RestoreContext context) throws IOException {
-    return DatabaseRestore.handles(context) ? databaseRestore.restore(context) : restore.restore(context);
+    return DatabaseRestore.handles(context) ? DatabaseRestore.restore(dataSource, settings, context)
+        : FormatOneRestore.restore(dataSource, settings, context);
   }
 
   @Override
@@ -151,12 +153,12 @@ public final class PostgresDatastore implements Datastore {
     return "PostgresDatastore[" + id + "]";
   }
 
-  /** Options for a {@link PostgresDatastore}; {@link #id} and {@link #dataSource} are required. */
+  /** Options for a {@link PostgresDatastore}; the id and {@link #dataSource} are required. */
   public static final class Builder {
-    private String id;
+    private final String id;
     private DataSource dataSource;
-    private List<String> include = List.of();
-    private List<String> exclude = List.of();
+    private final List<String> include = new ArrayList<>();
+    private final List<String> exclude = new ArrayList<>();
     private Duration lockTimeout = Duration.ofSeconds(60);
     private boolean validateRowsOnPlan = true;
     private boolean disableTriggers = true;
@@ -164,12 +166,8 @@ public final class PostgresDatastore implements Datastore {
     private int jobs = 1;
     private long splitBytes = 64L << 20;
 
-    private Builder() {}
-
-    /** The instance id the host chose, e.g. {@code orders-db}. */
-    public Builder id(String id) {
+    private Builder(String id) {
       this.id = id;
-      return this;
     }
 
     /** Where to connect; the host's pool or a driver data source. Connections are returned after each call. */
@@ -178,25 +176,28 @@ public final class PostgresDatastore implements Datastore {
       return this;
     }
 
-    /** {@code schema.table} globs to back up ({@code *}, {@code ?}; no dot = whole schema). Default: all user tables. */
+    /**
+     * Adds {@code schema.table} globs to back up ({@code *}, {@code ?}; no dot = whole schema); each call
+     * adds to the earlier ones. Default: all user tables.
+     */
     public Builder include(String... patterns) {
-      this.include = List.of(patterns);
-      return this;
+      return include(List.of(patterns));
     }
 
+    /** Adds globs to back up, as {@link #include(String...)}. */
     public Builder include(List<String> patterns) {
-      this.include = List.copyOf(patterns);
+      include.addAll(List.copyOf(patterns));
       return this;
     }
 
-    /** {@code schema.table} globs to leave out, applied after {@link #include}. */
+    /** Adds {@code schema.table} globs to leave out, applied after {@link #include}; each call adds to the earlier ones. */
     public Builder exclude(String... patterns) {
-      this.exclude = List.of(patterns);
-      return this;
+      return exclude(List.of(patterns));
     }
 
+    /** Adds globs to leave out, as {@link #exclude(String...)}. */
     public Builder exclude(List<String> patterns) {
-      this.exclude = List.copyOf(patterns);
+      exclude.addAll(List.copyOf(patterns));
       return this;
     }
 
@@ -252,7 +253,15 @@ public final class PostgresDatastore implements Datastore {
       return this;
     }
 
+    /** Fails with {@code CONFIG_INVALID} naming the setting when the id or the data source is missing. */
     public PostgresDatastore build() {
+      if (id == null || id.isBlank()) {
+        throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "a PostgreSQL datastore needs an id", Map.of("key", "id"));
+      }
+      if (dataSource == null) {
+        throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "datastore " + id + ": dataSource is required",
+            Map.of("key", "dataSource"));
+      }
       return new PostgresDatastore(this);
     }
   }

@@ -1,7 +1,6 @@
 package io.maintenance.datastore.postgres;
 
 import com.google.auto.service.AutoService;
-import io.maintenance.datastore.postgres.internal.TableSelector;
 import io.maintenance.spi.Datastore;
 import io.maintenance.spi.DatastoreFactory;
 import io.maintenance.spi.PluginConfig;
@@ -54,8 +53,7 @@ public final class PostgresDatastoreFactory implements DatastoreFactory {
     ds.setConnectTimeout((int) Math.max(1, connectTimeout.toSeconds()));
     ds.setLoginTimeout((int) Math.max(1, connectTimeout.toSeconds()));
     ds.setApplicationName("maintenance:" + id);
-    return PostgresDatastore.builder()
-        .id(id)
+    return PostgresDatastore.builder(id)
         .dataSource(ds)
         .include(config.list("include"))
         .exclude(config.list("exclude"))

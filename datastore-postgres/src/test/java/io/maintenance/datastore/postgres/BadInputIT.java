@@ -50,7 +50,7 @@ class BadInputIT {
         """);
     Pg.exec(ds, "CREATE TABLE bad.\"" + WEIRD_TABLE.replace("\"", "\"\"") + "\" (\"" + WEIRD_COLUMN.replace("\"", "\"\"")
         + "\" text); INSERT INTO bad.\"" + WEIRD_TABLE.replace("\"", "\"\"") + "\" VALUES ('x''); DROP TABLE bad.canary; --')");
-    datastore = PostgresDatastore.builder().id("bad").dataSource(ds).include("bad.*").exclude("bad.canary").build();
+    datastore = PostgresDatastore.builder("bad").dataSource(ds).include("bad.*").exclude("bad.canary").build();
     harness = new DatastoreHarness(datastore);
   }
 

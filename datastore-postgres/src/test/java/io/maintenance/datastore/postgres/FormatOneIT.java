@@ -21,7 +21,7 @@ class FormatOneIT {
   @Test
   void aFormatOneBackupRestoresIntoAnEmptyDatabase() throws Exception {
     DataSource target = Pg.freshDatabase("format_one");
-    DatastoreHarness harness = new DatastoreHarness(PostgresDatastore.builder().id("shop-db").dataSource(target).build());
+    DatastoreHarness harness = new DatastoreHarness(PostgresDatastore.builder("shop-db").dataSource(target).build());
     StorageArtifactSink sink = new StorageArtifactSink(harness.storage(), BackupLayout.datastoreFolder("tck", "v1", "shop-db"),
         UploadTracker.NONE, Optional.empty());
     for (String line : resource("artifacts.tsv").split("\n")) {

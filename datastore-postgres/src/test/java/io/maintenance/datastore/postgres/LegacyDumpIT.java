@@ -41,7 +41,7 @@ class LegacyDumpIT {
     Pg.exec(ds, "DROP SCHEMA IF EXISTS legacy CASCADE; DROP SCHEMA IF EXISTS keep CASCADE;"
         + " CREATE SCHEMA keep; CREATE TABLE keep.t (x int); INSERT INTO keep.t VALUES (1);"
         + " CREATE SEQUENCE keep.s; SELECT setval('keep.s', 5)");
-    datastore = PostgresDatastore.builder().id("legacy").dataSource(ds).build();
+    datastore = PostgresDatastore.builder("legacy").dataSource(ds).build();
     harness = new DatastoreHarness(datastore);
   }
 

@@ -1,10 +1,13 @@
 package io.maintenance.datastore.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.maintenance.api.ArtifactInfo;
 import io.maintenance.api.BackupType;
 import io.maintenance.api.DatastoreManifest;
+import io.maintenance.api.ErrorCode;
+import io.maintenance.api.MaintenanceException;
 import io.maintenance.api.ProbeResult;
 import io.maintenance.api.ProbeStatus;
 import io.maintenance.api.TaskItem;
@@ -56,7 +59,7 @@ class OperationsIT {
         INSERT INTO ops.settings VALUES ('mode', 'on');
         INSERT INTO other.t VALUES (1);
         """);
-    datastore = PostgresDatastore.builder().id("ops").dataSource(ds).include("ops.*").exclude("ops.audit_*").build();
+    datastore = PostgresDatastore.builder("ops").dataSource(ds).include("ops.*").exclude("ops.audit_*").build();
     harness = new DatastoreHarness(datastore);
   }
 
@@ -75,6 +78,29 @@ class OperationsIT {
     String schema = new String(harness.storage().backing().bytes(harness.artifactKey(m, "database_postgres.json")).orElseThrow(),
         java.nio.charset.StandardCharsets.UTF_8);
     assertThat(schema).contains("table ops.accounts", "sequence ops.accounts_id_seq").doesNotContain("audit_log", "other.t");
+  }
+
+  @Test
+  void includeAndExcludeCallsAddUpAsInEveryPlugin() throws Exception {
+    PostgresDatastore twice = PostgresDatastore.builder("ops").dataSource(ds).include("ops.accounts").include(List.of("other"))
+        .exclude("ops.audit_*").exclude("other.none").build();
+
+    assertThat(new DatastoreHarness(twice).backup().resources()).extracting(r -> r.name())
+        .containsExactlyInAnyOrder("schema", "ops.accounts", "other.t");
+  }
+
+  @Test
+  void aBuilderWithoutIdOrDataSourceNamesTheMissingSetting() {
+    assertThatThrownBy(() -> PostgresDatastore.builder(" ").dataSource(ds).build())
+        .isInstanceOfSatisfying(MaintenanceException.class, e -> {
+          assertThat(e.code()).isEqualTo(ErrorCode.CONFIG_INVALID);
+          assertThat(e.getMessage()).contains("id");
+        });
+    assertThatThrownBy(() -> PostgresDatastore.builder("ops").build())
+        .isInstanceOfSatisfying(MaintenanceException.class, e -> {
+          assertThat(e.code()).isEqualTo(ErrorCode.CONFIG_INVALID);
+          assertThat(e.getMessage()).contains("dataSource");
+        });
   }
 
   @Test
@@ -111,7 +137,7 @@ class OperationsIT {
 
   @Test
   void parseOnlyPlansCountRowsWithoutLoadingThem() throws Exception {
-    PostgresDatastore cheap = PostgresDatastore.builder().id("ops").dataSource(ds).include("ops.accounts")
+    PostgresDatastore cheap = PostgresDatastore.builder("ops").dataSource(ds).include("ops.accounts")
         .validateRowsOnPlan(false).build();
     DatastoreHarness h = new DatastoreHarness(cheap);
     DatastoreManifest m = h.backup();
@@ -171,7 +197,7 @@ class OperationsIT {
     } finally {
       Pg.exec(ds, "ALTER DATABASE operations RESET statement_timeout");
     }
-    PostgresDatastore impatient = PostgresDatastore.builder().id("ops").dataSource(ds).include("ops.*")
+    PostgresDatastore impatient = PostgresDatastore.builder("ops").dataSource(ds).include("ops.*")
         .exclude("ops.audit_*").lockTimeout(java.time.Duration.ofMillis(200)).build();
     try (java.sql.Connection holder = ds.getConnection(); java.sql.Statement st = holder.createStatement()) {
       holder.setAutoCommit(false);
@@ -195,11 +221,11 @@ class OperationsIT {
         INSERT INTO fk.a_child VALUES (10, 1), (11, 2), (12, 2);
         """);
     try {
-      DatastoreHarness source = new DatastoreHarness(PostgresDatastore.builder().id("fk").dataSource(ds).include("fk").build());
+      DatastoreHarness source = new DatastoreHarness(PostgresDatastore.builder("fk").dataSource(ds).include("fk").build());
       DatastoreManifest m = source.backup();
       assertThat(m.resources()).extracting(r -> r.name()).containsExactlyInAnyOrder("schema", "fk.z_parent", "fk.a_child");
       DataSource empty = Pg.freshDatabase("operations_target");
-      DatastoreHarness target = new DatastoreHarness(PostgresDatastore.builder().id("fk").dataSource(empty).build(),
+      DatastoreHarness target = new DatastoreHarness(PostgresDatastore.builder("fk").dataSource(empty).build(),
           source.storage());
 
       target.restore(m, target.plan(m));

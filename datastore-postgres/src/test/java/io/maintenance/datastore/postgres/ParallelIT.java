@@ -40,7 +40,7 @@ class ParallelIT {
   }
 
   private static PostgresDatastore datastore(DataSource ds, int jobs) {
-    return PostgresDatastore.builder().id("app").dataSource(ds).jobs(jobs).build();
+    return PostgresDatastore.builder("app").dataSource(ds).jobs(jobs).build();
   }
 
   @Test
@@ -70,7 +70,7 @@ class ParallelIT {
     }
     long before = commits.get();
     // Every table is split (by block ranges, both connections copying it): the parts must share the snapshot too.
-    DatastoreHarness h = new DatastoreHarness(PostgresDatastore.builder().id("s").dataSource(ds).jobs(2).splitTablesFrom(1).build());
+    DatastoreHarness h = new DatastoreHarness(PostgresDatastore.builder("s").dataSource(ds).jobs(2).splitTablesFrom(1).build());
     DatastoreManifest m = h.backup();
     assertThat(m.artifacts()).extracting(a -> a.name()).contains("public.debit_postgres.copy", "public.debit_postgres.2.copy",
         "public.credit_postgres.copy", "public.credit_postgres.2.copy");
@@ -80,7 +80,7 @@ class ParallelIT {
     assertThat(during).as("the writer committed while the backup ran").isPositive();
 
     DataSource target = Pg.freshDatabase("parallel_snapshot_dst");
-    DatastoreHarness into = new DatastoreHarness(PostgresDatastore.builder().id("s").dataSource(target).jobs(2).build(), h.storage());
+    DatastoreHarness into = new DatastoreHarness(PostgresDatastore.builder("s").dataSource(target).jobs(2).build(), h.storage());
     into.restore(m, into.plan(m));
     assertThat(Pg.copyOut(target, "SELECT (SELECT count(*) FROM debit) = (SELECT count(*) FROM credit),"
         + " (SELECT sum(amount) FROM debit) + (SELECT sum(amount) FROM credit)")).isEqualTo("t\t0\n");

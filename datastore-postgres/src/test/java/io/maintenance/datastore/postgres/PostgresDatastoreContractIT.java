@@ -16,7 +16,7 @@ class PostgresDatastoreContractIT extends DatastoreContract {
 
   @Override
   protected Datastore createDatastore() {
-    return PostgresDatastore.builder().id("orders-db").dataSource(ds).include("shop").build();
+    return PostgresDatastore.builder("orders-db").dataSource(ds).include("shop").build();
   }
 
   @Override

@@ -39,10 +39,10 @@ class PreviewRefusalIT {
     Pg.exec(source, """
         DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'only_on_15') THEN CREATE ROLE only_on_15; END IF; END $$;
         CREATE TABLE t (id int PRIMARY KEY); GRANT SELECT ON t TO only_on_15;""");
-    DatastoreHarness from = new DatastoreHarness(PostgresDatastore.builder().id("r").dataSource(source).build());
+    DatastoreHarness from = new DatastoreHarness(PostgresDatastore.builder("r").dataSource(source).build());
     DatastoreManifest m = from.backup();
     DataSource target = Pg.freshDatabase(Pg.server(17), "refuse_role_dst");
-    DatastoreHarness into = new DatastoreHarness(PostgresDatastore.builder().id("r").dataSource(target).build(), from.storage());
+    DatastoreHarness into = new DatastoreHarness(PostgresDatastore.builder("r").dataSource(target).build(), from.storage());
 
     refused(into, m, "ROLE_MISSING", "roles", "only_on_15");
     assertThat(Pg.copyOut(target, "SELECT count(*) FROM pg_class WHERE relname = 't'")).isEqualTo("0\n");
@@ -56,10 +56,10 @@ class PreviewRefusalIT {
     Files.writeString(share.resolve("maint_only_here.control"), "default_version = '1.0'\nrelocatable = true\n");
     Files.writeString(share.resolve("maint_only_here--1.0.sql"), "CREATE FUNCTION maint_only_here() RETURNS int LANGUAGE sql AS 'SELECT 1';\n");
     Pg.exec(source, "CREATE EXTENSION maint_only_here; CREATE TABLE t (id int DEFAULT maint_only_here())");
-    DatastoreHarness from = new DatastoreHarness(PostgresDatastore.builder().id("e").dataSource(source).build());
+    DatastoreHarness from = new DatastoreHarness(PostgresDatastore.builder("e").dataSource(source).build());
     DatastoreManifest m = from.backup();
     DataSource target = Pg.freshDatabase(Pg.server(17), "refuse_ext_dst");
-    DatastoreHarness into = new DatastoreHarness(PostgresDatastore.builder().id("e").dataSource(target).build(), from.storage());
+    DatastoreHarness into = new DatastoreHarness(PostgresDatastore.builder("e").dataSource(target).build(), from.storage());
 
     refused(into, m, "EXTENSION_MISSING", "extensions", "maint_only_here");
   }
@@ -69,10 +69,10 @@ class PreviewRefusalIT {
     EmbeddedPostgres seventeen = Pg.server(17);
     DataSource source = Pg.freshDatabase(seventeen, "downgrade_src");
     Pg.exec(source, "CREATE TABLE plain (id int PRIMARY KEY, doc jsonb); INSERT INTO plain VALUES (1, '{\"a\": 7}')");
-    DatastoreHarness from = new DatastoreHarness(PostgresDatastore.builder().id("d").dataSource(source).build());
+    DatastoreHarness from = new DatastoreHarness(PostgresDatastore.builder("d").dataSource(source).build());
     DatastoreManifest simple = from.backup();
     DataSource target = Pg.freshDatabase("downgrade_dst");
-    DatastoreHarness into = new DatastoreHarness(PostgresDatastore.builder().id("d").dataSource(target).build(), from.storage());
+    DatastoreHarness into = new DatastoreHarness(PostgresDatastore.builder("d").dataSource(target).build(), from.storage());
     into.restore(simple, into.plan(simple));
     assertThat(Pg.copyOut(target, "SELECT * FROM plain")).isEqualTo("1\t{\"a\": 7}\n");
 
@@ -80,7 +80,7 @@ class PreviewRefusalIT {
     Pg.exec(source, "CREATE VIEW uses_17 AS SELECT id, JSON_VALUE(doc, '$.a' RETURNING int) AS a FROM plain");
     DatastoreManifest newer = from.backup();
     DataSource older = Pg.freshDatabase("downgrade_dst2");
-    DatastoreHarness intoOlder = new DatastoreHarness(PostgresDatastore.builder().id("d").dataSource(older).build(), from.storage());
+    DatastoreHarness intoOlder = new DatastoreHarness(PostgresDatastore.builder("d").dataSource(older).build(), from.storage());
 
     refused(intoOlder, newer, "SERVER_TOO_OLD", "sourceVersion", "17.");
     assertThat(Pg.copyOut(older, "SELECT count(*) FROM pg_class WHERE relname IN ('plain', 'uses_17')")).isEqualTo("0\n");
@@ -97,7 +97,7 @@ class PreviewRefusalIT {
         INSERT INTO customers VALUES (1, 'one'), (2, 'two');
         INSERT INTO orders VALUES (1, 1, '2024-03-01');
         """);
-    DatastoreHarness h = new DatastoreHarness(PostgresDatastore.builder().id("c").dataSource(ds).include("public.customers").build());
+    DatastoreHarness h = new DatastoreHarness(PostgresDatastore.builder("c").dataSource(ds).include("public.customers").build());
     DatastoreManifest m = h.backup();
     Pg.exec(ds, "UPDATE customers SET name = 'changed'; INSERT INTO customers VALUES (3, 'three')");
 

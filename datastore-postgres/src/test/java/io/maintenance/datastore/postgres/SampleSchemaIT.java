@@ -74,7 +74,7 @@ class SampleSchemaIT {
   }
 
   private static PostgresDatastore datastore(DataSource ds) {
-    return PostgresDatastore.builder().id("ledger").dataSource(ds).jobs(2).build();
+    return PostgresDatastore.builder("ledger").dataSource(ds).jobs(2).build();
   }
 
   @ParameterizedTest(name = "15 -> {0}")

@@ -97,7 +97,7 @@ class TypeFidelityIT {
         CREATE TABLE fid.derived (a int GENERATED ALWAYS AS (7) STORED);
         INSERT INTO fid.derived DEFAULT VALUES;
         """);
-    datastore = PostgresDatastore.builder().id("fid").dataSource(ds).include("fid.*").build();
+    datastore = PostgresDatastore.builder("fid").dataSource(ds).include("fid.*").build();
     harness = new DatastoreHarness(datastore);
   }
 

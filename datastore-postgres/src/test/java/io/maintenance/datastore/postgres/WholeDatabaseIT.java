@@ -42,7 +42,7 @@ class WholeDatabaseIT {
   }
 
   private static PostgresDatastore datastore(DataSource ds, int jobs) {
-    return PostgresDatastore.builder().id("app").dataSource(ds).jobs(jobs).build();
+    return PostgresDatastore.builder("app").dataSource(ds).jobs(jobs).build();
   }
 
   /**

@@ -24,7 +24,6 @@ final class AsyncOutputStream extends OutputStream {
   private volatile boolean aborted;
   private byte[] block = new byte[BLOCK_SIZE];
   private int pos;
-  private int sizeOfLast;
 
   AsyncOutputStream(OutputStream target, String name) {
     writer = new Thread(() -> {
@@ -88,7 +87,6 @@ final class AsyncOutputStream extends OutputStream {
   void finish() throws IOException {
     if (pos > 0) {
       byte[] last = pos == BLOCK_SIZE ? block : java.util.Arrays.copyOf(block, pos);
-      sizeOfLast = last.length;
       hand(last);
     }
     try {
@@ -133,9 +131,5 @@ final class AsyncOutputStream extends OutputStream {
   @Override
   public void close() throws IOException {
     finish();
-  }
-
-  int sizeOfLastBlock() {
-    return sizeOfLast;
   }
 }

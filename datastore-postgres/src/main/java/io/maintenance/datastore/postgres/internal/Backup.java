@@ -14,7 +14,6 @@ import io.maintenance.spi.support.Digests;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -62,20 +61,17 @@ public final class Backup {
         rollbackQuietly(c);
       }
     } catch (SQLException e) {
-      throw Errors.datastore("backup failed", e);
+      throw PostgresErrors.datastore("backup failed", e);
     }
   }
 
   private static DatastoreBackup backup(DataSource ds, Connection c, Settings settings, BackupContext ctx)
       throws SQLException, IOException {
     List<TableRef> tables = Catalog.tables(c, settings.selector());
-    try (PreparedStatement ps = c.prepareStatement("SELECT set_config('lock_timeout', ?, true)")) {
-      ps.setString(1, settings.lockTimeout().toMillis() + "ms");
-      ps.executeQuery().close();
-    }
+    Jdbc.lockTimeout(c, settings.lockTimeout());
     if (!tables.isEmpty()) {
       // Like pg_dump: ACCESS SHARE locks, so no table is dropped or altered while the backup runs.
-      exec(c, "LOCK TABLE " + tables.stream().map(TableRef::qualified).collect(Collectors.joining(", ")) + " IN ACCESS SHARE MODE");
+      Jdbc.exec(c, "LOCK TABLE " + tables.stream().map(TableRef::qualified).collect(Collectors.joining(", ")) + " IN ACCESS SHARE MODE");
     }
     Optional<DatastoreManifest> parent = ctx.type() == BackupType.INCREMENTAL ? ctx.parent() : Optional.empty();
     // The schema is read in the same snapshot on a second connection while the rows are copied here; an
@@ -186,7 +182,7 @@ public final class Backup {
         r.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
         r.setReadOnly(true);
         try (Statement st = r.createStatement()) {
-          st.execute("SET TRANSACTION SNAPSHOT " + SchemaReader.literal(snapshot));
+          st.execute("SET TRANSACTION SNAPSHOT " + Sql.literal(snapshot));
         }
         Catalog.configureSession(r);
         schema.complete(SchemaReader.read(r, settings.selector()::selects, settings.selector().everything()));
@@ -273,7 +269,7 @@ public final class Backup {
             w.setReadOnly(true);
             try (Statement st = w.createStatement()) {
               // Must be the first statement of the transaction: the same snapshot as the main connection.
-              st.execute("SET TRANSACTION SNAPSHOT " + SchemaReader.literal(snapshot));
+              st.execute("SET TRANSACTION SNAPSHOT " + Sql.literal(snapshot));
             }
             Catalog.configureSession(w);
             copyFrom(w, queue, fingerprints, ctx, done, components, states, side);
@@ -483,12 +479,6 @@ public final class Backup {
       }
     } catch (SQLException e) {
       org.slf4j.LoggerFactory.getLogger(Backup.class).debug("rolling back the backup transaction failed", e);
-    }
-  }
-
-  private static void exec(Connection c, String sql) throws SQLException {
-    try (Statement st = c.createStatement()) {
-      st.execute(sql);
     }
   }
 

@@ -29,7 +29,7 @@ public final class DatabaseArtifact {
   private DatabaseArtifact() {}
 
   public static void write(OutputStream out, DatabaseSchema s) throws IOException {
-    try (JsonGenerator g = TableArtifact.JSON.createGenerator(out)) {
+    try (JsonGenerator g = ArtifactJson.FACTORY.createGenerator(out)) {
       g.writeStartObject();
       g.writeStringField("format", FORMAT);
       g.writeNumberField("version", VERSION);
@@ -99,24 +99,24 @@ public final class DatabaseArtifact {
           .append(m.substring("materialized view ".length())).append(";\n");
     }
     sb.append('\n');
-    s.sequences().forEach((q, v) -> sb.append("SELECT setval(").append(SchemaReader.literal(q)).append(", ")
+    s.sequences().forEach((q, v) -> sb.append("SELECT setval(").append(Sql.literal(q)).append(", ")
         .append(v.lastValue()).append(", ").append(v.isCalled()).append(");\n"));
     out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
   }
 
   /** Parses and checks the artifact; the whole of it is read, which completes its integrity check. */
   public static DatabaseSchema read(InputStream in) throws IOException {
-    try (JsonParser p = TableArtifact.JSON.createParser(in)) {
+    try (JsonParser p = ArtifactJson.FACTORY.createParser(in)) {
       DatabaseSchema s = parse(p);
       if (p.nextToken() != null) {
-        throw Errors.artifact(JSON, 0, "unexpected content after the artifact's end");
+        throw PostgresErrors.artifact(JSON, 0, "unexpected content after the artifact's end");
       }
       while (in.read() >= 0) {
         // drain, so the source verifies size and digest
       }
       return s;
     } catch (JsonProcessingException e) {
-      throw Errors.artifact(JSON, 0, "not a valid database artifact: " + e.getOriginalMessage());
+      throw PostgresErrors.artifact(JSON, 0, "not a valid database artifact: " + e.getOriginalMessage());
     }
   }
 
@@ -234,7 +234,7 @@ public final class DatabaseArtifact {
 
   private static void expect(boolean ok, String problem) {
     if (!ok) {
-      throw Errors.artifact(JSON, 0, problem);
+      throw PostgresErrors.artifact(JSON, 0, problem);
     }
   }
 }

@@ -60,15 +60,15 @@ final class DdlGuard {
     List<String> allowed = OBJECT_PREFIXES.get(o.kind());
     String where = DatabaseArtifact.JSON;
     if (allowed == null) {
-      throw Errors.artifact(where, 0, "object " + Sql.printable(o.id()) + " is of unknown kind '" + Sql.printable(o.kind()) + "'");
+      throw PostgresErrors.artifact(where, 0, "object " + Sql.printable(o.id()) + " is of unknown kind '" + Sql.printable(o.kind()) + "'");
     }
     if (o.sql().isEmpty()) {
-      throw Errors.artifact(where, 0, "object " + Sql.printable(o.id()) + " has no statement");
+      throw PostgresErrors.artifact(where, 0, "object " + Sql.printable(o.id()) + " has no statement");
     }
     for (String sql : o.sql()) {
       String upper = sql.stripLeading().toUpperCase(Locale.ROOT);
       if (allowed.stream().noneMatch(upper::startsWith)) {
-        throw Errors.artifact(where, 0, "a statement of " + Sql.printable(o.id()) + " must start with one of " + allowed)
+        throw PostgresErrors.artifact(where, 0, "a statement of " + Sql.printable(o.id()) + " must start with one of " + allowed)
             .with("object", Sql.printable(o.id()));
       }
       single(where, o.id(), sql);
@@ -80,11 +80,11 @@ final class DdlGuard {
     try {
       parts = Parser.parseJdbcSql(sql, true, false, true, false, false);
     } catch (SQLException e) {
-      throw Errors.artifact(where, 0, "a statement of " + Sql.printable(id) + " does not parse: " + e.getMessage());
+      throw PostgresErrors.artifact(where, 0, "a statement of " + Sql.printable(id) + " does not parse: " + e.getMessage());
     }
     long statements = parts.stream().filter(q -> !q.nativeSql.isBlank()).count();
     if (statements != 1) {
-      throw Errors.artifact(where, 0, "a statement of " + Sql.printable(id) + " holds " + statements
+      throw PostgresErrors.artifact(where, 0, "a statement of " + Sql.printable(id) + " holds " + statements
           + " statements; exactly one is allowed").with("object", Sql.printable(id));
     }
   }
@@ -101,12 +101,12 @@ final class DdlGuard {
       case "table" -> {
         if (!(upper.startsWith("CREATE TABLE " + t.qualified() + " (")
             || upper.startsWith("CREATE UNLOGGED TABLE " + t.qualified() + " ("))) {
-          throw Errors.artifact(table, 0, "its CREATE TABLE statement does not create " + Sql.printable(t.qualified()));
+          throw PostgresErrors.artifact(table, 0, "its CREATE TABLE statement does not create " + Sql.printable(t.qualified()));
         }
       }
       case "check", "key", "foreign-key" -> {
         if (!upper.startsWith("ALTER TABLE ONLY " + t.qualified() + " ADD CONSTRAINT ")) {
-          throw Errors.artifact(table, 0, "a constraint statement does not alter " + Sql.printable(t.qualified()));
+          throw PostgresErrors.artifact(table, 0, "a constraint statement does not alter " + Sql.printable(t.qualified()));
         }
       }
       default -> { }
@@ -117,25 +117,25 @@ final class DdlGuard {
   static String check(String table, Ddl ddl) {
     List<String> allowed = PREFIXES.get(ddl.kind());
     if (allowed == null) {
-      throw Errors.artifact(table, 0, "schema statement of unknown kind '" + Sql.printable(ddl.kind()) + "'");
+      throw PostgresErrors.artifact(table, 0, "schema statement of unknown kind '" + Sql.printable(ddl.kind()) + "'");
     }
     String upper = ddl.sql().stripLeading().toUpperCase(Locale.ROOT);
     if (allowed.stream().noneMatch(upper::startsWith)) {
-      throw Errors.artifact(table, 0, "a '" + ddl.kind() + "' schema statement must start with " + allowed);
+      throw PostgresErrors.artifact(table, 0, "a '" + ddl.kind() + "' schema statement must start with " + allowed);
     }
     if (("check".equals(ddl.kind()) || "key".equals(ddl.kind()) || "foreign-key".equals(ddl.kind()))
         && !upper.contains(" ADD CONSTRAINT ")) {
-      throw Errors.artifact(table, 0, "a '" + ddl.kind() + "' schema statement must add a constraint");
+      throw PostgresErrors.artifact(table, 0, "a '" + ddl.kind() + "' schema statement must add a constraint");
     }
     List<NativeQuery> parts;
     try {
       parts = Parser.parseJdbcSql(ddl.sql(), true, false, true, false, false);
     } catch (SQLException e) {
-      throw Errors.artifact(table, 0, "a schema statement does not parse: " + e.getMessage());
+      throw PostgresErrors.artifact(table, 0, "a schema statement does not parse: " + e.getMessage());
     }
     long statements = parts.stream().filter(q -> !q.nativeSql.isBlank()).count();
     if (statements != 1) {
-      throw Errors.artifact(table, 0, "a schema statement holds " + statements + " statements; exactly one is allowed");
+      throw PostgresErrors.artifact(table, 0, "a schema statement holds " + statements + " statements; exactly one is allowed");
     }
     return ddl.sql();
   }

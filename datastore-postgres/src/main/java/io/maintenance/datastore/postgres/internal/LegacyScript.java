@@ -94,7 +94,7 @@ final class LegacyScript {
       }
     }
     if (!sb.toString().isBlank()) {
-      throw Errors.artifact(artifact, 0, "the script ends inside a statement (truncated?)");
+      throw PostgresErrors.artifact(artifact, 0, "the script ends inside a statement (truncated?)");
     }
   }
 
@@ -112,7 +112,7 @@ final class LegacyScript {
       try (Statement st = connection.createStatement()) {
         st.execute(sql);
       } catch (SQLException e) {
-        throw Errors.artifact(artifact, 0, "statement " + statements + " failed: " + e.getMessage()
+        throw PostgresErrors.artifact(artifact, 0, "statement " + statements + " failed: " + e.getMessage()
             + " (SQLSTATE " + e.getSQLState() + ")");
       }
     }
@@ -124,7 +124,7 @@ final class LegacyScript {
       try {
         copy = connection.unwrap(PGConnection.class).getCopyAPI().copyIn(sql);
       } catch (SQLException e) {
-        throw Errors.load(artifact, e);
+        throw PostgresErrors.load(artifact, e);
       }
     }
     StringBuilder line = new StringBuilder();
@@ -137,7 +137,7 @@ final class LegacyScript {
           line.append((char) c);
         }
         if (c < 0 && line.length() == 0) {
-          throw Errors.artifact(artifact, copiedRows + 1, "the script ends inside COPY data (no \\. line)");
+          throw PostgresErrors.artifact(artifact, copiedRows + 1, "the script ends inside COPY data (no \\. line)");
         }
         if (line.toString().equals("\\.")) {
           break;
@@ -153,7 +153,7 @@ final class LegacyScript {
       }
       ended = true;
     } catch (SQLException e) {
-      throw Errors.load(artifact, e);
+      throw PostgresErrors.load(artifact, e);
     } finally {
       if (!ended && copy != null && copy.isActive()) {
         copy.cancelCopy();

@@ -2,7 +2,7 @@ package io.maintenance.datastore.postgres.internal;
 
 import java.time.Duration;
 
-/** What the public builder configures, handed to the internals. */
+/** The datastore's id and type and what its builder configures, handed to the internals. */
 public record Settings(
-    TableSelector selector, Duration lockTimeout, boolean validateRowsOnPlan, boolean disableTriggers,
-    boolean reindexConcurrently, int jobs, long splitBytes) {}
+    String datastoreId, String type, TableSelector selector, Duration lockTimeout, boolean validateRowsOnPlan,
+    boolean disableTriggers, boolean reindexConcurrently, int jobs, long splitBytes) {}

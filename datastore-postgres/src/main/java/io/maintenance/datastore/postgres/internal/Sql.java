@@ -67,4 +67,9 @@ public final class Sql {
   public static String printable(String s) {
     return s.replaceAll("\\p{Cntrl}", "?");
   }
+
+  /** A SQL string literal (standard_conforming_strings, which every supported server has on). */
+  public static String literal(String s) {
+    return "'" + s.replace("'", "''") + "'";
+  }
 }

@@ -196,11 +196,11 @@ final class Staging implements AutoCloseable {
       w.setAutoCommit(false);
       try {
         Catalog.configureSession(w);
-        exec(w, "SET LOCAL check_function_bodies = false");
-        exec(w, rename(j.table(), j.table(), j.stageName()));
-        long rows = DatabaseRestore.loadInto(w, ctx, j.header(), j.stageName());
+        Jdbc.exec(w, "SET LOCAL check_function_bodies = false");
+        Jdbc.exec(w, rename(j.table(), j.table(), j.stageName()));
+        long rows = TableRows.load(w, ctx, j.header(), j.stageName());
         for (SchemaObject o : j.builtWith()) {
-          exec(w, rename(o, j.table(), j.stageName()));
+          Jdbc.exec(w, rename(o, j.table(), j.stageName()));
         }
         w.commit();
         ctx.progress().onProgress("table " + j.header().resourceName() + " (staged)", rows, rows);
@@ -236,7 +236,7 @@ final class Staging implements AutoCloseable {
     } catch (ExecutionException e) {
       throw rethrow(e.getCause());
     }
-    exec(c, "ALTER TABLE " + j.stageName() + " SET SCHEMA " + Sql.quote(j.finalSchema()));
+    Jdbc.exec(c, "ALTER TABLE " + j.stageName() + " SET SCHEMA " + Sql.quote(j.finalSchema()));
     return rows;
   }
 
@@ -257,7 +257,7 @@ final class Staging implements AutoCloseable {
   /** In the restore's transaction, once every staged table has moved: the staging schemas are empty. */
   void dropSchemas(Connection c) throws SQLException {
     for (String stage : stageSchemas.values()) {
-      exec(c, "DROP SCHEMA " + Sql.quote(stage));
+      Jdbc.exec(c, "DROP SCHEMA " + Sql.quote(stage));
     }
   }
 
@@ -283,12 +283,6 @@ final class Staging implements AutoCloseable {
       }
     } catch (SQLException e) {
       LOG.warn("could not drop the staging schemas {} ({}); the next restore drops them", stageSchemas.values(), e.toString());
-    }
-  }
-
-  private static void exec(Connection c, String sql) throws SQLException {
-    try (Statement st = c.createStatement()) {
-      st.execute(sql);
     }
   }
 }

@@ -59,7 +59,7 @@ public final class TableData {
   }
 
   public static void writeHeader(OutputStream out, Header h) throws IOException {
-    try (JsonGenerator g = TableArtifact.JSON.createGenerator(out)) {
+    try (JsonGenerator g = ArtifactJson.FACTORY.createGenerator(out)) {
       g.writeStartObject();
       g.writeStringField("format", TableArtifact.FORMAT);
       g.writeNumberField("version", VERSION);
@@ -85,9 +85,9 @@ public final class TableData {
 
   /** The format version of a table header ({@code 1}: rows inside the JSON; {@code 2}: rows in a COPY artifact). */
   public static int version(InputStream in, String artifact) throws IOException {
-    try (JsonParser p = TableArtifact.JSON.createParser(in)) {
+    try (JsonParser p = ArtifactJson.FACTORY.createParser(in)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
-        throw Errors.artifact(artifact, 0, "the artifact must be a JSON object");
+        throw PostgresErrors.artifact(artifact, 0, "the artifact must be a JSON object");
       }
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String f = p.currentName();
@@ -99,14 +99,14 @@ public final class TableData {
       }
       return -1;
     } catch (JsonProcessingException e) {
-      throw Errors.artifact(artifact, 0, "not a valid table artifact: " + e.getOriginalMessage());
+      throw PostgresErrors.artifact(artifact, 0, "not a valid table artifact: " + e.getOriginalMessage());
     }
   }
 
   public static Header readHeader(InputStream in, String artifact) throws IOException {
-    try (JsonParser p = TableArtifact.JSON.createParser(in)) {
+    try (JsonParser p = ArtifactJson.FACTORY.createParser(in)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
-        throw Errors.artifact(artifact, 0, "the artifact must be a JSON object");
+        throw PostgresErrors.artifact(artifact, 0, "the artifact must be a JSON object");
       }
       String format = null;
       int version = -1;
@@ -125,7 +125,7 @@ public final class TableData {
           case "table" -> table = p.getValueAsString();
           case "data" -> {
             if (t != JsonToken.START_ARRAY) {
-              throw Errors.artifact(artifact, 0, "data must be an array of artifact names");
+              throw PostgresErrors.artifact(artifact, 0, "data must be an array of artifact names");
             }
             data = new ArrayList<>();
             while (p.nextToken() == JsonToken.VALUE_STRING) {
@@ -135,7 +135,7 @@ public final class TableData {
           case "rowCount" -> rows = p.getValueAsLong(-1);
           case "columns" -> {
             if (t != JsonToken.START_ARRAY) {
-              throw Errors.artifact(artifact, 0, "columns must be an array");
+              throw PostgresErrors.artifact(artifact, 0, "columns must be an array");
             }
             columns = new ArrayList<>();
             while (p.nextToken() == JsonToken.START_OBJECT) {
@@ -153,7 +153,7 @@ public final class TableData {
                 }
               }
               if (name == null || type == null) {
-                throw Errors.artifact(artifact, 0, "a column lacks its name or type");
+                throw PostgresErrors.artifact(artifact, 0, "a column lacks its name or type");
               }
               columns.add(new Column(Sql.checkIdentifier(name, "column name"), type));
             }
@@ -162,24 +162,24 @@ public final class TableData {
         }
       }
       if (p.nextToken() != null) {
-        throw Errors.artifact(artifact, 0, "unexpected content after the artifact's end");
+        throw PostgresErrors.artifact(artifact, 0, "unexpected content after the artifact's end");
       }
       if (!TableArtifact.FORMAT.equals(format) || version != VERSION) {
-        throw Errors.artifact(artifact, 0, "format '" + format + "' version " + version + " is not "
+        throw PostgresErrors.artifact(artifact, 0, "format '" + format + "' version " + version + " is not "
             + TableArtifact.FORMAT + " version " + VERSION);
       }
       if (schema == null || table == null || columns == null || data == null || rows < 0) {
-        throw Errors.artifact(artifact, 0, "schema, table, columns, data and rowCount are required");
+        throw PostgresErrors.artifact(artifact, 0, "schema, table, columns, data and rowCount are required");
       }
       Sql.checkIdentifier(schema, "schema name");
       Sql.checkIdentifier(table, "table name");
       String base = Sql.artifactBase(schema, table);
       if (data.isEmpty()) {
-        throw Errors.artifact(artifact, 0, "it names no data artifact");
+        throw PostgresErrors.artifact(artifact, 0, "it names no data artifact");
       }
       for (int i = 0; i < data.size(); i++) {
         if (!data.get(i).equals(partName(base, i))) {
-          throw Errors.artifact(artifact, 0, "its data artifact " + (i + 1) + " must be " + partName(base, i));
+          throw PostgresErrors.artifact(artifact, 0, "its data artifact " + (i + 1) + " must be " + partName(base, i));
         }
       }
       while (in.read() >= 0) {
@@ -187,7 +187,7 @@ public final class TableData {
       }
       return new Header(schema, table, columns, rows, data);
     } catch (JsonProcessingException e) {
-      throw Errors.artifact(artifact, 0, "not a valid table artifact: " + e.getOriginalMessage());
+      throw PostgresErrors.artifact(artifact, 0, "not a valid table artifact: " + e.getOriginalMessage());
     }
   }
 }

@@ -38,7 +38,7 @@ public final class Upkeep {
         ctx.progress().onProgress("reindex", ++done, tables.size());
       }
     } catch (SQLException e) {
-      throw Errors.datastore("housekeeping failed", e);
+      throw PostgresErrors.datastore("housekeeping failed", e);
     }
     return new TaskOutcome(items);
   }

@@ -11,11 +11,11 @@ import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
 
 /** Turns JDBC failures into {@link MaintenanceException}s without leaking data values or secrets. */
-public final class Errors {
+public final class PostgresErrors {
   private static final Pattern COPY_LINE = Pattern.compile("COPY [^,]+, line (\\d+)(?:, column ([^:]+))?");
   private static final Pattern QUOTED_VALUE = Pattern.compile(":\\s*\".*$", Pattern.DOTALL);
 
-  private Errors() {}
+  private PostgresErrors() {}
 
   /** A bad artifact, naming the table and (when known, 1-based) the row. */
   public static MaintenanceException artifact(String table, long row, String problem) {
