@@ -1,5 +1,6 @@
-package io.maintenance.spi.support;
+package io.maintenance.spi.internal;
 
+import io.maintenance.spi.support.Digests;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,5 +1,6 @@
-package io.maintenance.spi.support;
+package io.maintenance.spi.internal;
 
+import io.maintenance.spi.support.Digests;
 import io.maintenance.api.ErrorCode;
 import io.maintenance.api.MaintenanceException;
 import java.io.FilterInputStream;

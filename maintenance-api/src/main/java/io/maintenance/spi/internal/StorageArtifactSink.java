@@ -1,5 +1,7 @@
-package io.maintenance.spi.support;
+package io.maintenance.spi.internal;
 
+import io.maintenance.spi.support.Digests;
+import io.maintenance.spi.support.StorageKeys;
 import io.maintenance.api.ArtifactInfo;
 import io.maintenance.api.Compression;
 import io.maintenance.api.ErrorCode;
