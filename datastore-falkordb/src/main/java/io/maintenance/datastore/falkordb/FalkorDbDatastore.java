@@ -2,7 +2,13 @@ package io.maintenance.datastore.falkordb;
 
 import io.maintenance.api.DatastorePlan;
 import io.maintenance.api.ProbeResult;
-import io.maintenance.datastore.falkordb.internal.Operations;
+import io.maintenance.datastore.falkordb.internal.Backup;
+import io.maintenance.datastore.falkordb.internal.FalkorDbErrors;
+import io.maintenance.datastore.falkordb.internal.Fingerprints;
+import io.maintenance.datastore.falkordb.internal.Plan;
+import io.maintenance.datastore.falkordb.internal.Probe;
+import io.maintenance.datastore.falkordb.internal.Restore;
+import io.maintenance.datastore.falkordb.internal.Server;
 import io.maintenance.datastore.falkordb.internal.Settings;
 import io.maintenance.spi.BackupContext;
 import io.maintenance.spi.Datastore;
@@ -10,12 +16,11 @@ import io.maintenance.spi.DatastoreBackup;
 import io.maintenance.spi.Fingerprint;
 import io.maintenance.spi.RestoreContext;
 import io.maintenance.spi.RestoreOutcome;
+import io.maintenance.spi.support.DatastoreBuilder;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -38,21 +43,21 @@ import java.util.Set;
  * {@value #VERSION_UNSUPPORTED}.
  */
 public final class FalkorDbDatastore implements Datastore {
-  public static final String TYPE = Operations.TYPE;
-  public static final String UNREACHABLE = Operations.UNREACHABLE;
-  public static final String AUTH_FAILED = Operations.AUTH_FAILED;
-  public static final String MODULE_MISSING = Operations.MODULE_MISSING;
-  public static final String VERSION_UNSUPPORTED = Operations.VERSION_UNSUPPORTED;
+  public static final String TYPE = Server.TYPE;
+  public static final String UNREACHABLE = FalkorDbErrors.UNREACHABLE;
+  public static final String AUTH_FAILED = FalkorDbErrors.AUTH_FAILED;
+  public static final String MODULE_MISSING = FalkorDbErrors.MODULE_MISSING;
+  public static final String VERSION_UNSUPPORTED = FalkorDbErrors.VERSION_UNSUPPORTED;
 
   /** Default of {@link Builder#physicalLimit}: nodes + edges. */
   public static final long DEFAULT_PHYSICAL_LIMIT = 4_000_000L;
 
   private final String id;
-  private final Operations ops;
+  private final Server server;
 
   private FalkorDbDatastore(String id, Settings settings) {
     this.id = id;
-    this.ops = new Operations(id, settings);
+    this.server = new Server(id, settings);
   }
 
   public static Builder builder(String id) {
@@ -71,45 +76,45 @@ public final class FalkorDbDatastore implements Datastore {
 
   @Override
   public ProbeResult probe() {
-    return ops.probe();
+    return new Probe(server).probe();
   }
 
   @Override
   public Fingerprint fingerprint(Set<String> resources) {
-    return ops.fingerprint(resources);
+    return new Fingerprints(server).fingerprint(resources);
   }
 
   @Override
   public DatastoreBackup backup(BackupContext context) throws IOException {
-    return ops.backup(context);
+    return new Backup(server).backup(context);
   }
 
   @Override
   public DatastorePlan plan(RestoreContext context) throws IOException {
-    return ops.plan(context);
+    return new Plan(server).plan(context);
   }
 
   @Override
   public RestoreOutcome restore(RestoreContext context) throws IOException {
-    return ops.restore(context);
+    return new Restore(server).restore(context);
   }
 
   @Override
   public String toString() {
-    return "FalkorDbDatastore[" + id + " " + ops.settings() + "]";
+    return "FalkorDbDatastore[" + id + " " + server.settings() + "]";
   }
 
-  /** Settings of a {@link FalkorDbDatastore}; defaults as documented on each method. */
-  public static final class Builder {
-    private final String id;
+  /**
+   * Settings of a {@link FalkorDbDatastore}; defaults as documented on each method. {@code include} and
+   * {@code exclude} select graphs by name (keys with the {@link #reservedPrefix} never).
+   */
+  public static final class Builder extends DatastoreBuilder<Builder> {
     private String host = "127.0.0.1";
     private int port = 6379;
     private boolean tls;
     private int database;
     private String user;
     private String password;
-    private final List<String> include = new ArrayList<>();
-    private final List<String> exclude = new ArrayList<>();
     private int batchSize = 2000;
     private int readBatchSize = 10_000;
     private Duration connectTimeout = Duration.ofSeconds(5);
@@ -123,7 +128,7 @@ public final class FalkorDbDatastore implements Datastore {
     private long physicalLimit = DEFAULT_PHYSICAL_LIMIT;
 
     private Builder(String id) {
-      this.id = Objects.requireNonNull(id, "id");
+      super(id);
     }
 
     /**
@@ -188,18 +193,6 @@ public final class FalkorDbDatastore implements Datastore {
 
     public Builder password(String password) {
       this.password = password;
-      return this;
-    }
-
-    /** Glob patterns ({@code *}, {@code ?}) of graphs to back up; default all. */
-    public Builder include(String... patterns) {
-      include.addAll(List.of(patterns));
-      return this;
-    }
-
-    /** Glob patterns of graphs to leave out. */
-    public Builder exclude(String... patterns) {
-      exclude.addAll(List.of(patterns));
       return this;
     }
 
@@ -297,8 +290,8 @@ public final class FalkorDbDatastore implements Datastore {
       if (reservedPrefix.isEmpty()) {
         throw new IllegalArgumentException("reservedPrefix must not be empty");
       }
-      return new FalkorDbDatastore(id, new Settings(host, port, tls, database, Optional.ofNullable(user),
-          Optional.ofNullable(password), include, exclude, batchSize, readBatchSize, connectTimeout, socketTimeout,
+      return new FalkorDbDatastore(id(), new Settings(host, port, tls, database, Optional.ofNullable(user),
+          Optional.ofNullable(password), includes(), excludes(), batchSize, readBatchSize, connectTimeout, socketTimeout,
           indexTimeout, snapshot, keepSafetyCopy, reservedPrefix, tempDir, format, physicalLimit));
     }
   }

@@ -4,22 +4,21 @@ import io.maintenance.api.DatastorePlan;
 import io.maintenance.api.ErrorCode;
 import io.maintenance.api.MaintenanceException;
 import io.maintenance.api.ProbeResult;
-import io.maintenance.api.ProbeStatus;
-import io.maintenance.datastore.qdrant.internal.Failures;
-import io.maintenance.datastore.qdrant.internal.GrpcGateway;
-import io.maintenance.datastore.qdrant.internal.QdrantOperations;
+import io.maintenance.datastore.qdrant.internal.Backup;
+import io.maintenance.datastore.qdrant.internal.Fingerprints;
+import io.maintenance.datastore.qdrant.internal.Plan;
+import io.maintenance.datastore.qdrant.internal.Probe;
+import io.maintenance.datastore.qdrant.internal.QdrantErrors;
 import io.maintenance.datastore.qdrant.internal.QdrantSettings;
-import io.maintenance.datastore.qdrant.internal.RestClient;
-import io.maintenance.datastore.qdrant.internal.ServerVersion;
+import io.maintenance.datastore.qdrant.internal.Restore;
+import io.maintenance.datastore.qdrant.internal.Server;
 import io.maintenance.spi.BackupContext;
 import io.maintenance.spi.Datastore;
 import io.maintenance.spi.DatastoreBackup;
 import io.maintenance.spi.Fingerprint;
 import io.maintenance.spi.RestoreContext;
 import io.maintenance.spi.RestoreOutcome;
-import io.maintenance.spi.support.Probes.ProbeFailure;
-import io.maintenance.spi.support.Probes;
-import java.io.IOException;
+import io.maintenance.spi.support.DatastoreBuilder;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,24 +47,18 @@ public final class QdrantDatastore implements Datastore {
   /** Plugin type, as used in configuration. */
   public static final String TYPE = "qdrant";
   /** Probe code: the REST or gRPC port does not answer. */
-  public static final String QDRANT_UNREACHABLE = Failures.UNREACHABLE;
+  public static final String QDRANT_UNREACHABLE = QdrantErrors.UNREACHABLE;
   /** Probe code: the server rejects the API key (or needs one). */
-  public static final String QDRANT_UNAUTHORIZED = Failures.UNAUTHORIZED;
+  public static final String QDRANT_UNAUTHORIZED = QdrantErrors.UNAUTHORIZED;
   /** Probe code: the server is older than the oldest release the plugin supports (1.8.0). */
-  public static final String QDRANT_VERSION_UNSUPPORTED = Failures.VERSION_UNSUPPORTED;
+  public static final String QDRANT_VERSION_UNSUPPORTED = QdrantErrors.VERSION_UNSUPPORTED;
 
   private final String id;
-  private final QdrantSettings settings;
-  private final RestClient rest;
-  private final GrpcGateway grpc;
-  private final QdrantOperations operations;
+  private final Server server;
 
   private QdrantDatastore(String id, QdrantSettings settings) {
     this.id = id;
-    this.settings = settings;
-    this.rest = new RestClient(settings.restUrl(), settings);
-    this.grpc = new GrpcGateway(settings);
-    this.operations = new QdrantOperations(settings, rest, grpc);
+    this.server = new Server(settings);
   }
 
   public static Builder builder(String id) {
@@ -84,83 +77,46 @@ public final class QdrantDatastore implements Datastore {
 
   @Override
   public ProbeResult probe() {
-    return Probes.run("qdrant", QDRANT_UNREACHABLE, () -> {
-      String restVersion;
-      int collections;
-      try {
-        restVersion = rest.version();
-        collections = rest.collectionCount();
-      } catch (IOException e) {
-        throw probeFailure("REST API at " + settings.restUrl(), e);
-      }
-      String grpcVersion;
-      try {
-        grpcVersion = grpc.version();
-        grpc.listCollections();
-      } catch (IOException e) {
-        throw probeFailure("gRPC API at " + settings.grpcHost() + ":" + settings.grpcPort(), e);
-      }
-      ServerVersion version;
-      try {
-        version = ServerVersion.parse(grpcVersion.isEmpty() ? restVersion : grpcVersion);
-      } catch (IllegalArgumentException e) {
-        throw new ProbeFailure(QDRANT_VERSION_UNSUPPORTED, "the server reports an unreadable version '" + grpcVersion + "'");
-      }
-      if (!version.supported()) {
-        throw new ProbeFailure(QDRANT_VERSION_UNSUPPORTED, "Qdrant " + version + " is older than " + ServerVersion.MINIMUM
-            + ", the oldest release with snapshot checksums");
-      }
-      return Map.of("version", version.toString(), "collections", Integer.toString(collections));
-    });
-  }
-
-  private static ProbeFailure probeFailure(String api, IOException e) {
-    if (Failures.unauthorized(e) || Failures.forbidden(e)) {
-      return new ProbeFailure(QDRANT_UNAUTHORIZED, ProbeStatus.DOWN, api + " rejected the API key: " + e.getMessage(), null);
-    }
-    return new ProbeFailure(QDRANT_UNREACHABLE, ProbeStatus.DOWN, api + " is unreachable: " + e.getMessage(), null);
+    return new Probe(server).probe();
   }
 
   @Override
   public Fingerprint fingerprint(Set<String> resources) {
-    return operations.fingerprint(resources);
+    return new Fingerprints(server).fingerprint(resources);
   }
 
   @Override
   public DatastoreBackup backup(BackupContext context) {
-    return operations.backup(context);
+    return new Backup(server).backup(context);
   }
 
   @Override
   public DatastorePlan plan(RestoreContext context) {
-    return operations.plan(context, id, TYPE);
+    return new Plan(server).plan(context, id, TYPE);
   }
 
   @Override
   public RestoreOutcome restore(RestoreContext context) {
-    return operations.restore(context);
+    return new Restore(server).restore(context);
   }
 
   @Override
   public void close() {
-    grpc.close();
+    server.grpc().close();
   }
 
   @Override
   public String toString() {
-    return "QdrantDatastore[" + id + ", " + settings + "]";
+    return "QdrantDatastore[" + id + ", " + server.settings() + "]";
   }
 
-  /** Options of a {@link QdrantDatastore}; only {@link #url} is required. */
-  public static final class Builder {
-    private final String id;
+  /** Options of a {@link QdrantDatastore}; only {@link #url} is required. {@code include} and {@code exclude} select collections. */
+  public static final class Builder extends DatastoreBuilder<Builder> {
     private URI url;
     private String grpcHost;
     private int grpcPort = 6334;
     private Boolean grpcTls;
     private String apiKey;
-    private final List<String> include = new ArrayList<>();
-    private final List<String> exclude = new ArrayList<>();
     private Duration connectTimeout = Duration.ofSeconds(10);
     private Duration requestTimeout = Duration.ofSeconds(60);
     private Duration snapshotTimeout = Duration.ofHours(1);
@@ -173,7 +129,7 @@ public final class QdrantDatastore implements Datastore {
     private Duration checksumWait = Duration.ofSeconds(5);
 
     private Builder(String id) {
-      this.id = Objects.requireNonNull(id, "id");
+      super(id);
     }
 
     /** REST base URL, e.g. {@code http://qdrant:6333}; {@code https} also switches gRPC to TLS. */
@@ -203,18 +159,6 @@ public final class QdrantDatastore implements Datastore {
     /** The {@code api-key} for both APIs; none by default. */
     public Builder apiKey(String apiKey) {
       this.apiKey = apiKey;
-      return this;
-    }
-
-    /** Collections to back up, as globs ({@code *}, {@code ?}); all when none is given. */
-    public Builder include(String... globs) {
-      include.addAll(List.of(globs));
-      return this;
-    }
-
-    /** Collections to leave out, as globs; applied after {@link #include}. */
-    public Builder exclude(String... globs) {
-      exclude.addAll(List.of(globs));
       return this;
     }
 
@@ -287,7 +231,7 @@ public final class QdrantDatastore implements Datastore {
     public QdrantDatastore build() {
       if (url == null || url.getHost() == null || !(url.getScheme().equals("http") || url.getScheme().equals("https"))) {
         throw new MaintenanceException(ErrorCode.CONFIG_INVALID,
-            "datastore " + id + ": the Qdrant REST url must be an http(s) URL with a host, was '" + url + "'");
+            "datastore " + id() + ": the Qdrant REST url must be an http(s) URL with a host, was '" + url + "'");
       }
       Map<String, Duration> durations = new java.util.LinkedHashMap<>();
       durations.put("connect-timeout", connectTimeout);
@@ -299,24 +243,24 @@ public final class QdrantDatastore implements Datastore {
       durations.put("checksum-wait", checksumWait);
       durations.forEach((key, d) -> {
         if (d == null || d.isNegative() || d.isZero()) {
-          throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "datastore " + id + ": " + key + " must be positive, was " + d);
+          throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "datastore " + id() + ": " + key + " must be positive, was " + d);
         }
       });
       if (grpcPort <= 0 || grpcPort > 65535) {
-        throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "datastore " + id + ": grpc-port must be 1..65535, was " + grpcPort);
+        throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "datastore " + id() + ": grpc-port must be 1..65535, was " + grpcPort);
       }
       boolean tls = grpcTls != null ? grpcTls : url.getScheme().equals("https");
       for (URI peer : peerUrls) {
         if (peer.getHost() == null || !(peer.getScheme().equals("http") || peer.getScheme().equals("https"))) {
           throw new MaintenanceException(ErrorCode.CONFIG_INVALID,
-              "datastore " + id + ": every peer url must be an http(s) URL with a host, was '" + peer + "'");
+              "datastore " + id() + ": every peer url must be an http(s) URL with a host, was '" + peer + "'");
         }
       }
       QdrantSettings s = new QdrantSettings(url, grpcHost != null ? grpcHost : url.getHost(), grpcPort, tls,
-          Optional.ofNullable(apiKey).filter(k -> !k.isBlank()), include.isEmpty() ? List.of("*") : include, exclude,
+          Optional.ofNullable(apiKey).filter(k -> !k.isBlank()), includes().isEmpty() ? List.of("*") : includes(), excludes(),
           peerUrls, driftCheck, connectTimeout, requestTimeout, snapshotTimeout, transferTimeout, pollInterval, checksumWait,
           presignTtl, uploadOnly);
-      return new QdrantDatastore(id, s);
+      return new QdrantDatastore(id(), s);
     }
   }
 }

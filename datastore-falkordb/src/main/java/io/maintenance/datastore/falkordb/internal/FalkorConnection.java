@@ -11,7 +11,6 @@ import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.commands.ProtocolCommand;
-import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
@@ -76,7 +75,7 @@ public final class FalkorConnection implements AutoCloseable {
     try {
       return raw(command, args);
     } catch (JedisException e) {
-      throw failure(graph, what, e);
+      throw FalkorDbErrors.failure(graph, what, e);
     }
   }
 
@@ -95,7 +94,7 @@ public final class FalkorConnection implements AutoCloseable {
       reply = jedis.sendCommand(cmd, graph.getBytes(StandardCharsets.UTF_8), text.getBytes(StandardCharsets.UTF_8),
           COMPACT);
     } catch (JedisException e) {
-      throw failure(graph, "query", e);
+      throw FalkorDbErrors.failure(graph, "query", e);
     }
     return QueryResult.of(reply);
   }
@@ -187,7 +186,7 @@ public final class FalkorConnection implements AutoCloseable {
       return jedis.eval(bytes(script), keys.stream().map(FalkorConnection::bytes).toList(),
           args.stream().map(FalkorConnection::bytes).toList());
     } catch (JedisException e) {
-      throw failure(graph, what, e);
+      throw FalkorDbErrors.failure(graph, what, e);
     }
   }
 
@@ -196,7 +195,7 @@ public final class FalkorConnection implements AutoCloseable {
     try {
       return jedis.getrange(bytes(key), from, to);
     } catch (JedisException e) {
-      throw failure(key, "read", e);
+      throw FalkorDbErrors.failure(key, "read", e);
     }
   }
 
@@ -207,7 +206,7 @@ public final class FalkorConnection implements AutoCloseable {
         jedis.pexpire(bytes(key), expiry.toMillis());
       }
     } catch (JedisException e) {
-      throw failure(key, "upload", e);
+      throw FalkorDbErrors.failure(key, "upload", e);
     }
   }
 
@@ -216,7 +215,7 @@ public final class FalkorConnection implements AutoCloseable {
     try {
       return jedis.dump(bytes(key));
     } catch (JedisException e) {
-      throw failure(key, "dump", e);
+      throw FalkorDbErrors.failure(key, "dump", e);
     }
   }
 
@@ -240,22 +239,5 @@ public final class FalkorConnection implements AutoCloseable {
 
   public static String text(Object o) {
     return o instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : String.valueOf(o);
-  }
-
-  /** The server's message without the query excerpt it may quote (which can hold data). */
-  public static String serverMessage(Exception e) {
-    String m = String.valueOf(e.getMessage());
-    int ctx = m.indexOf("errCtx");
-    if (ctx >= 0) {
-      m = m.substring(0, ctx).trim();
-    }
-    return m.length() > 300 ? m.substring(0, 300) + "..." : m;
-  }
-
-  public static MaintenanceException failure(String graph, String what, JedisException e) {
-    boolean connection = e instanceof JedisConnectionException;
-    String message = "FalkorDB " + what + " of graph '" + graph + "' failed: " + serverMessage(e);
-    return new MaintenanceException(connection ? ErrorCode.DEPENDENCY_UNAVAILABLE : ErrorCode.DATASTORE_FAILURE, message,
-        Map.of("graph", graph), e);
   }
 }

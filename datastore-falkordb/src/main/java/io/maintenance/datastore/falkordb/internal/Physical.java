@@ -2,6 +2,7 @@ package io.maintenance.datastore.falkordb.internal;
 
 import io.maintenance.api.ErrorCode;
 import io.maintenance.api.MaintenanceException;
+import io.maintenance.spi.support.PassThroughInputStream;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
 import java.io.FilterInputStream;
@@ -270,7 +271,7 @@ public final class Physical {
           List.of(FalkorConnection.bytes(Long.toString(TEMP_TTL.toMillis()))));
       replies = tx.exec();
     } catch (JedisException e) {
-      throw FalkorConnection.failure(graph, "physical backup", e);
+      throw FalkorDbErrors.failure(graph, "physical backup", e);
     }
     if (replies == null) {
       throw new MaintenanceException(ErrorCode.DATASTORE_FAILURE, "graph '" + graph + "': the backup transaction was aborted",
@@ -284,7 +285,7 @@ public final class Physical {
       if (m.startsWith("PERSISTENCE_IN_PROGRESS")) {
         return new Attempt(null, "a BGSAVE or AOF rewrite was running");
       }
-      throw FalkorConnection.failure(graph, "dump", e);
+      throw FalkorDbErrors.failure(graph, "dump", e);
     }
     try {
       GraphNames names = new GraphNames(names(labels.get()), names(types.get()), names(keys.get()));
@@ -303,7 +304,7 @@ public final class Physical {
       GraphSchema schema = GraphOps.schema(QueryResult.of(indexes.get()), QueryResult.of(constraints.get()));
       return new Attempt(new Snapshot(counts, names, schema, (Long) dump), null);
     } catch (JedisDataException e) {
-      throw FalkorConnection.failure(graph, "physical backup", e);
+      throw FalkorDbErrors.failure(graph, "physical backup", e);
     }
   }
 
@@ -410,7 +411,7 @@ public final class Physical {
   }
 
   /** Passes bytes through while appending them to a key in {@link #PIECE}-sized pieces. */
-  private static final class Uploader extends FilterInputStream {
+  private static final class Uploader extends PassThroughInputStream {
     private final FalkorConnection c;
     private final String key;
     private final byte[] piece = new byte[PIECE];
@@ -424,14 +425,8 @@ public final class Physical {
     }
 
     @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-    }
-
-    @Override
     public int read(byte[] b, int off, int len) throws IOException {
-      int n = super.read(b, off, len);
+      int n = in.read(b, off, len);
       for (int done = 0; done < n; ) {
         int k = Math.min(n - done, PIECE - filled);
         System.arraycopy(b, off + done, piece, filled, k);

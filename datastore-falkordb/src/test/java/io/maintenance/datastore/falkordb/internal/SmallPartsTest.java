@@ -65,7 +65,7 @@ class SmallPartsTest {
     GraphSchema later = new GraphSchema(List.of(), List.of(new GraphSchema.Constraint("UNIQUE", GraphSchema.Entity.NODE, "A",
         List.of("x"))));
     assertThat(GraphSchema.diff(now, later)).containsExactly("+ UNIQUE CONSTRAINT NODE A[x]", "- RANGE INDEX NODE A(x)");
-    assertThat(Operations.versionText(41603)).isEqualTo("4.16.3");
+    assertThat(Probe.versionText(41603)).isEqualTo("4.16.3");
   }
 
   @Test

@@ -56,7 +56,7 @@ class SwapFailureIT {
   }
 
   /** A datastore whose restore runs with test hooks. */
-  private static Datastore withHooks(Operations ops, RestoreHooks hooks) {
+  private static Datastore withHooks(Server server, RestoreHooks hooks) {
     return new Datastore() {
       @Override
       public String id() {
@@ -65,39 +65,39 @@ class SwapFailureIT {
 
       @Override
       public String type() {
-        return Operations.TYPE;
+        return Server.TYPE;
       }
 
       @Override
       public ProbeResult probe() {
-        return ops.probe();
+        return new Probe(server).probe();
       }
 
       @Override
       public Fingerprint fingerprint(Set<String> resources) {
-        return ops.fingerprint(resources);
+        return new Fingerprints(server).fingerprint(resources);
       }
 
       @Override
       public DatastoreBackup backup(BackupContext context) throws IOException {
-        return ops.backup(context);
+        return new Backup(server).backup(context);
       }
 
       @Override
       public DatastorePlan plan(RestoreContext context) throws IOException {
-        return ops.plan(context);
+        return new Plan(server).plan(context);
       }
 
       @Override
       public RestoreOutcome restore(RestoreContext context) throws IOException {
-        return ops.restore(context, hooks);
+        return new Restore(server).restore(context, hooks);
       }
     };
   }
 
-  private static Operations operations(Settings.Format format) {
+  private static Server server(Settings.Format format) {
     URI u = URI.create(TestServer.url());
-    return new Operations("graphs", new Settings(u.getHost(), u.getPort(), false, 0, Optional.empty(), Optional.empty(),
+    return new Server("graphs", new Settings(u.getHost(), u.getPort(), false, 0, Optional.empty(), Optional.empty(),
         List.of("sw_*"), List.of(), 5, 5, Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofMinutes(1), true, false,
         "__maintenance__:", Path.of(System.getProperty("java.io.tmpdir")), format, Long.MAX_VALUE));
   }
@@ -106,7 +106,7 @@ class SwapFailureIT {
   @EnumSource(Settings.Format.class)
   void failureAfterTheSecondSwapPutsEveryOriginalBack(Settings.Format format) throws Exception {
     AtomicInteger swaps = new AtomicInteger();
-    DatastoreHarness harness = new DatastoreHarness(withHooks(operations(format), new RestoreHooks() {
+    DatastoreHarness harness = new DatastoreHarness(withHooks(server(format), new RestoreHooks() {
       @Override
       public void afterSwap(String graph) {
         if (swaps.incrementAndGet() == 2) {
@@ -139,7 +139,7 @@ class SwapFailureIT {
   @ParameterizedTest
   @EnumSource(Settings.Format.class)
   void failedRestoreOfAGraphThatDidNotExistLeavesItAbsent(Settings.Format format) throws Exception {
-    DatastoreHarness harness = new DatastoreHarness(withHooks(operations(format), new RestoreHooks() {
+    DatastoreHarness harness = new DatastoreHarness(withHooks(server(format), new RestoreHooks() {
       @Override
       public void afterSwap(String graph) {
         throw new IllegalStateException("injected");

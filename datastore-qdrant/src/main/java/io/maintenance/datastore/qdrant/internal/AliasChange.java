@@ -56,14 +56,14 @@ public final class AliasChange {
           try {
             grpc.updateAliases(List.of(op));
           } catch (IOException | RuntimeException again) {
-            failed.add(Failures.message(again));
+            failed.add(QdrantErrors.message(again));
           }
         }
         undo = failed.isEmpty() ? "the aliases were put back as they were" : "putting the aliases back failed: " + failed;
       } catch (IOException | RuntimeException again) {
-        undo = "the aliases could not be read to put them back: " + Failures.message(again);
+        undo = "the aliases could not be read to put them back: " + QdrantErrors.message(again);
       }
-      MaintenanceException base = Failures.of("changing the aliases of '" + collection + "'", e);
+      MaintenanceException base = QdrantErrors.of("changing the aliases of '" + collection + "'", e);
       throw new MaintenanceException(base.code() == ErrorCode.INTEGRITY_MISMATCH ? ErrorCode.DATASTORE_FAILURE : base.code(),
           base.getMessage() + "; " + undo, base.details(), e);
     }

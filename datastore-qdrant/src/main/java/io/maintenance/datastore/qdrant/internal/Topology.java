@@ -150,7 +150,7 @@ final class Topology {
 
   static MaintenanceException peerMissing(String message) {
     return new MaintenanceException(ErrorCode.CONFIG_INVALID, message + "; list every node's REST URL in peer-urls",
-        Map.of("reason", Failures.PEER_MISSING));
+        Map.of("reason", QdrantErrors.PEER_MISSING));
   }
 
   private static void sleep(QdrantSettings settings) throws InterruptedIOException {

@@ -10,14 +10,14 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** Turns transport and server failures into {@link MaintenanceException}s with the plugin's reason codes. */
-public final class Failures {
+public final class QdrantErrors {
   public static final String UNREACHABLE = "QDRANT_UNREACHABLE";
   public static final String UNAUTHORIZED = "QDRANT_UNAUTHORIZED";
   public static final String VERSION_UNSUPPORTED = "QDRANT_VERSION_UNSUPPORTED";
   public static final String FORBIDDEN = "QDRANT_FORBIDDEN";
   public static final String PEER_MISSING = "QDRANT_PEER_MISSING";
 
-  private Failures() {}
+  private QdrantErrors() {}
 
   /** The exception to throw for a failed call, keeping a {@code MaintenanceException} found in the cause chain. */
   public static MaintenanceException of(String what, Throwable e) {

@@ -7,7 +7,7 @@ import io.maintenance.api.MaintenanceException;
 import io.maintenance.datastore.qdrant.DriftCheck;
 import io.maintenance.datastore.qdrant.internal.CollectionRecord.Snap;
 import io.maintenance.spi.RestoreContext;
-import java.io.FilterInputStream;
+import io.maintenance.spi.support.PassThroughInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
  * holds the shard), then the config Qdrant does not take from snapshots, payload indexes and aliases,
  * then a verification against the record.
  */
-final class QdrantRestore {
-  private static final Logger LOG = LoggerFactory.getLogger(QdrantRestore.class);
+final class CollectionRestore {
+  private static final Logger LOG = LoggerFactory.getLogger(CollectionRestore.class);
   private static final int READ_AHEAD_BLOCK = 1 << 20;
   private static final int READ_AHEAD_DEPTH = 4;
 
@@ -38,7 +38,7 @@ final class QdrantRestore {
   private final List<String> warnings;
   private boolean urlRecoveryRefused;
 
-  QdrantRestore(QdrantSettings settings, RestClient main, GrpcGateway grpc, Topology topology, RestoreContext ctx,
+  CollectionRestore(QdrantSettings settings, RestClient main, GrpcGateway grpc, Topology topology, RestoreContext ctx,
       List<String> warnings) {
     this.settings = settings;
     this.main = main;
@@ -103,7 +103,7 @@ final class QdrantRestore {
   private void restoreCollection(CollectionRecord r, Snap s) throws IOException {
     String c = r.collection();
     SnapshotScope scope = SnapshotScope.collection(c);
-    ArtifactInfo artifact = QdrantOperations.snapshotArtifact(ctx.artifacts(), r, s);
+    ArtifactInfo artifact = RestoreChecks.snapshotArtifact(ctx.artifacts(), r, s);
     Optional<URI> url = settings.uploadOnly() || urlRecoveryRefused ? Optional.empty()
         : ctx.artifacts().presign(artifact.name(), settings.presignTtl());
     if (url.isPresent()) {
@@ -142,9 +142,9 @@ final class QdrantRestore {
             + scope.collection() + "/" + name + " on the node");
       }
     } catch (IOException | RuntimeException e) {
-      LOG.warn("could not delete the uploaded snapshot '{}' of {} from the server: {}", name, scope, Failures.message(e));
+      LOG.warn("could not delete the uploaded snapshot '{}' of {} from the server: {}", name, scope, QdrantErrors.message(e));
       warnings.add("the uploaded snapshot '" + name + "' of " + scope + " could not be deleted from the server: "
-          + Failures.message(e));
+          + QdrantErrors.message(e));
     }
   }
 
@@ -168,7 +168,7 @@ final class QdrantRestore {
     for (Snap s : r.snapshots()) {
       ctx.ensureActive();
       Topology.Replica target = topology.source(c, s.shard(), placement.get(s.shard()));
-      ArtifactInfo artifact = QdrantOperations.snapshotArtifact(ctx.artifacts(), r, s);
+      ArtifactInfo artifact = RestoreChecks.snapshotArtifact(ctx.artifacts(), r, s);
       upload(topology.node(target.peer()).orElseThrow(), SnapshotScope.shard(c, s.shard()), artifact.name(), artifact, s);
     }
     topology.awaitActive(c, settings);
@@ -188,7 +188,7 @@ final class QdrantRestore {
       closeQuietly(ahead, e);
       // A failure of our own source (tampered or missing artifact) beats the transport error it caused.
       if (source.failure != null) {
-        throw Failures.of("streaming snapshot '" + artifact.name() + "'", source.failure);
+        throw QdrantErrors.of("streaming snapshot '" + artifact.name() + "'", source.failure);
       }
       throw e;
     }
@@ -261,7 +261,7 @@ final class QdrantRestore {
   }
 
   /** The artifact stream feeding an upload: counts bytes for progress and remembers its first failure. */
-  private static final class Source extends FilterInputStream {
+  private static final class Source extends PassThroughInputStream {
     private final Progress progress;
     private long read;
     volatile Throwable failure;
@@ -269,12 +269,6 @@ final class QdrantRestore {
     Source(InputStream in, Progress progress) {
       super(in);
       this.progress = progress;
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
     }
 
     @Override

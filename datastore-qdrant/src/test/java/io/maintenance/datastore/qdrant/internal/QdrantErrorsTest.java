@@ -7,9 +7,9 @@ import io.maintenance.api.MaintenanceException;
 import org.junit.jupiter.api.Test;
 
 /** Qdrant's answers, as its REST API words them, and the codes they become. */
-class FailuresTest {
+class QdrantErrorsTest {
   private static MaintenanceException of(int status, String message) {
-    return Failures.of("restoring", new QdrantHttpException("upload", status, message));
+    return QdrantErrors.of("restoring", new QdrantHttpException("upload", status, message));
   }
 
   @Test
@@ -24,7 +24,7 @@ class FailuresTest {
         "Forbidden: Snapshot recovery from remote URLs is disabled in the configuration");
     assertThat(urlRecovery.urlRecoveryDisabled()).isTrue();
     assertThat(urlRecovery.forbidden()).isFalse();
-    assertThat(Failures.of("restoring", urlRecovery).details()).doesNotContainKey("reason");
+    assertThat(QdrantErrors.of("restoring", urlRecovery).details()).doesNotContainKey("reason");
   }
 
   @Test
