@@ -106,10 +106,10 @@ class ArtifactMatrixIT {
             c.createBucket(r -> r.bucket(S3_BUCKET));
           }
         }
-        s.putAll(Map.of("bucket", S3_BUCKET, "prefix", prefix, "endpoint", env("MAINTENANCE_IT_S3_ENDPOINT"), "path-style", "true",
+        s.putAll(Map.of("bucket", S3_BUCKET, "key-prefix", prefix, "endpoint", env("MAINTENANCE_IT_S3_ENDPOINT"), "path-style", "true",
             "access-key", env("MAINTENANCE_IT_S3_ACCESS_KEY"), "secret-key", env("MAINTENANCE_IT_S3_SECRET_KEY")));
       }
-      case "gcs" -> s.putAll(Map.of("bucket", env("MAINTENANCE_IT_GCS_BUCKET"), "prefix", prefix,
+      case "gcs" -> s.putAll(Map.of("bucket", env("MAINTENANCE_IT_GCS_BUCKET"), "key-prefix", prefix,
           "endpoint", env("MAINTENANCE_IT_GCS_ENDPOINT"), "credentials", "none", "project", "maintenance-it"));
       default -> throw new IllegalArgumentException(type);
     }

@@ -13,7 +13,7 @@ import io.maintenance.spi.Fingerprint;
 import io.maintenance.spi.PluginConfig;
 import io.maintenance.spi.RestoreContext;
 import io.maintenance.spi.RestoreOutcome;
-import io.maintenance.storage.local.LocalStorage;
+import io.maintenance.storage.local.LocalStorageProvider;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,7 +42,7 @@ public final class CrashChild {
       shop = new Observed(shop, mode.equals("confirm-hold"));
     }
     try (MaintenanceEngine engine = MaintenanceEngine.builder().dataSource(catalog)
-        .storage(new LocalStorage(Path.of(args[2]), 64 * 1024, true))
+        .storage(LocalStorageProvider.builder().path(Path.of(args[2])).chunkSize(64 * 1024).fsync(true).build())
         .datastore(shop)
         .leaseTimeout(CrashIT.LEASE)
         .build()) {

@@ -16,7 +16,7 @@ import io.maintenance.api.TaskRequest;
 import io.maintenance.api.TaskStatus;
 import io.maintenance.api.TaskType;
 import io.maintenance.core.MaintenanceEngine;
-import io.maintenance.storage.local.LocalStorage;
+import io.maintenance.storage.local.LocalStorageProvider;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -76,7 +76,7 @@ class CrashIT {
     shop = ShopServer.shop(pg);
     catalog = pg.getDatabase("postgres", "catalog");
     engine = MaintenanceEngine.builder().dataSource(catalog)
-        .storage(new LocalStorage(storageDir, 64 * 1024, true))
+        .storage(LocalStorageProvider.builder().path(storageDir).chunkSize(64 * 1024).fsync(true).build())
         .datastore(CrashChild.shop(shopUrl()))
         .restorePolicy(new RestorePolicy(0, Duration.ofHours(1), false))
         .leaseTimeout(LEASE)
@@ -201,7 +201,7 @@ class CrashIT {
         assertThat(objects).as(b.id() + " is " + b.status() + ": the sweep removed what it wrote").isEmpty();
       }
     }
-    try (Stream<Path> parts = Files.list(storageDir.resolve(LocalStorage.UPLOADS))) {
+    try (Stream<Path> parts = Files.list(storageDir.resolve(LocalStorageProvider.UPLOADS))) {
       assertThat(parts.filter(p -> p.toString().endsWith(".part"))).as("partial uploads of sessions the sweep aborted").isEmpty();
     }
     assertThat(engine.verifyAudit(OPS).intact()).isTrue();

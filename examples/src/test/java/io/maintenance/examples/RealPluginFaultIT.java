@@ -20,7 +20,7 @@ import io.maintenance.api.TaskRequest;
 import io.maintenance.api.TaskStatus;
 import io.maintenance.api.TaskType;
 import io.maintenance.core.MaintenanceEngine;
-import io.maintenance.storage.local.LocalStorage;
+import io.maintenance.storage.local.LocalStorageProvider;
 import io.maintenance.tck.TcpProxy;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.net.URI;
@@ -271,7 +271,7 @@ class RealPluginFaultIT {
     Map<String, String> config = new LinkedHashMap<>();
     config.put("storage.type", "s3");
     config.put("storage.bucket", "maintenance-faults");
-    config.put("storage.prefix", "run-" + System.nanoTime());
+    config.put("storage.key-prefix", "run-" + System.nanoTime());
     config.put("storage.endpoint", "http://127.0.0.1:" + proxy.port());
     config.put("storage.path-style", "true");
     config.put("storage.access-key", env("MAINTENANCE_IT_S3_ACCESS_KEY"));

@@ -15,7 +15,7 @@ import io.maintenance.spi.internal.Contexts;
 import io.maintenance.spi.internal.StorageArtifactSink;
 import io.maintenance.spi.internal.StorageArtifactSource;
 import io.maintenance.spi.internal.UploadTracker;
-import io.maintenance.storage.local.LocalStorage;
+import io.maintenance.storage.local.LocalStorageProvider;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStream;
@@ -132,7 +132,7 @@ public final class ArtifactsBenchmark {
   private double[] ourPipeline(Path data, String backupId, boolean encrypted) throws Exception {
     Path root = dir.resolve("store");
     deleteTree(root.resolve(backupId));
-    LocalStorage storage = new LocalStorage(root, 8 << 20, true);
+    LocalStorageProvider storage = LocalStorageProvider.builder().path(root).chunkSize(8 << 20).fsync(true).build();
     Artifacts artifacts = Artifacts.start(ArtifactPolicy.parse(policy(encrypted)));
     long start = System.nanoTime();
     StorageArtifactSink sink = new StorageArtifactSink(storage, backupId + "/ds", UploadTracker.NONE, Optional.empty(),
@@ -201,7 +201,7 @@ public final class ArtifactsBenchmark {
   private double ourBackup(PGSimpleDataSource source, String backupId, boolean encrypted) throws Exception {
     Path root = dir.resolve("store");
     deleteTree(root.resolve(backupId));
-    LocalStorage storage = new LocalStorage(root, 8 << 20, true);
+    LocalStorageProvider storage = LocalStorageProvider.builder().path(root).chunkSize(8 << 20).fsync(true).build();
     Artifacts artifacts = Artifacts.start(ArtifactPolicy.parse(policy(encrypted)));
     PostgresDatastore ds = PostgresDatastore.builder("pg").dataSource(source).build();
     long start = System.nanoTime();
@@ -230,7 +230,7 @@ public final class ArtifactsBenchmark {
           "-d", "bench_ref", dir.resolve("bench.dump").toString())));
       recreate("bench_ours");
       PostgresDatastore target = PostgresDatastore.builder("pg").dataSource(dataSource("bench_ours")).build();
-      LocalStorage storage = new LocalStorage(dir.resolve("store"), 8 << 20, true);
+      LocalStorageProvider storage = LocalStorageProvider.builder().path(dir.resolve("store")).chunkSize(8 << 20).fsync(true).build();
       DatastorePlan plan = target.plan(context(storage, m, section, artifacts, Optional.empty()));
       long start = System.nanoTime();
       target.restore(context(storage, m, section, artifacts, Optional.of(plan)));
@@ -245,7 +245,7 @@ public final class ArtifactsBenchmark {
     times("restore, zstd + encryption", "pg_restore", ref, ours);
   }
 
-  private static io.maintenance.spi.RestoreContext context(LocalStorage storage, BackupManifest m, DatastoreManifest section,
+  private static io.maintenance.spi.RestoreContext context(LocalStorageProvider storage, BackupManifest m, DatastoreManifest section,
       Artifacts artifacts, Optional<DatastorePlan> plan) {
     StorageArtifactSource source = new StorageArtifactSource(storage, section.artifacts(),
         (ArtifactInfo a) -> BackupLayout.artifactKey("", m.backupId(), "pg", a.name()), artifacts.reader(m, section));

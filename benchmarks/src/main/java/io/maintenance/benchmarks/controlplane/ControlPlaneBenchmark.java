@@ -13,7 +13,7 @@ import io.maintenance.spi.ReadRequest;
 import io.maintenance.spi.internal.StorageArtifactSink;
 import io.maintenance.spi.internal.StorageArtifactSource;
 import io.maintenance.spi.internal.UploadTracker;
-import io.maintenance.storage.local.LocalStorage;
+import io.maintenance.storage.local.LocalStorageProvider;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -79,7 +79,7 @@ public final class ControlPlaneBenchmark {
   private static MaintenanceEngine engine(EmbeddedPostgres pg, Path work, javax.sql.DataSource catalog) {
     return MaintenanceEngine.builder()
         .dataSource(catalog)
-        .storage(new LocalStorage(work.resolve("store"), 8 << 20, true))
+        .storage(LocalStorageProvider.builder().path(work.resolve("store")).chunkSize(8 << 20).fsync(true).build())
         .datastore(PostgresDatastore.builder("app").dataSource(pg.getDatabase("postgres", "app")).build())
         .build();
   }
@@ -153,7 +153,7 @@ public final class ControlPlaneBenchmark {
   private static void storage(Path work, long bytes, int chunk) throws Exception {
     Path source = work.resolve("source.bin");
     writeRandom(source, bytes);
-    LocalStorage store = new LocalStorage(work.resolve("store"), chunk, true);
+    LocalStorageProvider store = LocalStorageProvider.builder().path(work.resolve("store")).chunkSize(chunk).fsync(true).build();
     System.out.printf("%n== local storage, %,d bytes (source file in the page cache for every contender)%n", bytes);
 
     long cpTime = timeCmd("cp", source.toString(), work.resolve("cp-copy.bin").toString());
@@ -183,11 +183,11 @@ public final class ControlPlaneBenchmark {
     System.out.printf("   %-46s %9s %9s %12s%n", "", "seconds", "MiB/s", "ratio to cp");
     line("cp (no fsync)", cpTime, bytes, cpTime);
     line("cp + sync of the file", cpSyncTime, bytes, cpTime);
-    line("LocalStorage write: SHA-256 + fsync per " + (chunk >> 20) + " MiB", writeTime, bytes, cpSyncTime);
+    line("LocalStorageProvider write: SHA-256 + fsync per " + (chunk >> 20) + " MiB", writeTime, bytes, cpSyncTime);
     line("cat > /dev/null", cpReadTime, bytes, cpReadTime);
     line("sha256sum", shaSumTime, bytes, cpReadTime);
-    line("LocalStorage read, verifying SHA-256", readTime, bytes, cpReadTime);
-    line("LocalStorage read, raw", rawReadTime, bytes, cpReadTime);
+    line("LocalStorageProvider read, verifying SHA-256", readTime, bytes, cpReadTime);
+    line("LocalStorageProvider read, raw", rawReadTime, bytes, cpReadTime);
     System.out.println("   (write ratio is against cp + sync, the same durability; read ratios against cat;"
         + " sha256sum shows what verifying costs any reader)");
   }

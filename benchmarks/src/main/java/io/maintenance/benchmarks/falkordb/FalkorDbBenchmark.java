@@ -16,7 +16,7 @@ import io.maintenance.spi.internal.Contexts;
 import io.maintenance.spi.internal.StorageArtifactSink;
 import io.maintenance.spi.internal.StorageArtifactSource;
 import io.maintenance.spi.internal.UploadTracker;
-import io.maintenance.storage.local.LocalStorage;
+import io.maintenance.storage.local.LocalStorageProvider;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -130,7 +130,7 @@ public final class FalkorDbBenchmark {
       try (FalkorDbDatastore ds = builder.build()) {
         // The engine's own artifact plumbing (SHA-256 on the way in, verified reads) over local files;
         // fsync off, as the reference tools do not fsync either.
-        LocalStorage storage = new LocalStorage(work.resolve("artifacts-" + format), 8 << 20, false);
+        LocalStorageProvider storage = LocalStorageProvider.builder().path(work.resolve("artifacts-" + format)).chunkSize(8 << 20).fsync(false).build();
         Object[] last = new Object[2];
         int[] run = {0};
         slowlogReset(j);

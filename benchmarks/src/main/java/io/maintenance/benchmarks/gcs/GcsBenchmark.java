@@ -69,7 +69,7 @@ public final class GcsBenchmark {
         .setCredentials(NoCredentials.getInstance())
         .setTransportOptions(HttpTransportOptions.newBuilder().setReadTimeout(600_000).build())
         .build().getService();
-    GcsStorageProvider provider = GcsStorageProvider.builder().storage(storage).bucket(bucket).prefix("bench")
+    GcsStorageProvider provider = GcsStorageProvider.builder().storage(storage).bucket(bucket).keyPrefix("bench")
         .chunkSize(chunk).build();
 
     System.out.printf(Locale.ROOT, "GCS benchmark: %d MiB, chunk %d MiB, heap max %d MiB, endpoint %s, load %s%n",

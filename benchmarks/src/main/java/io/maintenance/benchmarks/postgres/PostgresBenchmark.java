@@ -14,7 +14,7 @@ import io.maintenance.spi.internal.Contexts;
 import io.maintenance.spi.internal.StorageArtifactSink;
 import io.maintenance.spi.internal.StorageArtifactSource;
 import io.maintenance.spi.internal.UploadTracker;
-import io.maintenance.storage.local.LocalStorage;
+import io.maintenance.storage.local.LocalStorageProvider;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -110,7 +110,7 @@ public final class PostgresBenchmark {
   }
 
   private double ourBackup(PGSimpleDataSource source, String backupId) throws IOException {
-    LocalStorage storage = new LocalStorage(dir.resolve("store"), 8 << 20, true);
+    LocalStorageProvider storage = LocalStorageProvider.builder().path(dir.resolve("store")).chunkSize(8 << 20).fsync(true).build();
     deleteTree(dir.resolve("store").resolve(backupId));
     StorageArtifactSink sink = new StorageArtifactSink(storage, BackupLayout.datastoreFolder("", backupId, "pg"),
         UploadTracker.NONE, Optional.empty());
@@ -149,7 +149,7 @@ public final class PostgresBenchmark {
           "-U", user, "-d", "bench_ref", dir.resolve("bench.dump").toString())));
       recreate("bench_ours");
       PostgresDatastore target = PostgresDatastore.builder("pg").dataSource(dataSource("bench_ours")).jobs(jobs).build();
-      LocalStorage storage = new LocalStorage(dir.resolve("store"), 8 << 20, true);
+      LocalStorageProvider storage = LocalStorageProvider.builder().path(dir.resolve("store")).chunkSize(8 << 20).fsync(true).build();
       DatastoreManifest manifest = new DatastoreManifest("pg", "postgres", "bench", "n/a", artifacts, List.of(), Map.of());
       long start = System.nanoTime();
       DatastorePlan p = target.plan(context(storage, manifest, backupId, Optional.empty()));
@@ -177,7 +177,7 @@ public final class PostgresBenchmark {
     report("restore (jobs " + jobs + ")", "pg_restore -j " + jobs, ref, ours);
     // Replacing existing tables (the usual production case), for information.
     PostgresDatastore target = PostgresDatastore.builder("pg").dataSource(dataSource("bench_ours")).jobs(jobs).build();
-    LocalStorage storage = new LocalStorage(dir.resolve("store"), 8 << 20, true);
+    LocalStorageProvider storage = LocalStorageProvider.builder().path(dir.resolve("store")).chunkSize(8 << 20).fsync(true).build();
     DatastoreManifest manifest = new DatastoreManifest("pg", "postgres", "bench", "n/a", artifacts, List.of(), Map.of());
     long start = System.nanoTime();
     target.restore(context(storage, manifest, backupId, Optional.empty()));
@@ -185,7 +185,7 @@ public final class PostgresBenchmark {
         (System.nanoTime() - start) / 1e9);
   }
 
-  private static RestoreContext context(LocalStorage storage, DatastoreManifest m, String backupId, Optional<DatastorePlan> plan) {
+  private static RestoreContext context(LocalStorageProvider storage, DatastoreManifest m, String backupId, Optional<DatastorePlan> plan) {
     ArtifactSource source = new StorageArtifactSource(storage, m.artifacts(),
         a -> BackupLayout.artifactKey("", backupId, "pg", a.name()));
     return new Contexts.Restore("bench", backupId, m, source, Map.of(), plan, ProgressListener.NONE);

@@ -18,7 +18,7 @@ import io.maintenance.spi.internal.Contexts;
 import io.maintenance.spi.internal.StorageArtifactSink;
 import io.maintenance.spi.internal.StorageArtifactSource;
 import io.maintenance.spi.internal.UploadTracker;
-import io.maintenance.storage.local.LocalStorageFactory;
+import io.maintenance.storage.local.LocalStorageProviderFactory;
 import io.qdrant.client.PointIdFactory;
 import io.qdrant.client.QdrantClient;
 import io.qdrant.client.QdrantGrpcClient;
@@ -146,7 +146,7 @@ public final class QdrantSnapshotBenchmark {
   }
 
   private void run(Path work, int rounds) throws Exception {
-    StorageProvider storage = new LocalStorageFactory().create(PluginConfig.of("storage local",
+    StorageProvider storage = new LocalStorageProviderFactory().create(PluginConfig.of("storage local",
         Map.of("path", work.resolve("storage").toString(), "fsync", "false")));
     List<Map<String, Cost>> results = new ArrayList<>();
     List<Double> loads = new ArrayList<>();

@@ -8,6 +8,20 @@ import org.jspecify.annotations.Nullable;
 
 /** Runs a readiness check with timing and turns failures into structured codes. */
 public final class Probes {
+  /*
+   * Codes every storage provider's probe reports (and puts as the "reason" detail of the exceptions it
+   * throws), so hosts can tell a configuration problem from an outage whatever the storage. A contract:
+   * never change their values.
+   */
+  /** The storage cannot be reached: connection refused or timed out, unknown host, directory missing. */
+  public static final String STORAGE_UNREACHABLE = "STORAGE_UNREACHABLE";
+  /** The storage refused the credentials (or none could be obtained). */
+  public static final String STORAGE_AUTH_FAILED = "STORAGE_AUTH_FAILED";
+  /** The configured bucket does not exist. */
+  public static final String STORAGE_BUCKET_MISSING = "STORAGE_BUCKET_MISSING";
+  /** The storage can be read but not written (permissions, read-only volume, full disk). */
+  public static final String STORAGE_UNWRITABLE = "STORAGE_UNWRITABLE";
+
   private Probes() {}
 
   /** A check: returns facts (version, ...) when healthy, throws {@link ProbeFailure} with a code when not. */

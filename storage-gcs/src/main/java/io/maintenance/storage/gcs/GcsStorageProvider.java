@@ -7,7 +7,6 @@ import com.google.cloud.http.HttpTransportOptions;
 import com.google.cloud.storage.Blob;
 import com.google.cloud.storage.BlobId;
 import com.google.cloud.storage.BlobInfo;
-import com.google.cloud.storage.Bucket;
 import com.google.cloud.storage.Storage;
 import com.google.cloud.storage.Storage.BlobListOption;
 import com.google.cloud.storage.Storage.SignUrlOption;
@@ -22,30 +21,30 @@ import io.maintenance.spi.StorageProvider;
 import io.maintenance.spi.Upload;
 import io.maintenance.spi.UploadOptions;
 import io.maintenance.spi.UploadState;
-import io.maintenance.spi.support.Probes;
 import io.maintenance.spi.support.StorageKeys;
-import io.maintenance.storage.gcs.internal.Crc32c;
-import io.maintenance.storage.gcs.internal.GcsFailures;
+import io.maintenance.storage.gcs.internal.GcsErrors;
+import io.maintenance.storage.gcs.internal.GcsProbe;
 import io.maintenance.storage.gcs.internal.GcsUpload;
 import io.maintenance.storage.gcs.internal.JsonApi;
+import io.maintenance.storage.gcs.internal.MediaReads;
+import io.maintenance.storage.gcs.internal.ResumableUploads;
+import io.maintenance.storage.gcs.internal.RetryPolicy;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.Spliterators;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -58,7 +57,7 @@ import java.util.stream.StreamSupport;
  * size); the session URI, committed offset and CRC32C travel in the {@link UploadState}, so another
  * process can finish an upload. The server verifies the CRC32C of the whole object before creating
  * it. Reads are ranged and pinned to an object generation. Build one with {@link #builder()} around
- * a {@link Storage} the host configured, or let {@link GcsStorageFactory} build it from configuration.
+ * a {@link Storage} the host configured, or let {@link GcsStorageProviderFactory} build it from configuration.
  */
 public final class GcsStorageProvider implements StorageProvider {
   public static final String NAME = "gcs";
@@ -70,42 +69,39 @@ public final class GcsStorageProvider implements StorageProvider {
   /** Signed URLs (V4) live at most seven days. */
   public static final Duration MAX_PRESIGN_TTL = Duration.ofDays(7);
 
-  private static final String COMPONENT = "storage:" + NAME;
-  private static final String PROBE_FOLDER = "_maintenance_probe";
   private static final String GOOGLE_HOST = "https://storage.googleapis.com";
   private static final Pattern KMS_KEY_NAME =
       Pattern.compile("projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+");
-  private static final java.util.Set<String> STORAGE_CLASSES = java.util.Set.of("STANDARD", "NEARLINE", "COLDLINE", "ARCHIVE");
+  private static final Set<String> STORAGE_CLASSES = Set.of("STANDARD", "NEARLINE", "COLDLINE", "ARCHIVE");
   private static final Pattern BUCKET_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]");
 
   private final Storage storage;
   private final boolean closeStorage;
   private final String bucket;
-  private final String prefix;
+  private final String keyPrefix;
   private final int chunkSize;
   private final int pageSize;
   private final Optional<ServiceAccountSigner> signer;
   private final String host;
-  private final JsonApi api;
+  private final ResumableUploads uploads;
+  private final MediaReads reads;
 
   private GcsStorageProvider(Builder b) {
     this.storage = b.storage;
     this.closeStorage = b.closeStorage;
     this.bucket = b.bucket;
-    this.prefix = b.prefix;
-    this.chunkSize = b.chunkSize;
+    this.keyPrefix = b.keyPrefix;
+    this.chunkSize = (int) b.chunkSize;
     this.pageSize = b.pageSize;
     this.signer = Optional.ofNullable(b.signer);
     StorageOptions options = storage.getOptions();
-    if (!(options.getTransportOptions() instanceof HttpTransportOptions transport)) {
-      throw new MaintenanceException(ErrorCode.CONFIG_INVALID,
-          "storage gcs: the Storage must use the JSON API (StorageOptions.http()), not gRPC");
-    }
+    HttpTransportOptions transport = (HttpTransportOptions) options.getTransportOptions(); // checked by build()
     HttpRequestFactory requests =
         transport.getHttpTransportFactory().create().createRequestFactory(transport.getHttpRequestInitializer(options));
     this.host = options.getHost();
-    this.api = new JsonApi(requests, host, bucket, b.maxAttempts, b.retryDelay, b.requestTimeout,
-        Optional.ofNullable(b.kmsKeyName), Optional.ofNullable(b.storageClass));
+    JsonApi api = new JsonApi(requests, host, bucket, new RetryPolicy(b.maxAttempts, b.retryDelay, b.requestTimeout));
+    this.uploads = new ResumableUploads(api, Optional.ofNullable(b.kmsKeyName), Optional.ofNullable(b.storageClass));
+    this.reads = new MediaReads(api);
   }
 
   public static Builder builder() {
@@ -117,8 +113,8 @@ public final class GcsStorageProvider implements StorageProvider {
   }
 
   /** The object-name prefix every key is stored under: empty or ending in {@code /}. */
-  public String prefix() {
-    return prefix;
+  public String keyPrefix() {
+    return keyPrefix;
   }
 
   public int chunkSize() {
@@ -133,12 +129,12 @@ public final class GcsStorageProvider implements StorageProvider {
   @Override
   public Upload startUpload(String key, UploadOptions options) throws IOException {
     String name = objectName(key);
-    return GcsUpload.start(api, key, name, chunkSize, options);
+    return GcsUpload.start(uploads, key, name, chunkSize, options);
   }
 
   @Override
   public Upload resumeUpload(UploadState state, UploadOptions options) throws IOException {
-    return GcsUpload.resume(api, state, objectName(state.key()), options);
+    return GcsUpload.resume(uploads, state, objectName(state.key()), options);
   }
 
   @Override
@@ -146,7 +142,7 @@ public final class GcsStorageProvider implements StorageProvider {
     StorageKeys.validate(state.key());
     String session = state.attributes().get(GcsUpload.SESSION);
     if (session != null) {
-      api.cancel(session, "abort of the upload of '" + state.key() + "'");
+      uploads.cancel(session, "abort of the upload of '" + state.key() + "'");
     }
   }
 
@@ -162,17 +158,17 @@ public final class GcsStorageProvider implements StorageProvider {
         throw new NoSuchFileException(key);
       }
       if (generation.isPresent() && !info.get().version().equals(request.version())) {
-        throw api.changed(what, generation);
+        throw reads.changed(what, generation);
       }
       return InputStream.nullInputStream();
     }
-    Optional<InputStream> in = api.openMedia(name, request.offset(), request.length(), generation, what);
+    Optional<InputStream> in = reads.open(name, request.offset(), request.length(), generation, what);
     if (in.isPresent()) {
       return in.get();
     }
     // 404: either no object, or (pinned) a generation that is gone because the object was replaced.
     if (generation.isPresent() && stat(key).isPresent()) {
-      throw api.changed(what, generation);
+      throw reads.changed(what, generation);
     }
     throw new NoSuchFileException(key);
   }
@@ -184,20 +180,20 @@ public final class GcsStorageProvider implements StorageProvider {
       Blob blob = storage.get(BlobId.of(bucket, name));
       return blob == null ? Optional.empty() : Optional.of(info(key, blob));
     } catch (StorageException e) {
-      throw GcsFailures.translate(e, "stat of '" + key + "'", bucket);
+      throw GcsErrors.translate(e, "stat of '" + key + "'", bucket);
     }
   }
 
   @Override
-  public Stream<ObjectInfo> list(String keyPrefix) throws IOException {
-    StorageKeys.prefix(keyPrefix);
-    String what = "listing of '" + keyPrefix + "'";
+  public Stream<ObjectInfo> list(String listPrefix) throws IOException {
+    StorageKeys.prefix(listPrefix);
+    String what = "listing of '" + listPrefix + "'";
     Iterator<Blob> blobs;
     try {
-      Page<Blob> first = storage.list(bucket, BlobListOption.prefix(prefix + keyPrefix), BlobListOption.pageSize(pageSize));
+      Page<Blob> first = storage.list(bucket, BlobListOption.prefix(keyPrefix + listPrefix), BlobListOption.pageSize(pageSize));
       blobs = first.iterateAll().iterator(); // fetches further pages as the stream is consumed
     } catch (StorageException e) {
-      throw GcsFailures.translate(e, what, bucket);
+      throw GcsErrors.translate(e, what, bucket);
     }
     Iterator<ObjectInfo> infos = new Iterator<>() {
       private ObjectInfo next;
@@ -207,14 +203,14 @@ public final class GcsStorageProvider implements StorageProvider {
         try {
           while (next == null && blobs.hasNext()) {
             Blob b = blobs.next();
-            String key = b.getName().substring(prefix.length());
+            String key = b.getName().substring(keyPrefix.length());
             if (validKey(key)) { // objects not written through a provider (e.g. "folder/") are not artifacts
               next = info(key, b);
             }
           }
           return next != null;
         } catch (StorageException e) {
-          throw GcsFailures.translate(e, what, bucket);
+          throw GcsErrors.translate(e, what, bucket);
         }
       }
 
@@ -237,40 +233,13 @@ public final class GcsStorageProvider implements StorageProvider {
     try {
       return storage.delete(BlobId.of(bucket, name));
     } catch (StorageException e) {
-      throw GcsFailures.translate(e, "delete of '" + key + "'", bucket);
+      throw GcsErrors.translate(e, "delete of '" + key + "'", bucket);
     }
   }
 
   @Override
   public ProbeResult probe() {
-    return Probes.run(COMPONENT, GcsFailures.UNREACHABLE, () -> {
-      Map<String, String> facts = new LinkedHashMap<>();
-      facts.put("bucket", bucket);
-      facts.put("endpoint", host);
-      Bucket b;
-      try {
-        b = storage.get(bucket);
-      } catch (StorageException e) {
-        throw probeFailure(e, GcsFailures.UNREACHABLE);
-      }
-      if (b == null) {
-        throw new Probes.ProbeFailure(GcsFailures.BUCKET_MISSING, "bucket '" + bucket + "' does not exist");
-      }
-      if (b.getLocation() != null) {
-        facts.put("location", b.getLocation());
-      }
-      // Writability: a tiny object through the same resumable path uploads use, then removed.
-      String name = prefix + PROBE_FOLDER + "/" + UUID.randomUUID();
-      byte[] body = "probe".getBytes(StandardCharsets.US_ASCII);
-      try {
-        String session = api.startSession(name, "text/plain", "readiness probe write");
-        var created = api.putFinal(session, "text/plain", 0, body, body.length, Crc32c.of(body, 0, body.length), "readiness probe write");
-        api.deleteGeneration(name, created.getGeneration(), "readiness probe delete");
-      } catch (MaintenanceException e) {
-        throw probeFailure(e, GcsFailures.UNWRITABLE);
-      }
-      return facts;
-    });
+    return GcsProbe.run(storage, uploads, keyPrefix, host);
   }
 
   @Override
@@ -310,11 +279,11 @@ public final class GcsStorageProvider implements StorageProvider {
 
   @Override
   public String toString() {
-    return "GcsStorageProvider[gs://" + bucket + "/" + prefix + "]";
+    return "GcsStorageProvider[gs://" + bucket + "/" + keyPrefix + "]";
   }
 
   private String objectName(String key) {
-    return prefix + StorageKeys.validate(key);
+    return keyPrefix + StorageKeys.validate(key);
   }
 
   private static boolean validKey(String key) {
@@ -345,33 +314,16 @@ public final class GcsStorageProvider implements StorageProvider {
     return new ObjectInfo(key, size, updated, Optional.ofNullable(b.getGeneration()).map(String::valueOf));
   }
 
-  private static Probes.ProbeFailure probeFailure(RuntimeException e, String otherwise) {
-    String reason;
-    if (e instanceof MaintenanceException me) {
-      reason = me.details().getOrDefault("reason", otherwise);
-      // Refused writes with working reads mean missing permissions, not bad credentials.
-      if (GcsFailures.AUTH_FAILED.equals(reason) && GcsFailures.UNWRITABLE.equals(otherwise)) {
-        reason = GcsFailures.UNWRITABLE;
-      }
-    } else if (GcsFailures.isAuthFailure(e)) {
-      reason = GcsFailures.AUTH_FAILED;
-    } else if (GcsFailures.isUnreachable(e)) {
-      reason = GcsFailures.UNREACHABLE;
-    } else if (e instanceof StorageException se && se.getCode() == 404) {
-      reason = GcsFailures.BUCKET_MISSING;
-    } else {
-      reason = otherwise;
-    }
-    return new Probes.ProbeFailure(reason, io.maintenance.api.ProbeStatus.DOWN, e.getMessage(), e);
-  }
-
-  /** Options of a {@link GcsStorageProvider}; {@link #storage} and {@link #bucket} are required. */
+  /**
+   * Options of a {@link GcsStorageProvider}; {@link #storage} and {@link #bucket} are required. Settings are
+   * checked in {@link #build()}, which fails with {@code CONFIG_INVALID} naming the setting.
+   */
   public static final class Builder {
     private Storage storage;
     private boolean closeStorage;
     private String bucket;
-    private String prefix = "";
-    private int chunkSize = DEFAULT_CHUNK_SIZE;
+    private String keyPrefix = "";
+    private long chunkSize = DEFAULT_CHUNK_SIZE;
     private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
     private Duration retryDelay = DEFAULT_RETRY_DELAY;
     private int pageSize = DEFAULT_PAGE_SIZE;
@@ -387,25 +339,19 @@ public final class GcsStorageProvider implements StorageProvider {
      * {@code projects/P/locations/L/keyRings/R/cryptoKeys/K}; default the bucket's default key (or Google's).
      */
     public Builder kmsKeyName(String kmsKeyName) {
-      if (kmsKeyName != null && !KMS_KEY_NAME.matcher(kmsKeyName).matches()) {
-        throw invalid("kms-key-name", "must look like projects/P/locations/L/keyRings/R/cryptoKeys/K, was '" + kmsKeyName + "'");
-      }
       this.kmsKeyName = kmsKeyName;
       return this;
     }
 
     /** Storage class of every object written ({@code STANDARD}, {@code NEARLINE}, {@code COLDLINE}, {@code ARCHIVE}); default the bucket's. */
     public Builder storageClass(String storageClass) {
-      if (storageClass != null && !STORAGE_CLASSES.contains(storageClass.toUpperCase(java.util.Locale.ROOT))) {
-        throw invalid("storage-class", "must be one of " + STORAGE_CLASSES + ", was '" + storageClass + "'");
-      }
-      this.storageClass = storageClass == null ? null : storageClass.toUpperCase(java.util.Locale.ROOT);
+      this.storageClass = storageClass;
       return this;
     }
 
     /** A client built with {@code StorageOptions.http()} (the provider speaks the JSON API through its transport). */
     public Builder storage(Storage storage) {
-      this.storage = Objects.requireNonNull(storage, "storage");
+      this.storage = storage;
       return this;
     }
 
@@ -416,61 +362,46 @@ public final class GcsStorageProvider implements StorageProvider {
     }
 
     public Builder bucket(String bucket) {
-      this.bucket = Objects.requireNonNull(bucket, "bucket");
+      this.bucket = bucket;
       return this;
     }
 
     /** Object-name prefix for every key, e.g. {@code backups/prod}; default none. */
-    public Builder prefix(String prefix) {
-      this.prefix = Objects.requireNonNull(prefix, "prefix");
+    public Builder keyPrefix(String keyPrefix) {
+      this.keyPrefix = keyPrefix;
       return this;
     }
 
-    /** Bytes per upload request and per buffer; a multiple of 256 KiB. Default 16 MiB. */
+    /** Bytes per upload request and per buffer; a multiple of 256 KiB, at most 1 GiB. Default 16 MiB. */
     public Builder chunkSize(long chunkSize) {
-      if (chunkSize < GcsUpload.CHUNK_GRANULARITY || chunkSize % GcsUpload.CHUNK_GRANULARITY != 0 || chunkSize > (1L << 30)) {
-        throw invalid("chunk-size", "must be a multiple of 256KiB between 256KiB and 1GiB, was " + chunkSize);
-      }
-      this.chunkSize = (int) chunkSize;
+      this.chunkSize = chunkSize;
       return this;
     }
 
-    /** Attempts per request before a transient failure (network, 408, 429, 5xx) is reported. Default 6. */
+    /** Attempts per call before a transient failure (network, 408, 429, 5xx) is reported. Default 6. */
     public Builder maxAttempts(int maxAttempts) {
-      if (maxAttempts < 1) {
-        throw invalid("max-attempts", "must be at least 1, was " + maxAttempts);
-      }
       this.maxAttempts = maxAttempts;
       return this;
     }
 
-    /** First pause between attempts, doubled each time (capped at 30 s). Default 500 ms. */
+    /** First pause between attempts, doubled each time with jitter (at most 30 s). Default 500 ms. */
     public Builder retryDelay(Duration retryDelay) {
-      if (retryDelay.isNegative()) {
-        throw invalid("retry-delay", "must not be negative");
-      }
       this.retryDelay = retryDelay;
       return this;
     }
 
-    /** Objects per listing page. Default 1000. */
     /**
      * The longest one upload, download or session call may take, retries included (default 60 s): a hung
      * server fails it within this time with {@code DEPENDENCY_UNAVAILABLE}. (Listing, stat and delete go
      * through the Storage given to {@link #storage}; its retry settings' total timeout bounds them.)
      */
     public Builder requestTimeout(Duration timeout) {
-      if (timeout.isNegative() || timeout.isZero()) {
-        throw invalid("request-timeout", "must be positive");
-      }
       this.requestTimeout = timeout;
       return this;
     }
 
+    /** Objects per listing page, 1 to 5000. Default 1000. */
     public Builder pageSize(int pageSize) {
-      if (pageSize < 1 || pageSize > 5000) {
-        throw invalid("page-size", "must be between 1 and 5000, was " + pageSize);
-      }
       this.pageSize = pageSize;
       return this;
     }
@@ -485,17 +416,47 @@ public final class GcsStorageProvider implements StorageProvider {
       if (storage == null) {
         throw invalid("storage", "is required");
       }
+      if (!(storage.getOptions().getTransportOptions() instanceof HttpTransportOptions)) {
+        throw invalid("storage", "must use the JSON API (StorageOptions.http()), not gRPC");
+      }
       if (bucket == null || !BUCKET_NAME.matcher(bucket).matches()) {
         throw invalid("bucket", "must be a bucket name (3-222 of a-z 0-9 . _ -), was '" + bucket + "'");
       }
-      if (!prefix.isEmpty()) {
-        String p = prefix.endsWith("/") ? prefix : prefix + "/";
+      if (keyPrefix == null) {
+        keyPrefix = "";
+      }
+      if (!keyPrefix.isEmpty()) {
+        String p = keyPrefix.endsWith("/") ? keyPrefix : keyPrefix + "/";
         try {
           StorageKeys.prefix(p);
         } catch (MaintenanceException e) {
-          throw invalid("prefix", "is not a valid key prefix: " + e.getMessage());
+          throw invalid("key-prefix", "is not a valid key prefix: " + e.getMessage());
         }
-        prefix = p;
+        keyPrefix = p;
+      }
+      if (chunkSize < GcsUpload.CHUNK_GRANULARITY || chunkSize % GcsUpload.CHUNK_GRANULARITY != 0 || chunkSize > (1L << 30)) {
+        throw invalid("chunk-size", "must be a multiple of 256KiB between 256KiB and 1GiB, was " + chunkSize);
+      }
+      if (maxAttempts < 1) {
+        throw invalid("max-attempts", "must be at least 1, was " + maxAttempts);
+      }
+      if (retryDelay == null || retryDelay.isNegative()) {
+        throw invalid("retry-delay", "must not be negative");
+      }
+      if (requestTimeout == null || requestTimeout.isNegative() || requestTimeout.isZero()) {
+        throw invalid("request-timeout", "must be positive");
+      }
+      if (pageSize < 1 || pageSize > 5000) {
+        throw invalid("page-size", "must be between 1 and 5000, was " + pageSize);
+      }
+      if (kmsKeyName != null && !KMS_KEY_NAME.matcher(kmsKeyName).matches()) {
+        throw invalid("kms-key-name", "must look like projects/P/locations/L/keyRings/R/cryptoKeys/K, was '" + kmsKeyName + "'");
+      }
+      if (storageClass != null) {
+        storageClass = storageClass.toUpperCase(Locale.ROOT);
+        if (!STORAGE_CLASSES.contains(storageClass)) {
+          throw invalid("storage-class", "must be one of " + STORAGE_CLASSES + ", was '" + storageClass + "'");
+        }
       }
       return new GcsStorageProvider(this);
     }

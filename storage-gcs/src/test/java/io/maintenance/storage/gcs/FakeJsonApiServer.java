@@ -70,6 +70,8 @@ final class FakeJsonApiServer implements AutoCloseable {
   // Fault injection: each counts down per matching request.
   final AtomicInteger corruptDataPuts = new AtomicInteger();
   final AtomicInteger failPuts = new AtomicInteger();
+  /** Requests of any kind answered 503 before they are looked at. */
+  final AtomicInteger failRequests = new AtomicInteger();
   final AtomicInteger persistHalfOfChunks = new AtomicInteger();
   /** Media responses that break off after half of their body (a dropped connection). */
   final AtomicInteger breakMediaResponses = new AtomicInteger();
@@ -123,6 +125,10 @@ final class FakeJsonApiServer implements AutoCloseable {
           + Optional.ofNullable(x.getRequestHeaders().getFirst("Content-Range")).orElse("-"));
       if (requiredToken != null && !("Bearer " + requiredToken).equals(x.getRequestHeaders().getFirst("Authorization"))) {
         error(x, 401, "Invalid Credentials");
+        return;
+      }
+      if (failRequests.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+        error(x, 503, "Backend Error");
         return;
       }
       if (path.startsWith("/upload/storage/v1/b/")) {

@@ -126,7 +126,7 @@ class GcsBadInputIT {
             .setCredentials(NoCredentials.getInstance())
             .setTransportOptions(HttpTransportOptions.newBuilder().setHttpTransportFactory(() -> transport).build())
             .build().getService())
-        .bucket(GcsEmulators.bucket()).prefix(prefix).chunkSize(GcsEmulators.CHUNK).build()) {
+        .bucket(GcsEmulators.bucket()).keyPrefix(prefix).chunkSize(GcsEmulators.CHUNK).build()) {
       transport.corruptPuts.set(1);
       Upload upload = corrupting.startUpload("corrupt.bin", UploadOptions.of("application/octet-stream"));
       byte[] data = TestData.bytes(23, GcsEmulators.CHUNK + 1000);
@@ -154,8 +154,8 @@ class GcsBadInputIT {
     tokenEndpoint.start();
     try {
       Path key = serviceAccountKey(dir, "http://127.0.0.1:" + tokenEndpoint.getAddress().getPort() + "/token");
-      try (StorageProvider denied = new GcsStorageFactory().create(PluginConfig.of("storage gcs", Map.of(
-          "bucket", GcsEmulators.bucket(), "prefix", prefix, "endpoint", GcsEmulators.endpoint(),
+      try (StorageProvider denied = new GcsStorageProviderFactory().create(PluginConfig.of("storage gcs", Map.of(
+          "bucket", GcsEmulators.bucket(), "key-prefix", prefix, "endpoint", GcsEmulators.endpoint(),
           "credentials", key.toString(), "max-attempts", "2", "retry-delay", "10ms")))) {
         ProbeResult probe = denied.probe();
         assertThat(probe.status()).isEqualTo(ProbeStatus.DOWN);
@@ -198,7 +198,7 @@ class GcsBadInputIT {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       closedPort = s.getLocalPort();
     }
-    try (StorageProvider nowhere = new GcsStorageFactory().create(PluginConfig.of("storage gcs", Map.of(
+    try (StorageProvider nowhere = new GcsStorageProviderFactory().create(PluginConfig.of("storage gcs", Map.of(
         "bucket", GcsEmulators.bucket(), "endpoint", "http://127.0.0.1:" + closedPort, "credentials", "none",
         "project", GcsEmulators.PROJECT, "max-attempts", "1")))) {
       ProbeResult probe = nowhere.probe();
@@ -225,7 +225,7 @@ class GcsBadInputIT {
         .setProjectId(GcsEmulators.PROJECT)
         .build();
     try (GcsStorageProvider signing = GcsStorageProvider.builder().storage(GcsEmulators.storage(GcsEmulators.endpoint()))
-        .closeStorage(true).bucket(GcsEmulators.bucket()).prefix(prefix).signer(signer).build()) {
+        .closeStorage(true).bucket(GcsEmulators.bucket()).keyPrefix(prefix).signer(signer).build()) {
       URI url = signing.presignGet("shared.bin", Duration.ofMinutes(5)).orElseThrow();
       assertThat(url.getQuery()).contains("X-Goog-Signature=").contains("X-Goog-Expires=300");
       // fake-gcs-server serves signed URLs without checking the signature; what this proves is that

@@ -30,7 +30,7 @@ class GcsDeadlineIT {
         .storage(GcsEmulators.storage("http://127.0.0.1:" + proxy.port()))
         .closeStorage(true)
         .bucket(GcsEmulators.bucket())
-        .prefix("deadline-" + UUID.randomUUID())
+        .keyPrefix("deadline-" + UUID.randomUUID())
         .chunkSize(256 * 1024)
         .retryDelay(Duration.ofMillis(50))
         .requestTimeout(REQUEST_TIMEOUT)

@@ -46,7 +46,7 @@ final class GcsEmulators {
         .storage(storage(endpoint))
         .closeStorage(true)
         .bucket(bucket())
-        .prefix(prefix)
+        .keyPrefix(prefix)
         .chunkSize(CHUNK)
         .retryDelay(java.time.Duration.ofMillis(50))
         .build();

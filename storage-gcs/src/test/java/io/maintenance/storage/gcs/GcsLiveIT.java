@@ -31,13 +31,13 @@ class GcsLiveIT extends StorageProviderContract {
     }
     Map<String, String> config = new HashMap<>();
     config.put("bucket", bucket);
-    config.put("prefix", "maintenance-it");
+    config.put("key-prefix", "maintenance-it");
     config.put("chunk-size", "8MiB");
     config.put("credentials", System.getenv().getOrDefault("MAINTENANCE_IT_GCS_LIVE_CREDENTIALS", "default"));
     String project = System.getenv("MAINTENANCE_IT_GCS_LIVE_PROJECT");
     if (project != null && !project.isBlank()) {
       config.put("project", project);
     }
-    return new GcsStorageFactory().create(PluginConfig.of("storage gcs", config));
+    return new GcsStorageProviderFactory().create(PluginConfig.of("storage gcs", config));
   }
 }

@@ -20,7 +20,7 @@ class GcsWriteOptionsIT {
     byte[] data = new byte[GcsEmulators.CHUNK + 1000];
     new Random(3).nextBytes(data);
     try (GcsStorageProvider storage = GcsStorageProvider.builder().storage(GcsEmulators.storage(endpoint)).closeStorage(true)
-        .bucket(GcsEmulators.bucket()).prefix("opts").chunkSize(GcsEmulators.CHUNK).storageClass("COLDLINE").build()) {
+        .bucket(GcsEmulators.bucket()).keyPrefix("opts").chunkSize(GcsEmulators.CHUNK).storageClass("COLDLINE").build()) {
       try (Upload u = storage.startUpload("cold.bin", UploadOptions.of("application/octet-stream"))) {
         u.write(data, 0, data.length);
         u.complete();

@@ -39,10 +39,20 @@ class GcsWriteOptionsTest {
   }
 
   @Test
-  void malformedOptionsAreRefused() {
-    assertThatThrownBy(() -> GcsStorageProvider.builder().kmsKeyName("my-key"))
-        .isInstanceOfSatisfying(MaintenanceException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.CONFIG_INVALID));
-    assertThatThrownBy(() -> GcsStorageProvider.builder().storageClass("GLACIER"))
-        .isInstanceOfSatisfying(MaintenanceException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.CONFIG_INVALID));
+  void malformedOptionsAreRefusedByBuildNamingTheSetting() {
+    var storage = StorageOptions.http().setHost("http://127.0.0.1:1").setProjectId("p").setCredentials(NoCredentials.getInstance())
+        .build().getService();
+    assertThatThrownBy(() -> GcsStorageProvider.builder().storage(storage).bucket("opts-bucket").kmsKeyName("my-key").build())
+        .isInstanceOfSatisfying(MaintenanceException.class, e -> {
+          assertThat(e.code()).isEqualTo(ErrorCode.CONFIG_INVALID);
+          assertThat(e.details()).containsEntry("key", "kms-key-name");
+        });
+    assertThatThrownBy(() -> GcsStorageProvider.builder().storage(storage).bucket("opts-bucket").storageClass("GLACIER").build())
+        .isInstanceOfSatisfying(MaintenanceException.class, e -> {
+          assertThat(e.code()).isEqualTo(ErrorCode.CONFIG_INVALID);
+          assertThat(e.details()).containsEntry("key", "storage-class");
+        });
+    assertThatThrownBy(() -> GcsStorageProvider.builder().bucket("opts-bucket").build())
+        .isInstanceOfSatisfying(MaintenanceException.class, e -> assertThat(e.details()).containsEntry("key", "storage"));
   }
 }

@@ -132,6 +132,68 @@ class ResumableProtocolTest {
   }
 
   @Test
+  void transientErrorsOfSessionStartsAndReadsAreRetried() throws Exception {
+    byte[] data = TestData.bytes(16, 1000);
+    server.failRequests.set(ATTEMPTS - 1);
+    put("a/retried.bin", data);
+    server.failRequests.set(ATTEMPTS - 1);
+    try (InputStream in = storage.openRead(ReadRequest.whole("a/retried.bin"))) {
+      assertThat(in.readAllBytes()).isEqualTo(data);
+    }
+
+    assertThat(server.log().stream().filter(l -> l.startsWith("POST "))).hasSize(ATTEMPTS);
+    assertThat(server.log().stream().filter(l -> l.contains("?alt=media"))).hasSize(ATTEMPTS);
+  }
+
+  @Test
+  void aServerErrorOnEveryAttemptFailsAfterMaxAttempts() {
+    server.failRequests.set(1000);
+    int before = server.log().size();
+
+    assertThatThrownBy(() -> storage.startUpload("a/never.bin", UploadOptions.of("application/octet-stream")))
+        .isInstanceOfSatisfying(MaintenanceException.class, e -> {
+          assertThat(e.code()).isEqualTo(ErrorCode.STORAGE_FAILURE);
+          assertThat(e.details()).containsEntry("httpStatus", "503");
+        });
+    assertThat(server.log().size() - before).isEqualTo(ATTEMPTS);
+  }
+
+  @Test
+  void theFinalRequestFailingTransientlyIsFollowedByAStatusQueryAndCompletes() throws Exception {
+    byte[] data = TestData.bytes(17, CHUNK + 500);
+    Upload upload = storage.startUpload("a/final-retry.bin", UploadOptions.of("application/octet-stream"));
+    upload.write(data, 0, data.length);
+    int before = server.log().size();
+    server.failPuts.set(2); // the first chunk is already in: the final request fails twice
+
+    ObjectInfo info = upload.complete();
+
+    assertThat(info.size()).isEqualTo(data.length);
+    assertThat(server.object(BUCKET, "p/a/final-retry.bin")).hasValue(data);
+    List<String> wire = server.log().subList(before, server.log().size());
+    assertThat(wire).containsSubsequence("PUT session bytes " + CHUNK + "-" + (data.length - 1) + "/" + data.length,
+        "PUT session bytes */*", "PUT session bytes " + CHUNK + "-" + (data.length - 1) + "/" + data.length);
+  }
+
+  @Test
+  void retriesNeverOutliveTheRequestTimeout() throws Exception {
+    server.failRequests.set(1000);
+    Duration timeout = Duration.ofSeconds(1);
+    try (GcsStorageProvider slow = GcsStorageProvider.builder().storage(storage(NoCredentials.getInstance())).closeStorage(true)
+        .bucket(BUCKET).maxAttempts(20).retryDelay(Duration.ofMillis(300)).requestTimeout(timeout).build()) {
+      long t0 = System.nanoTime();
+      assertThatThrownBy(() -> slow.startUpload("a/slow.bin", UploadOptions.of("application/octet-stream")))
+          .isInstanceOfSatisfying(MaintenanceException.class, e -> {
+            assertThat(e.code()).isEqualTo(ErrorCode.STORAGE_FAILURE);
+            assertThat(e.details()).containsEntry("httpStatus", "503"); // the server's answer, not a timeout of our own
+          });
+      // Pauses of about 300 ms, then 600 ms: the third would pass the deadline, so the call ends before it.
+      assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(timeout.plusSeconds(1)); // slack for a loaded machine
+    }
+    assertThat(server.log().size()).isBetween(2, 3);
+  }
+
+  @Test
   void resumeQueriesThePersistedSizeAndSendsOnlyWhatFollows() throws Exception {
     List<UploadState> checkpoints = new ArrayList<>();
     Upload first = storage.startUpload("a/resumed.bin", new UploadOptions("application/octet-stream", checkpoints::add));
@@ -304,7 +366,7 @@ class ResumableProtocolTest {
         .storage(storage(credentials))
         .closeStorage(true)
         .bucket(BUCKET)
-        .prefix("p")
+        .keyPrefix("p")
         .chunkSize(CHUNK)
         .maxAttempts(ATTEMPTS)
         .retryDelay(Duration.ofMillis(1))

@@ -27,7 +27,7 @@ class LocalStorageContractTest extends StorageProviderContract {
 
   @Override
   protected StorageProvider createProvider() {
-    return new LocalStorageFactory().create(PluginConfig.of("storage local", Map.of("path", dir.toString(), "chunk-size", "1MiB")));
+    return new LocalStorageProviderFactory().create(PluginConfig.of("storage local", Map.of("path", dir.toString(), "chunk-size", "1MiB")));
   }
 
   @Test
@@ -37,7 +37,7 @@ class LocalStorageContractTest extends StorageProviderContract {
     u.write(data, 0, data.length);
 
     assertThat(Files.exists(dir.resolve(key("inflight.bin")))).isFalse();
-    try (Stream<Path> temps = Files.list(dir.resolve(LocalStorage.UPLOADS))) {
+    try (Stream<Path> temps = Files.list(dir.resolve(LocalStorageProvider.UPLOADS))) {
       assertThat(temps.filter(p -> p.toString().endsWith(".part"))).isNotEmpty();
     }
     u.complete();
@@ -65,18 +65,18 @@ class LocalStorageContractTest extends StorageProviderContract {
   @Test
   void probeReportsUnwritableDirectory() throws Exception {
     Path ro = Files.createTempDirectory("ro");
-    LocalStorage s = new LocalStorage(ro, 1024, true);
-    ro.resolve(LocalStorage.UPLOADS).toFile().setWritable(false);
+    LocalStorageProvider s = LocalStorageProvider.builder().path(ro).chunkSize(1024).fsync(true).build();
+    ro.resolve(LocalStorageProvider.UPLOADS).toFile().setWritable(false);
     try {
-      if (ro.resolve(LocalStorage.UPLOADS).toFile().canWrite()) {
+      if (ro.resolve(LocalStorageProvider.UPLOADS).toFile().canWrite()) {
         // Running as root: permissions do not stop us, so remove the folder instead.
-        Files.delete(ro.resolve(LocalStorage.UPLOADS));
-        Files.writeString(ro.resolve(LocalStorage.UPLOADS), "not a directory");
+        Files.delete(ro.resolve(LocalStorageProvider.UPLOADS));
+        Files.writeString(ro.resolve(LocalStorageProvider.UPLOADS), "not a directory");
       }
       assertThat(s.probe().status()).isEqualTo(ProbeStatus.DOWN);
       assertThat(s.probe().code()).isEqualTo("STORAGE_UNWRITABLE");
     } finally {
-      ro.resolve(LocalStorage.UPLOADS).toFile().setWritable(true);
+      ro.resolve(LocalStorageProvider.UPLOADS).toFile().setWritable(true);
     }
   }
 

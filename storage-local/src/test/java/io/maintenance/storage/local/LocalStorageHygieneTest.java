@@ -33,11 +33,11 @@ class LocalStorageHygieneTest {
   @TempDir
   Path outside;
 
-  private LocalStorage storage;
+  private LocalStorageProvider storage;
 
   @BeforeEach
   void setUp() {
-    storage = new LocalStorage(root, 1024, true);
+    storage = LocalStorageProvider.builder().path(root).chunkSize(1024).fsync(true).build();
   }
 
   private void put(String key, String text) throws Exception {
@@ -113,7 +113,7 @@ class LocalStorageHygieneTest {
     assertThat(known.get()).as("the tracked upload's checkpoint").isNotNull();
     Instant old = Instant.now().minus(2, ChronoUnit.HOURS);
     List<Path> parts;
-    try (Stream<Path> s = Files.list(root.resolve(LocalStorage.UPLOADS))) {
+    try (Stream<Path> s = Files.list(root.resolve(LocalStorageProvider.UPLOADS))) {
       parts = s.toList();
     }
     assertThat(parts).hasSize(3);
@@ -127,12 +127,12 @@ class LocalStorageHygieneTest {
 
     List<String> dry = storage.sweepPartialUploads(List.of(known.get()), staleBefore, true);
     assertThat(dry).singleElement().satisfies(d -> assertThat(d).startsWith(".uploads/" + untracked.state().attributes().get("tempFile")));
-    try (Stream<Path> s = Files.list(root.resolve(LocalStorage.UPLOADS))) {
+    try (Stream<Path> s = Files.list(root.resolve(LocalStorageProvider.UPLOADS))) {
       assertThat(s).hasSize(3);
     }
 
     assertThat(storage.sweepPartialUploads(List.of(known.get()), staleBefore, false)).isEqualTo(dry);
-    try (Stream<Path> s = Files.list(root.resolve(LocalStorage.UPLOADS))) {
+    try (Stream<Path> s = Files.list(root.resolve(LocalStorageProvider.UPLOADS))) {
       assertThat(s.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder(
           known.get().attributes().get("tempFile"), freshName);
     }
@@ -142,7 +142,7 @@ class LocalStorageHygieneTest {
   }
 
   private void awaitSize(String tempFile, long size) throws Exception {
-    Path p = root.resolve(LocalStorage.UPLOADS).resolve(tempFile);
+    Path p = root.resolve(LocalStorageProvider.UPLOADS).resolve(tempFile);
     long deadline = System.nanoTime() + 10_000_000_000L;
     while (Files.size(p) < size) {
       assertThat(System.nanoTime()).as("chunks of " + tempFile + " written in time").isLessThan(deadline);

@@ -74,7 +74,7 @@ public final class S3StorageProvider implements StorageProvider {
     this.ownsPresigner = b.presigner == null;
     // A host client does not reveal its path style: S3-compatible endpoints need path style, AWS does not.
     this.pathStyle = b.pathStyle != null ? b.pathStyle : client.serviceClientConfiguration().endpointOverride().isPresent();
-    this.bucket = new S3Bucket(client, b.bucket, new ObjectKeys(b.prefix), b.partAttempts, b.listPageSize,
+    this.bucket = new S3Bucket(client, b.bucket, new ObjectKeys(b.keyPrefix), b.partAttempts, b.listPageSize,
         new WriteOptions(Optional.ofNullable(b.serverSideEncryption), Optional.ofNullable(b.sseKmsKeyId),
             Optional.ofNullable(b.storageClass)));
     this.reader = new ObjectReader(bucket, b.maxAttempts, READ_BACKOFF);
@@ -105,7 +105,7 @@ public final class S3StorageProvider implements StorageProvider {
   }
 
   /** The key prefix inside the bucket, empty for none. */
-  public String prefix() {
+  public String keyPrefix() {
     return bucket.keys().prefix();
   }
 
@@ -215,7 +215,7 @@ public final class S3StorageProvider implements StorageProvider {
 
   @Override
   public String toString() {
-    return "S3StorageProvider[bucket=" + bucket.name() + ", prefix=" + prefix() + ", checksum=" + checksumMode.configValue()
+    return "S3StorageProvider[bucket=" + bucket.name() + ", keyPrefix=" + keyPrefix() + ", checksum=" + checksumMode.configValue()
         + ", partSize=" + partSize + ", parallelism=" + parallelism + "]";
   }
 
@@ -234,7 +234,7 @@ public final class S3StorageProvider implements StorageProvider {
 
     private S3Client client;
     private String bucket;
-    private String prefix = "";
+    private String keyPrefix = "";
     private ChecksumMode checksumMode = ChecksumMode.CRC32C;
     private long partSize = 16L * 1024 * 1024;
     private int parallelism = 4;
@@ -303,8 +303,8 @@ public final class S3StorageProvider implements StorageProvider {
     }
 
     /** Key prefix inside the bucket (e.g. {@code backups/prod}); default none. */
-    public Builder prefix(String prefix) {
-      this.prefix = prefix;
+    public Builder keyPrefix(String keyPrefix) {
+      this.keyPrefix = keyPrefix;
       return this;
     }
 
@@ -405,13 +405,13 @@ public final class S3StorageProvider implements StorageProvider {
         throw invalid("bucket", "must be a bucket name (3 to 255 letters, digits, '.', '_' or '-'), was '"
             + (bucket == null ? "" : bucket.replaceAll("\\p{Cntrl}", "?")) + "'");
       }
-      if (prefix == null) {
-        prefix = "";
+      if (keyPrefix == null) {
+        keyPrefix = "";
       }
       try {
-        new ObjectKeys(prefix);
+        new ObjectKeys(keyPrefix);
       } catch (MaintenanceException e) {
-        throw invalid("prefix", "is not a valid key prefix: " + e.getMessage());
+        throw invalid("key-prefix", "is not a valid key prefix: " + e.getMessage());
       }
       if (checksumMode == null) {
         throw invalid("checksum", "must be crc32c or md5");

@@ -13,13 +13,16 @@ import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 import software.amazon.awssdk.services.s3.model.StorageClass;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@code s3} storage provider, from configuration keys (defaults in brackets):
  *
  * <pre>
  * bucket            required
- * prefix            key prefix inside the bucket                           [none]
+ * key-prefix        key prefix inside the bucket                           [none]
+ *                   (the deprecated name "prefix" still works, with a warning)
  * region            AWS region                [SDK region chain; us-east-1 with an endpoint]
  * endpoint          URL of an S3-compatible server or VPC endpoint          [AWS]
  * path-style        endpoint/bucket/key URLs instead of virtual hosts       [false]
@@ -43,6 +46,7 @@ import software.amazon.awssdk.services.s3.model.StorageClass;
  */
 @AutoService(StorageProviderFactory.class)
 public final class S3StorageProviderFactory implements StorageProviderFactory {
+  private static final Logger LOG = LoggerFactory.getLogger(S3StorageProviderFactory.class);
 
   @Override
   public String name() {
@@ -53,7 +57,7 @@ public final class S3StorageProviderFactory implements StorageProviderFactory {
   public StorageProvider create(PluginConfig config) {
     S3StorageProvider.Builder b = S3StorageProvider.builder()
         .bucket(config.require("bucket"))
-        .prefix(config.string("prefix", ""))
+        .keyPrefix(keyPrefix(config))
         .partSize(config.bytes("part-size", 16L * 1024 * 1024))
         .parallelism(config.integer("parallelism", 4))
         .partAttempts(config.integer("part-attempts", 3))
@@ -102,5 +106,18 @@ public final class S3StorageProviderFactory implements StorageProviderFactory {
           : AwsBasicCredentials.create(accessKey.get(), secretKey.get())));
     }
     return b.build();
+  }
+
+  /** {@code key-prefix}; the old name {@code prefix} is still read, with a warning (both at once is ambiguous). */
+  private static String keyPrefix(PluginConfig config) {
+    Optional<String> old = config.optional("prefix");
+    Optional<String> keyPrefix = config.optional("key-prefix");
+    if (old.isPresent() && keyPrefix.isPresent()) {
+      throw config.invalid("prefix", "is the deprecated name of 'key-prefix': set only 'key-prefix'");
+    }
+    if (old.isPresent()) {
+      LOG.warn("storage s3: setting 'prefix' is deprecated and will be removed; rename it to 'key-prefix'");
+    }
+    return keyPrefix.or(() -> old).orElse("");
   }
 }

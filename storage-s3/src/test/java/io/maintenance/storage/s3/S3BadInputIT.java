@@ -85,7 +85,7 @@ class S3BadInputIT {
 
   @Test
   void uploadStatesOfOtherProvidersBucketsOrChecksumModesAreNeitherResumedNorAbortedWithoutARequest() {
-    String objectKey = storage.prefix() + "/a.bin";
+    String objectKey = storage.keyPrefix() + "/a.bin";
     List<UploadState> foreign = List.of(
         new UploadState("s1", "gcs", "a.bin", 5 << 20, List.of(), Map.of("bucket", S3Server.BUCKET, "objectKey", objectKey, "checksum", "crc32c")),
         new UploadState("s2", "s3", "a.bin", 5 << 20, List.of(), Map.of("bucket", "another-bucket", "objectKey", objectKey, "checksum", "crc32c")),

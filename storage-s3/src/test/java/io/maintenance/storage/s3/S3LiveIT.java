@@ -28,7 +28,7 @@ class S3LiveIT extends StorageProviderContract {
     }
     Map<String, String> config = new LinkedHashMap<>();
     config.put("bucket", bucket);
-    config.put("prefix", System.getenv().getOrDefault("MAINTENANCE_LIVE_S3_PREFIX", "maintenance-live-it"));
+    config.put("key-prefix", System.getenv().getOrDefault("MAINTENANCE_LIVE_S3_PREFIX", "maintenance-live-it"));
     config.put("part-size", "5MiB");
     String region = System.getenv("AWS_REGION");
     if (region != null && !region.isBlank()) {

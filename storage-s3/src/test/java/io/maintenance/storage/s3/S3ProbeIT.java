@@ -53,7 +53,7 @@ class S3ProbeIT {
       assertThat(r.status()).isEqualTo(ProbeStatus.UP);
       assertThat(r.code()).isEqualTo("OK");
       assertThat(r.component()).isEqualTo("storage:s3");
-      assertThat(r.attributes()).containsEntry("bucket", S3Server.BUCKET).containsEntry("prefix", prefix)
+      assertThat(r.attributes()).containsEntry("bucket", S3Server.BUCKET).containsEntry("keyPrefix", prefix)
           .containsEntry("checksum", server.mode().configValue());
       try (Stream<?> left = storage.list("")) {
         assertThat(left.count()).isZero();

@@ -91,7 +91,7 @@ class S3ReadIT {
   void downloadFailsWithIntegrityMismatchWhenTheObjectIsReplacedBeforeItContinues() throws IOException {
     put("replaced.bin", TestData.bytes(3, SIZE));
     recorder.breakDownloads(1, 1_000_000, () -> {
-      try (S3Client c = SERVER.client(); S3StorageProvider writer = SERVER.provider(c, S3Server.BUCKET, storage.prefix()).build()) {
+      try (S3Client c = SERVER.client(); S3StorageProvider writer = SERVER.provider(c, S3Server.BUCKET, storage.keyPrefix()).build()) {
         put(writer, "replaced.bin", TestData.bytes(4, SIZE));
       } catch (IOException e) {
         throw new IllegalStateException(e);

@@ -80,7 +80,7 @@ record S3Server(String name, URI endpoint, String accessKey, String secretKey, C
   Map<String, String> config(String bucket, String prefix) {
     Map<String, String> c = new LinkedHashMap<>();
     c.put("bucket", bucket);
-    c.put("prefix", prefix);
+    c.put("key-prefix", prefix);
     c.put("endpoint", endpoint.toString());
     c.put("path-style", "true");
     c.put("access-key", accessKey);
@@ -93,7 +93,7 @@ record S3Server(String name, URI endpoint, String accessKey, String secretKey, C
 
   /** A provider over the host-style client path: the given client, this server's checksum mode, 5 MiB parts. */
   S3StorageProvider.Builder provider(S3Client client, String bucket, String prefix) {
-    return S3StorageProvider.builder().client(client).bucket(bucket).prefix(prefix).checksumMode(mode)
+    return S3StorageProvider.builder().client(client).bucket(bucket).keyPrefix(prefix).checksumMode(mode)
         .partSize(5L * 1024 * 1024).parallelism(4);
   }
 

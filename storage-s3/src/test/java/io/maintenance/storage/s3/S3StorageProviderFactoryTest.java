@@ -8,6 +8,9 @@ import io.maintenance.api.MaintenanceException;
 import io.maintenance.spi.PluginConfig;
 import io.maintenance.spi.StorageProvider;
 import io.maintenance.spi.StorageProviderFactory;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.ServiceLoader;
@@ -32,7 +35,7 @@ class S3StorageProviderFactoryTest {
       S3StorageProvider s3 = (S3StorageProvider) p;
       assertThat(s3.name()).isEqualTo("s3");
       assertThat(s3.bucket()).isEqualTo("backups");
-      assertThat(s3.prefix()).isEmpty();
+      assertThat(s3.keyPrefix()).isEmpty();
       assertThat(s3.partSize()).isEqualTo(16 * 1024 * 1024);
       assertThat(s3.parallelism()).isEqualTo(4);
       assertThat(s3.checksumMode()).isEqualTo(ChecksumMode.CRC32C);
@@ -42,10 +45,10 @@ class S3StorageProviderFactoryTest {
   @Test
   void configuredValuesAreUsed() throws Exception {
     Map<String, String> c = new HashMap<>(MINIMAL);
-    c.putAll(Map.of("prefix", "prod/db/", "part-size", "64MiB", "parallelism", "8", "checksum", "MD5", "region", "eu-west-1"));
+    c.putAll(Map.of("key-prefix", "prod/db/", "part-size", "64MiB", "parallelism", "8", "checksum", "MD5", "region", "eu-west-1"));
     try (StorageProvider p = create(c)) {
       S3StorageProvider s3 = (S3StorageProvider) p;
-      assertThat(s3.prefix()).isEqualTo("prod/db");
+      assertThat(s3.keyPrefix()).isEqualTo("prod/db");
       assertThat(s3.partSize()).isEqualTo(64 * 1024 * 1024);
       assertThat(s3.parallelism()).isEqualTo(8);
       assertThat(s3.checksumMode()).isEqualTo(ChecksumMode.MD5);
@@ -59,7 +62,7 @@ class S3StorageProviderFactoryTest {
     cases.put("parallelism", "0");
     cases.put("checksum", "sha1");
     cases.put("endpoint", "not a url");
-    cases.put("prefix", "../up");
+    cases.put("key-prefix", "../up");
     cases.put("part-attempts", "0");
     cases.put("list-page-size", "1001");
     cases.put("max-attempts", "many");
@@ -74,6 +77,32 @@ class S3StorageProviderFactoryTest {
             assertThat(e.code()).isEqualTo(ErrorCode.CONFIG_INVALID);
             assertThat(e.details()).containsEntry("key", key);
           });
+    });
+  }
+
+  @Test
+  void deprecatedPrefixKeyStillSetsTheKeyPrefixAndLogsAWarning() throws Exception {
+    Map<String, String> c = new HashMap<>(MINIMAL);
+    c.put("prefix", "old/name");
+    PrintStream err = System.err;
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8));
+    try (StorageProvider p = create(c)) {
+      assertThat(((S3StorageProvider) p).keyPrefix()).isEqualTo("old/name");
+    } finally {
+      System.setErr(err);
+    }
+    assertThat(log.toString(StandardCharsets.UTF_8)).contains("WARN").contains("'prefix' is deprecated").contains("'key-prefix'");
+  }
+
+  @Test
+  void prefixAndKeyPrefixTogetherAreRefused() {
+    Map<String, String> c = new HashMap<>(MINIMAL);
+    c.putAll(Map.of("prefix", "a", "key-prefix", "b"));
+    assertThatThrownBy(() -> create(c)).isInstanceOfSatisfying(MaintenanceException.class, e -> {
+      assertThat(e.code()).isEqualTo(ErrorCode.CONFIG_INVALID);
+      assertThat(e.details()).containsEntry("key", "prefix");
+      assertThat(e.getMessage()).contains("key-prefix");
     });
   }
 

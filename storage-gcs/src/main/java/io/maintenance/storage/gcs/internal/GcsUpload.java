@@ -29,14 +29,14 @@ public final class GcsUpload extends ChunkedUpload {
   /** Chunks other than the last must be multiples of this (a protocol rule). */
   public static final int CHUNK_GRANULARITY = 256 * 1024;
 
-  private final JsonApi api;
+  private final ResumableUploads api;
   private final String objectName;
   private final String session;
   private int crc;
   private StorageObject created;
 
   /** Opens a new session and announces it (checkpoint) before any data is sent. */
-  public static GcsUpload start(JsonApi api, String key, String objectName, int chunkSize, UploadOptions options) throws IOException {
+  public static GcsUpload start(ResumableUploads api, String key, String objectName, int chunkSize, UploadOptions options) throws IOException {
     String what = "upload of '" + key + "'";
     String session = api.startSession(objectName, options.contentType(), what);
     GcsUpload upload = new GcsUpload(api, key, objectName, chunkSize, options, Optional.empty(), session, 0);
@@ -45,7 +45,7 @@ public final class GcsUpload extends ChunkedUpload {
   }
 
   /** Continues a session from its persisted state after checking the server holds exactly the committed bytes. */
-  public static GcsUpload resume(JsonApi api, UploadState state, String objectName, UploadOptions options) throws IOException {
+  public static GcsUpload resume(ResumableUploads api, UploadState state, String objectName, UploadOptions options) throws IOException {
     String what = "resumed upload of '" + state.key() + "'";
     if (!PROVIDER.equals(state.provider())) {
       throw invalid(state, "was made by provider '" + state.provider() + "'");
@@ -66,7 +66,7 @@ public final class GcsUpload extends ChunkedUpload {
     } catch (NumberFormatException e) {
       throw invalid(state, "has a chunk CRC32C that is not 8 hex digits");
     }
-    JsonApi.SessionStatus status = api.query(session, options.contentType(), what);
+    ResumableUploads.SessionStatus status = api.query(session, options.contentType(), what);
     if (status.finished().isPresent()) {
       throw new MaintenanceException(ErrorCode.INVALID_REQUEST, what + ": the session was already finalized",
           Map.of("key", state.key(), "sessionId", state.sessionId()));
@@ -81,7 +81,7 @@ public final class GcsUpload extends ChunkedUpload {
     return new GcsUpload(api, state.key(), objectName, (int) state.chunkSize(), options, Optional.of(state), session, crc);
   }
 
-  private GcsUpload(JsonApi api, String key, String objectName, int chunkSize, UploadOptions options,
+  private GcsUpload(ResumableUploads api, String key, String objectName, int chunkSize, UploadOptions options,
       Optional<UploadState> resumeFrom, String session, int crc) {
     super(PROVIDER, key, chunkSize, options, resumeFrom);
     this.api = api;

@@ -2,6 +2,7 @@ package io.maintenance.storage.s3.internal;
 
 import io.maintenance.api.ErrorCode;
 import io.maintenance.api.MaintenanceException;
+import io.maintenance.spi.support.Probes;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -16,11 +17,6 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * never credentials or signatures.
  */
 public final class S3Errors {
-  public static final String UNREACHABLE = "STORAGE_UNREACHABLE";
-  public static final String AUTH_FAILED = "STORAGE_AUTH_FAILED";
-  public static final String BUCKET_MISSING = "STORAGE_BUCKET_MISSING";
-  public static final String UNWRITABLE = "STORAGE_UNWRITABLE";
-
   private static final Set<String> AUTH_CODES = Set.of("InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied",
       "ExpiredToken", "InvalidToken", "TokenRefreshRequired", "AllAccessDisabled", "AuthorizationHeaderMalformed",
       "InvalidSecurity", "RequestTimeTooSkewed", "AccountProblem",
@@ -84,17 +80,17 @@ public final class S3Errors {
   public static String reason(Throwable t) {
     if (t instanceof SdkException e) {
       if (isBucketMissing(e)) {
-        return BUCKET_MISSING;
+        return Probes.STORAGE_BUCKET_MISSING;
       }
       if (AUTH_CODES.contains(code(e)) || status(e) == 403 || status(e) == 401) {
-        return AUTH_FAILED;
+        return Probes.STORAGE_AUTH_FAILED;
       }
       if (e instanceof SdkClientException) {
         // Checked first: loading credentials from an instance role fails with an IOException cause too.
         if (String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT).contains("unable to load credentials")) {
-          return AUTH_FAILED;
+          return Probes.STORAGE_AUTH_FAILED;
         }
-        return UNREACHABLE;
+        return Probes.STORAGE_UNREACHABLE;
       }
     }
     return "";
@@ -120,8 +116,8 @@ public final class S3Errors {
     // Wrong credentials and a missing bucket are the operator's configuration to fix, not worth retrying;
     // every storage provider reports them as CONFIG_INVALID with the readiness code as the reason.
     ErrorCode code = switch (reason) {
-      case UNREACHABLE -> ErrorCode.DEPENDENCY_UNAVAILABLE;
-      case AUTH_FAILED, BUCKET_MISSING -> ErrorCode.CONFIG_INVALID;
+      case Probes.STORAGE_UNREACHABLE -> ErrorCode.DEPENDENCY_UNAVAILABLE;
+      case Probes.STORAGE_AUTH_FAILED, Probes.STORAGE_BUCKET_MISSING -> ErrorCode.CONFIG_INVALID;
       default -> ErrorCode.STORAGE_FAILURE;
     };
     return new MaintenanceException(code, "S3 " + operation + (key.isEmpty() ? "" : " of '" + key + "'") + " failed: "
@@ -151,5 +147,4 @@ public final class S3Errors {
   private static String clean(String s) {
     return s == null ? "" : s.replaceAll("\\p{Cntrl}", " ").trim();
   }
-
 }

@@ -25,7 +25,7 @@ public final class S3Probe {
   private S3Probe() {}
 
   public static ProbeResult run(S3Bucket bucket, ChecksumMode mode) {
-    return Probes.run("storage:s3", S3Errors.UNREACHABLE, () -> {
+    return Probes.run("storage:s3", Probes.STORAGE_UNREACHABLE, () -> {
       try {
         bucket.client().listObjectsV2(b -> b.bucket(bucket.name()).prefix(bucket.keys().listPrefix("")).maxKeys(1));
       } catch (SdkException e) {
@@ -40,7 +40,7 @@ public final class S3Probe {
       }
       Map<String, String> facts = new LinkedHashMap<>();
       facts.put("bucket", bucket.name());
-      facts.put("prefix", bucket.keys().prefix());
+      facts.put("keyPrefix", bucket.keys().prefix());
       facts.put("checksum", mode.configValue());
       return facts;
     });
@@ -48,10 +48,10 @@ public final class S3Probe {
 
   private static Probes.ProbeFailure readFailure(S3Bucket bucket, SdkException e) {
     String reason = S3Errors.reason(e);
-    String code = reason.isEmpty() ? S3Errors.UNREACHABLE : reason;
+    String code = reason.isEmpty() ? Probes.STORAGE_UNREACHABLE : reason;
     String what = switch (code) {
-      case S3Errors.BUCKET_MISSING -> "bucket '" + bucket.name() + "' does not exist";
-      case S3Errors.AUTH_FAILED -> "the credentials were refused for bucket '" + bucket.name() + "'";
+      case Probes.STORAGE_BUCKET_MISSING -> "bucket '" + bucket.name() + "' does not exist";
+      case Probes.STORAGE_AUTH_FAILED -> "the credentials were refused for bucket '" + bucket.name() + "'";
       default -> "cannot list bucket '" + bucket.name() + "'";
     };
     return new Probes.ProbeFailure(code, ProbeStatus.DOWN, what + " (" + S3Errors.describe(e) + ")", e);
@@ -65,8 +65,8 @@ public final class S3Probe {
     } else if (e.code() == ErrorCode.INTEGRITY_MISMATCH) {
       detail += "; the server rejected a correct checksum, try checksum=" + (mode == ChecksumMode.CRC32C ? "md5" : "crc32c");
     }
-    String code = e.getCause() instanceof SdkException sdk && S3Errors.UNREACHABLE.equals(S3Errors.reason(sdk))
-        ? S3Errors.UNREACHABLE : S3Errors.UNWRITABLE;
+    String code = e.getCause() instanceof SdkException sdk && Probes.STORAGE_UNREACHABLE.equals(S3Errors.reason(sdk))
+        ? Probes.STORAGE_UNREACHABLE : Probes.STORAGE_UNWRITABLE;
     return new Probes.ProbeFailure(code, ProbeStatus.DOWN, detail, e);
   }
 }

@@ -4,6 +4,7 @@ import com.google.auth.Retryable;
 import com.google.cloud.storage.StorageException;
 import io.maintenance.api.ErrorCode;
 import io.maintenance.api.MaintenanceException;
+import io.maintenance.spi.support.Probes;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
@@ -16,13 +17,8 @@ import java.util.Map;
  * {@code STORAGE_BUCKET_MISSING}, {@code STORAGE_UNREACHABLE}) so that hosts can tell a
  * configuration problem from an outage. Messages never contain session URIs or credentials.
  */
-public final class GcsFailures {
-  public static final String AUTH_FAILED = "STORAGE_AUTH_FAILED";
-  public static final String BUCKET_MISSING = "STORAGE_BUCKET_MISSING";
-  public static final String UNREACHABLE = "STORAGE_UNREACHABLE";
-  public static final String UNWRITABLE = "STORAGE_UNWRITABLE";
-
-  private GcsFailures() {}
+public final class GcsErrors {
+  private GcsErrors() {}
 
   /** A failed HTTP exchange; {@code what} names the operation and key, e.g. {@code "upload of 'a/b'"}. */
   public static MaintenanceException status(int status, String what, String bucket, String serverMessage) {
@@ -31,7 +27,7 @@ public final class GcsFailures {
       return new MaintenanceException(ErrorCode.CONFIG_INVALID,
           what + " was refused by Cloud Storage (HTTP " + status + "); check the credentials and their permissions on bucket '"
               + bucket + "'" + detail,
-          Map.of("reason", AUTH_FAILED, "bucket", bucket, "httpStatus", Integer.toString(status)));
+          Map.of("reason", Probes.STORAGE_AUTH_FAILED, "bucket", bucket, "httpStatus", Integer.toString(status)));
     }
     return new MaintenanceException(ErrorCode.STORAGE_FAILURE, what + " failed with HTTP " + status + detail,
         Map.of("bucket", bucket, "httpStatus", Integer.toString(status)));
@@ -39,7 +35,7 @@ public final class GcsFailures {
 
   public static MaintenanceException bucketMissing(String what, String bucket) {
     return new MaintenanceException(ErrorCode.CONFIG_INVALID,
-        what + " failed: bucket '" + bucket + "' does not exist", Map.of("reason", BUCKET_MISSING, "bucket", bucket));
+        what + " failed: bucket '" + bucket + "' does not exist", Map.of("reason", Probes.STORAGE_BUCKET_MISSING, "bucket", bucket));
   }
 
   /** A library call that threw. */
@@ -47,12 +43,12 @@ public final class GcsFailures {
     if (isAuthFailure(e)) {
       return new MaintenanceException(ErrorCode.CONFIG_INVALID,
           what + " failed: Cloud Storage rejected the credentials (" + abbreviate(e.getMessage()) + ")",
-          Map.of("reason", AUTH_FAILED, "bucket", bucket), e);
+          Map.of("reason", Probes.STORAGE_AUTH_FAILED, "bucket", bucket), e);
     }
     if (isUnreachable(e)) {
       return new MaintenanceException(ErrorCode.DEPENDENCY_UNAVAILABLE,
           what + " failed: Cloud Storage is unreachable (" + abbreviate(e.getMessage()) + ")",
-          Map.of("reason", UNREACHABLE, "bucket", bucket), e);
+          Map.of("reason", Probes.STORAGE_UNREACHABLE, "bucket", bucket), e);
     }
     if (e.getCode() == 404) {
       return bucketMissing(what, bucket);
@@ -66,12 +62,12 @@ public final class GcsFailures {
     if (isAuthFailure(e)) {
       return new MaintenanceException(ErrorCode.CONFIG_INVALID,
           what + " failed: no access token for Cloud Storage (" + abbreviate(e.getMessage()) + ")",
-          Map.of("reason", AUTH_FAILED, "bucket", bucket), e);
+          Map.of("reason", Probes.STORAGE_AUTH_FAILED, "bucket", bucket), e);
     }
     if (isUnreachable(e)) {
       return new MaintenanceException(ErrorCode.DEPENDENCY_UNAVAILABLE,
           what + " failed: Cloud Storage is unreachable (" + e.getClass().getSimpleName() + ")",
-          Map.of("reason", UNREACHABLE, "bucket", bucket), e);
+          Map.of("reason", Probes.STORAGE_UNREACHABLE, "bucket", bucket), e);
     }
     return new MaintenanceException(ErrorCode.STORAGE_FAILURE, what + " failed: " + abbreviate(String.valueOf(e.getMessage())),
         Map.of("bucket", bucket), e);

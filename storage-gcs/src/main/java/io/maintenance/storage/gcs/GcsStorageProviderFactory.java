@@ -17,13 +17,16 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Creates a {@link GcsStorageProvider} from configuration (see {@code docs/storage-gcs.md}):
  *
  * <pre>
  * bucket          required
- * prefix          object-name prefix, default none
+ * key-prefix      object-name prefix, default none (the deprecated name "prefix" still works, with a warning)
  * project         GCP project id, default: from the credentials or the environment
  * endpoint        JSON API root, default https://storage.googleapis.com (set it for emulators)
  * credentials     "default" (Application Default Credentials), "none" (emulators), or a service-account JSON file path
@@ -39,24 +42,27 @@ import java.time.Duration;
  * </pre>
  */
 @AutoService(StorageProviderFactory.class)
-public final class GcsStorageFactory implements StorageProviderFactory {
-  public static final String BUCKET = "bucket";
-  public static final String PREFIX = "prefix";
-  public static final String PROJECT = "project";
-  public static final String ENDPOINT = "endpoint";
-  public static final String CREDENTIALS = "credentials";
-  public static final String CHUNK_SIZE = "chunk-size";
-  public static final String CONNECT_TIMEOUT = "connect-timeout";
-  public static final String READ_TIMEOUT = "read-timeout";
-  public static final String REQUEST_TIMEOUT = "request-timeout";
-  public static final String MAX_ATTEMPTS = "max-attempts";
-  public static final String RETRY_DELAY = "retry-delay";
-  public static final String PAGE_SIZE = "page-size";
-  public static final String KMS_KEY_NAME = "kms-key-name";
-  public static final String STORAGE_CLASS = "storage-class";
+public final class GcsStorageProviderFactory implements StorageProviderFactory {
+  private static final Logger LOG = LoggerFactory.getLogger(GcsStorageProviderFactory.class);
+  private static final String BUCKET = "bucket";
+  private static final String KEY_PREFIX = "key-prefix";
+  /** The old name of {@link #KEY_PREFIX}, still read with a warning. */
+  private static final String DEPRECATED_PREFIX = "prefix";
+  private static final String PROJECT = "project";
+  private static final String ENDPOINT = "endpoint";
+  private static final String CREDENTIALS = "credentials";
+  private static final String CHUNK_SIZE = "chunk-size";
+  private static final String CONNECT_TIMEOUT = "connect-timeout";
+  private static final String READ_TIMEOUT = "read-timeout";
+  private static final String REQUEST_TIMEOUT = "request-timeout";
+  private static final String MAX_ATTEMPTS = "max-attempts";
+  private static final String RETRY_DELAY = "retry-delay";
+  private static final String PAGE_SIZE = "page-size";
+  private static final String KMS_KEY_NAME = "kms-key-name";
+  private static final String STORAGE_CLASS = "storage-class";
 
-  public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(20);
-  public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(20);
+  private static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(60);
 
   @Override
   public String name() {
@@ -87,7 +93,7 @@ public final class GcsStorageFactory implements StorageProviderFactory {
         .storage(options.build().getService())
         .closeStorage(true)
         .bucket(bucket)
-        .prefix(config.string(PREFIX, ""))
+        .keyPrefix(keyPrefix(config))
         .chunkSize(config.bytes(CHUNK_SIZE, GcsStorageProvider.DEFAULT_CHUNK_SIZE))
         .maxAttempts(maxAttempts)
         .retryDelay(config.duration(RETRY_DELAY, GcsStorageProvider.DEFAULT_RETRY_DELAY))
@@ -96,6 +102,20 @@ public final class GcsStorageFactory implements StorageProviderFactory {
         .kmsKeyName(config.optional(KMS_KEY_NAME).orElse(null))
         .storageClass(config.optional(STORAGE_CLASS).orElse(null))
         .build();
+  }
+
+  /** {@code key-prefix}, or its deprecated name {@code prefix} with a warning; setting both is refused. */
+  private static String keyPrefix(PluginConfig config) {
+    Optional<String> current = config.optional(KEY_PREFIX);
+    Optional<String> deprecated = config.optional(DEPRECATED_PREFIX);
+    if (deprecated.isEmpty()) {
+      return current.orElse("");
+    }
+    if (current.isPresent()) {
+      throw config.invalid(DEPRECATED_PREFIX, "is the deprecated name of '" + KEY_PREFIX + "': set only '" + KEY_PREFIX + "'");
+    }
+    LOG.warn("storage gcs: setting '{}' is deprecated and will be removed; rename it to '{}'", DEPRECATED_PREFIX, KEY_PREFIX);
+    return deprecated.get();
   }
 
   private static Credentials credentials(PluginConfig config) {

@@ -8,6 +8,9 @@ import io.maintenance.api.MaintenanceException;
 import io.maintenance.spi.PluginConfig;
 import io.maintenance.spi.StorageProvider;
 import io.maintenance.spi.StorageProviderFactory;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -16,7 +19,7 @@ import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class GcsStorageFactoryTest {
+class GcsStorageProviderFactoryTest {
   private static final Map<String, String> EMULATOR = Map.of(
       "bucket", "some-bucket", "endpoint", "http://127.0.0.1:1", "credentials", "none", "project", "p");
 
@@ -25,18 +28,18 @@ class GcsStorageFactoryTest {
     assertThat(ServiceLoader.load(StorageProviderFactory.class).stream().map(ServiceLoader.Provider::get))
         .anySatisfy(f -> {
           assertThat(f.name()).isEqualTo("gcs");
-          assertThat(f).isInstanceOf(GcsStorageFactory.class);
+          assertThat(f).isInstanceOf(GcsStorageProviderFactory.class);
         });
   }
 
   @Test
   void createsAProviderWithDefaultsAndANormalisedPrefix() throws Exception {
     Map<String, String> values = new HashMap<>(EMULATOR);
-    values.put("prefix", "backups/prod");
-    try (StorageProvider p = new GcsStorageFactory().create(PluginConfig.of("storage gcs", values))) {
+    values.put("key-prefix", "backups/prod");
+    try (StorageProvider p = new GcsStorageProviderFactory().create(PluginConfig.of("storage gcs", values))) {
       GcsStorageProvider gcs = (GcsStorageProvider) p;
       assertThat(gcs.name()).isEqualTo("gcs");
-      assertThat(gcs.prefix()).isEqualTo("backups/prod/");
+      assertThat(gcs.keyPrefix()).isEqualTo("backups/prod/");
       assertThat(gcs.chunkSize()).isEqualTo(16 * 1024 * 1024);
     }
   }
@@ -48,16 +51,16 @@ class GcsStorageFactoryTest {
         "bucket", Map.of("credentials", "none"),
         "chunk-size", with("chunk-size", "1000KiB"),
         "max-attempts", with("max-attempts", "zero"),
-        "prefix", with("prefix", "a/../b"),
+        "key-prefix", with("key-prefix", "a/../b"),
         "read-timeout", with("read-timeout", "soon"),
         "credentials", with("credentials", dir.resolve("missing.json").toString()));
-    cases.forEach((key, values) -> assertThatThrownBy(() -> new GcsStorageFactory().create(PluginConfig.of("storage gcs", values)))
+    cases.forEach((key, values) -> assertThatThrownBy(() -> new GcsStorageProviderFactory().create(PluginConfig.of("storage gcs", values)))
         .as(key)
         .isInstanceOfSatisfying(MaintenanceException.class, e -> {
           assertThat(e.code()).isEqualTo(ErrorCode.CONFIG_INVALID);
           assertThat(e.getMessage()).contains("'" + key + "'");
         }));
-    assertThatThrownBy(() -> new GcsStorageFactory().create(PluginConfig.of("storage gcs", with("credentials", garbage.toString()))))
+    assertThatThrownBy(() -> new GcsStorageProviderFactory().create(PluginConfig.of("storage gcs", with("credentials", garbage.toString()))))
         .isInstanceOfSatisfying(MaintenanceException.class, e -> {
           assertThat(e.code()).isEqualTo(ErrorCode.CONFIG_INVALID);
           assertThat(e.getMessage()).doesNotContain("secret-material");
@@ -65,8 +68,33 @@ class GcsStorageFactoryTest {
   }
 
   @Test
+  void deprecatedPrefixKeyStillSetsTheKeyPrefixAndLogsAWarning() throws Exception {
+    PrintStream err = System.err;
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8));
+    try (StorageProvider p = new GcsStorageProviderFactory().create(PluginConfig.of("storage gcs", with("prefix", "old/name")))) {
+      assertThat(((GcsStorageProvider) p).keyPrefix()).isEqualTo("old/name/");
+    } finally {
+      System.setErr(err);
+    }
+    assertThat(log.toString(StandardCharsets.UTF_8)).contains("WARN").contains("'prefix' is deprecated").contains("'key-prefix'");
+  }
+
+  @Test
+  void prefixAndKeyPrefixTogetherAreRefused() {
+    Map<String, String> values = with("prefix", "a");
+    values.put("key-prefix", "b");
+    assertThatThrownBy(() -> new GcsStorageProviderFactory().create(PluginConfig.of("storage gcs", values)))
+        .isInstanceOfSatisfying(MaintenanceException.class, e -> {
+          assertThat(e.code()).isEqualTo(ErrorCode.CONFIG_INVALID);
+          assertThat(e.details()).containsEntry("key", "prefix");
+          assertThat(e.getMessage()).contains("key-prefix");
+        });
+  }
+
+  @Test
   void bucketNamesAreValidated() {
-    assertThatThrownBy(() -> new GcsStorageFactory().create(PluginConfig.of("storage gcs", with("bucket", "Bad_Bucket!"))))
+    assertThatThrownBy(() -> new GcsStorageProviderFactory().create(PluginConfig.of("storage gcs", with("bucket", "Bad_Bucket!"))))
         .isInstanceOfSatisfying(MaintenanceException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.CONFIG_INVALID));
   }
 

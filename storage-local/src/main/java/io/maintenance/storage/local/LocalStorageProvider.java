@@ -18,7 +18,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.LinkOption;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -46,9 +45,13 @@ import org.slf4j.LoggerFactory;
  * file under {@code .uploads/} in the same file system, each chunk is fsynced before it counts as
  * committed, and completion is an fsync, an atomic rename and an fsync of the directory. A crash never
  * leaves a partial object under its key.
+ *
+ * <p>Build one with {@link #builder()}, or from configuration through {@link LocalStorageProviderFactory}
+ * (name {@code local}).
  */
-public final class LocalStorage implements StorageProvider {
-  private static final Logger LOG = LoggerFactory.getLogger(LocalStorage.class);
+public final class LocalStorageProvider implements StorageProvider {
+  public static final String NAME = "local";
+  private static final Logger LOG = LoggerFactory.getLogger(LocalStorageProvider.class);
   /** Reserved folder for uploads in progress; keys may not start with it. */
   public static final String UPLOADS = ".uploads";
 
@@ -61,33 +64,31 @@ public final class LocalStorage implements StorageProvider {
     return t;
   });
 
-  /**
-   * @param root the directory that holds the objects; created if missing
-   * @param chunkSize bytes per durable chunk (the resume granularity)
-   * @param fsync whether to fsync chunks, files and directories (only turn off for throwaway data)
-   */
-  public LocalStorage(Path root, int chunkSize, boolean fsync) {
-    if (chunkSize <= 0) {
-      throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "storage local: chunk size must be positive");
-    }
+  private LocalStorageProvider(Path root, int chunkSize, boolean fsync) {
     try {
       Files.createDirectories(root);
       this.root = root.toRealPath();
       Files.createDirectories(this.root.resolve(UPLOADS));
     } catch (IOException e) {
-      throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "storage local: cannot use directory " + root + ": " + e.getMessage(), e);
+      throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "storage local: cannot use directory " + root + ": " + e.getMessage(),
+          Map.of("owner", "storage local", "key", "path"), e);
     }
     this.chunkSize = chunkSize;
     this.fsync = fsync;
   }
 
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The directory that holds the objects (its real path). */
   public Path root() {
     return root;
   }
 
   @Override
   public String name() {
-    return "local";
+    return NAME;
   }
 
   @Override
@@ -253,16 +254,16 @@ public final class LocalStorage implements StorageProvider {
 
   @Override
   public ProbeResult probe() {
-    return Probes.run("storage:local", "STORAGE_UNWRITABLE", () -> {
+    return Probes.run("storage:" + NAME, Probes.STORAGE_UNWRITABLE, () -> {
       if (!Files.isDirectory(root)) {
-        throw new Probes.ProbeFailure("STORAGE_UNREACHABLE", "directory " + root + " does not exist");
+        throw new Probes.ProbeFailure(Probes.STORAGE_UNREACHABLE, "directory " + root + " does not exist");
       }
       Path probe = root.resolve(UPLOADS).resolve("probe-" + UUID.randomUUID());
       try {
         Files.write(probe, new byte[] {1}, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.DSYNC);
         Files.delete(probe);
       } catch (IOException e) {
-        throw new Probes.ProbeFailure("STORAGE_UNWRITABLE", "cannot write in " + root + ": " + e.getMessage());
+        throw new Probes.ProbeFailure(Probes.STORAGE_UNWRITABLE, "cannot write in " + root + ": " + e.getMessage());
       }
       return Map.of("path", root.toString(), "freeBytes", Long.toString(Files.getFileStore(root).getUsableSpace()));
     });
@@ -316,7 +317,7 @@ public final class LocalStorage implements StorageProvider {
   /** Whether the nearest existing ancestor of p, with symbolic links resolved, is still under the root. */
   private boolean insideRoot(Path p) {
     for (Path q = p; q != null; q = q.getParent()) {
-      if (Files.exists(q, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      if (Files.exists(q, LinkOption.NOFOLLOW_LINKS)) {
         try {
           return q.toRealPath().startsWith(root);
         } catch (IOException e) {
@@ -378,10 +379,8 @@ public final class LocalStorage implements StorageProvider {
     while (dir != null && !dir.equals(root) && dir.startsWith(root)) {
       try {
         Files.delete(dir);
-      } catch (DirectoryNotEmptyException | NoSuchFileException e) {
-        return;
       } catch (IOException e) {
-        return;
+        return; // not empty, already gone or not deletable: stop here
       }
       dir = dir.getParent();
     }
@@ -393,5 +392,50 @@ public final class LocalStorage implements StorageProvider {
 
   private static String version(BasicFileAttributes a) {
     return LocalUpload.versionOf(a);
+  }
+
+  /** Options of a {@link LocalStorageProvider}; {@link #path} is required. */
+  public static final class Builder {
+    /** The default chunk size: 8 MiB. */
+    public static final int DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024;
+
+    private Path path;
+    private long chunkSize = DEFAULT_CHUNK_SIZE;
+    private boolean fsync = true;
+
+    private Builder() {}
+
+    /** The directory that holds the objects; created if missing. Required. */
+    public Builder path(Path path) {
+      this.path = path;
+      return this;
+    }
+
+    /** Bytes per durable chunk, the resume granularity (1 byte to 2 GiB); default 8 MiB. */
+    public Builder chunkSize(long bytes) {
+      this.chunkSize = bytes;
+      return this;
+    }
+
+    /** Whether to fsync chunks, files and directories; default true (only turn off for throwaway data). */
+    public Builder fsync(boolean fsync) {
+      this.fsync = fsync;
+      return this;
+    }
+
+    public LocalStorageProvider build() {
+      if (path == null) {
+        throw invalid("path", "is required");
+      }
+      if (chunkSize <= 0 || chunkSize > Integer.MAX_VALUE) {
+        throw invalid("chunk-size", "must be between 1 byte and 2GiB, was " + chunkSize);
+      }
+      return new LocalStorageProvider(path, (int) chunkSize, fsync);
+    }
+
+    private static MaintenanceException invalid(String key, String problem) {
+      return new MaintenanceException(ErrorCode.CONFIG_INVALID, "storage local: '" + key + "' " + problem,
+          Map.of("owner", "storage local", "key", key));
+    }
   }
 }
