@@ -1,7 +1,5 @@
 package io.maintenance.spi.internal;
 
-import io.maintenance.spi.support.Digests;
-import io.maintenance.spi.support.StorageKeys;
 import io.maintenance.api.ArtifactInfo;
 import io.maintenance.api.Compression;
 import io.maintenance.api.ErrorCode;
@@ -11,6 +9,8 @@ import io.maintenance.spi.ArtifactSink;
 import io.maintenance.spi.StorageProvider;
 import io.maintenance.spi.Upload;
 import io.maintenance.spi.UploadOptions;
+import io.maintenance.spi.support.Digests;
+import io.maintenance.spi.support.StorageKeys;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

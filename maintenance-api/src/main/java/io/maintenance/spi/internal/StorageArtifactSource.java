@@ -1,6 +1,5 @@
 package io.maintenance.spi.internal;
 
-import io.maintenance.spi.support.ResumingInputStream;
 import io.maintenance.api.ArtifactInfo;
 import io.maintenance.api.ErrorCode;
 import io.maintenance.api.MaintenanceException;
@@ -8,6 +7,7 @@ import io.maintenance.spi.ArtifactSource;
 import io.maintenance.spi.ObjectInfo;
 import io.maintenance.spi.ReadRequest;
 import io.maintenance.spi.StorageProvider;
+import io.maintenance.spi.support.ResumingInputStream;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
