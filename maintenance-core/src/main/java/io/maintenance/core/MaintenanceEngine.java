@@ -280,7 +280,7 @@ public final class MaintenanceEngine implements Maintenance {
     private RetentionPolicy retentionPolicy = RetentionPolicy.keepAll();
     private MeterRegistry meterRegistry;
     private Clock clock = Clock.systemUTC();
-    private String storagePrefix = "backups";
+    private String backupFolder = "backups";
     private ArtifactPolicy artifactPolicy = ArtifactPolicy.DEFAULT;
     private final List<AuditSink> auditSinks = new ArrayList<>();
     private boolean installSchema = true;
@@ -338,7 +338,7 @@ public final class MaintenanceEngine implements Maintenance {
      * {@code datastores.orders.url=...}, {@code restore.approvals-required=1}, {@code restore.token-ttl=30m},
      * {@code restore.safety-backup=true}, {@code retention.keep-last=7}, {@code retention.keep-within=14d},
      * {@code retention.keep-daily=7}, {@code retention.keep-weekly=4}, {@code retention.keep-monthly=12},
-     * {@code storage-prefix=backups}, {@code lease-timeout=30s}, {@code catalog-timeout=15s},
+     * {@code backup-folder=backups}, {@code lease-timeout=30s}, {@code catalog-timeout=15s},
      * {@code sweep.partial-upload-age=1h}, {@code artifacts.compression=zstd}, {@code artifacts.encryption=keyset},
      * {@code artifacts.encryption.keyset-file=/etc/maintenance/kek.json}, ... (see the architecture docs).
      */
@@ -348,7 +348,7 @@ public final class MaintenanceEngine implements Maintenance {
       configProblems.addAll(c.problems());
       c.storage().ifPresent(st -> storage(st.getKey(), st.getValue()));
       c.datastores().forEach((id, d) -> datastore(d.getKey(), id, d.getValue()));
-      c.storagePrefix().ifPresent(this::storagePrefix);
+      c.backupFolder().ifPresent(this::backupFolder);
       c.leaseTimeout().ifPresent(this::leaseTimeout);
       c.catalogTimeout().ifPresent(this::catalogTimeout);
       c.partialUploadAge().ifPresent(this::partialUploadAge);
@@ -389,9 +389,15 @@ public final class MaintenanceEngine implements Maintenance {
     }
 
     /** Folder in storage under which backup sets go (default {@code backups}). */
-    public Builder storagePrefix(String prefix) {
-      this.storagePrefix = prefix;
+    public Builder backupFolder(String folder) {
+      this.backupFolder = Objects.requireNonNull(folder, "folder");
       return this;
+    }
+
+    /** The old name of {@link #backupFolder}. */
+    @Deprecated(since = "0.2.0", forRemoval = true)
+    public Builder storagePrefix(String prefix) {
+      return backupFolder(prefix);
     }
 
     public Builder auditSink(AuditSink sink) {
@@ -533,7 +539,7 @@ public final class MaintenanceEngine implements Maintenance {
       Readiness readiness = new Readiness(db, schema, store, datastoreMap, clock, probeTimeout);
       EngineMetrics metrics = new EngineMetrics(Optional.ofNullable(meterRegistry), clock, backupCatalog, restoreCatalog,
           Duration.ofSeconds(15), all.keySet(), readiness.components(), readiness::check);
-      EngineContext ctx = new EngineContext(clock, owner, engineVersion(), store, storagePrefix, datastoreMap,
+      EngineContext ctx = new EngineContext(clock, owner, engineVersion(), store, backupFolder, datastoreMap,
           backupCatalog, restoreCatalog, new TaskCatalog(db), new UploadSessionCatalog(db, clock, owner),
           new Leases(db, owner, leaseTimeout, scheduler), new AuditLog(db, sinks), metrics, restorePolicy, retentionPolicy,
           artifacts, backupCatalog.deploymentId(), partialUploadAge);

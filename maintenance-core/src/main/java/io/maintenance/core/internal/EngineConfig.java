@@ -12,15 +12,17 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Engine settings from flat properties ({@code storage.type}, {@code datastores.<id>.type}, {@code restore.*},
- * {@code retention.*}, {@code artifacts.*}, {@code storage-prefix}); unknown top-level keys are refused so typos do not pass silently.
+ * {@code retention.*}, {@code artifacts.*}, {@code backup-folder}); unknown top-level keys are refused so typos do not pass silently.
  */
 public record EngineConfig(
     Optional<Map.Entry<String, Map<String, String>>> storage,
     Map<String, Map.Entry<String, Map<String, String>>> datastores,
-    Optional<String> storagePrefix,
+    Optional<String> backupFolder,
     RestorePolicy restorePolicy,
     RetentionPolicy retentionPolicy,
     Optional<ArtifactPolicy> artifacts,
@@ -29,6 +31,9 @@ public record EngineConfig(
     Optional<java.time.Duration> partialUploadAge,
     List<MaintenanceException> problems) {
 
+  private static final Logger LOG = LoggerFactory.getLogger(EngineConfig.class);
+  /** Renamed because it was one character from the storage plugins' {@code storage.key-prefix} (then {@code storage.prefix}). */
+  private static final String DEPRECATED_FOLDER_KEY = "storage-prefix";
   private static final Set<String> RESTORE_KEYS = Set.of("approvals-required", "token-ttl", "safety-backup");
   private static final Set<String> RETENTION_KEYS = Set.of("keep-last", "keep-within", "keep-daily", "keep-weekly", "keep-monthly");
   private static final Set<String> ENGINE_KEYS = Set.of("lease-timeout", "catalog-timeout", "sweep.partial-upload-age");
@@ -64,7 +69,12 @@ public record EngineConfig(
         retention.put(k.substring(10), e.getValue());
       } else if (k.startsWith("artifacts.")) {
         artifacts.put(k.substring("artifacts.".length()), e.getValue());
-      } else if (k.equals("storage-prefix")) {
+      } else if (k.equals("backup-folder") || k.equals(DEPRECATED_FOLDER_KEY)) {
+        if (prefix.isPresent()) {
+          errors.add(invalid(DEPRECATED_FOLDER_KEY, "is the old name of backup-folder; set only backup-folder"));
+        } else if (k.equals(DEPRECATED_FOLDER_KEY)) {
+          LOG.warn("engine setting '{}' is deprecated; it is now called 'backup-folder'", DEPRECATED_FOLDER_KEY);
+        }
         prefix = Optional.of(e.getValue());
       } else if (ENGINE_KEYS.contains(k)) {
         engine.put(k, e.getValue());

@@ -19,7 +19,7 @@ class EngineConfigTest {
         "storage.type", "local", "storage.path", "/var/backups",
         "datastores.orders.type", "postgres", "datastores.orders.url", "jdbc:postgresql://db/orders",
         "restore.approvals-required", "2", "restore.token-ttl", "30m",
-        "retention.keep-last", "7", "retention.keep-within", "14d", "storage-prefix", "prod"),
+        "retention.keep-last", "7", "retention.keep-within", "14d", "backup-folder", "prod"),
         RestorePolicy.defaults(), RetentionPolicy.keepAll());
 
     assertThat(c.storage()).hasValueSatisfying(s -> {
@@ -31,7 +31,7 @@ class EngineConfigTest {
     assertThat(c.restorePolicy().tokenTtl()).isEqualTo(Duration.ofMinutes(30));
     assertThat(c.retentionPolicy().keepLast()).isEqualTo(7);
     assertThat(c.retentionPolicy().keepWithin()).isEqualTo(Duration.ofDays(14));
-    assertThat(c.storagePrefix()).contains("prod");
+    assertThat(c.backupFolder()).contains("prod");
   }
 
   @Test
@@ -54,7 +54,7 @@ class EngineConfigTest {
   @Test
   void collectedProblemsAreThrownAsOneErrorNamingEach() {
     ConfigErrors errors = new ConfigErrors();
-    EngineConfig c = EngineConfig.parse(Map.of("retention.keep-lats", "7", "storage-prefx", "x"), RestorePolicy.defaults(),
+    EngineConfig c = EngineConfig.parse(Map.of("retention.keep-lats", "7", "backup-foldr", "x"), RestorePolicy.defaults(),
         RetentionPolicy.keepAll());
     c.problems().forEach(errors::add);
     errors.add(io.maintenance.spi.PluginConfig.of("storage s3", Map.of("regoin", "x")).invalid("regoin", "is unknown"));
@@ -62,9 +62,23 @@ class EngineConfigTest {
     assertThatThrownBy(errors::throwIfAny).isInstanceOfSatisfying(MaintenanceException.class, e -> {
       assertThat(e.code()).isEqualTo(ErrorCode.CONFIG_INVALID);
       assertThat(e.getMessage()).startsWith("3 configuration errors:").contains("retention.keep-lats")
-          .contains("storage-prefx").contains("regoin");
-      assertThat(e.details().get("keys").split(",")).containsExactlyInAnyOrder("retention.keep-lats", "storage-prefx", "regoin");
+          .contains("backup-foldr").contains("regoin");
+      assertThat(e.details().get("keys").split(",")).containsExactlyInAnyOrder("retention.keep-lats", "backup-foldr", "regoin");
       assertThat(e.getSuppressed()).hasSize(3);
+    });
+  }
+
+  @Test
+  void theOldNameOfBackupFolderStillWorksButNotTogetherWithTheNewOne() {
+    EngineConfig old = EngineConfig.parse(Map.of("storage-prefix", "prod"), RestorePolicy.defaults(), RetentionPolicy.keepAll());
+    assertThat(old.problems()).isEmpty();
+    assertThat(old.backupFolder()).contains("prod");
+
+    EngineConfig both = EngineConfig.parse(Map.of("storage-prefix", "a", "backup-folder", "b"), RestorePolicy.defaults(),
+        RetentionPolicy.keepAll());
+    assertThat(both.problems()).singleElement().satisfies(e -> {
+      assertThat(e.code()).isEqualTo(ErrorCode.CONFIG_INVALID);
+      assertThat(e.getMessage()).contains("storage-prefix").contains("backup-folder");
     });
   }
 
