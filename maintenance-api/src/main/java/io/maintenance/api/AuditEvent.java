@@ -7,8 +7,13 @@ import java.util.Objects;
 /**
  * Something that happened, by whom, to what, and how it ended.
  *
- * @param action e.g. {@code backup}, {@code restore.preview}, {@code restore.approve}, {@code restore.confirm}, {@code task}
- * @param outcome {@code success}, {@code denied}, or an error code name
+ * @param actor who asked (the principal's name), or the engine itself for what it decides on its own
+ * @param action e.g. {@code backup}, {@code backup.delete}, {@code restore.preview}, {@code restore.approve},
+ *     {@code restore.confirm}, {@code restore.reconcile} (a restore settled after its process died),
+ *     {@code task.verify} and the other {@code task.<type>}, {@code engine.recover}, or the route of a refused request
+ * @param outcome {@code success}, or the {@link ErrorCode} name it ended with ({@code FORBIDDEN} when the
+ *     principal lacked the scope, {@code INVALID_REQUEST} for malformed input, ...)
+ * @param details what else the event concerns; values are escaped so that no control character reaches a log
  * @param target the backup id, restore request id or task id concerned
  */
 public record AuditEvent(

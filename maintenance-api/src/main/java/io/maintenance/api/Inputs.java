@@ -1,6 +1,7 @@
 package io.maintenance.api;
 
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The rules every entry point applies to what callers send (the request records, the engine's id
@@ -22,8 +23,8 @@ public final class Inputs {
   private Inputs() {}
 
   /** An id such as {@code bk-20261126-083100-3f9a2c1b}: letters, digits and {@code . _ : -}, starting with a letter or digit. */
-  public static String id(String pointer, String value) {
-    require(pointer, value);
+  public static String id(String pointer, @Nullable String value) {
+    value = require(pointer, value);
     if (value.isEmpty() || value.length() > MAX_ID) {
       throw invalid(pointer, "must be 1 to " + MAX_ID + " characters", value);
     }
@@ -38,8 +39,8 @@ public final class Inputs {
   }
 
   /** A name (datastore id, resource, label or option key): not empty, printable, at most {@link #MAX_NAME} characters. */
-  public static String name(String pointer, String value) {
-    require(pointer, value);
+  public static String name(String pointer, @Nullable String value) {
+    value = require(pointer, value);
     if (value.isEmpty()) {
       throw invalid(pointer, "must not be empty", value);
     }
@@ -47,19 +48,19 @@ public final class Inputs {
   }
 
   /** A value (label or option value): printable, at most {@link #MAX_TEXT} characters, may be empty. */
-  public static String text(String pointer, String value) {
-    require(pointer, value);
+  public static String text(String pointer, @Nullable String value) {
+    value = require(pointer, value);
     return printable(pointer, value, MAX_TEXT, false);
   }
 
   /** A comment: like {@link #text} but tab and line feed are allowed. */
-  public static String comment(String pointer, String value) {
-    require(pointer, value);
+  public static String comment(String pointer, @Nullable String value) {
+    value = require(pointer, value);
     return printable(pointer, value, MAX_TEXT, true);
   }
 
   /** Checks a map of labels or options: at most {@link #MAX_ENTRIES} entries, each key a name and each value a text. */
-  public static Map<String, String> entries(String pointer, Map<String, String> entries) {
+  public static Map<String, String> entries(String pointer, @Nullable Map<String, String> entries) {
     if (entries == null) {
       throw invalid(pointer, "must not be null", null);
     }
@@ -74,7 +75,7 @@ public final class Inputs {
   }
 
   /** The value with every control character, lone surrogate and backslash escaped ({@code \\u0000}), for logs and messages. */
-  public static String escape(String value) {
+  public static @Nullable String escape(@Nullable String value) {
     if (value == null) {
       return "null";
     }
@@ -112,10 +113,11 @@ public final class Inputs {
     return value;
   }
 
-  private static void require(String pointer, String value) {
+  private static String require(String pointer, @Nullable String value) {
     if (value == null) {
       throw invalid(pointer, "is required", null);
     }
+    return value;
   }
 
   private static boolean isControl(char c) {
@@ -137,7 +139,7 @@ public final class Inputs {
     return String.format("U+%04X", (int) c);
   }
 
-  private static MaintenanceException invalid(String pointer, String problem, String value) {
+  private static MaintenanceException invalid(String pointer, String problem, @Nullable String value) {
     String shown = value == null ? "" : " (was '" + escape(value) + "')";
     return new MaintenanceException(ErrorCode.INVALID_REQUEST, "'" + pointer + "' " + problem + shown, Map.of("pointer", pointer));
   }

@@ -3,6 +3,7 @@ package io.maintenance.api;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /** The single exception type of the library: a stable {@link ErrorCode}, a message for people, details for tools. */
 public class MaintenanceException extends RuntimeException {
@@ -15,7 +16,7 @@ public class MaintenanceException extends RuntimeException {
     this(code, message, Map.of(), null);
   }
 
-  public MaintenanceException(ErrorCode code, String message, Throwable cause) {
+  public MaintenanceException(ErrorCode code, String message, @Nullable Throwable cause) {
     this(code, message, Map.of(), cause);
   }
 
@@ -23,7 +24,8 @@ public class MaintenanceException extends RuntimeException {
     this(code, message, details, null);
   }
 
-  public MaintenanceException(ErrorCode code, String message, Map<String, String> details, Throwable cause) {
+  public MaintenanceException(ErrorCode code, @Nullable String message, Map<String, String> details,
+      @Nullable Throwable cause) {
     super(message, cause);
     this.code = Objects.requireNonNull(code, "code");
     this.details = Map.copyOf(details);

@@ -1,6 +1,7 @@
 package io.maintenance.api;
 
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /** What an {@link Operation} does. Housekeeping kinds carry the name of their {@link TaskType}. */
 public enum OperationKind {
@@ -17,9 +18,9 @@ public enum OperationKind {
   /** The engine settling what a stopped process left (at start-up, or when it takes over an expired lease). */
   RECOVERY(null);
 
-  private final Scope scope;
+  private final @Nullable Scope scope;
 
-  OperationKind(Scope scope) {
+  OperationKind(@Nullable Scope scope) {
     this.scope = scope;
   }
 

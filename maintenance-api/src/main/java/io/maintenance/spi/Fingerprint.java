@@ -1,6 +1,9 @@
 package io.maintenance.spi;
 
-import io.maintenance.spi.support.Digests;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -20,6 +23,12 @@ public record Fingerprint(String value, Map<String, String> components) {
   public static Fingerprint of(Map<String, String> components) {
     StringBuilder sb = new StringBuilder();
     new TreeMap<>(components).forEach((k, v) -> sb.append(k).append('=').append(v).append('\n'));
-    return new Fingerprint(Digests.sha256Hex(sb.toString()), components);
+    // SHA-256 here rather than through spi.support.Digests, so that the SPI does not depend on its helpers.
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(sb.toString().getBytes(StandardCharsets.UTF_8));
+      return new Fingerprint(HexFormat.of().formatHex(digest), components);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java platform has SHA-256", e);
+    }
   }
 }

@@ -64,7 +64,11 @@ public final class PluginConfig {
   }
 
   public int integer(String key, int defaultValue) {
-    return (int) longValue(key, defaultValue);
+    long v = longValue(key, defaultValue);
+    if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+      throw invalid(key, "must be between " + Integer.MIN_VALUE + " and " + Integer.MAX_VALUE + ", was '" + v + "'");
+    }
+    return (int) v;
   }
 
   public long longValue(String key, long defaultValue) {
@@ -147,12 +151,16 @@ public final class PluginConfig {
     return out;
   }
 
-  /** Fails with {@link ErrorCode#CONFIG_INVALID} naming every key no accessor asked for (call after the plugin read its settings). */
+  /**
+   * Fails with {@link ErrorCode#CONFIG_INVALID} naming every key no accessor asked for (call after the plugin
+   * read its settings); details {@code key} is the first, {@code keys} all of them, comma-separated.
+   */
   public void requireAllRead() {
     java.util.SortedSet<String> unknown = unread();
     if (!unknown.isEmpty()) {
       throw new MaintenanceException(ErrorCode.CONFIG_INVALID, owner + ": unknown setting(s) " + String.join(", ", unknown)
-          + " (misspelled, or not a setting of this plugin)", Map.of("owner", owner, "key", unknown.first()));
+          + " (misspelled, or not a setting of this plugin)",
+          Map.of("owner", owner, "key", unknown.first(), "keys", String.join(",", unknown)));
     }
   }
 

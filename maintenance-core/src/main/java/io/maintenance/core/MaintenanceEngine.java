@@ -28,6 +28,7 @@ import io.maintenance.api.RetentionPolicy;
 import io.maintenance.api.Scope;
 import io.maintenance.api.TaskRequest;
 import io.maintenance.api.TaskResult;
+import io.maintenance.core.internal.ConfigErrors;
 import io.maintenance.core.internal.EngineConfig;
 import io.maintenance.core.internal.EngineContext;
 import io.maintenance.core.internal.Ids;
@@ -402,7 +403,7 @@ public final class MaintenanceEngine implements Maintenance {
     private RetentionPolicy retentionPolicy = RetentionPolicy.keepAll();
     private MeterRegistry meterRegistry;
     private Clock clock = Clock.systemUTC();
-    private String storagePrefix = "backups";
+    private String backupFolder = "backups";
     private ArtifactPolicy artifactPolicy = ArtifactPolicy.DEFAULT;
     private final List<AuditSink> auditSinks = new ArrayList<>();
     private boolean installSchema = true;
@@ -416,6 +417,8 @@ public final class MaintenanceEngine implements Maintenance {
     private final Map<String, Map<String, String>> schedules = new LinkedHashMap<>();
     private Duration schedulerPollInterval = Duration.ofSeconds(5);
     private boolean schedulerEnabled = true;
+    /** Configuration problems found by {@link #configure}, reported by {@link #build} with the plugins' own. */
+    private final List<MaintenanceException> configProblems = new ArrayList<>();
 
     private Builder() {}
 
@@ -462,15 +465,17 @@ public final class MaintenanceEngine implements Maintenance {
      * {@code datastores.orders.url=...}, {@code restore.approvals-required=1}, {@code restore.token-ttl=30m},
      * {@code restore.safety-backup=true}, {@code retention.keep-last=7}, {@code retention.keep-within=14d},
      * {@code retention.keep-daily=7}, {@code retention.keep-weekly=4}, {@code retention.keep-monthly=12},
-     * {@code storage-prefix=backups}, {@code lease-timeout=30s}, {@code catalog-timeout=15s},
+     * {@code backup-folder=backups}, {@code lease-timeout=30s}, {@code catalog-timeout=15s},
      * {@code sweep.partial-upload-age=1h}, {@code artifacts.compression=zstd}, {@code artifacts.encryption=keyset},
      * {@code artifacts.encryption.keyset-file=/etc/maintenance/kek.json}, ... (see the architecture docs).
      */
     public Builder configure(Map<String, String> properties) {
       EngineConfig c = EngineConfig.parse(properties, restorePolicy, retentionPolicy);
+      // Reported by build() together with what the plugins find, so one start names every mistake.
+      configProblems.addAll(c.problems());
       c.storage().ifPresent(st -> storage(st.getKey(), st.getValue()));
       c.datastores().forEach((id, d) -> datastore(d.getKey(), id, d.getValue()));
-      c.storagePrefix().ifPresent(this::storagePrefix);
+      c.backupFolder().ifPresent(this::backupFolder);
       c.leaseTimeout().ifPresent(this::leaseTimeout);
       c.catalogTimeout().ifPresent(this::catalogTimeout);
       c.partialUploadAge().ifPresent(this::partialUploadAge);
@@ -515,9 +520,15 @@ public final class MaintenanceEngine implements Maintenance {
     }
 
     /** Folder in storage under which backup sets go (default {@code backups}). */
-    public Builder storagePrefix(String prefix) {
-      this.storagePrefix = prefix;
+    public Builder backupFolder(String folder) {
+      this.backupFolder = Objects.requireNonNull(folder, "folder");
       return this;
+    }
+
+    /** The old name of {@link #backupFolder}. */
+    @Deprecated(since = "0.2.0", forRemoval = true)
+    public Builder storagePrefix(String prefix) {
+      return backupFolder(prefix);
     }
 
     public Builder auditSink(AuditSink sink) {
@@ -631,38 +642,53 @@ public final class MaintenanceEngine implements Maintenance {
     }
 
     private MaintenanceEngine build(Plugins plugins, List<AutoCloseable> owned) {
+      ConfigErrors errors = new ConfigErrors();
+      configProblems.forEach(errors::add);
       StorageProvider store = storage;
-      if (store == null) {
-        if (storageName == null) {
-          throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "no storage configured; use storage(provider) or storage(name, config)");
-        }
+      if (store == null && storageName == null) {
+        errors.add(new MaintenanceException(ErrorCode.CONFIG_INVALID, "no storage configured; use storage(provider) or storage(name, config)"));
+      } else if (store == null && storageName != null) {
         PluginConfig config = PluginConfig.of("storage " + storageName, storageConfig);
-        store = plugins.storage(storageName).create(config);
-        owned.add(store);
-        config.requireAllRead();
+        store = errors.collect(() -> {
+          StorageProvider created = plugins.storage(storageName).create(config);
+          owned.add(created);
+          config.requireAllRead();
+          return created;
+        });
       }
       Map<String, Datastore> all = new LinkedHashMap<>(datastores);
       for (var e : datastoreConfigs.entrySet()) {
         String id = e.getKey();
         String type = e.getValue().getKey();
         PluginConfig config = PluginConfig.of("datastore " + id + " (" + type + ")", e.getValue().getValue());
-        Datastore ds = plugins.datastore(type).create(id, config);
-        owned.add(ds);
-        config.requireAllRead();
-        all.put(id, ds);
+        Datastore ds = errors.collect(() -> {
+          Datastore created = plugins.datastore(type).create(id, config);
+          owned.add(created);
+          config.requireAllRead();
+          return created;
+        });
+        if (ds != null) {
+          all.put(id, ds);
+        }
       }
-      if (all.isEmpty()) {
-        throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "no datastores configured");
+      if (all.isEmpty() && errors.isEmpty()) {
+        errors.add(new MaintenanceException(ErrorCode.CONFIG_INVALID, "no datastores configured"));
       }
+      List<ScheduleDefinition> definitions = new ArrayList<>();
+      schedules.forEach((name, settings) -> {
+        ScheduleDefinition d = errors.collect(() -> ScheduleDefinition.parse(name, settings));
+        if (d != null && errors.collect(() -> {
+          checkScheduleTargets(d, all);
+          return d;
+        }) != null) {
+          definitions.add(d);
+        }
+      });
+      errors.throwIfAny();
       for (var e : all.entrySet()) {
         if (!e.getKey().equals(e.getValue().id())) {
           throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "datastore registered as " + e.getKey() + " reports id " + e.getValue().id());
         }
-      }
-      List<ScheduleDefinition> definitions = new ArrayList<>();
-      schedules.forEach((name, settings) -> definitions.add(ScheduleDefinition.parse(name, settings)));
-      for (ScheduleDefinition d : definitions) {
-        checkScheduleTargets(d, all);
       }
       Artifacts artifacts = Artifacts.start(artifactPolicy);
       List<AuditSink> sinks = new ArrayList<>(auditSinks);
@@ -694,7 +720,7 @@ public final class MaintenanceEngine implements Maintenance {
       EngineMetrics metrics = new EngineMetrics(Optional.ofNullable(meterRegistry), clock, backupCatalog, restoreCatalog,
           Duration.ofSeconds(15), all.keySet(), readiness.components(), readiness::check,
           new EngineMetrics.Sources(definitions.stream().map(ScheduleDefinition::name).toList(), schedulerService::status));
-      EngineContext ctx = new EngineContext(clock, owner, engineVersion(), store, storagePrefix, datastoreMap,
+      EngineContext ctx = new EngineContext(clock, owner, engineVersion(), store, backupFolder, datastoreMap,
           backupCatalog, restoreCatalog, new TaskCatalog(db), new UploadSessionCatalog(db, clock, owner),
           leases, new AuditLog(db, sinks), metrics, restorePolicy, retentionPolicy,
           artifacts, backupCatalog.deploymentId(), partialUploadAge, new OperationCatalog(db));

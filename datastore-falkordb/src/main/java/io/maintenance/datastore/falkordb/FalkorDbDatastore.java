@@ -1,6 +1,8 @@
 package io.maintenance.datastore.falkordb;
 
 import io.maintenance.api.DatastorePlan;
+import io.maintenance.api.ErrorCode;
+import io.maintenance.api.MaintenanceException;
 import io.maintenance.api.ProbeResult;
 import io.maintenance.datastore.falkordb.internal.Backup;
 import io.maintenance.datastore.falkordb.internal.FalkorDbErrors;
@@ -21,6 +23,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -277,18 +280,24 @@ public final class FalkorDbDatastore implements Datastore {
       return this;
     }
 
+    private MaintenanceException invalid(String setting, String problem) {
+      return new MaintenanceException(ErrorCode.CONFIG_INVALID, "FalkorDB datastore: " + setting + " " + problem,
+          Map.of("key", setting));
+    }
+
+    /** Checks the settings: {@code CONFIG_INVALID} naming the one that is wrong. */
     public FalkorDbDatastore build() {
       if (port <= 0 || port > 65535) {
-        throw new IllegalArgumentException("port must be within 1..65535");
+        throw invalid("port", "must be within 1..65535");
       }
       if (batchSize < 1 || readBatchSize < 1) {
-        throw new IllegalArgumentException("batch sizes must be positive");
+        throw invalid(batchSize < 1 ? "batchSize" : "readBatchSize", "must be positive");
       }
       if (physicalLimit < 0) {
-        throw new IllegalArgumentException("physicalLimit must not be negative");
+        throw invalid("physicalLimit", "must not be negative");
       }
       if (reservedPrefix.isEmpty()) {
-        throw new IllegalArgumentException("reservedPrefix must not be empty");
+        throw invalid("reservedPrefix", "must not be empty");
       }
       return new FalkorDbDatastore(id(), new Settings(host, port, tls, database, Optional.ofNullable(user),
           Optional.ofNullable(password), includes(), excludes(), batchSize, readBatchSize, connectTimeout, socketTimeout,

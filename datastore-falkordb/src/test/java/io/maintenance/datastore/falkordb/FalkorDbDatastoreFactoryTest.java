@@ -47,8 +47,10 @@ class FalkorDbDatastoreFactoryTest {
 
   @Test
   void builderRejectsImpossibleSettings() {
-    assertThatThrownBy(() -> FalkorDbDatastore.builder("g").port(0).build()).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> FalkorDbDatastore.builder("g").port(0).build()).isInstanceOfSatisfying(MaintenanceException.class,
+        e -> assertThat(e.code()).isEqualTo(ErrorCode.CONFIG_INVALID)).hasMessageContaining("port");
     assertThatThrownBy(() -> FalkorDbDatastore.builder("g").uri("http://x").build()).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> FalkorDbDatastore.builder("g").reservedPrefix("").build()).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> FalkorDbDatastore.builder("g").reservedPrefix("").build()).isInstanceOfSatisfying(MaintenanceException.class,
+        e -> assertThat(e.details()).containsEntry("key", "reservedPrefix"));
   }
 }

@@ -13,7 +13,7 @@ import io.maintenance.datastore.falkordb.internal.Artifact;
 import io.maintenance.datastore.falkordb.internal.FalkorConnection;
 import io.maintenance.spi.ProgressListener;
 import io.maintenance.spi.RestoreOutcome;
-import io.maintenance.spi.support.Contexts;
+import io.maintenance.spi.internal.Contexts;
 import io.maintenance.tck.DatastoreHarness;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;

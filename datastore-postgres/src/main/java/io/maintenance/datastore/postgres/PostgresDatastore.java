@@ -25,11 +25,11 @@ import io.maintenance.spi.RestoreContext;
 import io.maintenance.spi.RestoreOutcome;
 import io.maintenance.spi.TaskContext;
 import io.maintenance.spi.TaskOutcome;
+import io.maintenance.spi.support.DatastoreBuilder;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -59,9 +59,9 @@ public final class PostgresDatastore implements Datastore {
   private final Settings settings;
 
   private PostgresDatastore(Builder b) {
-    this.id = b.id;
+    this.id = b.checkedId();
     this.dataSource = b.dataSource;
-    this.settings = new Settings(id, TYPE, new TableSelector(List.copyOf(b.include), List.copyOf(b.exclude)), b.lockTimeout,
+    this.settings = new Settings(id, TYPE, new TableSelector(b.selectedIncludes(), b.selectedExcludes()), b.lockTimeout,
         b.validateRowsOnPlan, b.disableTriggers, b.reindexConcurrently, b.jobs, b.splitBytes);
   }
 
@@ -154,11 +154,8 @@ public final class PostgresDatastore implements Datastore {
   }
 
   /** Options for a {@link PostgresDatastore}; the id and {@link #dataSource} are required. */
-  public static final class Builder {
-    private final String id;
+  public static final class Builder extends DatastoreBuilder<Builder> {
     private DataSource dataSource;
-    private final List<String> include = new ArrayList<>();
-    private final List<String> exclude = new ArrayList<>();
     private Duration lockTimeout = Duration.ofSeconds(60);
     private boolean validateRowsOnPlan = true;
     private boolean disableTriggers = true;
@@ -167,37 +164,12 @@ public final class PostgresDatastore implements Datastore {
     private long splitBytes = 64L << 20;
 
     private Builder(String id) {
-      this.id = id;
+      super(id);
     }
 
     /** Where to connect; the host's pool or a driver data source. Connections are returned after each call. */
     public Builder dataSource(DataSource dataSource) {
       this.dataSource = dataSource;
-      return this;
-    }
-
-    /**
-     * Adds {@code schema.table} globs to back up ({@code *}, {@code ?}; no dot = whole schema); each call
-     * adds to the earlier ones. Default: all user tables.
-     */
-    public Builder include(String... patterns) {
-      return include(List.of(patterns));
-    }
-
-    /** Adds globs to back up, as {@link #include(String...)}. */
-    public Builder include(List<String> patterns) {
-      include.addAll(List.copyOf(patterns));
-      return this;
-    }
-
-    /** Adds {@code schema.table} globs to leave out, applied after {@link #include}; each call adds to the earlier ones. */
-    public Builder exclude(String... patterns) {
-      return exclude(List.of(patterns));
-    }
-
-    /** Adds globs to leave out, as {@link #exclude(String...)}. */
-    public Builder exclude(List<String> patterns) {
-      exclude.addAll(List.copyOf(patterns));
       return this;
     }
 
@@ -254,15 +226,29 @@ public final class PostgresDatastore implements Datastore {
     }
 
     /** Fails with {@code CONFIG_INVALID} naming the setting when the id or the data source is missing. */
+    /**
+     * {@code include}/{@code exclude} take {@code schema.table} globs ({@code *}, {@code ?}; no dot = whole
+     * schema), each call adding to the earlier ones; default: all user tables.
+     */
     public PostgresDatastore build() {
-      if (id == null || id.isBlank()) {
-        throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "a PostgreSQL datastore needs an id", Map.of("key", "id"));
-      }
+      String id = id();
       if (dataSource == null) {
         throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "datastore " + id + ": dataSource is required",
             Map.of("key", "dataSource"));
       }
       return new PostgresDatastore(this);
+    }
+
+    private String checkedId() {
+      return id();
+    }
+
+    private List<String> selectedIncludes() {
+      return includes();
+    }
+
+    private List<String> selectedExcludes() {
+      return excludes();
     }
   }
 }

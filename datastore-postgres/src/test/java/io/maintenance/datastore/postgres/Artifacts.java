@@ -2,9 +2,9 @@ package io.maintenance.datastore.postgres;
 
 import io.maintenance.api.ArtifactInfo;
 import io.maintenance.api.DatastoreManifest;
-import io.maintenance.spi.support.BackupLayout;
-import io.maintenance.spi.support.StorageArtifactSink;
-import io.maintenance.spi.support.UploadTracker;
+import io.maintenance.spi.internal.BackupLayout;
+import io.maintenance.spi.internal.StorageArtifactSink;
+import io.maintenance.spi.internal.UploadTracker;
 import io.maintenance.tck.DatastoreHarness;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -3,9 +3,9 @@ package io.maintenance.datastore.postgres;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.maintenance.api.DatastoreManifest;
-import io.maintenance.spi.support.BackupLayout;
-import io.maintenance.spi.support.StorageArtifactSink;
-import io.maintenance.spi.support.UploadTracker;
+import io.maintenance.spi.internal.BackupLayout;
+import io.maintenance.spi.internal.StorageArtifactSink;
+import io.maintenance.spi.internal.UploadTracker;
 import io.maintenance.tck.DatastoreHarness;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -19,7 +19,7 @@ import io.maintenance.spi.PluginConfig;
 import io.maintenance.spi.ProgressListener;
 import io.maintenance.spi.TaskContext;
 import io.maintenance.spi.TaskOutcome;
-import io.maintenance.spi.support.Contexts;
+import io.maintenance.spi.internal.Contexts;
 import io.maintenance.tck.DatastoreHarness;
 import java.net.ServerSocket;
 import java.util.HashMap;

@@ -7,7 +7,7 @@ import io.maintenance.api.DatastoreManifest;
 import io.maintenance.api.DatastorePlan;
 import io.maintenance.api.MaintenanceException;
 import io.maintenance.spi.RestoreOutcome;
-import io.maintenance.spi.support.Contexts;
+import io.maintenance.spi.internal.Contexts;
 import io.maintenance.tck.DatastoreHarness;
 import java.sql.Connection;
 import java.sql.Statement;

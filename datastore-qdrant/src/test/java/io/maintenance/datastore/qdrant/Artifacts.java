@@ -6,7 +6,7 @@ import io.maintenance.api.DatastorePlan;
 import io.maintenance.spi.ArtifactSource;
 import io.maintenance.spi.ProgressListener;
 import io.maintenance.spi.RestoreContext;
-import io.maintenance.spi.support.Contexts;
+import io.maintenance.spi.internal.Contexts;
 import io.maintenance.spi.support.Digests;
 import io.maintenance.tck.DatastoreHarness;
 import java.util.ArrayList;

@@ -7,7 +7,7 @@ import org.testcontainers.junit.jupiter.Container;
 import org.testcontainers.junit.jupiter.Testcontainers;
 
 /** The TCK datastore contract against a real Qdrant; runs wherever a Docker engine is available. */
-@Testcontainers(disabledWithoutDocker = true)
+@Testcontainers
 class QdrantContainerContractIT extends QdrantContract {
   @Container
   private static final GenericContainer<?> QDRANT = RealQdrant.container();

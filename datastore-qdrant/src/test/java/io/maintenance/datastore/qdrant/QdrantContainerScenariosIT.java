@@ -7,7 +7,7 @@ import org.testcontainers.junit.jupiter.Container;
 import org.testcontainers.junit.jupiter.Testcontainers;
 
 /** The scenarios against a real Qdrant; runs wherever a Docker engine is available. */
-@Testcontainers(disabledWithoutDocker = true)
+@Testcontainers
 class QdrantContainerScenariosIT extends QdrantScenarios {
   /** The container reaches the presigning storage through Testcontainers' host port forwarding. */
   private static final int STORAGE_PORT = freePort();

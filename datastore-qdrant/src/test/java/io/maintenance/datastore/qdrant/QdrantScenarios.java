@@ -480,14 +480,14 @@ abstract class QdrantScenarios {
     String original = fixture().liveData();
     io.maintenance.tck.InMemoryStorage storage = new io.maintenance.tck.InMemoryStorage();
     SealingCodec codec = new SealingCodec();
-    io.maintenance.spi.support.StorageArtifactSink sink = new io.maintenance.spi.support.StorageArtifactSink(storage,
-        "sealed/b1/vectors", io.maintenance.spi.support.UploadTracker.NONE, Optional.empty(), codec);
-    io.maintenance.spi.DatastoreBackup b = datastore.backup(new io.maintenance.spi.support.Contexts.Backup("b1",
+    io.maintenance.spi.internal.StorageArtifactSink sink = new io.maintenance.spi.internal.StorageArtifactSink(storage,
+        "sealed/b1/vectors", io.maintenance.spi.internal.UploadTracker.NONE, Optional.empty(), codec);
+    io.maintenance.spi.DatastoreBackup b = datastore.backup(new io.maintenance.spi.internal.Contexts.Backup("b1",
         io.maintenance.api.BackupType.FULL, Optional.empty(), sink, io.maintenance.spi.ProgressListener.NONE));
     DatastoreManifest m = new DatastoreManifest("vectors", "qdrant", "test", b.sourceFingerprint().value(), sink.completed(),
         b.resources(), Map.of());
     ArtifactInfo docs = m.artifacts().stream().filter(a -> a.name().equals("docs.snapshot")).findFirst().orElseThrow();
-    io.maintenance.spi.ArtifactSource source = new io.maintenance.spi.support.StorageArtifactSource(storage, m.artifacts(),
+    io.maintenance.spi.ArtifactSource source = new io.maintenance.spi.internal.StorageArtifactSource(storage, m.artifacts(),
         a -> "sealed/b1/vectors/" + a.name(), codec);
     JsonNode record;
     try (java.io.InputStream in = source.open("docs.qdrant.json")) {

@@ -3,7 +3,7 @@ package io.maintenance.datastore.qdrant;
 import io.maintenance.api.ArtifactInfo;
 import io.maintenance.api.Compression;
 import io.maintenance.spi.ArtifactOptions;
-import io.maintenance.spi.support.ArtifactCodec;
+import io.maintenance.spi.internal.ArtifactCodec;
 import java.io.FilterInputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;

@@ -13,11 +13,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.Executor;
 import java.util.zip.CRC32C;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The resumable-upload logic every provider shares: buffers one chunk at a time (memory is bounded
@@ -47,15 +49,15 @@ public abstract class ChunkedUpload implements Upload {
   /** Chunks sent but not yet known to be durable (parallel mode), by index. */
   private final TreeMap<Integer, Pending> inFlight = new TreeMap<>();
   private final ArrayDeque<byte[]> spare = new ArrayDeque<>();
-  private Throwable failure;
+  private @Nullable Throwable failure;
   /** Chunk commits still executing (parallel mode). */
   private int running;
   private int nextIndex;
 
-  private byte[] buffer;
+  private byte @Nullable [] buffer;
   private int buffered;
   private long seen;
-  private CRC32C verifying;
+  private @Nullable CRC32C verifying;
   private boolean completed;
   private boolean aborted;
 
@@ -256,11 +258,12 @@ public abstract class ChunkedUpload implements Upload {
   }
 
   private void commitFull() throws IOException {
+    byte[] full = Objects.requireNonNull(buffer, "buffer");
     int index = nextIndex++;
     long offset = (long) index * chunkSize;
-    String digest = crc32c(buffer, 0, buffered);
+    String digest = crc32c(full, 0, buffered);
     if (parallelism() <= 1) {
-      commitChunk(index, offset, buffer, buffered, false);
+      commitChunk(index, offset, full, buffered, false);
       synchronized (lock) {
         committed.add(digest);
         checkpoint();
@@ -268,7 +271,7 @@ public abstract class ChunkedUpload implements Upload {
       buffered = 0;
       return;
     }
-    Pending p = new Pending(buffer, digest);
+    Pending p = new Pending(full, digest);
     synchronized (lock) {
       inFlight.put(index, p);
       running++;

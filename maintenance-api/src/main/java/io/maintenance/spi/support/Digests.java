@@ -34,9 +34,4 @@ public final class Digests {
   public static String sha256Hex(String text) {
     return sha256Hex(text.getBytes(StandardCharsets.UTF_8));
   }
-
-  /** Compares two hex digests in constant time (for token hashes). */
-  public static boolean equalHex(String a, String b) {
-    return MessageDigest.isEqual(a.getBytes(StandardCharsets.US_ASCII), b.getBytes(StandardCharsets.US_ASCII));
-  }
 }

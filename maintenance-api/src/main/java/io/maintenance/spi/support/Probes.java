@@ -4,6 +4,7 @@ import io.maintenance.api.ProbeResult;
 import io.maintenance.api.ProbeStatus;
 import java.time.Duration;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /** Runs a readiness check with timing and turns failures into structured codes. */
 public final class Probes {
@@ -39,7 +40,7 @@ public final class Probes {
       this(code, ProbeStatus.DOWN, detail, null);
     }
 
-    public ProbeFailure(String code, ProbeStatus status, String detail, Throwable cause) {
+    public ProbeFailure(String code, ProbeStatus status, String detail, @Nullable Throwable cause) {
       super(detail, cause);
       this.code = code;
       this.status = status;

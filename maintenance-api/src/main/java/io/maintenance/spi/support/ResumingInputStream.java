@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.NoSuchFileException;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads a remote object and, when the connection breaks, reopens it at the offset reached instead of
@@ -19,7 +20,7 @@ public final class ResumingInputStream extends InputStream {
   private final Opener opener;
   private final int maxAttempts;
   private final Duration backoff;
-  private InputStream current;
+  private @Nullable InputStream current;
   private long position;
   private int failures;
   private boolean closed;

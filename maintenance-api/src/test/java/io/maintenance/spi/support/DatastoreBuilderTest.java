@@ -3,6 +3,8 @@ package io.maintenance.spi.support;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.maintenance.api.ErrorCode;
+import io.maintenance.api.MaintenanceException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -34,8 +36,14 @@ class DatastoreBuilderTest {
   }
 
   @Test
-  void theIdIsRequired() {
-    assertThatThrownBy(() -> new Builder(null)).isInstanceOf(NullPointerException.class).hasMessage("id");
+  void theIdIsRequiredWhenBuilding() {
+    for (String id : new String[] {null, " "}) {
+      Builder b = new Builder(id).include("a");
+      assertThatThrownBy(b::id).isInstanceOfSatisfying(MaintenanceException.class, e -> {
+        assertThat(e.code()).isEqualTo(ErrorCode.CONFIG_INVALID);
+        assertThat(e.details()).containsEntry("key", "id");
+      });
+    }
   }
 
   @Test

@@ -7,19 +7,22 @@ import io.maintenance.api.RetentionPolicy;
 import io.maintenance.core.internal.artifacts.ArtifactPolicy;
 import io.maintenance.spi.PluginConfig;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Engine settings from flat properties ({@code storage.type}, {@code datastores.<id>.type}, {@code restore.*},
- * {@code retention.*}, {@code artifacts.*}, {@code storage-prefix}); unknown top-level keys are refused so typos do not pass silently.
+ * {@code retention.*}, {@code artifacts.*}, {@code backup-folder}); unknown top-level keys are refused so typos do not pass silently.
  */
 public record EngineConfig(
     Optional<Map.Entry<String, Map<String, String>>> storage,
     Map<String, Map.Entry<String, Map<String, String>>> datastores,
-    Optional<String> storagePrefix,
+    Optional<String> backupFolder,
     RestorePolicy restorePolicy,
     RetentionPolicy retentionPolicy,
     Optional<ArtifactPolicy> artifacts,
@@ -29,14 +32,23 @@ public record EngineConfig(
     Optional<java.time.Duration> progressInterval,
     Map<String, Map<String, String>> schedules,
     Optional<java.time.Duration> schedulerPollInterval,
-    Optional<Boolean> schedulerEnabled) {
+    Optional<Boolean> schedulerEnabled,
+    List<MaintenanceException> problems) {
 
+  private static final Logger LOG = LoggerFactory.getLogger(EngineConfig.class);
+  /** Renamed because it was one character from the storage plugins' {@code storage.key-prefix} (then {@code storage.prefix}). */
+  private static final String DEPRECATED_FOLDER_KEY = "storage-prefix";
   private static final Set<String> RESTORE_KEYS = Set.of("approvals-required", "token-ttl", "safety-backup");
   private static final Set<String> RETENTION_KEYS = Set.of("keep-last", "keep-within", "keep-daily", "keep-weekly", "keep-monthly");
   private static final Set<String> ENGINE_KEYS = Set.of("lease-timeout", "catalog-timeout", "sweep.partial-upload-age",
       "operations.progress-interval", "scheduler.poll-interval", "scheduler.enabled");
 
+  /**
+   * Parses every key; unknown keys and bad values do not stop it but are listed in {@link #problems()}
+   * (with defaults in their place), so that the engine reports them together with its plugins' problems.
+   */
   public static EngineConfig parse(Map<String, String> props, RestorePolicy restoreDefaults, RetentionPolicy retentionDefaults) {
+    ConfigErrors errors = new ConfigErrors();
     Map<String, String> storage = new TreeMap<>();
     Map<String, Map<String, String>> datastores = new LinkedHashMap<>();
     Map<String, String> restore = new TreeMap<>();
@@ -53,7 +65,8 @@ public record EngineConfig(
         String rest = k.substring("schedules.".length());
         int dot = rest.indexOf('.');
         if (dot <= 0) {
-          throw invalid(k, "must look like schedules.<name>.<key>");
+          errors.add(invalid(k, "must look like schedules.<name>.<key>"));
+          continue;
         }
         schedules.computeIfAbsent(rest.substring(0, dot), x -> new TreeMap<>()).put(rest.substring(dot + 1), e.getValue());
       } else if (k.startsWith("storage.")) {
@@ -62,7 +75,8 @@ public record EngineConfig(
         String rest = k.substring("datastores.".length());
         int dot = rest.indexOf('.');
         if (dot <= 0) {
-          throw invalid(k, "must look like datastores.<id>.<key>");
+          errors.add(invalid(k, "must look like datastores.<id>.<key>"));
+          continue;
         }
         datastores.computeIfAbsent(rest.substring(0, dot), x -> new TreeMap<>()).put(rest.substring(dot + 1), e.getValue());
       } else if (k.startsWith("restore.") && RESTORE_KEYS.contains(k.substring(8))) {
@@ -71,42 +85,64 @@ public record EngineConfig(
         retention.put(k.substring(10), e.getValue());
       } else if (k.startsWith("artifacts.")) {
         artifacts.put(k.substring("artifacts.".length()), e.getValue());
-      } else if (k.equals("storage-prefix")) {
+      } else if (k.equals("backup-folder") || k.equals(DEPRECATED_FOLDER_KEY)) {
+        if (prefix.isPresent()) {
+          errors.add(invalid(DEPRECATED_FOLDER_KEY, "is the old name of backup-folder; set only backup-folder"));
+        } else if (k.equals(DEPRECATED_FOLDER_KEY)) {
+          LOG.warn("engine setting '{}' is deprecated; it is now called 'backup-folder'", DEPRECATED_FOLDER_KEY);
+        }
         prefix = Optional.of(e.getValue());
       } else {
-        throw invalid(k, "is not a setting of the engine");
+        errors.add(invalid(k, "is not a setting of the engine"));
       }
     }
     Optional<Map.Entry<String, Map<String, String>>> st = Optional.empty();
     if (!storage.isEmpty()) {
-      String type = Optional.ofNullable(storage.remove("type")).orElseThrow(() -> invalid("storage.type", "is required"));
-      st = Optional.of(Map.entry(type, Map.copyOf(storage)));
+      String type = storage.remove("type");
+      if (type == null) {
+        errors.add(invalid("storage.type", "is required"));
+      } else {
+        st = Optional.of(Map.entry(type, Map.copyOf(storage)));
+      }
     }
     Map<String, Map.Entry<String, Map<String, String>>> ds = new LinkedHashMap<>();
     for (var e : datastores.entrySet()) {
-      String type = Optional.ofNullable(e.getValue().remove("type"))
-          .orElseThrow(() -> invalid("datastores." + e.getKey() + ".type", "is required"));
-      ds.put(e.getKey(), Map.entry(type, Map.copyOf(e.getValue())));
+      String type = e.getValue().remove("type");
+      if (type == null) {
+        errors.add(invalid("datastores." + e.getKey() + ".type", "is required"));
+      } else {
+        ds.put(e.getKey(), Map.entry(type, Map.copyOf(e.getValue())));
+      }
     }
     PluginConfig r = PluginConfig.of("engine restore", restore);
-    RestorePolicy restorePolicy = new RestorePolicy(
+    RestorePolicy restorePolicy = errors.collect(() -> new RestorePolicy(
         r.integer("approvals-required", restoreDefaults.approvalsRequired()),
         r.duration("token-ttl", restoreDefaults.tokenTtl()),
-        r.bool("safety-backup", restoreDefaults.safetyBackup()));
+        r.bool("safety-backup", restoreDefaults.safetyBackup())));
     PluginConfig t = PluginConfig.of("engine retention", retention);
-    RetentionPolicy retentionPolicy = retention.isEmpty() ? retentionDefaults : RetentionPolicy.builder()
+    RetentionPolicy retentionPolicy = retention.isEmpty() ? retentionDefaults : errors.collect(() -> RetentionPolicy.builder()
         .keepLast(t.integer("keep-last", 0))
         .keepWithin(t.duration("keep-within", java.time.Duration.ZERO))
         .keepDaily(t.integer("keep-daily", 0))
         .keepWeekly(t.integer("keep-weekly", 0))
         .keepMonthly(t.integer("keep-monthly", 0))
-        .build();
-    Optional<ArtifactPolicy> artifactPolicy = artifacts.isEmpty() ? Optional.empty() : Optional.of(ArtifactPolicy.parse(artifacts));
+        .build());
+    Optional<ArtifactPolicy> artifactPolicy = artifacts.isEmpty() ? Optional.empty()
+        : Optional.ofNullable(errors.collect(() -> ArtifactPolicy.parse(artifacts)));
     PluginConfig g = PluginConfig.of("engine", engine);
-    Optional<Boolean> schedulerEnabled = g.optional("scheduler.enabled").map(v -> g.bool("scheduler.enabled", true));
-    return new EngineConfig(st, ds, prefix, restorePolicy, retentionPolicy, artifactPolicy, positive(g, "lease-timeout"),
-        positive(g, "catalog-timeout"), positive(g, "sweep.partial-upload-age"), positive(g, "operations.progress-interval"),
-        schedules, positive(g, "scheduler.poll-interval"), schedulerEnabled);
+    Optional<java.time.Duration> leaseTimeout = errors.collect(() -> positive(g, "lease-timeout"));
+    Optional<java.time.Duration> catalogTimeout = errors.collect(() -> positive(g, "catalog-timeout"));
+    Optional<java.time.Duration> partialUploadAge = errors.collect(() -> positive(g, "sweep.partial-upload-age"));
+    Optional<java.time.Duration> progressInterval = errors.collect(() -> positive(g, "operations.progress-interval"));
+    Optional<java.time.Duration> pollInterval = errors.collect(() -> positive(g, "scheduler.poll-interval"));
+    Optional<Boolean> schedulerEnabled = errors.collect(() -> g.optional("scheduler.enabled").map(v -> g.bool("scheduler.enabled", true)));
+    return new EngineConfig(st, ds, prefix, restorePolicy == null ? restoreDefaults : restorePolicy,
+        retentionPolicy == null ? retentionDefaults : retentionPolicy, artifactPolicy,
+        leaseTimeout == null ? Optional.empty() : leaseTimeout, catalogTimeout == null ? Optional.empty() : catalogTimeout,
+        partialUploadAge == null ? Optional.empty() : partialUploadAge,
+        progressInterval == null ? Optional.empty() : progressInterval, schedules,
+        pollInterval == null ? Optional.empty() : pollInterval, schedulerEnabled == null ? Optional.empty() : schedulerEnabled,
+        errors.problems());
   }
 
   private static Optional<java.time.Duration> positive(PluginConfig config, String key) {

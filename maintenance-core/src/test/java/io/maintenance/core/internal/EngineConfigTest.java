@@ -19,7 +19,7 @@ class EngineConfigTest {
         "storage.type", "local", "storage.path", "/var/backups",
         "datastores.orders.type", "postgres", "datastores.orders.url", "jdbc:postgresql://db/orders",
         "restore.approvals-required", "2", "restore.token-ttl", "30m",
-        "retention.keep-last", "7", "retention.keep-within", "14d", "storage-prefix", "prod"),
+        "retention.keep-last", "7", "retention.keep-within", "14d", "backup-folder", "prod"),
         RestorePolicy.defaults(), RetentionPolicy.keepAll());
 
     assertThat(c.storage()).hasValueSatisfying(s -> {
@@ -31,20 +31,64 @@ class EngineConfigTest {
     assertThat(c.restorePolicy().tokenTtl()).isEqualTo(Duration.ofMinutes(30));
     assertThat(c.retentionPolicy().keepLast()).isEqualTo(7);
     assertThat(c.retentionPolicy().keepWithin()).isEqualTo(Duration.ofDays(14));
-    assertThat(c.storagePrefix()).contains("prod");
+    assertThat(c.backupFolder()).contains("prod");
   }
 
   @Test
-  void typosAndBadValuesAreRefusedWithTheKey() {
-    assertThatThrownBy(() -> EngineConfig.parse(Map.of("retention.keep-lats", "7"), RestorePolicy.defaults(), RetentionPolicy.keepAll()))
-        .isInstanceOfSatisfying(MaintenanceException.class, e -> {
-          assertThat(e.code()).isEqualTo(ErrorCode.CONFIG_INVALID);
-          assertThat(e.getMessage()).contains("retention.keep-lats");
-        });
-    assertThatThrownBy(() -> EngineConfig.parse(Map.of("restore.token-ttl", "soon"), RestorePolicy.defaults(), RetentionPolicy.keepAll()))
-        .hasMessageContaining("token-ttl");
-    assertThatThrownBy(() -> EngineConfig.parse(Map.of("datastores.x.url", "u"), RestorePolicy.defaults(), RetentionPolicy.keepAll()))
-        .hasMessageContaining("datastores.x.type");
+  void everyTypoAndBadValueIsListedAtOnceWithItsKey() {
+    EngineConfig c = EngineConfig.parse(Map.of("retention.keep-lats", "7", "restore.token-ttl", "soon",
+        "datastores.x.url", "u", "lease-timeout", "-1s", "storage.type", "local"), RestorePolicy.defaults(),
+        RetentionPolicy.keepAll());
+
+    assertThat(c.problems()).allSatisfy(e -> assertThat(e.code()).isEqualTo(ErrorCode.CONFIG_INVALID));
+    assertThat(c.problems()).extracting(MaintenanceException::getMessage).satisfiesExactlyInAnyOrder(
+        m -> assertThat(m).contains("retention.keep-lats"),
+        m -> assertThat(m).contains("token-ttl").contains("soon"),
+        m -> assertThat(m).contains("datastores.x.type"),
+        m -> assertThat(m).contains("lease-timeout"));
+    // What was valid still applies; the bad values leave the defaults.
+    assertThat(c.storage()).hasValueSatisfying(s -> assertThat(s.getKey()).isEqualTo("local"));
+    assertThat(c.restorePolicy()).isEqualTo(RestorePolicy.defaults());
+  }
+
+  @Test
+  void collectedProblemsAreThrownAsOneErrorNamingEach() {
+    ConfigErrors errors = new ConfigErrors();
+    EngineConfig c = EngineConfig.parse(Map.of("retention.keep-lats", "7", "backup-foldr", "x"), RestorePolicy.defaults(),
+        RetentionPolicy.keepAll());
+    c.problems().forEach(errors::add);
+    errors.add(io.maintenance.spi.PluginConfig.of("storage s3", Map.of("regoin", "x")).invalid("regoin", "is unknown"));
+
+    assertThatThrownBy(errors::throwIfAny).isInstanceOfSatisfying(MaintenanceException.class, e -> {
+      assertThat(e.code()).isEqualTo(ErrorCode.CONFIG_INVALID);
+      assertThat(e.getMessage()).startsWith("3 configuration errors:").contains("retention.keep-lats")
+          .contains("backup-foldr").contains("regoin");
+      assertThat(e.details().get("keys").split(",")).containsExactlyInAnyOrder("retention.keep-lats", "backup-foldr", "regoin");
+      assertThat(e.getSuppressed()).hasSize(3);
+    });
+  }
+
+  @Test
+  void theOldNameOfBackupFolderStillWorksButNotTogetherWithTheNewOne() {
+    EngineConfig old = EngineConfig.parse(Map.of("storage-prefix", "prod"), RestorePolicy.defaults(), RetentionPolicy.keepAll());
+    assertThat(old.problems()).isEmpty();
+    assertThat(old.backupFolder()).contains("prod");
+
+    EngineConfig both = EngineConfig.parse(Map.of("storage-prefix", "a", "backup-folder", "b"), RestorePolicy.defaults(),
+        RetentionPolicy.keepAll());
+    assertThat(both.problems()).singleElement().satisfies(e -> {
+      assertThat(e.code()).isEqualTo(ErrorCode.CONFIG_INVALID);
+      assertThat(e.getMessage()).contains("storage-prefix").contains("backup-folder");
+    });
+  }
+
+  @Test
+  void integerSettingsOutsideTheIntRangeAreRefused() {
+    io.maintenance.spi.PluginConfig p = io.maintenance.spi.PluginConfig.of("storage s3", Map.of("parallelism", "4294967297"));
+    assertThatThrownBy(() -> p.integer("parallelism", 1)).isInstanceOfSatisfying(MaintenanceException.class, e -> {
+      assertThat(e.code()).isEqualTo(ErrorCode.CONFIG_INVALID);
+      assertThat(e.getMessage()).contains("'parallelism' must be between");
+    });
   }
 
   @Test

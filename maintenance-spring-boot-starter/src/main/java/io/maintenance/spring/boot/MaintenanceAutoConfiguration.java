@@ -74,7 +74,7 @@ public class MaintenanceAutoConfiguration {
         .classLoader(MaintenanceAutoConfiguration.class.getClassLoader())
         .installSchema(props.getCatalog().isInstallSchema())
         .storage(props.getStorage().get("type"), PropertiesCheck.pluginConfig(props.getStorage()))
-        .storagePrefix(props.getStoragePrefix())
+        .backupFolder(props.getStoragePrefix() != null ? props.getStoragePrefix() : props.getBackupFolder())
         .probeTimeout(props.getProbeTimeout())
         .restorePolicy(new RestorePolicy(props.getRestore().getApprovalsRequired(), props.getRestore().getTokenTtl(),
             props.getRestore().isSafetyBackup()))

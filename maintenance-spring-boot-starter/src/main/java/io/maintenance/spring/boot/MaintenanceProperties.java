@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.DeprecatedConfigurationProperty;
 import org.springframework.util.unit.DataSize;
 
 /**
@@ -26,7 +27,9 @@ public class MaintenanceProperties {
   private Map<String, String> storage = new LinkedHashMap<>();
 
   /** Folder in storage under which backup sets go. */
-  private String storagePrefix = "backups";
+  /** Folder in storage under which backup sets go. */
+  private String backupFolder = "backups";
+  private String storagePrefix;
 
   /**
    * The datastores to back up, by id: maintenance.datastores.ID.type names the plugin (postgres, falkordb, qdrant);
@@ -74,10 +77,22 @@ public class MaintenanceProperties {
     this.storage = storage;
   }
 
+  public String getBackupFolder() {
+    return backupFolder;
+  }
+
+  public void setBackupFolder(String backupFolder) {
+    this.backupFolder = backupFolder;
+  }
+
+  /** The old name of {@code maintenance.backup-folder}; when set, it wins (with a deprecation warning from the IDE). */
+  @Deprecated(since = "0.2.0", forRemoval = true)
+  @DeprecatedConfigurationProperty(replacement = "maintenance.backup-folder")
   public String getStoragePrefix() {
     return storagePrefix;
   }
 
+  @Deprecated(since = "0.2.0", forRemoval = true)
   public void setStoragePrefix(String storagePrefix) {
     this.storagePrefix = storagePrefix;
   }

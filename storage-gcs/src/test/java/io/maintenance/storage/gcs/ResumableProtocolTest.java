@@ -20,7 +20,7 @@ import io.maintenance.spi.Upload;
 import io.maintenance.spi.UploadOptions;
 import io.maintenance.spi.UploadState;
 import io.maintenance.spi.support.Digests;
-import io.maintenance.spi.support.StorageArtifactSource;
+import io.maintenance.spi.internal.StorageArtifactSource;
 import io.maintenance.tck.TestData;
 import java.io.IOException;
 import java.io.InputStream;

@@ -4,7 +4,7 @@ import io.maintenance.api.ErrorCode;
 import io.maintenance.api.MaintenanceException;
 import io.maintenance.datastore.qdrant.DriftCheck;
 import io.maintenance.spi.support.Digests;
-import io.maintenance.spi.support.VerifyingInputStream;
+import io.maintenance.spi.internal.VerifyingInputStream;
 import io.maintenance.tck.TestData;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

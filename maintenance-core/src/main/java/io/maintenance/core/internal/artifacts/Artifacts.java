@@ -7,7 +7,7 @@ import io.maintenance.api.DataKey;
 import io.maintenance.api.DatastoreManifest;
 import io.maintenance.api.ErrorCode;
 import io.maintenance.api.MaintenanceException;
-import io.maintenance.spi.support.ArtifactCodec;
+import io.maintenance.spi.internal.ArtifactCodec;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

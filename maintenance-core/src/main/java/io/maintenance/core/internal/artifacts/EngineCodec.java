@@ -4,7 +4,7 @@ import com.google.crypto.tink.StreamingAead;
 import io.maintenance.api.ArtifactInfo;
 import io.maintenance.api.Compression;
 import io.maintenance.spi.ArtifactOptions;
-import io.maintenance.spi.support.ArtifactCodec;
+import io.maintenance.spi.internal.ArtifactCodec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -141,7 +141,9 @@ public final class AuditLog {
         .addKeyValue("action", e.action())
         .addKeyValue("outcome", e.outcome())
         .addKeyValue("target", e.target());
-    new TreeMap<>(e.details()).forEach(b::addKeyValue);
+    for (Map.Entry<String, String> d : new TreeMap<>(e.details()).entrySet()) {
+      b = b.addKeyValue(d.getKey(), d.getValue());
+    }
     // The fields travel as key-value pairs; the message is a one-line summary for plain-text logs.
     b.log("audit " + e.action() + " " + e.outcome() + " " + logfmt(e.target()) + " by " + logfmt(e.actor()));
   }

@@ -10,7 +10,7 @@ import io.maintenance.spi.ReadRequest;
 import io.maintenance.spi.StorageProvider;
 import io.maintenance.spi.Upload;
 import io.maintenance.spi.UploadOptions;
-import io.maintenance.spi.support.BackupLayout;
+import io.maintenance.spi.internal.BackupLayout;
 import io.maintenance.spi.support.Digests;
 import java.io.IOException;
 import java.io.InputStream;

@@ -2,7 +2,7 @@ package io.maintenance.core.internal.catalog;
 
 import io.maintenance.core.internal.Json;
 import io.maintenance.spi.UploadState;
-import io.maintenance.spi.support.UploadTracker;
+import io.maintenance.spi.internal.UploadTracker;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;

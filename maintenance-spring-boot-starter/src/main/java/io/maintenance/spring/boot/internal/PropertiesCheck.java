@@ -93,7 +93,10 @@ public final class PropertiesCheck {
         errors.add("maintenance.datastores." + id + ".type: unknown datastore type '" + type + "'; one of " + known(datastoreTypes));
       }
     });
-    if (blank(p.getStoragePrefix())) {
+    if (blank(p.getBackupFolder())) {
+      errors.add("maintenance.backup-folder: must not be blank");
+    }
+    if (p.getStoragePrefix() != null && blank(p.getStoragePrefix())) {
       errors.add("maintenance.storage-prefix: must not be blank");
     }
     positive(errors, "maintenance.probe-timeout", p.getProbeTimeout());

@@ -1,4 +1,4 @@
-package io.maintenance.spi.support;
+package io.maintenance.spi.internal;
 
 import io.maintenance.api.ArtifactInfo;
 import io.maintenance.api.Compression;

@@ -1,5 +1,6 @@
-package io.maintenance.spi.support;
+package io.maintenance.spi.internal;
 
+import io.maintenance.spi.support.StorageKeys;
 /**
  * Where a backup set lives in storage: {@code <prefix>/<backupId>/owner.json} (written first: which
  * deployment wrote the folder), {@code <prefix>/<backupId>/manifest.json} (written last) and

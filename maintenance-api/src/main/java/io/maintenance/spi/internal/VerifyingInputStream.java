@@ -1,7 +1,8 @@
-package io.maintenance.spi.support;
+package io.maintenance.spi.internal;
 
 import io.maintenance.api.ErrorCode;
 import io.maintenance.api.MaintenanceException;
+import io.maintenance.spi.support.Digests;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,14 +1,14 @@
-package io.maintenance.spi.support;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+package io.maintenance.spi.internal;
 
 import io.maintenance.api.ErrorCode;
 import io.maintenance.api.MaintenanceException;
+import io.maintenance.spi.support.Digests;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class VerifyingInputStreamTest {
   private static final byte[] DATA = "the quick brown fox".getBytes();

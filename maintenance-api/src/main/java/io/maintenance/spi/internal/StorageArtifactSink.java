@@ -1,4 +1,4 @@
-package io.maintenance.spi.support;
+package io.maintenance.spi.internal;
 
 import io.maintenance.api.ArtifactInfo;
 import io.maintenance.api.Compression;
@@ -9,6 +9,8 @@ import io.maintenance.spi.ArtifactSink;
 import io.maintenance.spi.StorageProvider;
 import io.maintenance.spi.Upload;
 import io.maintenance.spi.UploadOptions;
+import io.maintenance.spi.support.Digests;
+import io.maintenance.spi.support.StorageKeys;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -20,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An {@link ArtifactSink} that streams each artifact through an {@link ArtifactCodec} (compression,
@@ -227,7 +230,7 @@ public final class StorageArtifactSink implements ArtifactSink {
     private boolean contentIsStored;
     private Optional<String> contentSha256 = Optional.empty();
     /** The stream the datastore writes to, closed (into nothing) when the artifact is aborted to free the codec. */
-    private OutputStream outer;
+    private @Nullable OutputStream outer;
     private long size;
     private boolean done;
     private boolean discard;

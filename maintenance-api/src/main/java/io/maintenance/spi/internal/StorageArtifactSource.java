@@ -1,4 +1,4 @@
-package io.maintenance.spi.support;
+package io.maintenance.spi.internal;
 
 import io.maintenance.api.ArtifactInfo;
 import io.maintenance.api.ErrorCode;
@@ -7,6 +7,7 @@ import io.maintenance.spi.ArtifactSource;
 import io.maintenance.spi.ObjectInfo;
 import io.maintenance.spi.ReadRequest;
 import io.maintenance.spi.StorageProvider;
+import io.maintenance.spi.support.ResumingInputStream;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;

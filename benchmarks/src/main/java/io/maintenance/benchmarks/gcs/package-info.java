@@ -1,0 +1,4 @@
+/**
+ * The GCS storage benchmark; a program, not a library.
+ */
+package io.maintenance.benchmarks.gcs;

@@ -1,0 +1,4 @@
+/**
+ * The S3 storage benchmark; a program, not a library.
+ */
+package io.maintenance.benchmarks.s3;

@@ -1,0 +1,4 @@
+/**
+ * An example Spring Boot service on the maintenance starter; not a library.
+ */
+package io.maintenance.examples.spring;
