@@ -17,7 +17,9 @@ public interface Maintenance extends AutoCloseable {
    * the operation lock taken first, so a refusal ({@code INVALID_REQUEST}, {@code OPERATION_IN_PROGRESS})
    * is thrown here and nothing starts. Scope {@link Scope#BACKUP}.
    */
-  Operation submitBackup(BackupRequest request, Principal principal);
+  default Operation submitBackup(BackupRequest request, Principal principal) {
+    throw notSupported("submitBackup");
+  }
 
   /** Lists backups, newest first. Scope {@link Scope#READ}. */
   Page<BackupRecord> listBackups(BackupQuery query, Principal principal);
@@ -52,7 +54,9 @@ public interface Maintenance extends AutoCloseable {
    * operation lock taken before it returns (refusals are thrown here); the drift check and the restore run
    * in the operation. Scope {@link Scope#RESTORE_APPLY}.
    */
-  Operation submitRestore(String token, Principal principal);
+  default Operation submitRestore(String token, Principal principal) {
+    throw notSupported("submitRestore");
+  }
 
   /** Looks a restore request up. Scope {@link Scope#READ}. */
   Optional<RestoreRecord> findRestore(String requestId, Principal principal);
@@ -61,16 +65,24 @@ public interface Maintenance extends AutoCloseable {
   TaskResult runTask(TaskRequest request, Principal principal);
 
   /** {@link #runTask} in the background; refusals are thrown here. Scope {@link Scope#HOUSEKEEPING}. */
-  Operation submitTask(TaskRequest request, Principal principal);
+  default Operation submitTask(TaskRequest request, Principal principal) {
+    throw notSupported("submitTask");
+  }
 
   /** Looks a housekeeping run up (what a submitted task did, once its operation finished). Scope {@link Scope#READ}. */
-  Optional<TaskResult> findTask(String taskId, Principal principal);
+  default Optional<TaskResult> findTask(String taskId, Principal principal) {
+    throw notSupported("findTask");
+  }
 
   /** Looks an operation up, on any replica sharing the catalog. Scope {@link Scope#READ}. */
-  Optional<Operation> findOperation(String operationId, Principal principal);
+  default Optional<Operation> findOperation(String operationId, Principal principal) {
+    throw notSupported("findOperation");
+  }
 
   /** Lists operations, newest first. Scope {@link Scope#READ}. */
-  Page<Operation> listOperations(OperationQuery query, Principal principal);
+  default Page<Operation> listOperations(OperationQuery query, Principal principal) {
+    throw notSupported("listOperations");
+  }
 
   /**
    * Asks a running operation to stop, wherever it runs: it stops at its next check (within about a second)
@@ -78,10 +90,14 @@ public interface Maintenance extends AutoCloseable {
    * it is now (an operation that already finished is returned unchanged). Needs the scope that starts
    * operations of its kind ({@link OperationKind#scope()}).
    */
-  Operation cancelOperation(String operationId, Principal principal);
+  default Operation cancelOperation(String operationId, Principal principal) {
+    throw notSupported("cancelOperation");
+  }
 
   /** The configured schedules and how they have been doing. Scope {@link Scope#READ}. */
-  List<ScheduleStatus> schedules(Principal principal);
+  default List<ScheduleStatus> schedules(Principal principal) {
+    return List.of(); // an implementation without schedules has none
+  }
 
   /** Probes the catalog, the storage and every datastore. Scope {@link Scope#READ}. */
   ReadinessReport readiness(Principal principal);
@@ -110,4 +126,10 @@ public interface Maintenance extends AutoCloseable {
   /** Stops background work and releases plugins. */
   @Override
   void close();
+
+  /** What the operations methods of an implementation written before them answer. */
+  private MaintenanceException notSupported(String method) {
+    return new MaintenanceException(ErrorCode.INTERNAL_ERROR, getClass().getName() + " does not implement " + method
+        + " (an implementation older than the operations methods)");
+  }
 }
