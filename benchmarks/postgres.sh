@@ -7,6 +7,8 @@
 # first backup; ROUNDS (3) rounds are counted.
 #
 #   benchmarks/postgres.sh            (SCALE=20 ROUNDS=3 WARMUP=1 by default)
+#   PHASES="backup 1,backup 2" benchmarks/postgres.sh    (only these phases; restore N needs backup 1 first)
+#   BENCH_JAVA_OPTS="-XX:StartFlightRecording=filename=/tmp/b.jfr" ...   (extra JVM options, e.g. a JFR recording)
 #
 # Uses Debian's PostgreSQL 15 (server and tools), installed with apt-get when missing.
 set -euo pipefail
@@ -24,7 +26,8 @@ mvn -B -q -pl benchmarks -am package -DskipTests
 CP="benchmarks/target/classes:$(cat benchmarks/target/classpath.txt)"
 
 echo "== machine: $(nproc) cores, uptime: $(uptime)"
-for run in "backup 1" "backup 2" "restore 1" "restore 2"; do
+IFS=, read -r -a RUNS <<< "${PHASES:-backup 1,backup 2,restore 1,restore 2}"
+for run in "${RUNS[@]}"; do
   # shellcheck disable=SC2086
-  java -Xmx256m -cp "$CP" io.maintenance.benchmarks.postgres.PostgresBenchmark $run
+  java -Xmx256m ${BENCH_JAVA_OPTS:-} -cp "$CP" io.maintenance.benchmarks.postgres.PostgresBenchmark $run
 done

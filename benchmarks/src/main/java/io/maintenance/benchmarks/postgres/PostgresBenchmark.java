@@ -89,14 +89,21 @@ public final class PostgresBenchmark {
         ? List.of(bin + "/pg_dump", "-Fc", "-Z0", "-f", dumpFile.toString())
         : List.of(bin + "/pg_dump", "-Fd", "-Z0", "-j", Integer.toString(jobs), "-f", dumpFile.toString());
     String tool = String.join(" ", pgDump.subList(1, pgDump.size() - 2)).replace(bin + "/", "");
+    long postmaster = postmasterPid(source);
     for (int r = 1 - warmup; r <= rounds; r++) {
       deleteTree(dumpFile);
       List<String> command = new ArrayList<>(pgDump);
       command.addAll(List.of("-h", "127.0.0.1", "-p", Integer.toString(port), "-U", user, SOURCE_DB));
+      double server0 = serverCpu(postmaster);
       dump.add(run(command));
+      double server1 = serverCpu(postmaster);
+      double jvm0 = jvmCpu();
       ours.add(ourBackup(source, "run" + jobs));
-      System.out.printf("%s: pg_dump %s %.2f s, datastore backup (jobs %d) %.2f s%n", r < 1 ? "warm-up (not counted)" : "round " + r,
-          tool, dump.get(dump.size() - 1), jobs, ours.get(ours.size() - 1));
+      double jvm1 = jvmCpu();
+      double server2 = serverCpu(postmaster);
+      System.out.printf("%s: pg_dump %s %.2f s, datastore backup (jobs %d) %.2f s; CPU s: pg_dump %.2f + server %.2f,"
+              + " datastore JVM %.2f + server %.2f%n", r < 1 ? "warm-up (not counted)" : "round " + r,
+          tool, dump.get(dump.size() - 1), jobs, ours.get(ours.size() - 1), toolCpu, server1 - server0, jvm1 - jvm0, server2 - server1);
       if (r < 1) {
         dump.clear();
         ours.clear();
@@ -216,6 +223,58 @@ public final class PostgresBenchmark {
 
   /** The reference tool's largest peak RSS (kB) over the rounds, from GNU time; -1 where it is not installed. */
   private long toolPeakRss = -1;
+  /** The reference tool's CPU seconds (user + system) in its last run, from GNU time; NaN where it is not installed. */
+  private double toolCpu = Double.NaN;
+
+  /** CPU seconds this JVM used so far (all its threads): with the server's, what a run costs on a shared machine. */
+  private static double jvmCpu() {
+    return ProcessHandle.current().info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(Double.NaN);
+  }
+
+  /** The benchmark server's postmaster (parent of its checkpointer), for {@link #serverCpu}; -1 if not readable. */
+  private static long postmasterPid(PGSimpleDataSource ds) throws SQLException {
+    String pid = query(ds, "SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'");
+    return pid == null ? -1 : ProcessHandle.of(Long.parseLong(pid)).flatMap(ProcessHandle::parent).map(ProcessHandle::pid).orElse(-1L);
+  }
+
+  /**
+   * CPU seconds used so far by the benchmark server: its live processes plus the postmaster's reaped
+   * children (ended backends), from /proc (Linux; NaN elsewhere). Approximate: autovacuum and the
+   * checkpointer count too.
+   */
+  private static double serverCpu(long postmaster) {
+    if (postmaster < 0) {
+      return Double.NaN;
+    }
+    try {
+      // Let the postmaster reap the run's ended backends: one caught between exit and reaping is counted nowhere.
+      Thread.sleep(300);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    try (Stream<ProcessHandle> children = ProcessHandle.of(postmaster).map(ProcessHandle::children).orElse(Stream.empty())) {
+      long ticks = procTicks(postmaster, true);
+      for (ProcessHandle h : children.toList()) {
+        ticks += procTicks(h.pid(), false);
+      }
+      return ticks / 100.0; // USER_HZ
+    } catch (IOException e) {
+      return Double.NaN;
+    }
+  }
+
+  private static long procTicks(long pid, boolean withReapedChildren) throws IOException {
+    String stat;
+    try {
+      stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+    } catch (java.nio.file.NoSuchFileException e) {
+      return 0; // ended meanwhile: counted in the postmaster's reaped children
+    }
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    // After the command: state(0) ... utime(11) stime(12) cutime(13) cstime(14)
+    long t = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+    return withReapedChildren ? t + Long.parseLong(f[13]) + Long.parseLong(f[14]) : t;
+  }
 
   private double run(List<String> command) throws IOException, InterruptedException {
     Path rss = Files.createTempFile(dir, "rss", ".txt");
@@ -223,7 +282,7 @@ public final class PostgresBenchmark {
     boolean gnuTime = Files.isExecutable(Path.of("/usr/bin/time"));
     if (gnuTime) {
       // The process's own start-up is negligible next to the run; %M is its peak RSS in kB.
-      timed.addAll(List.of("/usr/bin/time", "-f", "%M", "-o", rss.toString()));
+      timed.addAll(List.of("/usr/bin/time", "-f", "%U %S %M", "-o", rss.toString()));
     }
     timed.addAll(command);
     long start = System.nanoTime();
@@ -234,8 +293,10 @@ public final class PostgresBenchmark {
       throw new IllegalStateException(command.get(0) + " exited with " + rc);
     }
     if (gnuTime) {
-      String kb = Files.readString(rss).trim();
-      toolPeakRss = Math.max(toolPeakRss, Long.parseLong(kb.substring(kb.lastIndexOf('\n') + 1).trim()));
+      String out = Files.readString(rss).trim();
+      String[] f = out.substring(out.lastIndexOf('\n') + 1).trim().split(" ");
+      toolCpu = Double.parseDouble(f[0]) + Double.parseDouble(f[1]);
+      toolPeakRss = Math.max(toolPeakRss, Long.parseLong(f[2]));
     }
     Files.deleteIfExists(rss);
     return secs;
