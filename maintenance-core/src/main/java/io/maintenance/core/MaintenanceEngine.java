@@ -114,7 +114,7 @@ public final class MaintenanceEngine implements Maintenance {
     this.backups = new BackupService(ctx, manifests);
     this.restores = new RestoreService(ctx, manifests, backups);
     this.recovery = new Recovery(ctx, restores);
-    this.housekeeping = new HousekeepingService(ctx, manifests, backups, restores, recovery);
+    this.housekeeping = new HousekeepingService(ctx, manifests, backups, recovery);
     this.readiness = readiness;
     this.owned = owned;
     // Whoever takes the lock over from an owner that is gone settles what that owner left first (the sweep

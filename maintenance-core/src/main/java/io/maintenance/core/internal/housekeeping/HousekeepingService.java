@@ -20,12 +20,12 @@ import io.maintenance.core.internal.Json;
 import io.maintenance.core.internal.ProgressLog;
 import io.maintenance.core.internal.Recovery;
 import io.maintenance.core.internal.audit.AuditLog;
+import io.maintenance.core.internal.backup.BackupArtifacts;
 import io.maintenance.core.internal.backup.BackupService;
 import io.maintenance.core.internal.backup.ManifestStore;
 import io.maintenance.core.internal.catalog.BackupCatalog;
 import io.maintenance.core.internal.catalog.Leases;
 import io.maintenance.core.internal.operations.Job;
-import io.maintenance.core.internal.restore.RestoreService;
 import io.maintenance.spi.Datastore;
 import io.maintenance.spi.ObjectInfo;
 import io.maintenance.spi.ProgressListener;
@@ -72,15 +72,12 @@ public final class HousekeepingService {
   private final EngineContext ctx;
   private final ManifestStore manifests;
   private final BackupService backups;
-  private final RestoreService restores;
   private final Recovery recovery;
 
-  public HousekeepingService(EngineContext ctx, ManifestStore manifests, BackupService backups, RestoreService restores,
-      Recovery recovery) {
+  public HousekeepingService(EngineContext ctx, ManifestStore manifests, BackupService backups, Recovery recovery) {
     this.ctx = ctx;
     this.manifests = manifests;
     this.backups = backups;
-    this.restores = restores;
     this.recovery = recovery;
   }
 
@@ -444,7 +441,7 @@ public final class HousekeepingService {
     }
     if (m != null) {
       for (DatastoreManifest section : m.datastores()) {
-        StorageArtifactSource source = restores.sourceFor(row, section);
+        StorageArtifactSource source = BackupArtifacts.stored(ctx, row, section);
         for (ArtifactInfo a : section.artifacts()) {
           lease.ensureActive();
           String target = row.id() + "/" + section.id() + "/" + a.name();

@@ -26,6 +26,7 @@ import io.maintenance.core.internal.Ids;
 import io.maintenance.core.internal.Json;
 import io.maintenance.core.internal.ProgressLog;
 import io.maintenance.core.internal.audit.AuditLog;
+import io.maintenance.core.internal.backup.BackupArtifacts;
 import io.maintenance.core.internal.backup.BackupService;
 import io.maintenance.core.internal.backup.ManifestStore;
 import io.maintenance.core.internal.catalog.BackupCatalog;
@@ -269,7 +270,7 @@ public final class RestoreService {
       Map<String, StorageArtifactSource> sources = new LinkedHashMap<>();
       for (DatastoreManifest section : sections) {
         Tracker.Part part = progress.datastore(section.id());
-        StorageArtifactSource source = sourceFor(backup, section, ctx.artifacts().reader(manifest, section),
+        StorageArtifactSource source = BackupArtifacts.open(ctx, backup, section, ctx.artifacts().reader(manifest, section),
             new CountingStorage(ctx.storage(), part::addBytes))
             .pinnedTo(row.artifactVersions().getOrDefault(section.id(), Map.of()));
         Guard.run(ErrorCode.STORAGE_FAILURE, "checking the artifacts of " + section.id(), () -> {
@@ -664,31 +665,8 @@ public final class RestoreService {
    * Reads (decrypts, decompresses) the artifacts of one datastore of a backup, wherever they are held;
    * unwraps their data keys first, so a key that is gone fails now ({@code KEY_UNAVAILABLE}).
    */
-  public StorageArtifactSource sourceFor(BackupCatalog.Row backup, BackupManifest manifest, DatastoreManifest section) {
-    return sourceFor(backup, section, ctx.artifacts().reader(manifest, section));
-  }
-
-  /** The stored bytes of one datastore's artifacts, for checking them against the manifest (needs no key). */
-  public StorageArtifactSource sourceFor(BackupCatalog.Row backup, DatastoreManifest section) {
-    return sourceFor(backup, section, ArtifactCodec.plain());
-  }
-
-  private StorageArtifactSource sourceFor(BackupCatalog.Row backup, DatastoreManifest section, ArtifactCodec codec) {
-    return sourceFor(backup, section, codec, ctx.storage());
-  }
-
-  /** Reads through {@code storage} (e.g. one that counts an operation's bytes). */
-  public StorageArtifactSource sourceFor(BackupCatalog.Row backup, DatastoreManifest section, ArtifactCodec codec,
-      StorageProvider storage) {
-    Map<String, String> prefixes = new HashMap<>();
-    return new StorageArtifactSource(storage, section.artifacts(), (ArtifactInfo a) -> {
-      String holder = a.heldBy().orElse(backup.id());
-      String prefix = holder.equals(backup.id()) ? backup.storagePrefix()
-          : prefixes.computeIfAbsent(holder, h -> ctx.backups().find(h).map(BackupCatalog.Row::storagePrefix)
-              .orElseThrow(() -> new MaintenanceException(ErrorCode.ARTIFACT_MISSING, "artifact " + a.name()
-                  + " is held by backup " + h + ", which no longer exists")));
-      return BackupLayout.artifactKey(prefix, holder, section.id(), a.name());
-    }, codec);
+  private StorageArtifactSource sourceFor(BackupCatalog.Row backup, BackupManifest manifest, DatastoreManifest section) {
+    return BackupArtifacts.open(ctx, backup, section, ctx.artifacts().reader(manifest, section), ctx.storage());
   }
 
   private static RestoreContext context(String requestId, String backupId, DatastoreManifest section, ArtifactSource source,
@@ -697,7 +675,7 @@ public final class RestoreService {
   }
 
   /** @param part where the datastore's progress reports go too (null: only to the log) */
-  public static RestoreContext context(String requestId, String backupId, DatastoreManifest section, ArtifactSource source,
+  private static RestoreContext context(String requestId, String backupId, DatastoreManifest section, ArtifactSource source,
       Set<String> resources, Map<String, String> options, Optional<DatastorePlan> approved, Runnable activeCheck,
       Tracker.Part part) {
     ProgressListener log = new ProgressLog("restore " + requestId + " " + section.id(), Duration.ofSeconds(10));
