@@ -61,14 +61,15 @@ public final class ControlPlaneBenchmark {
       }
       // Without a pool every catalog statement opens a connection (a PostgreSQL backend process);
       // hosts normally pass a pooled DataSource, so both are measured.
-      try (MaintenanceEngine engine = engine(pg, work, pg.getDatabase("postgres", "catalog"))) {
-        previewConfirm(engine, runs, "unpooled catalog DataSource (PGSimpleDataSource)");
+      Timings timings = new Timings();
+      try (MaintenanceEngine engine = engine(pg, work, pg.getDatabase("postgres", "catalog"), timings)) {
+        previewConfirm(engine, runs, "unpooled catalog DataSource (PGSimpleDataSource)", timings);
       }
       HikariConfig hc = new HikariConfig();
       hc.setJdbcUrl(pg.getJdbcUrl("postgres", "catalog"));
       hc.setMaximumPoolSize(4);
-      try (HikariDataSource pool = new HikariDataSource(hc); MaintenanceEngine engine = engine(pg, work, pool)) {
-        previewConfirm(engine, runs, "pooled catalog DataSource (HikariCP, 4 connections)");
+      try (HikariDataSource pool = new HikariDataSource(hc); MaintenanceEngine engine = engine(pg, work, pool, timings)) {
+        previewConfirm(engine, runs, "pooled catalog DataSource (HikariCP, 4 connections)", timings);
         listing(engine, pg);
       }
     }
@@ -76,15 +77,15 @@ public final class ControlPlaneBenchmark {
     System.out.printf("peak RSS of this JVM: %d MiB%n", peakRssKiB() / 1024);
   }
 
-  private static MaintenanceEngine engine(EmbeddedPostgres pg, Path work, javax.sql.DataSource catalog) {
+  private static MaintenanceEngine engine(EmbeddedPostgres pg, Path work, javax.sql.DataSource catalog, Timings timings) {
     return MaintenanceEngine.builder()
-        .dataSource(catalog)
+        .dataSource(timings.counted(catalog))
         .storage(LocalStorageProvider.builder().path(work.resolve("store")).chunkSize(8 << 20).fsync(true).build())
-        .datastore(PostgresDatastore.builder("app").dataSource(pg.getDatabase("postgres", "app")).build())
+        .datastore(timings.timed(PostgresDatastore.builder("app").dataSource(pg.getDatabase("postgres", "app")).build()))
         .build();
   }
 
-  private static void previewConfirm(MaintenanceEngine engine, int runs, String setup) {
+  private static void previewConfirm(MaintenanceEngine engine, int runs, String setup, Timings timings) {
     BackupRecord b = engine.backup(BackupRequest.all(), OPS);
     for (int i = 0; i < 20; i++) {
       engine.confirmRestore(engine.previewRestore(RestoreRequest.of(b.id()), OPS).token(), OPS);
@@ -92,7 +93,14 @@ public final class ControlPlaneBenchmark {
     long[] preview = new long[runs];
     long[] confirm = new long[runs];
     long[] both = new long[runs];
+    long[] datastore = new long[runs];
+    long[] catalog = new long[runs];
+    long[] checkout = new long[runs];
+    long[] rest = new long[runs];
+    long[] statements = new long[runs];
+    long[] commits = new long[runs];
     for (int i = 0; i < runs; i++) {
+      timings.reset();
       long t0 = System.nanoTime();
       RestorePreview p = engine.previewRestore(RestoreRequest.of(b.id()), OPS);
       long t1 = System.nanoTime();
@@ -101,12 +109,29 @@ public final class ControlPlaneBenchmark {
       preview[i] = t1 - t0;
       confirm[i] = t2 - t1;
       both[i] = t2 - t0;
+      datastore[i] = timings.datastoreNanos.get();
+      catalog[i] = timings.catalogNanos.get();
+      checkout[i] = timings.connectionNanos.get();
+      rest[i] = both[i] - datastore[i] - catalog[i] - checkout[i];
+      statements[i] = timings.catalogStatements.get();
+      commits[i] = timings.catalogCommits.get();
     }
     System.out.printf("%n== preview + confirm of a 1-row table, %d runs (no approvals, no safety backup), %s%n", runs, setup);
     System.out.printf("   %-18s %8s %8s %8s %8s%n", "", "p50 ms", "p95 ms", "p99 ms", "max ms");
     row("preview", preview);
     row("confirm", confirm);
     row("preview+confirm", both);
+    System.out.println("   where preview+confirm spends its time (per run; threads of the engine's own heartbeat included):");
+    row("  datastore", datastore);
+    row("  catalog SQL", catalog);
+    row("  conn checkout", checkout);
+    row("  engine rest", rest);
+    long[] st = statements.clone();
+    long[] cm = commits.clone();
+    Arrays.sort(st);
+    Arrays.sort(cm);
+    System.out.printf("   catalog statements per run: median %d (min %d, max %d); commits: median %d%n", st[st.length / 2], st[0],
+        st[st.length - 1], cm[cm.length / 2]);
   }
 
   private static void listing(MaintenanceEngine engine, EmbeddedPostgres pg) throws Exception {
