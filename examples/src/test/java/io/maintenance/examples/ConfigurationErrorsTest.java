@@ -38,6 +38,44 @@ class ConfigurationErrorsTest {
   }
 
   @Test
+  void everyBadValueOfOnePluginIsNamedWithItsUnknownKeys() {
+    PGSimpleDataSource catalog = new PGSimpleDataSource();
+    catalog.setURL("jdbc:postgresql://127.0.0.1:1/never-contacted");
+    Map<String, String> properties = Map.of(
+        "storage.type", "local", "storage.path", dir.toString(),
+        "datastores.orders.type", "postgres", "datastores.orders.url", "jdbc:postgresql://127.0.0.1:1/orders",
+        "datastores.orders.lock-timeout", "soon", "datastores.orders.plan.validate-rows", "maybe",
+        "datastores.orders.backup.split-size", "big", "datastores.orders.pasword", "secret");
+
+    assertThatThrownBy(() -> MaintenanceEngine.builder().dataSource(catalog).configure(properties).build())
+        .isInstanceOfSatisfying(MaintenanceException.class, e -> {
+          assertThat(e.code()).isEqualTo(ErrorCode.CONFIG_INVALID);
+          assertThat(e.getMessage()).startsWith("4 configuration errors:").contains("'lock-timeout'").contains("soon")
+              .contains("'plan.validate-rows'").contains("maybe").contains("'backup.split-size'").contains("pasword")
+              .doesNotContain("secret");
+          assertThat(e.details().get("keys").split(",")).containsExactlyInAnyOrder("lock-timeout", "plan.validate-rows",
+              "backup.split-size", "pasword");
+        });
+  }
+
+  @Test
+  void aMissingRequiredSettingIsNamedOnceNotAgainThroughWhatItCaused() {
+    PGSimpleDataSource catalog = new PGSimpleDataSource();
+    catalog.setURL("jdbc:postgresql://127.0.0.1:1/never-contacted");
+    Map<String, String> properties = Map.of(
+        "storage.type", "local", "storage.path", dir.toString(),
+        "datastores.orders.type", "postgres", "datastores.orders.lock-timeout", "soon");
+
+    assertThatThrownBy(() -> MaintenanceEngine.builder().dataSource(catalog).configure(properties).build())
+        .isInstanceOfSatisfying(MaintenanceException.class, e -> {
+          assertThat(e.code()).isEqualTo(ErrorCode.CONFIG_INVALID);
+          // The factory stops at the empty url (and says so again in its own words): that is the same mistake.
+          assertThat(e.getMessage()).isEqualTo("datastore orders (postgres): 'url' is required");
+          assertThat(e.getSuppressed()).singleElement().satisfies(s -> assertThat(s).hasMessageContaining("url"));
+        });
+  }
+
+  @Test
   void aBadValueAndAnUnknownKeyInDifferentPluginsAreNamedTogether() {
     PGSimpleDataSource catalog = new PGSimpleDataSource();
     catalog.setURL("jdbc:postgresql://127.0.0.1:1/never-contacted");

@@ -20,21 +20,50 @@ public final class PluginConfig {
 
   private final String owner;
   private final Map<String, String> values;
+  private final boolean collecting;
+  /** Bad values met while collecting (see {@link #collecting}). */
+  private final java.util.List<MaintenanceException> problems = new java.util.concurrent.CopyOnWriteArrayList<>();
   /** Keys a plugin asked for: what is left over was misspelled or has no effect. */
   private final java.util.Set<String> read = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-  private PluginConfig(String owner, Map<String, String> values) {
+  private PluginConfig(String owner, Map<String, String> values, boolean collecting) {
     this.owner = Objects.requireNonNull(owner, "owner");
     this.values = Map.copyOf(values);
+    this.collecting = collecting;
   }
 
   /** @param owner who the config is for, used in error messages (e.g. {@code storage s3}) */
   public static PluginConfig of(String owner, Map<String, String> values) {
-    return new PluginConfig(owner, values);
+    return new PluginConfig(owner, values, false);
   }
 
   public static PluginConfig empty(String owner) {
-    return new PluginConfig(owner, Map.of());
+    return new PluginConfig(owner, Map.of(), false);
+  }
+
+  /**
+   * A config whose accessors record a missing or bad value (and answer the default, or {@code ""} for a
+   * required key) instead of throwing, so that one start can name every mistake: the engine creates
+   * plugins with it and then reports {@link #problems()} with the unknown keys. A plugin's own
+   * {@code throw config.invalid(...)} still throws.
+   */
+  public static PluginConfig collecting(String owner, Map<String, String> values) {
+    return new PluginConfig(owner, values, true);
+  }
+
+  /** The missing and bad values a {@link #collecting} config met, in the order they were read. */
+  public java.util.List<MaintenanceException> problems() {
+    return java.util.List.copyOf(problems);
+  }
+
+  /** Throws the problem, or records it and answers {@code fallback} when collecting. */
+  private <T> T bad(String key, String problem, T fallback) {
+    MaintenanceException e = invalid(key, problem);
+    if (!collecting) {
+      throw e;
+    }
+    problems.add(e);
+    return fallback;
   }
 
   /** All values; counts as reading every key. */
@@ -56,7 +85,7 @@ public final class PluginConfig {
   }
 
   public String require(String key) {
-    return optional(key).orElseThrow(() -> invalid(key, "is required"));
+    return optional(key).orElseGet(() -> bad(key, "is required", ""));
   }
 
   public String string(String key, String defaultValue) {
@@ -66,7 +95,7 @@ public final class PluginConfig {
   public int integer(String key, int defaultValue) {
     long v = longValue(key, defaultValue);
     if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
-      throw invalid(key, "must be between " + Integer.MIN_VALUE + " and " + Integer.MAX_VALUE + ", was '" + v + "'");
+      return bad(key, "must be between " + Integer.MIN_VALUE + " and " + Integer.MAX_VALUE + ", was '" + v + "'", defaultValue);
     }
     return (int) v;
   }
@@ -79,7 +108,7 @@ public final class PluginConfig {
     try {
       return Long.parseLong(v.get());
     } catch (NumberFormatException e) {
-      throw invalid(key, "must be an integer, was '" + v.get() + "'");
+      return bad(key, "must be an integer, was '" + v.get() + "'", defaultValue);
     }
   }
 
@@ -101,7 +130,7 @@ public final class PluginConfig {
     try {
       return Math.multiplyExact(Long.parseLong(s), unit);
     } catch (NumberFormatException | ArithmeticException e) {
-      throw invalid(key, "must be a size such as 8MiB, was '" + v.get() + "'");
+      return bad(key, "must be a size such as 8MiB, was '" + v.get() + "'", defaultValue);
     }
   }
 
@@ -113,7 +142,7 @@ public final class PluginConfig {
     return switch (v.get().toLowerCase(java.util.Locale.ROOT)) {
       case "true", "yes", "on", "1" -> true;
       case "false", "no", "off", "0" -> false;
-      default -> throw invalid(key, "must be true or false, was '" + v.get() + "'");
+      default -> bad(key, "must be true or false, was '" + v.get() + "'", defaultValue);
     };
   }
 
@@ -137,10 +166,10 @@ public final class PluginConfig {
         case 'm' -> Duration.ofMinutes(n);
         case 'h' -> Duration.ofHours(n);
         case 'd' -> Duration.ofDays(n);
-        default -> throw invalid(key, "must be a duration such as 30s or PT30S, was '" + s + "'");
+        default -> bad(key, "must be a duration such as 30s or PT30S, was '" + s + "'", defaultValue);
       };
     } catch (NumberFormatException | DateTimeParseException | StringIndexOutOfBoundsException e) {
-      throw invalid(key, "must be a duration such as 30s or PT30S, was '" + s + "'");
+      return bad(key, "must be a duration such as 30s or PT30S, was '" + s + "'", defaultValue);
     }
   }
 

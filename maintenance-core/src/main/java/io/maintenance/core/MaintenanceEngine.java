@@ -648,25 +648,15 @@ public final class MaintenanceEngine implements Maintenance {
       if (store == null && storageName == null) {
         errors.add(new MaintenanceException(ErrorCode.CONFIG_INVALID, "no storage configured; use storage(provider) or storage(name, config)"));
       } else if (store == null && storageName != null) {
-        PluginConfig config = PluginConfig.of("storage " + storageName, storageConfig);
-        store = errors.collect(() -> {
-          StorageProvider created = plugins.storage(storageName).create(config);
-          owned.add(created);
-          config.requireAllRead();
-          return created;
-        });
+        PluginConfig config = PluginConfig.collecting("storage " + storageName, storageConfig);
+        store = create(errors, config, () -> plugins.storage(storageName).create(config), owned);
       }
       Map<String, Datastore> all = new LinkedHashMap<>(datastores);
       for (var e : datastoreConfigs.entrySet()) {
         String id = e.getKey();
         String type = e.getValue().getKey();
-        PluginConfig config = PluginConfig.of("datastore " + id + " (" + type + ")", e.getValue().getValue());
-        Datastore ds = errors.collect(() -> {
-          Datastore created = plugins.datastore(type).create(id, config);
-          owned.add(created);
-          config.requireAllRead();
-          return created;
-        });
+        PluginConfig config = PluginConfig.collecting("datastore " + id + " (" + type + ")", e.getValue().getValue());
+        Datastore ds = create(errors, config, () -> plugins.datastore(type).create(id, config), owned);
         if (ds != null) {
           all.put(id, ds);
         }
@@ -745,6 +735,44 @@ public final class MaintenanceEngine implements Maintenance {
               Map.of("key", key));
         }
       }
+    }
+
+    /**
+     * Creates one plugin from its collecting config; every missing or bad value and every unknown key goes
+     * to {@code errors} (and the plugin, if it was created, is closed with the rest). What a factory throws
+     * after a bad value was recorded is a consequence of it and only kept as suppressed.
+     */
+    private static <T extends AutoCloseable> T create(ConfigErrors errors, PluginConfig config,
+        java.util.function.Supplier<T> factory, List<AutoCloseable> owned) {
+      T created;
+      try {
+        created = factory.get();
+      } catch (RuntimeException e) {
+        List<MaintenanceException> recorded = config.problems();
+        if (recorded.isEmpty()) {
+          if (e instanceof MaintenanceException me && me.code() == ErrorCode.CONFIG_INVALID) {
+            errors.add(me);
+            return null;
+          }
+          throw e;
+        }
+        recorded.forEach(errors::add);
+        boolean independent = e instanceof MaintenanceException me && me.code() == ErrorCode.CONFIG_INVALID
+            && recorded.stream().noneMatch(p -> Objects.equals(p.details().get("key"), me.details().get("key")));
+        if (independent) {
+          errors.add((MaintenanceException) e);
+        } else {
+          recorded.get(0).addSuppressed(e);
+        }
+        return null;
+      }
+      owned.add(created);
+      config.problems().forEach(errors::add);
+      errors.collect(() -> {
+        config.requireAllRead();
+        return null;
+      });
+      return config.problems().isEmpty() ? created : null;
     }
 
     private static String engineVersion() {
