@@ -5,6 +5,7 @@ import io.maintenance.api.BackupManifest;
 import io.maintenance.api.BackupType;
 import io.maintenance.api.DatastoreManifest;
 import io.maintenance.api.DatastorePlan;
+import io.maintenance.benchmarks.PgbenchServer;
 import io.maintenance.core.internal.Json;
 import io.maintenance.core.internal.artifacts.ArtifactPolicy;
 import io.maintenance.core.internal.artifacts.Artifacts;
@@ -53,12 +54,11 @@ import org.postgresql.ds.PGSimpleDataSource;
  * Each phase prints best and median ratios and the load average at start and end.
  */
 public final class ArtifactsBenchmark {
-  private final Path dir = Path.of(env("BENCH_DIR", "/tmp/artifacts-bench"));
-  private final int rounds = Integer.parseInt(env("BENCH_ROUNDS", "3"));
-  private final long bytes = Long.parseLong(env("BENCH_BYTES", Long.toString(1L << 30)));
-  private final String bin = env("PG_BIN", "/usr/lib/postgresql/15/bin");
-  private final int port = Integer.parseInt(env("PG_PORT", "5432"));
-  private final String user = env("PG_USER", "postgres");
+  private final Path dir = Path.of(PgbenchServer.env("BENCH_DIR", "/tmp/artifacts-bench"));
+  private final int rounds = Integer.parseInt(PgbenchServer.env("BENCH_ROUNDS", "3"));
+  private final long bytes = Long.parseLong(PgbenchServer.env("BENCH_BYTES", Long.toString(1L << 30)));
+  private final String bin = PgbenchServer.env("PG_BIN", "/usr/lib/postgresql/15/bin");
+  private final PgbenchServer server = new PgbenchServer();
 
   public static void main(String[] args) throws Exception {
     String phase = args.length > 0 ? args[0] : "pipeline";
@@ -171,9 +171,9 @@ public final class ArtifactsBenchmark {
   // ------------------------------------------------------------------ pgbench
 
   private void pgBackup() throws Exception {
-    PGSimpleDataSource source = dataSource("bench");
+    PGSimpleDataSource source = server.dataSource("bench");
     System.out.printf("source: %s rows in pgbench_accounts, database size %s%n",
-        query(source, "SELECT count(*) FROM pgbench_accounts"), query(source, "SELECT pg_size_pretty(pg_database_size(current_database()))"));
+        PgbenchServer.query(source, "SELECT count(*) FROM pgbench_accounts"), PgbenchServer.query(source, "SELECT pg_size_pretty(pg_database_size(current_database()))"));
     List<Double> dump = new ArrayList<>();
     List<Double> zstd = new ArrayList<>();
     List<Double> enc = new ArrayList<>();
@@ -182,7 +182,7 @@ public final class ArtifactsBenchmark {
     long encBytes = 0;
     for (int r = 1; r <= rounds; r++) {
       Files.deleteIfExists(dumpFile);
-      dump.add(run(List.of(bin + "/pg_dump", "-Fc", "-h", "127.0.0.1", "-p", Integer.toString(port), "-U", user,
+      dump.add(run(List.of(bin + "/pg_dump", "-Fc", "-h", "127.0.0.1", "-p", Integer.toString(server.port()), "-U", server.user(),
           "-f", dumpFile.toString(), "bench")));
       zstd.add(ourBackup(source, "zstd", false));
       zstdBytes = folderSize(dir.resolve("store").resolve("zstd"));
@@ -221,15 +221,15 @@ public final class ArtifactsBenchmark {
     BackupManifest m = Json.MAPPER.readValue(Files.readAllBytes(dir.resolve("enc.manifest")), BackupManifest.class);
     DatastoreManifest section = m.datastores().get(0);
     Artifacts artifacts = Artifacts.start(ArtifactPolicy.parse(policy(true)));
-    String expected = checksum(dataSource("bench"));
+    String expected = PgbenchServer.checksum(server.dataSource("bench"));
     List<Double> ref = new ArrayList<>();
     List<Double> ours = new ArrayList<>();
     for (int r = 1; r <= rounds; r++) {
-      recreate("bench_ref");
-      ref.add(run(List.of(bin + "/pg_restore", "-h", "127.0.0.1", "-p", Integer.toString(port), "-U", user,
+      server.recreate("bench_ref");
+      ref.add(run(List.of(bin + "/pg_restore", "-h", "127.0.0.1", "-p", Integer.toString(server.port()), "-U", server.user(),
           "-d", "bench_ref", dir.resolve("bench.dump").toString())));
-      recreate("bench_ours");
-      PostgresDatastore target = PostgresDatastore.builder("pg").dataSource(dataSource("bench_ours")).build();
+      server.recreate("bench_ours");
+      PostgresDatastore target = PostgresDatastore.builder("pg").dataSource(server.dataSource("bench_ours")).build();
       LocalStorageProvider storage = LocalStorageProvider.builder().path(dir.resolve("store")).chunkSize(8 << 20).fsync(true).build();
       DatastorePlan plan = target.plan(context(storage, m, section, artifacts, Optional.empty()));
       long start = System.nanoTime();
@@ -237,7 +237,7 @@ public final class ArtifactsBenchmark {
       ours.add((System.nanoTime() - start) / 1e9);
       System.out.printf("round %d: pg_restore %.2f s; datastore restore, zstd + encryption %.2f s (its plan not counted)%n",
           r, ref.get(r - 1), ours.get(r - 1));
-      if (!checksum(dataSource("bench_ours")).equals(expected) || !checksum(dataSource("bench_ref")).equals(expected)) {
+      if (!PgbenchServer.checksum(server.dataSource("bench_ours")).equals(expected) || !PgbenchServer.checksum(server.dataSource("bench_ref")).equals(expected)) {
         throw new IllegalStateException("restored data differs from the source");
       }
     }
@@ -250,14 +250,6 @@ public final class ArtifactsBenchmark {
     StorageArtifactSource source = new StorageArtifactSource(storage, section.artifacts(),
         (ArtifactInfo a) -> BackupLayout.artifactKey("", m.backupId(), "pg", a.name()), artifacts.reader(m, section));
     return new Contexts.Restore("bench", m.backupId(), section, source, Map.of(), plan, ProgressListener.NONE);
-  }
-
-  private String checksum(PGSimpleDataSource ds) throws SQLException {
-    StringBuilder sb = new StringBuilder();
-    for (String t : List.of("pgbench_accounts", "pgbench_branches", "pgbench_tellers", "pgbench_history")) {
-      sb.append(query(ds, "SELECT count(*) || ':' || coalesce(sum(hashtext(x::text)::bigint), 0) FROM " + t + " x")).append(' ');
-    }
-    return sb.toString();
   }
 
   // ------------------------------------------------------------------ helpers
@@ -294,29 +286,6 @@ public final class ArtifactsBenchmark {
     return secs;
   }
 
-  private void recreate(String db) throws SQLException {
-    try (Connection c = dataSource("postgres").getConnection(); Statement st = c.createStatement()) {
-      st.execute("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
-      st.execute("CREATE DATABASE " + db);
-    }
-  }
-
-  private PGSimpleDataSource dataSource(String db) {
-    PGSimpleDataSource ds = new PGSimpleDataSource();
-    ds.setServerNames(new String[] {"127.0.0.1"});
-    ds.setPortNumbers(new int[] {port});
-    ds.setDatabaseName(db);
-    ds.setUser(user);
-    return ds;
-  }
-
-  private static String query(PGSimpleDataSource ds, String sql) throws SQLException {
-    try (Connection c = ds.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-      rs.next();
-      return rs.getString(1);
-    }
-  }
-
   private static long folderSize(Path p) throws IOException {
     try (Stream<Path> s = Files.walk(p)) {
       return s.filter(Files::isRegularFile).mapToLong(x -> x.toFile().length()).sum();
@@ -345,10 +314,5 @@ public final class ArtifactsBenchmark {
     } catch (IOException e) {
       return "unknown";
     }
-  }
-
-  private static String env(String key, String def) {
-    String v = System.getenv(key);
-    return v == null || v.isBlank() ? def : v;
   }
 }

@@ -53,32 +53,30 @@ final class Timings {
       @Override public TaskOutcome housekeeping(TaskContext c) throws IOException { return d.housekeeping(c); }
 
       @Override public Fingerprint fingerprint(Set<String> resources) throws IOException {
-        long t0 = System.nanoTime();
-        try {
-          return d.fingerprint(resources);
-        } finally {
-          datastoreNanos.addAndGet(System.nanoTime() - t0);
-        }
+        return time(() -> d.fingerprint(resources));
       }
 
       @Override public DatastorePlan plan(RestoreContext c) throws IOException {
-        long t0 = System.nanoTime();
-        try {
-          return d.plan(c);
-        } finally {
-          datastoreNanos.addAndGet(System.nanoTime() - t0);
-        }
+        return time(() -> d.plan(c));
       }
 
       @Override public RestoreOutcome restore(RestoreContext c) throws IOException {
-        long t0 = System.nanoTime();
-        try {
-          return d.restore(c);
-        } finally {
-          datastoreNanos.addAndGet(System.nanoTime() - t0);
-        }
+        return time(() -> d.restore(c));
       }
     };
+  }
+
+  private interface IoCall<T> {
+    T call() throws IOException;
+  }
+
+  private <T> T time(IoCall<T> call) throws IOException {
+    long t0 = System.nanoTime();
+    try {
+      return call.call();
+    } finally {
+      datastoreNanos.addAndGet(System.nanoTime() - t0);
+    }
   }
 
   /** The catalog's DataSource with connection checkout, every statement execution and every commit timed. */

@@ -4,6 +4,7 @@ import io.maintenance.api.ArtifactInfo;
 import io.maintenance.api.BackupType;
 import io.maintenance.api.DatastoreManifest;
 import io.maintenance.api.DatastorePlan;
+import io.maintenance.benchmarks.PgbenchServer;
 import io.maintenance.datastore.postgres.PostgresDatastore;
 import io.maintenance.spi.ArtifactSource;
 import io.maintenance.spi.DatastoreBackup;
@@ -47,13 +48,12 @@ import org.postgresql.ds.PGSimpleDataSource;
  */
 public final class PostgresBenchmark {
   private static final String SOURCE_DB = "bench";
-  private final String bin = env("PG_BIN", "/usr/lib/postgresql/15/bin");
-  private final int port = Integer.parseInt(env("PG_PORT", "5432"));
-  private final String user = env("PG_USER", "postgres");
-  private final Path dir = Path.of(env("BENCH_DIR", "/tmp/pg-bench"));
-  private final int rounds = Integer.parseInt(env("BENCH_ROUNDS", "3"));
+  private final String bin = PgbenchServer.env("PG_BIN", "/usr/lib/postgresql/15/bin");
+  private final PgbenchServer server = new PgbenchServer();
+  private final Path dir = Path.of(PgbenchServer.env("BENCH_DIR", "/tmp/pg-bench"));
+  private final int rounds = Integer.parseInt(PgbenchServer.env("BENCH_ROUNDS", "3"));
   /** Uncounted rounds first: the library runs in a long-lived host JVM, whose classes are loaded and compiled once. */
-  private final int warmup = Integer.parseInt(env("BENCH_WARMUP", "1"));
+  private final int warmup = Integer.parseInt(PgbenchServer.env("BENCH_WARMUP", "1"));
   private final int jobs;
 
   private PostgresBenchmark(int jobs) {
@@ -79,9 +79,9 @@ public final class PostgresBenchmark {
   // ------------------------------------------------------------------ backup
 
   private void backupPhase() throws Exception {
-    PGSimpleDataSource source = dataSource(SOURCE_DB);
+    PGSimpleDataSource source = server.dataSource(SOURCE_DB);
     System.out.printf("source: %s rows in pgbench_accounts, database size %s%n",
-        query(source, "SELECT count(*) FROM pgbench_accounts"), query(source, "SELECT pg_size_pretty(pg_database_size(current_database()))"));
+        PgbenchServer.query(source, "SELECT count(*) FROM pgbench_accounts"), PgbenchServer.query(source, "SELECT pg_size_pretty(pg_database_size(current_database()))"));
     List<Double> dump = new ArrayList<>();
     List<Double> ours = new ArrayList<>();
     Path dumpFile = dir.resolve(jobs == 1 ? "bench.dump" : "bench.dir");
@@ -93,7 +93,7 @@ public final class PostgresBenchmark {
     for (int r = 1 - warmup; r <= rounds; r++) {
       deleteTree(dumpFile);
       List<String> command = new ArrayList<>(pgDump);
-      command.addAll(List.of("-h", "127.0.0.1", "-p", Integer.toString(port), "-U", user, SOURCE_DB));
+      command.addAll(List.of("-h", "127.0.0.1", "-p", Integer.toString(server.port()), "-U", server.user(), SOURCE_DB));
       double server0 = serverCpu(postmaster);
       dump.add(run(command));
       double server1 = serverCpu(postmaster);
@@ -145,17 +145,17 @@ public final class PostgresBenchmark {
       String[] f = line.split("\t");
       artifacts.add(new ArtifactInfo(f[0], Long.parseLong(f[1]), f[2], f[3], io.maintenance.api.Compression.NONE, Optional.empty()));
     }
-    PGSimpleDataSource source = dataSource(SOURCE_DB);
-    String expected = checksum(source);
+    PGSimpleDataSource source = server.dataSource(SOURCE_DB);
+    String expected = PgbenchServer.checksum(source);
     List<Double> ref = new ArrayList<>();
     List<Double> ours = new ArrayList<>();
     double plan = 0;
     for (int r = 1 - warmup; r <= rounds; r++) {
-      recreate("bench_ref");
-      ref.add(run(List.of(bin + "/pg_restore", "-j", Integer.toString(jobs), "-h", "127.0.0.1", "-p", Integer.toString(port),
-          "-U", user, "-d", "bench_ref", dir.resolve("bench.dump").toString())));
-      recreate("bench_ours");
-      PostgresDatastore target = PostgresDatastore.builder("pg").dataSource(dataSource("bench_ours")).jobs(jobs).build();
+      server.recreate("bench_ref");
+      ref.add(run(List.of(bin + "/pg_restore", "-j", Integer.toString(jobs), "-h", "127.0.0.1", "-p", Integer.toString(server.port()),
+          "-U", server.user(), "-d", "bench_ref", dir.resolve("bench.dump").toString())));
+      server.recreate("bench_ours");
+      PostgresDatastore target = PostgresDatastore.builder("pg").dataSource(server.dataSource("bench_ours")).jobs(jobs).build();
       LocalStorageProvider storage = LocalStorageProvider.builder().path(dir.resolve("store")).chunkSize(8 << 20).fsync(true).build();
       DatastoreManifest manifest = new DatastoreManifest("pg", "postgres", "bench", "n/a", artifacts, List.of(), Map.of());
       long start = System.nanoTime();
@@ -166,11 +166,11 @@ public final class PostgresBenchmark {
       ours.add((System.nanoTime() - start) / 1e9);
       System.out.printf("%s: pg_restore -j %d %.2f s, datastore restore (jobs %d) %.2f s (its preview took %.2f s, not counted)%n",
           r < 1 ? "warm-up (not counted)" : "round " + r, jobs, ref.get(ref.size() - 1), jobs, ours.get(ours.size() - 1), plan);
-      String got = checksum(dataSource("bench_ours"));
+      String got = PgbenchServer.checksum(server.dataSource("bench_ours"));
       if (!got.equals(expected)) {
         throw new IllegalStateException("restored data differs from the source: " + got + " vs " + expected);
       }
-      String refSum = checksum(dataSource("bench_ref"));
+      String refSum = PgbenchServer.checksum(server.dataSource("bench_ref"));
       if (!refSum.equals(expected)) {
         throw new IllegalStateException("pg_restore data differs from the source: " + refSum + " vs " + expected);
       }
@@ -180,10 +180,10 @@ public final class PostgresBenchmark {
       }
     }
     System.out.println("restored data checked: row counts and per-row hashes of all four pgbench tables equal the source,"
-        + " indexes: " + query(dataSource("bench_ours"), "SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE schemaname = 'public'"));
+        + " indexes: " + PgbenchServer.query(server.dataSource("bench_ours"), "SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE schemaname = 'public'"));
     report("restore (jobs " + jobs + ")", "pg_restore -j " + jobs, ref, ours);
     // Replacing existing tables (the usual production case), for information.
-    PostgresDatastore target = PostgresDatastore.builder("pg").dataSource(dataSource("bench_ours")).jobs(jobs).build();
+    PostgresDatastore target = PostgresDatastore.builder("pg").dataSource(server.dataSource("bench_ours")).jobs(jobs).build();
     LocalStorageProvider storage = LocalStorageProvider.builder().path(dir.resolve("store")).chunkSize(8 << 20).fsync(true).build();
     DatastoreManifest manifest = new DatastoreManifest("pg", "postgres", "bench", "n/a", artifacts, List.of(), Map.of());
     long start = System.nanoTime();
@@ -196,14 +196,6 @@ public final class PostgresBenchmark {
     ArtifactSource source = new StorageArtifactSource(storage, m.artifacts(),
         a -> BackupLayout.artifactKey("", backupId, "pg", a.name()));
     return new Contexts.Restore("bench", backupId, m, source, Map.of(), plan, ProgressListener.NONE);
-  }
-
-  private String checksum(PGSimpleDataSource ds) throws SQLException {
-    StringBuilder sb = new StringBuilder();
-    for (String t : List.of("pgbench_accounts", "pgbench_branches", "pgbench_tellers", "pgbench_history")) {
-      sb.append(query(ds, "SELECT count(*) || ':' || coalesce(sum(hashtext(x::text)::bigint), 0) FROM " + t + " x")).append(' ');
-    }
-    return sb.toString();
   }
 
   // ------------------------------------------------------------------ helpers
@@ -233,7 +225,7 @@ public final class PostgresBenchmark {
 
   /** The benchmark server's postmaster (parent of its checkpointer), for {@link #serverCpu}; -1 if not readable. */
   private static long postmasterPid(PGSimpleDataSource ds) throws SQLException {
-    String pid = query(ds, "SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'");
+    String pid = PgbenchServer.query(ds, "SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'");
     return pid == null ? -1 : ProcessHandle.of(Long.parseLong(pid)).flatMap(ProcessHandle::parent).map(ProcessHandle::pid).orElse(-1L);
   }
 
@@ -302,29 +294,6 @@ public final class PostgresBenchmark {
     return secs;
   }
 
-  private void recreate(String db) throws SQLException {
-    try (Connection c = dataSource("postgres").getConnection(); Statement st = c.createStatement()) {
-      st.execute("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
-      st.execute("CREATE DATABASE " + db);
-    }
-  }
-
-  private PGSimpleDataSource dataSource(String db) {
-    PGSimpleDataSource ds = new PGSimpleDataSource();
-    ds.setServerNames(new String[] {"127.0.0.1"});
-    ds.setPortNumbers(new int[] {port});
-    ds.setDatabaseName(db);
-    ds.setUser(user);
-    return ds;
-  }
-
-  private static String query(PGSimpleDataSource ds, String sql) throws SQLException {
-    try (Connection c = ds.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-      rs.next();
-      return rs.getString(1);
-    }
-  }
-
   private static long folderSize(Path root, String backupId) throws IOException {
     try (Stream<Path> s = Files.walk(root.resolve(backupId))) {
       return s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
@@ -353,10 +322,5 @@ public final class PostgresBenchmark {
     } catch (IOException e) {
       return "unknown";
     }
-  }
-
-  private static String env(String key, String def) {
-    String v = System.getenv(key);
-    return v == null || v.isBlank() ? def : v;
   }
 }

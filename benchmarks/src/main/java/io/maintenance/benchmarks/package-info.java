@@ -1,0 +1,4 @@
+/**
+ * What the benchmark programs share; not a library.
+ */
+package io.maintenance.benchmarks;
