@@ -61,6 +61,26 @@ public interface Datastore extends AutoCloseable {
     return false;
   }
 
+  /**
+   * Whether {@link #discard} is implemented, so that this datastore can serve as the sandbox of a restore drill
+   * (the engine refuses a drill configuration whose sandbox cannot discard).
+   */
+  default boolean supportsDiscard() {
+    return false;
+  }
+
+  /**
+   * Removes the named resources (names as in {@link io.maintenance.api.DatastoreManifest#resources()}) and what a
+   * restore of them created beside them (a PostgreSQL schema's types and functions, a Qdrant collection's
+   * aliases), leaving this datastore as empty of them as before the restore. Used on the sandbox of a restore
+   * drill after the drill's restore was verified (or failed); never called on a datastore that is backed up or
+   * restored for real. Resources that do not exist are skipped. Throws {@code DATASTORE_FAILURE} when the
+   * server refuses.
+   */
+  default void discard(Set<String> resources) throws IOException {
+    throw new UnsupportedOperationException(type() + " datastores cannot discard resources");
+  }
+
   @Override
   default void close() throws IOException {}
 }
