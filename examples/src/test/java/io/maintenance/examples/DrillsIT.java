@@ -285,7 +285,7 @@ class DrillsIT {
   }
 
   @Test
-  void aCancelledDrillLeavesTheSandboxEmpty() throws Exception {
+  void aSecondDrillOfTheSandboxIsRefusedAndACancelledDrillLeavesTheSandboxEmpty() throws Exception {
     sql(shopDb, "CREATE TABLE events (id bigint PRIMARY KEY, payload text NOT NULL)",
         "INSERT INTO events SELECT i, md5(i::text) || md5((i * 7)::text) FROM generate_series(1, 300000) AS i");
     MaintenanceEngine engine = engine(config());
@@ -299,6 +299,10 @@ class DrillsIT {
       seen = engine.findOperation(op.id(), OPS).orElseThrow();
     }
     assertThat(seen.phase()).contains("restoring");
+    // One drill per sandbox at a time, also from another replica.
+    MaintenanceEngine other = engine(config());
+    assertThatThrownBy(() -> other.runTask(TaskRequest.of(TaskType.DRILL), OPS)).isInstanceOfSatisfying(MaintenanceException.class,
+        e -> assertThat(e.code()).isEqualTo(ErrorCode.OPERATION_IN_PROGRESS));
     engine.cancelOperation(op.id(), OPS);
     while (!seen.status().finished() && System.nanoTime() < deadline) {
       Thread.sleep(50);
