@@ -17,11 +17,7 @@ import io.maintenance.api.TaskResult;
 import io.maintenance.api.TaskStatus;
 import io.maintenance.api.TaskType;
 import io.maintenance.core.MaintenanceEngine;
-import io.maintenance.examples.cli.MaintenanceCli;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -211,6 +207,22 @@ class DrillsIT {
   }
 
   @Test
+  void anIncrementalBackupIsDrilledThroughItsChain() throws Exception {
+    MaintenanceEngine engine = engine(config());
+    engine.backup(BackupRequest.builder().build(), OPS);
+    sql(shopDb, "INSERT INTO products SELECT 'SKU-9' || i, 'late ' || i, 1, NULL, NULL, true FROM generate_series(1, 5) AS i");
+    BackupRecord incremental = engine.backup(BackupRequest.builder().type(io.maintenance.api.BackupType.INCREMENTAL).build(), OPS);
+    assertThat(incremental.parentId()).isPresent();
+
+    TaskResult drill = engine.runTask(TaskRequest.of(TaskType.DRILL), OPS);
+
+    assertThat(drill.status()).as(drill.toString()).isEqualTo(TaskStatus.SUCCEEDED);
+    assertThat(drill.items()).singleElement().satisfies(i -> assertThat(i.detail())
+        .contains(incremental.id(), "public.products 55 rows", "public.customers 200 rows"));
+    assertThat(contents(sandboxDb)).isEqualTo(fresh());
+  }
+
+  @Test
   void aDrillOfACorruptedBackupFailsWithIntegrityMismatchAndReadinessDegradesAfterMaxAge() throws Exception {
     MaintenanceEngine engine = engine(config("drills.shop.max-age", "3s"));
     engine.backup(BackupRequest.builder().build(), OPS);
@@ -323,30 +335,16 @@ class DrillsIT {
     config().forEach((k, v) -> lines.add(k + "=" + v));
     lines.add("catalog.url=" + pg.getJdbcUrl("postgres", catalogDb));
     Files.write(config, lines);
-    Cli none = cli(config, "task", "drill");
+    CliRun none = CliRun.withConfig(config, "task", "drill");
     assertThat(none.status()).as("no backup yet: not found; " + none.err()).isEqualTo(4);
-    assertThat(cli(config, "backup").status()).isZero();
+    assertThat(CliRun.withConfig(config, "backup").status()).isZero();
 
-    Cli ok = cli(config, "task", "drill", "--datastore", "shop");
+    CliRun ok = CliRun.withConfig(config, "task", "drill", "--datastore", "shop");
     assertThat(ok.status()).as(ok.err()).isZero();
     assertThat(ok.out()).contains("\"status\" : \"SUCCEEDED\"");
-    assertThat(cli(config, "task", "drill", "--datastore", "nope").status()).isEqualTo(2);
-    assertThat(cli(config, "task", "drill", "--dry-run").status()).isEqualTo(2);
+    assertThat(CliRun.withConfig(config, "task", "drill", "--datastore", "nope").status()).isEqualTo(2);
+    assertThat(CliRun.withConfig(config, "task", "drill", "--dry-run").status()).isEqualTo(2);
     assertThat(contents(sandboxDb)).isEqualTo(fresh());
-  }
-
-  record Cli(int status, String out, String err) {}
-
-  private static Cli cli(Path config, String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    String[] all = new String[args.length + 2];
-    all[0] = "--config";
-    all[1] = config.toString();
-    System.arraycopy(args, 0, all, 2, args.length);
-    int status = MaintenanceCli.run(all, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true,
-        StandardCharsets.UTF_8));
-    return new Cli(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
   @Test
