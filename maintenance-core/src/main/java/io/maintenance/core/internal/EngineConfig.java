@@ -64,31 +64,13 @@ public record EngineConfig(
       if (ENGINE_KEYS.contains(k)) {
         engine.put(k, e.getValue());
       } else if (k.startsWith("schedules.")) {
-        String rest = k.substring("schedules.".length());
-        int dot = rest.indexOf('.');
-        if (dot <= 0) {
-          errors.add(invalid(k, "must look like schedules.<name>.<key>"));
-          continue;
-        }
-        schedules.computeIfAbsent(rest.substring(0, dot), x -> new TreeMap<>()).put(rest.substring(dot + 1), e.getValue());
+        section(k, e.getValue(), "schedules.", schedules, errors, "schedules.<name>.<key>");
       } else if (k.startsWith("drills.")) {
-        String rest = k.substring("drills.".length());
-        int dot = rest.indexOf('.');
-        if (dot <= 0) {
-          errors.add(invalid(k, "must look like drills.<datastore>.max-age or drills.<datastore>.sandbox.<key>"));
-          continue;
-        }
-        drills.computeIfAbsent(rest.substring(0, dot), x -> new TreeMap<>()).put(rest.substring(dot + 1), e.getValue());
+        section(k, e.getValue(), "drills.", drills, errors, "drills.<datastore>.max-age or drills.<datastore>.sandbox.<key>");
       } else if (k.startsWith("storage.")) {
         storage.put(k.substring("storage.".length()), e.getValue());
       } else if (k.startsWith("datastores.")) {
-        String rest = k.substring("datastores.".length());
-        int dot = rest.indexOf('.');
-        if (dot <= 0) {
-          errors.add(invalid(k, "must look like datastores.<id>.<key>"));
-          continue;
-        }
-        datastores.computeIfAbsent(rest.substring(0, dot), x -> new TreeMap<>()).put(rest.substring(dot + 1), e.getValue());
+        section(k, e.getValue(), "datastores.", datastores, errors, "datastores.<id>.<key>");
       } else if (k.startsWith("restore.") && RESTORE_KEYS.contains(k.substring(8))) {
         restore.put(k.substring(8), e.getValue());
       } else if (k.startsWith("retention.") && RETENTION_KEYS.contains(k.substring(10))) {
@@ -153,6 +135,18 @@ public record EngineConfig(
         progressInterval == null ? Optional.empty() : progressInterval, schedules,
         pollInterval == null ? Optional.empty() : pollInterval, schedulerEnabled == null ? Optional.empty() : schedulerEnabled,
         drills, errors.problems());
+  }
+
+  /** {@code <prefix><name>.<key>=value} into {@code into[name][key]}; a key without a name part is a problem. */
+  private static void section(String k, String value, String prefix, Map<String, Map<String, String>> into, ConfigErrors errors,
+      String shape) {
+    String rest = k.substring(prefix.length());
+    int dot = rest.indexOf('.');
+    if (dot <= 0) {
+      errors.add(invalid(k, "must look like " + shape));
+    } else {
+      into.computeIfAbsent(rest.substring(0, dot), x -> new TreeMap<>()).put(rest.substring(dot + 1), value);
+    }
   }
 
   private static Optional<java.time.Duration> positive(PluginConfig config, String key) {
