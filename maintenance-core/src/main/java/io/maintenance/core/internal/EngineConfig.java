@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Engine settings from flat properties ({@code storage.type}, {@code datastores.<id>.type}, {@code restore.*},
- * {@code retention.*}, {@code artifacts.*}, {@code backup-folder}); unknown top-level keys are refused so typos do not pass silently.
+ * {@code retention.*}, {@code artifacts.*}, {@code schedules.*}, {@code drills.*}, {@code backup-folder}); unknown top-level keys are refused so typos do not pass silently.
  */
 public record EngineConfig(
     Optional<Map.Entry<String, Map<String, String>>> storage,
@@ -33,6 +33,7 @@ public record EngineConfig(
     Map<String, Map<String, String>> schedules,
     Optional<java.time.Duration> schedulerPollInterval,
     Optional<Boolean> schedulerEnabled,
+    Map<String, Map<String, String>> drills,
     List<MaintenanceException> problems) {
 
   private static final Logger LOG = LoggerFactory.getLogger(EngineConfig.class);
@@ -57,6 +58,7 @@ public record EngineConfig(
     Optional<String> prefix = Optional.empty();
     Map<String, String> engine = new TreeMap<>();
     Map<String, Map<String, String>> schedules = new TreeMap<>();
+    Map<String, Map<String, String>> drills = new TreeMap<>();
     for (var e : new TreeMap<>(props).entrySet()) {
       String k = e.getKey();
       if (ENGINE_KEYS.contains(k)) {
@@ -69,6 +71,14 @@ public record EngineConfig(
           continue;
         }
         schedules.computeIfAbsent(rest.substring(0, dot), x -> new TreeMap<>()).put(rest.substring(dot + 1), e.getValue());
+      } else if (k.startsWith("drills.")) {
+        String rest = k.substring("drills.".length());
+        int dot = rest.indexOf('.');
+        if (dot <= 0) {
+          errors.add(invalid(k, "must look like drills.<datastore>.max-age or drills.<datastore>.sandbox.<key>"));
+          continue;
+        }
+        drills.computeIfAbsent(rest.substring(0, dot), x -> new TreeMap<>()).put(rest.substring(dot + 1), e.getValue());
       } else if (k.startsWith("storage.")) {
         storage.put(k.substring("storage.".length()), e.getValue());
       } else if (k.startsWith("datastores.")) {
@@ -142,7 +152,7 @@ public record EngineConfig(
         partialUploadAge == null ? Optional.empty() : partialUploadAge,
         progressInterval == null ? Optional.empty() : progressInterval, schedules,
         pollInterval == null ? Optional.empty() : pollInterval, schedulerEnabled == null ? Optional.empty() : schedulerEnabled,
-        errors.problems());
+        drills, errors.problems());
   }
 
   private static Optional<java.time.Duration> positive(PluginConfig config, String key) {
