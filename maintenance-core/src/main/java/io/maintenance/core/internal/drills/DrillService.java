@@ -308,8 +308,9 @@ public final class DrillService {
       List<String> present = plan.resources().stream().filter(d -> d.change() != ChangeKind.CREATE).map(ResourceDiff::name)
           .toList();
       if (!present.isEmpty()) {
-        throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "the drill sandbox of " + id + " already holds "
-            + String.join(", ", present) + "; a sandbox must be empty (is it the live database?). Nothing was written to it",
+        throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "SANDBOX_NOT_EMPTY: the drill sandbox of " + id
+            + " already holds " + String.join(", ", present) + "; a sandbox must be empty (is it the live database?)."
+            + " Nothing was written to it",
             Map.of("datastore", id, "reason", "SANDBOX_NOT_EMPTY", "present", String.join(",", present)));
       }
       lease.ensureActive();
