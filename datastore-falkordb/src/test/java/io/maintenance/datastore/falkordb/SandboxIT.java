@@ -72,7 +72,9 @@ class SandboxIT {
     List<String> graphs = sandbox.graphList().stream().filter(g -> g.startsWith("sbx_") || g.startsWith("__maintenance__:"))
         .sorted().toList();
     return "graphs " + graphs + "\nkeys " + new TreeSet<>(TestServer.keys(sandbox, "*").stream()
-        .filter(k -> k.startsWith("sbx_") || k.startsWith("__maintenance__:")).toList())
+        .filter(k -> k.startsWith("sbx_") || k.startsWith("__maintenance__:") || k.startsWith("telemetry{sbx_"))
+        .filter(k -> !k.equals("telemetry{sbx_unrelated}")) // FalkorDB's log of this test's queries on that graph
+        .toList())
         + "\nplain " + FalkorConnection.text(sandbox.raw("GET", "sbx_plain")) + "\n" + Canonical.of(sandbox, "sbx_unrelated");
   }
 

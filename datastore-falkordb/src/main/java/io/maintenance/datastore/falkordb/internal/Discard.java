@@ -6,8 +6,9 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Removes graphs from a restore drill's sandbox: each graph and the keys of ours made for it (staging,
- * safety copies and the like, named {@code <reserved-prefix><purpose>:<operation>:<graph>}), nothing else.
+ * Removes graphs from a restore drill's sandbox: each graph, the server's query log of it
+ * ({@code telemetry{<graph>}}), and the keys of ours made for it (staging, safety copies and the like, named
+ * {@code <reserved-prefix><purpose>:<operation>:<graph>}), nothing else.
  */
 public final class Discard {
   private final Server server;
@@ -27,6 +28,8 @@ public final class Discard {
       for (String g : new TreeSet<>(graphs)) {
         if (!server.selector().reserved(g)) {
           keys.add(g);
+          // The server's log of the graph's queries; FalkorDB drops it when it frees the graph, which may be later.
+          keys.add("telemetry{" + g + "}");
         }
       }
       keys.addAll(reservedKeysOf(c, graphs));
