@@ -124,7 +124,7 @@ class QdrantServerEngineDrillIT {
     assertThat(sandbox.liveData()).isEqualTo(before);
     assertThat(drillReadiness().status()).isEqualTo(ProbeStatus.UP);
     assertThat(metric("maintenance_last_verified_restore_timestamp_seconds{datastore=\"vectors\"}")).isNotEmpty()
-        .doesNotEndWith(" NaN");
+        .doesNotEndWith(" 0.0");
   }
 
   @Test
@@ -142,7 +142,7 @@ class QdrantServerEngineDrillIT {
     assertThat(drill.error()).hasValueSatisfying(e -> assertThat(e.code()).isEqualTo("INTEGRITY_MISMATCH"));
     assertThat(sandbox.liveData()).isEqualTo(before);
     assertThat(drillReadiness().status()).isEqualTo(ProbeStatus.DEGRADED);
-    assertThat(metric("maintenance_last_verified_restore_timestamp_seconds")).isEmpty();
+    assertThat(metric("maintenance_last_verified_restore_timestamp_seconds{datastore=\"vectors\"}")).endsWith(" 0.0");
     assertThat(metric("maintenance_drill_failures_total{datastore=\"vectors\"}")).endsWith(" 1.0");
   }
 

@@ -78,9 +78,6 @@ public final class EngineMetrics {
     }
   }
 
-  /** Datastores whose {@code maintenance_last_verified_restore_timestamp_seconds} is registered (once a drill passed). */
-  private final java.util.Set<String> verifiedGauges = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
   private final Sources sources;
 
   /**
@@ -147,6 +144,14 @@ public final class EngineMetrics {
     }
     for (String id : sources.drills()) {
       drillFailures(id); // exported at 0 from the start, so rate() and increase() see the first failure
+      // 0 until a drill passed, like the backup and schedule timestamps: "never proven" must fire the age alert.
+      Gauge.builder("maintenance.last.verified.restore.timestamp", this,
+              m -> Optional.ofNullable(m.catalog().lastVerifiedRestore().get(id)).map(t -> t.toEpochMilli() / 1000.0)
+                  .orElse(0.0))
+          .tag("datastore", id)
+          .baseUnit("seconds")
+          .description("When the newest passing restore drill of the datastore finished (epoch seconds; 0 if never)")
+          .register(registry);
     }
     Gauge.builder("maintenance.restores.awaiting.approval", this, m -> m.catalog().awaitingApproval())
         .description("Unexpired restore previews that still lack approvals")
@@ -204,24 +209,6 @@ public final class EngineMetrics {
   private Counter drillFailures(String datastore) {
     return Counter.builder("maintenance.drill.failures").description("Restore drills that failed, by datastore")
         .tags("datastore", datastore).register(registry);
-  }
-
-  /**
-   * Registers the gauge of a datastore whose drill passed; absent before, since "never proven" has no timestamp
-   * (readiness reports it instead).
-   */
-  private void verifiedGauges(Map<String, Instant> lastVerified) {
-    for (String id : lastVerified.keySet()) {
-      if (sources.drills().contains(id) && verifiedGauges.add(id)) {
-        Gauge.builder("maintenance.last.verified.restore.timestamp", this,
-                m -> Optional.ofNullable(m.catalog().lastVerifiedRestore().get(id)).map(t -> t.toEpochMilli() / 1000.0)
-                    .orElse(Double.NaN))
-            .tag("datastore", id)
-            .baseUnit("seconds")
-            .description("When the newest passing restore drill of the datastore finished (epoch seconds)")
-            .register(registry);
-      }
-    }
   }
 
   public void approval(String status) {
@@ -283,7 +270,6 @@ public final class EngineMetrics {
             sources.scheduleStatus().get().stream().collect(java.util.stream.Collectors.toMap(ScheduleStatus::name, x -> x)),
             sources.drills().isEmpty() ? Map.of() : sources.lastVerifiedRestore().get());
         snapshot.set(s);
-        verifiedGauges(s.lastVerifiedRestore());
       } catch (RuntimeException e) {
         // Keep serving the last snapshot; maintenance_metrics_age_seconds shows how stale it is.
       }
