@@ -123,7 +123,7 @@ public final class Backup {
       Approximations approximations;
       Exporter exporter;
       try (OutputStream out = ctx.artifacts().create(Artifact.nameFor(g), Artifact.CONTENT_TYPE)) {
-        exporter = new Exporter(c, source, g, server.settings().readBatchSize(), ctx.progress(), server.settings().tempDir(),
+        exporter = new Exporter(c, server::connect, source, g, server.settings().readBatchSize(), ctx.progress(), server.settings().tempDir(),
             ctx::ensureActive);
         counts = exporter.export(out, version, schema);
         approximations = exporter.approximations();
