@@ -130,7 +130,7 @@ public final class Backup {
       }
       approximations.warnings().forEach(w -> LOG.warn("{}", w));
       return new Exported(counts, schema, approximations, Fingerprints.component(counts, schema, exporter.names(),
-          exporter.content().digest(), GraphOps.structure(c, source, exporter.names())));
+          exporter.content().digest(), exporter.structure()));
     } finally {
       if (snapshot != null) {
         c.delete(snapshot);

@@ -41,6 +41,7 @@ public final class Exporter {
   private final ContentHash content = new ContentHash(null, null);
   // keys that held floats so far, in the order they were met; read by the reader thread
   private final java.util.concurrent.CopyOnWriteArrayList<String> floatKeys = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private java.util.concurrent.CompletableFuture<String> structure;
   private List<String> labels;
   private List<String> types;
   private List<String> keys;
@@ -71,6 +72,21 @@ public final class Exporter {
   /** The hash of every node and edge written, as {@link ContentHash} computes it from a DUMP. */
   public ContentHash content() {
     return content;
+  }
+
+  /**
+   * The {@link GraphOps#structure} digest of the exported graph, computed on the reader's connection
+   * while the edges are written out in id order.
+   */
+  public String structure() {
+    try {
+      return structure.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw e;
+    }
   }
 
   /** Values written that a restore brings back only approximately. */
@@ -139,6 +155,17 @@ public final class Exporter {
           read += q.rows().size();
           progress.onProgress("graph " + graph + " edges", read, edgeTotal);
         }
+        GraphNames names = names();
+        structure = new java.util.concurrent.CompletableFuture<>();
+        Thread t = new Thread(() -> {
+          try (FalkorConnection c = reader.get()) {
+            structure.complete(GraphOps.structure(c, key, names));
+          } catch (RuntimeException | Error e) {
+            structure.completeExceptionally(e);
+          }
+        }, "falkordb-structure-" + graph);
+        t.setDaemon(true);
+        t.start();
         for (long id = 0; id <= spool.maxId(); id++) {
           byte[][] record = spool.get(id);
           if (record != null) {

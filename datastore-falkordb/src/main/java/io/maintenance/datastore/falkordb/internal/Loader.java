@@ -31,12 +31,8 @@ import java.util.Map;
  * </ul>
  * Values that need a server-side constructor (points, vectors, temporals, non-finite floats) travel
  * as tagged maps in the parameter header (see {@link Cypher#literal}).
- *
- * <p>The batches run on a writer thread, one at a time and in order, while this thread reads and
- * builds the next one; a batch's failure is thrown by the next call that queues or waits. {@link
- * #close} waits for the batch under way, so that nothing writes after the loader is left.
  */
-public final class Loader implements Artifact.Visitor, AutoCloseable {
+public final class Loader implements Artifact.Visitor {
   private static final int MAX_GROUPS = 64;
   private static final int MAX_BATCH_CHARS = 8 << 20;
 
@@ -52,8 +48,6 @@ public final class Loader implements Artifact.Visitor, AutoCloseable {
   private final Approximations approximations;
   private final DumpContent.Visitor content; // null, or where entities go to be hashed
   private final Runnable active; // throws when the operation must stop (checked between batches)
-  private final java.util.concurrent.ExecutorService writer; // null for a dry run
-  private java.util.concurrent.Future<?> inFlight;
   private GraphSchema schema = GraphSchema.EMPTY;
   private GraphNames names = GraphNames.EMPTY;
 
@@ -102,68 +96,6 @@ public final class Loader implements Artifact.Visitor, AutoCloseable {
     this.expectedNodes = expectedNodes;
     this.expectedEdges = expectedEdges;
     this.approximations = new Approximations(graph);
-    this.writer = conn == null ? null : java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "falkordb-restore-" + graph);
-      t.setDaemon(true);
-      return t;
-    });
-  }
-
-  /** Runs a query after the batch under way, on this thread. */
-  private QueryResult query(String q) {
-    await();
-    return conn.query(key, q, Map.of());
-  }
-
-  /** Queues a batch for the writer thread (after the one under way) and checks its result there. */
-  private void submit(String q, java.util.function.Consumer<QueryResult> check) {
-    await();
-    inFlight = writer.submit(() -> check.accept(conn.query(key, q, Map.of())));
-  }
-
-  /** Waits for the batch under way and throws its failure. */
-  private void await() {
-    java.util.concurrent.Future<?> f = inFlight;
-    if (f == null) {
-      return;
-    }
-    inFlight = null;
-    try {
-      f.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new MaintenanceException(ErrorCode.DATASTORE_FAILURE, "restoring graph '" + graph + "': interrupted", Map.of("graph", graph));
-    } catch (java.util.concurrent.ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException r) {
-        throw r;
-      }
-      if (e.getCause() instanceof Error err) {
-        throw err;
-      }
-      throw new IllegalStateException(e.getCause());
-    }
-  }
-
-  /** Waits for the batch under way (its failure is left to the caller's own) and stops the writer thread. */
-  @Override
-  public void close() {
-    if (writer == null) {
-      return;
-    }
-    try {
-      if (inFlight != null) {
-        try {
-          inFlight.get();
-        } catch (java.util.concurrent.ExecutionException e) {
-          // the caller is already failing, or has seen it through await()
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-        inFlight = null;
-      }
-    } finally {
-      writer.shutdownNow();
-    }
   }
 
   /** Values this restore brings back only approximately. */
@@ -191,7 +123,7 @@ public final class Loader implements Artifact.Visitor, AutoCloseable {
       return;
     }
     // The key must exist even when the graph has no nodes.
-    query("RETURN 1");
+    conn.query(key, "RETURN 1", Map.of());
     createNames(n);
   }
 
@@ -204,8 +136,8 @@ public final class Loader implements Artifact.Visitor, AutoCloseable {
       String k = Cypher.quote(n.keys().get(0));
       for (String t : n.types()) {
         String pattern = "()-[x:" + Cypher.quote(t) + "]-()";
-        query("CREATE INDEX FOR " + pattern + " ON (x." + k + ")");
-        query("DROP INDEX FOR " + pattern + " ON (x." + k + ")");
+        conn.query(key, "CREATE INDEX FOR " + pattern + " ON (x." + k + ")", Map.of());
+        conn.query(key, "DROP INDEX FOR " + pattern + " ON (x." + k + ")", Map.of());
       }
     }
     if (!n.labels().isEmpty() || !n.keys().isEmpty()) {
@@ -213,7 +145,7 @@ public final class Loader implements Artifact.Visitor, AutoCloseable {
       for (int i = 0; i < n.keys().size(); i++) {
         q.append(i == 0 ? " SET " : ", ").append("x.").append(Cypher.quote(n.keys().get(i))).append(" = 0");
       }
-      query(q.append(" DELETE x").toString());
+      conn.query(key, q.append(" DELETE x").toString(), Map.of());
     }
   }
 
@@ -261,14 +193,12 @@ public final class Loader implements Artifact.Visitor, AutoCloseable {
       return;
     }
     active.run();
-    long first = createFirstId;
     long last = createFirstId + createCount - 1;
-    submit(creates.append(" RETURN id(n0) AS first, id(n").append(createCount - 1).append(") AS last").toString(), r -> {
-      List<Object> row = r.rows().get(0);
-      if ((Long) row.get(0) != first || (Long) row.get(1) != last) {
-        throw idsDiffer("nodes", first + ".." + last, row.get(0) + ".." + row.get(1));
-      }
-    });
+    List<Object> row = conn.query(key, creates.append(" RETURN id(n0) AS first, id(n").append(createCount - 1).append(") AS last").toString(), Map.of())
+        .rows().get(0);
+    if ((Long) row.get(0) != createFirstId || (Long) row.get(1) != last) {
+      throw idsDiffer("nodes", createFirstId + ".." + last, row.get(0) + ".." + row.get(1));
+    }
     creates.setLength(0);
     createCount = 0;
     progress.onProgress("graph " + graph + " restore nodes", last + 1, expectedNodes);
@@ -323,8 +253,8 @@ public final class Loader implements Artifact.Visitor, AutoCloseable {
   private void createEdgePlaceholders(long lo, long hi, String type) {
     for (long from = lo; from <= hi; from += 10L * batchSize) {
       long to = Math.min(hi, from + 10L * batchSize - 1);
-      QueryResult r = query("MATCH (n) WHERE id(n) = " + firstNodeId + " UNWIND range(" + from + ", " + to
-          + ") AS i CREATE (n)-[e:" + Cypher.quote(type) + "]->(n) RETURN min(id(e)), max(id(e)), count(e)");
+      QueryResult r = conn.query(key, "MATCH (n) WHERE id(n) = " + firstNodeId + " UNWIND range(" + from + ", " + to
+          + ") AS i CREATE (n)-[e:" + Cypher.quote(type) + "]->(n) RETURN min(id(e)), max(id(e)), count(e)", Map.of());
       List<Object> row = r.rows().get(0);
       if ((Long) row.get(0) != from || (Long) row.get(1) != to || (Long) row.get(2) != to - from + 1) {
         throw idsDiffer("edges", from + ".." + to, row.get(0) + ".." + row.get(1));
@@ -345,20 +275,19 @@ public final class Loader implements Artifact.Visitor, AutoCloseable {
     flushRun();
     flushGroups();
     deletePlaceholders();
-    await();
   }
 
   private void deletePlaceholders() {
     for (long[] chunk : edgeGaps.chunks(batchSize)) {
-      long deleted = query("MATCH (n)-[e]->(n) WHERE id(n) = " + firstNodeId + " AND id(e) IN "
-          + Arrays.toString(chunk) + " DELETE e RETURN count(e)").singleLong();
+      long deleted = conn.query(key, "MATCH (n)-[e]->(n) WHERE id(n) = " + firstNodeId + " AND id(e) IN "
+          + Arrays.toString(chunk) + " DELETE e RETURN count(e)", Map.of()).singleLong();
       if (deleted != chunk.length) {
         throw mismatch("edge placeholders deleted", chunk.length, deleted);
       }
     }
     for (long[] chunk : nodeGaps.chunks(batchSize)) {
-      long deleted = query("UNWIND " + Arrays.toString(chunk) + " AS i MATCH (n) WHERE id(n) = i DELETE n RETURN count(n)")
-          .singleLong();
+      long deleted = conn.query(key, "UNWIND " + Arrays.toString(chunk) + " AS i MATCH (n) WHERE id(n) = i DELETE n RETURN count(n)",
+          Map.of()).singleLong();
       if (deleted != chunk.length) {
         throw mismatch("node placeholders deleted", chunk.length, deleted);
       }
@@ -453,13 +382,10 @@ public final class Loader implements Artifact.Visitor, AutoCloseable {
       setProperties(q, "x", "r[1]", gk);
     }
     q.append(" RETURN count(x)");
-    int count = g.count;
-    submit(q.toString(), r -> {
-      long done = r.singleLong();
-      if (done != count) {
-        throw mismatch(gk.edge() ? "edges set up" : "nodes set up", count, done);
-      }
-    });
+    long done = conn.query(key, q.toString(), Map.of()).singleLong();
+    if (done != g.count) {
+      throw mismatch(gk.edge() ? "edges set up" : "nodes set up", g.count, done);
+    }
   }
 
   /** Appends the SET items of one row shape, in key order. */
@@ -486,18 +412,14 @@ public final class Loader implements Artifact.Visitor, AutoCloseable {
     q.append("CYPHER rows=[").append(run.rows).append("] UNWIND $rows AS r WITH r[0] AS s, r[1] AS d, r[2] AS p ")
         .append("MATCH (a) WHERE id(a) = s MATCH (b) WHERE id(b) = d CREATE (a)-[e:").append(Cypher.quote(runType))
         .append("]->(b) SET e += p RETURN min(id(e)), max(id(e)), count(e)");
-    long first = runFirstId;
-    int count = run.count;
+    List<Object> row = conn.query(key, q.toString(), Map.of()).rows().get(0);
     long last = runFirstId + run.count - 1;
-    submit(q.toString(), r -> {
-      List<Object> row = r.rows().get(0);
-      if ((Long) row.get(2) != count) {
-        throw mismatch("edges", count, (Long) row.get(2));
-      }
-      if ((Long) row.get(0) != first || (Long) row.get(1) != last) {
-        throw idsDiffer("edges", first + ".." + last, row.get(0) + ".." + row.get(1));
-      }
-    });
+    if ((Long) row.get(2) != run.count) {
+      throw mismatch("edges", run.count, (Long) row.get(2));
+    }
+    if ((Long) row.get(0) != runFirstId || (Long) row.get(1) != last) {
+      throw idsDiffer("edges", runFirstId + ".." + last, row.get(0) + ".." + row.get(1));
+    }
     run = null;
     progress.onProgress("graph " + graph + " restore edges", nextEdgeId, expectedEdges);
   }
