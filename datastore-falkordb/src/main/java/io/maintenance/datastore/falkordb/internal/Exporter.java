@@ -19,12 +19,16 @@ import java.util.Map;
  * (a generic expression over every key of every entity costs the server about three times the plain
  * query). A range that holds a float under a key not yet named is asked again with that key.
  *
- * <p>The range queries run on a second connection in a reader thread, a few ranges ahead, so that
- * the server works on the next ranges while this thread decodes, checks and writes the current one.
+ * <p>The range queries run in two reader threads, each on its own connection, a few ranges ahead,
+ * so that the server works on the next ranges (in parallel: read-only queries run in its thread
+ * pool) while this thread decodes, checks and writes the current one.
  */
 public final class Exporter {
-  /** Ranges read ahead of the one being written. */
+  /** Ranges read ahead of the one being written, beyond those being read. */
   private static final int AHEAD = 2;
+
+  /** Connections reading ranges in parallel (the server runs read-only queries in its thread pool). */
+  private static final int READERS = 2;
 
   private static final String NODES = "MATCH (x) WHERE id(x) >= $lo AND id(x) < $hi RETURN x";
   private static final String EDGES = "MATCH (a)-[x]->() WHERE id(a) >= $lo AND id(a) < $hi RETURN x";
@@ -49,7 +53,7 @@ public final class Exporter {
   /**
    * @param key the key to read (the graph itself or a snapshot copy of it)
    * @param graph the graph's name, written into the artifact
-   * @param reader opens the connection the reader thread queries through (closed by the exporter)
+   * @param reader opens the connections the reader threads query through (closed by the exporter)
    */
   public Exporter(FalkorConnection conn, java.util.function.Supplier<FalkorConnection> reader, String key, String graph, int batch,
       ProgressListener progress, java.nio.file.Path tempDir, Runnable active) {
@@ -335,47 +339,82 @@ public final class Exporter {
   }
 
   /**
-   * The reader thread: queries the node ranges, then the edge ranges (their width adapting to the
-   * out-degree so that one reply stays near the batch size), at most {@link #AHEAD} ahead of the
-   * consumer. Its failure is rethrown by {@link #next}.
+   * The reader threads: each on its own connection takes the next range (node ranges, then edge
+   * ranges whose width adapts to the out-degree so that one reply stays near the batch size) and
+   * queries it; read-only queries run in parallel in the server's thread pool. At most
+   * {@link #AHEAD} ranges wait beyond the ones being read; {@link #next} hands them out in order and
+   * rethrows a reader's failure.
    */
   private final class Ranges implements AutoCloseable {
-    private static final Range END = new Range(true, -1, -1, null, List.of());
-    private final java.util.concurrent.BlockingQueue<Object> queue = new java.util.concurrent.ArrayBlockingQueue<>(AHEAD);
-    private final Thread thread;
-    private volatile boolean closed;
+    private final Object lock = new Object();
+    private final long maxId;
+    private final java.util.Map<Long, Object> done = new java.util.HashMap<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private long handedOut; // ranges given to readers
+    private long consumed; // ranges given to the consumer
+    private long end = -1; // number of ranges, once known
+    private boolean edges;
+    private long lo;
+    private long width = batch;
+    private boolean closed;
 
     Ranges(long maxId) {
-      thread = new Thread(() -> read(maxId), "falkordb-export-" + graph);
-      thread.setDaemon(true);
-      thread.start();
+      this.maxId = maxId;
+      for (int i = 0; i < READERS; i++) {
+        Thread t = new Thread(this::read, "falkordb-export-" + graph + "-" + i);
+        t.setDaemon(true);
+        threads.add(t);
+        t.start();
+      }
     }
 
-    private void read(long maxId) {
+    private void read() {
       try (FalkorConnection c = reader.get()) {
-        for (long lo = 0; lo <= maxId && !closed; lo += batch) {
-          put(range(c, false, NODES, lo, lo + batch));
-        }
-        long width = batch;
-        for (long lo = 0; lo <= maxId && !closed; ) {
-          Range r = range(c, true, EDGES, lo, lo + width);
-          put(r);
-          lo = r.hi();
-          int n = r.result().rows().size();
-          if (n > 2L * batch && width > 1) {
-            width = Math.max(1, width / 2);
-          } else if (n < batch / 2 && width < (1L << 30)) {
-            width *= 2;
+        while (true) {
+          long seq;
+          boolean e;
+          long from;
+          long to;
+          synchronized (lock) {
+            while (!closed && end < 0 && handedOut - consumed >= AHEAD + READERS) {
+              lock.wait();
+            }
+            if (closed || end >= 0) {
+              return;
+            }
+            if (!edges && lo > maxId) {
+              edges = true;
+              lo = 0;
+            }
+            if (edges && lo > maxId) {
+              end = handedOut;
+              lock.notifyAll();
+              return;
+            }
+            seq = handedOut++;
+            e = edges;
+            from = lo;
+            to = lo + (e ? width : batch);
+            lo = to;
+          }
+          Range r = range(c, e, e ? EDGES : NODES, from, to);
+          synchronized (lock) {
+            done.put(seq, r);
+            int n = r.result().rows().size();
+            if (e && n > 2L * batch && width > 1) {
+              width = Math.max(1, width / 2);
+            } else if (e && n < batch / 2 && width < (1L << 30)) {
+              width *= 2;
+            }
+            lock.notifyAll();
           }
         }
-        put(END);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       } catch (RuntimeException | Error e) {
-        try {
-          put(e);
-        } catch (InterruptedException ignored) {
-          Thread.currentThread().interrupt();
+        synchronized (lock) {
+          done.put(-1L, e);
+          lock.notifyAll();
         }
       }
     }
@@ -385,40 +424,46 @@ public final class Exporter {
       return new Range(edges, lo, hi, c.readOnly(key, query(base, fk), Map.of("lo", lo, "hi", hi)), fk);
     }
 
-    private void put(Object o) throws InterruptedException {
-      while (!closed) {
-        if (queue.offer(o, 100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-          return;
-        }
-      }
-    }
-
     /** The next range, or null after the last. */
     Range next() {
-      Object o;
-      try {
-        o = queue.take();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while exporting graph '" + graph + "'", e);
+      synchronized (lock) {
+        while (!done.containsKey(-1L) && !done.containsKey(consumed) && end != consumed) {
+          try {
+            lock.wait();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while exporting graph '" + graph + "'", e);
+          }
+        }
+        Object failure = done.get(-1L);
+        if (failure instanceof RuntimeException e) {
+          throw e;
+        }
+        if (failure instanceof Error e) {
+          throw e;
+        }
+        if (end == consumed) {
+          return null;
+        }
+        Range r = (Range) done.remove(consumed++);
+        lock.notifyAll();
+        return r;
       }
-      if (o instanceof RuntimeException e) {
-        throw e;
-      }
-      if (o instanceof Error e) {
-        throw e;
-      }
-      return o == END ? null : (Range) o;
     }
 
     @Override
     public void close() {
-      closed = true;
-      queue.clear();
-      try {
-        thread.join();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+      synchronized (lock) {
+        closed = true;
+        done.clear();
+        lock.notifyAll();
+      }
+      for (Thread t : threads) {
+        try {
+          t.join();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
       }
     }
   }
