@@ -7,6 +7,7 @@
 # Every process listens on 127.0.0.1 only, on free ports, with its own storage under $RUN_DIR, the
 # same random API key, and telemetry off:
 #   - a single node with default settings;
+#   - a second single node with default settings, the sandbox of restore drills;
 #   - a single node whose snapshots live in S3 (a bucket on a versitygw of its own, see s3.sh) and
 #     whose URL recovery is disabled (enable_snapshot_url_recovery=false);
 #   - a three-node cluster (one process per node, own storage, HTTP, gRPC and p2p ports);
@@ -14,6 +15,7 @@
 #
 # Exports (REST URLs are http://127.0.0.1:<port>; lists are comma-separated, one entry per node):
 #   MAINTENANCE_IT_QDRANT_URL, MAINTENANCE_IT_QDRANT_GRPC_PORT        single node
+#   MAINTENANCE_IT_QDRANT_SANDBOX_URL, MAINTENANCE_IT_QDRANT_SANDBOX_GRPC_PORT   second single node
 #   MAINTENANCE_IT_QDRANT_S3_URL, MAINTENANCE_IT_QDRANT_S3_GRPC_PORT  S3 snapshots, no URL recovery
 #   MAINTENANCE_IT_QDRANT_CLUSTER_URLS, MAINTENANCE_IT_QDRANT_CLUSTER_GRPC_PORTS   three nodes
 #   MAINTENANCE_IT_QDRANT_FRESH_CLUSTER_URLS, MAINTENANCE_IT_QDRANT_FRESH_CLUSTER_GRPC_PORTS   two nodes
@@ -132,12 +134,29 @@ start_qdrant_single() {
   export MAINTENANCE_IT_QDRANT_API_KEY=$QDRANT_IT_API_KEY
 }
 
+# Without a binary: CI fails; a developer's run leaves the real-server tests out and says so at start and end.
+_qdrant_missing() {
+  local what="datastore-qdrant's tests against real Qdrant servers (QdrantServer*IT: the TCK contracts, the scenarios,
+    S3 snapshot storage, clusters, restore drills and the 100,000-point round trip); QDRANT_BIN is not set. Build or
+    download a Qdrant server binary and run again with QDRANT_BIN=/path/to/qdrant"
+  [ "${CI:-}" != "true" ] || die "QDRANT_BIN is not set; CI must run the real Qdrant tests (.ci/run sets it)"
+  log "################################################################################"
+  log "NOT RUN: $what"
+  log "################################################################################"
+  SERVICE_MAVEN_ARGS+=("-Dqdrant.real.excludes=**/QdrantServer*IT.java")
+  SERVICE_NOTES+=("$what")
+}
+
 start_qdrant() {
   if [ -z "${QDRANT_BIN:-}" ]; then
     _qdrant_missing
     return 0
   fi
   start_qdrant_single
+
+  _qdrant_node qdrant-sandbox
+  export MAINTENANCE_IT_QDRANT_SANDBOX_URL="http://127.0.0.1:$QDRANT_NODE_HTTP"
+  export MAINTENANCE_IT_QDRANT_SANDBOX_GRPC_PORT=$QDRANT_NODE_GRPC
 
   _qdrant_s3_bucket
   QDRANT__SERVICE__ENABLE_SNAPSHOT_URL_RECOVERY=false \
@@ -160,6 +179,7 @@ start_qdrant() {
 
   export MAINTENANCE_IT_QDRANT_API_KEY=$QDRANT_IT_API_KEY
   log "$("$QDRANT_BIN" --version 2>/dev/null | head -1): single node $MAINTENANCE_IT_QDRANT_URL," \
+    "sandbox $MAINTENANCE_IT_QDRANT_SANDBOX_URL," \
     "S3 snapshots $MAINTENANCE_IT_QDRANT_S3_URL, cluster $MAINTENANCE_IT_QDRANT_CLUSTER_URLS," \
     "fresh cluster $MAINTENANCE_IT_QDRANT_FRESH_CLUSTER_URLS"
 }

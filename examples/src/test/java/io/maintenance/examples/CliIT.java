@@ -8,11 +8,7 @@ import io.maintenance.api.BackupRequest;
 import io.maintenance.api.Operation;
 import io.maintenance.api.Principal;
 import io.maintenance.core.MaintenanceEngine;
-import io.maintenance.examples.cli.MaintenanceCli;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -34,8 +30,6 @@ class CliIT {
 
   private final ObjectMapper json = new ObjectMapper();
 
-  record Result(int status, String out, String err) {}
-
   @BeforeAll
   static void start() throws Exception {
     pg = ShopServer.start();
@@ -46,19 +40,12 @@ class CliIT {
     pg.close();
   }
 
-  private static Result run(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int status = MaintenanceCli.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-    return new Result(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  private static CliRun run(String... args) {
+    return CliRun.run(args);
   }
 
-  private Result cli(Path config, String... args) {
-    String[] all = new String[args.length + 2];
-    all[0] = "--config";
-    all[1] = config.toString();
-    System.arraycopy(args, 0, all, 2, args.length);
-    return run(all);
+  private CliRun cli(Path config, String... args) {
+    return CliRun.withConfig(config, args);
   }
 
   private Path config(String catalog, String... extra) throws Exception {
@@ -94,7 +81,7 @@ class CliIT {
     var before = shop.fingerprint();
     Path config = config("catalog_flow");
 
-    Result backup = cli(config, "--as", "alice", "backup", "--label", "reason=cli");
+    CliRun backup = cli(config, "--as", "alice", "backup", "--label", "reason=cli");
     assertThat(backup.status()).as(backup.err()).isZero();
     String backupId = json.readTree(backup.out()).get("id").asText();
     assertThat(backup.err()).contains("BACKUP SUCCEEDED"); // progress lines on stderr, the result on stdout
@@ -102,18 +89,18 @@ class CliIT {
     assertThat(cli(config, "list", "--output", "table").out()).startsWith("id ").contains(backupId);
 
     shop.breakIt();
-    Result preview = cli(config, "--as", "alice", "preview", backupId);
+    CliRun preview = cli(config, "--as", "alice", "preview", backupId);
     JsonNode p = json.readTree(preview.out());
     String token = p.get("token").asText();
 
-    Result refused = cli(config, "--as", "alice", "confirm", token);
+    CliRun refused = cli(config, "--as", "alice", "confirm", token);
     assertThat(refused.status()).as("refused by policy").isEqualTo(3);
     assertThat(refused.err()).startsWith("APPROVAL_REQUIRED");
-    Result self = cli(config, "--as", "alice", "approve", p.get("requestId").asText());
+    CliRun self = cli(config, "--as", "alice", "approve", p.get("requestId").asText());
     assertThat(self.status()).isEqualTo(3);
     assertThat(self.err()).startsWith("SELF_APPROVAL_FORBIDDEN");
     assertThat(cli(config, "--as", "bob", "approve", p.get("requestId").asText(), "looks", "right").status()).isZero();
-    Result confirmed = cli(config, "--as", "alice", "confirm", token);
+    CliRun confirmed = cli(config, "--as", "alice", "confirm", token);
     assertThat(confirmed.status()).as(confirmed.err()).isZero();
     assertThat(json.readTree(confirmed.out()).get("status").asText()).isEqualTo("APPLIED");
     assertThat(shop.fingerprint()).isEqualTo(before);
@@ -122,7 +109,7 @@ class CliIT {
     // Counters are per process; the catalog gauges show what every process did.
     assertThat(cli(config, "metrics", "--prometheus").out()).contains("maintenance_backups{status=\"SUCCEEDED\"} 1.0");
     assertThat(json.readTree(cli(config, "audit", "--verify").out()).get("intact").asBoolean()).isTrue();
-    Result missing = cli(config, "show", "bk-nothing");
+    CliRun missing = cli(config, "show", "bk-nothing");
     assertThat(missing.status()).as("not found").isEqualTo(4);
     assertThat(missing.err()).startsWith("NOT_FOUND");
     JsonNode ops = json.readTree(cli(config, "operations", "list", "--kind", "backup").out()).get("items");
@@ -139,14 +126,14 @@ class CliIT {
     byte[] bytes = Files.readAllBytes(artifact);
     bytes[bytes.length / 2] ^= 1;
     Files.write(artifact, bytes);
-    Result verify = cli(config, "task", "verify");
+    CliRun verify = cli(config, "task", "verify");
     assertThat(verify.status()).as(verify.err()).isEqualTo(5);
     assertThat(json.readTree(verify.out()).get("status").asText()).isEqualTo("FAILED");
   }
 
   @Test
   void everySubcommandHasItsOwnHelp() {
-    Result top = run("--help");
+    CliRun top = run("--help");
     assertThat(top.status()).isZero();
     assertThat(top.out()).contains("Usage: maintenance", "Exit codes:", "3   refused by policy", "6   a dependency is unavailable");
     for (String[] sub : List.of(new String[] {"backup"}, new String[] {"list"}, new String[] {"show"}, new String[] {"manifest"},
@@ -156,7 +143,7 @@ class CliIT {
         new String[] {"readiness"}, new String[] {"metrics"}, new String[] {"audit"}, new String[] {"serve"})) {
       String[] args = java.util.Arrays.copyOf(sub, sub.length + 1);
       args[sub.length] = "--help";
-      Result r = run(args);
+      CliRun r = run(args);
       assertThat(r.status()).as(String.join(" ", args)).isZero();
       assertThat(r.out()).as(String.join(" ", args)).startsWith("Usage: maintenance " + String.join(" ", sub));
     }
@@ -183,7 +170,7 @@ class CliIT {
         new String[] {"operations", "list", "--kind", "SOMETHING"},
         new String[] {"--output", "yaml", "list"},
         new String[] {"show", "bk-1", "extra"})) {
-      Result r = cli(config, args);
+      CliRun r = cli(config, args);
       assertThat(r.status()).as(String.join(" ", args) + ": " + r.err()).isEqualTo(2);
       assertThat(r.out()).isEmpty();
     }
@@ -195,12 +182,12 @@ class CliIT {
     String settings = Files.readString(config);
     Path twice = dir.resolve("twice.properties");
     Files.writeString(twice, settings + "restore.approvals-required=0\n");
-    Result dup = cli(twice, "list");
+    CliRun dup = cli(twice, "list");
     assertThat(dup.status()).isEqualTo(2);
     assertThat(dup.err()).contains("'restore.approvals-required' is set more than once");
     Path typo = dir.resolve("typo.properties");
     Files.writeString(typo, settings + "datastores.shop.usr=postgres\n");
-    Result unknown = cli(typo, "list");
+    CliRun unknown = cli(typo, "list");
     assertThat(unknown.status()).isEqualTo(2);
     assertThat(unknown.err()).startsWith("CONFIG_INVALID").contains("datastore shop", "usr");
     assertThat(tables("catalog_untouched")).isEmpty();
@@ -209,7 +196,7 @@ class CliIT {
     Path unreachable = dir.resolve("unreachable.properties");
     Files.writeString(unreachable, settings.replace(pg.getJdbcUrl("postgres", "catalog_untouched"),
         "jdbc:postgresql://127.0.0.1:1/catalog") + "catalog-timeout=1s\n");
-    Result down = cli(unreachable, "list");
+    CliRun down = cli(unreachable, "list");
     assertThat(down.status()).as(down.err()).isEqualTo(6);
     assertThat(down.err()).startsWith("DEPENDENCY_UNAVAILABLE");
   }
@@ -230,16 +217,16 @@ class CliIT {
         .configure(props).build()) {
       assertThat(url).contains("catalog_watch");
       Operation first = service.submitBackup(BackupRequest.all(), Principal.system("service"));
-      Result watched = cli(config, "operations", "watch", first.id());
+      CliRun watched = cli(config, "operations", "watch", first.id());
       assertThat(watched.status()).as(watched.err()).isZero();
       assertThat(json.readTree(watched.out()).get("status").asText()).isEqualTo("SUCCEEDED");
       assertThat(watched.err()).contains(first.id() + " BACKUP SUCCEEDED");
 
       Operation second = service.submitBackup(BackupRequest.all(), Principal.system("service"));
-      Result cancelled = cli(config, "--as", "ops", "cancel", second.id());
+      CliRun cancelled = cli(config, "--as", "ops", "cancel", second.id());
       assertThat(cancelled.status()).as(cancelled.err()).isZero();
       assertThat(json.readTree(cancelled.out()).get("cancelRequestedBy").asText()).isEqualTo("ops");
-      Result after = cli(config, "operations", "watch", second.id());
+      CliRun after = cli(config, "operations", "watch", second.id());
       assertThat(after.status()).as("cancelled: " + after.err()).isEqualTo(7);
       assertThat(json.readTree(after.out()).get("status").asText()).isEqualTo("CANCELLED");
     } finally {

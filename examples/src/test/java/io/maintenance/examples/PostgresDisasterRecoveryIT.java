@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -29,17 +26,8 @@ class PostgresDisasterRecoveryIT {
 
   private final ObjectMapper json = new ObjectMapper();
 
-  record Result(int status, String out, String err) {}
-
-  private Result cli(Path config, String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    String[] all = new String[args.length + 2];
-    all[0] = "--config";
-    all[1] = config.toString();
-    System.arraycopy(args, 0, all, 2, args.length);
-    int status = io.maintenance.examples.cli.MaintenanceCli.run(all, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-    return new Result(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  private static CliRun cli(Path config, String... args) {
+    return CliRun.withConfig(config, args);
   }
 
   private Path config(EmbeddedPostgres pg, String database) throws Exception {
@@ -105,18 +93,18 @@ class PostgresDisasterRecoveryIT {
           + query(pg, "orders", "SELECT last_value FROM app.customers_id_seq")
           + query(pg, "orders", "SELECT count(*) FROM pg_policy") + query(pg, "orders", "SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal");
 
-      Result backup = cli(config(pg, "orders"), "--as", "alice", "backup");
+      CliRun backup = cli(config(pg, "orders"), "--as", "alice", "backup");
       assertThat(backup.status()).as(backup.err()).isZero();
       String backupId = json.readTree(backup.out()).get("id").asText();
 
       // Disaster: the database is gone; an empty one takes its place.
       Path recovered = config(pg, "recovered");
-      Result preview = cli(recovered, "--as", "alice", "preview", backupId);
+      CliRun preview = cli(recovered, "--as", "alice", "preview", backupId);
       assertThat(preview.status()).as(preview.err()).isZero();
       JsonNode p = json.readTree(preview.out());
       assertThat(p.get("plan").toString()).contains("create type app.address", "create table app.orders", "CREATE");
       assertThat(cli(recovered, "--as", "bob", "approve", p.get("requestId").asText(), "disaster recovery").status()).isZero();
-      Result confirmed = cli(recovered, "--as", "alice", "confirm", p.get("token").asText());
+      CliRun confirmed = cli(recovered, "--as", "alice", "confirm", p.get("token").asText());
       assertThat(confirmed.status()).as(confirmed.err()).isZero();
       assertThat(json.readTree(confirmed.out()).get("status").asText()).isEqualTo("APPLIED");
       assertThat(query(pg, "recovered", "SELECT * FROM app.order_counts ORDER BY 1")
@@ -130,7 +118,7 @@ class PostgresDisasterRecoveryIT {
         Path elsewhere = dir.resolve("elsewhere.properties");
         Files.writeString(elsewhere, Files.readString(config(pg, "elsewhere"))
             .replace("datastores.app.url=" + pg.getJdbcUrl("postgres", "elsewhere"), "datastores.app.url=" + other.getJdbcUrl("postgres", "elsewhere")));
-        Result refused = cli(elsewhere, "--as", "alice", "preview", backupId);
+        CliRun refused = cli(elsewhere, "--as", "alice", "preview", backupId);
         assertThat(refused.status()).isEqualTo(5);
         assertThat(refused.err()).startsWith("INCOMPATIBLE_ARTIFACT").contains("reporting", "ROLE_MISSING");
         assertThat(refused.out()).doesNotContain("token");

@@ -15,6 +15,8 @@ public enum OperationKind {
   REINDEX(Scope.HOUSEKEEPING),
   ORPHAN_SWEEP(Scope.HOUSEKEEPING),
   REKEY(Scope.HOUSEKEEPING),
+  /** A restore drill ({@link TaskType#DRILL}). */
+  DRILL(Scope.HOUSEKEEPING),
   /** The engine settling what a stopped process left (at start-up, or when it takes over an expired lease). */
   RECOVERY(null);
 

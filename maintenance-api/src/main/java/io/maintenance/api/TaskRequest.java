@@ -8,7 +8,8 @@ import java.util.Set;
  * A housekeeping run.
  *
  * @param dryRun report what would be done without doing it
- * @param datastores for {@link TaskType#REINDEX}: which datastores; empty means all
+ * @param datastores for {@link TaskType#REINDEX} and {@link TaskType#DRILL}: which datastores; empty means all
+ *     (for a drill: all that have a sandbox)
  * @param backupIds for {@link TaskType#VERIFY}: which backups; empty means every succeeded backup
  */
 public record TaskRequest(TaskType type, boolean dryRun, Set<String> datastores, Set<String> backupIds) {

@@ -14,5 +14,11 @@ public enum TaskType {
    * Rewrap the data keys of encrypted backups with the current key-encryption key (after a key was
    * added), rewriting manifests only, never artifacts.
    */
-  REKEY
+  REKEY,
+  /**
+   * Restore drill: restore each datastore's latest succeeded backup into its sandbox (configured under
+   * {@code drills.<datastore>.sandbox.*}), check every artifact and the counts against the manifest, and
+   * discard what it restored. Takes {@link TaskRequest#datastores()} (empty: every datastore with a sandbox).
+   */
+  DRILL
 }

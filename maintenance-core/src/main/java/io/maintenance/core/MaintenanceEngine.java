@@ -40,6 +40,8 @@ import io.maintenance.core.internal.artifacts.Artifacts;
 import io.maintenance.core.internal.backup.ManifestStore;
 import io.maintenance.core.internal.catalog.BackupCatalog;
 import io.maintenance.core.internal.catalog.Db;
+import io.maintenance.core.internal.catalog.DrillCatalog;
+import io.maintenance.core.internal.drills.DrillService;
 import io.maintenance.core.internal.catalog.Leases;
 import io.maintenance.core.internal.catalog.OperationCatalog;
 import io.maintenance.core.internal.catalog.ScheduleCatalog;
@@ -104,9 +106,11 @@ public final class MaintenanceEngine implements Maintenance {
   private final Recovery recovery;
   private final Operations operations;
   private final Scheduler scheduler;
+  private final DrillService drills;
   private final List<AutoCloseable> owned;
 
-  private MaintenanceEngine(EngineContext ctx, Readiness readiness, Scheduler scheduler, List<AutoCloseable> owned) {
+  private MaintenanceEngine(EngineContext ctx, Readiness readiness, Scheduler scheduler, DrillCatalog drillCatalog,
+      DrillService.Sandboxes sandboxes, List<AutoCloseable> owned) {
     this.ctx = ctx;
     this.scheduler = scheduler;
     this.operations = new Operations(ctx.leases(), ctx.operations(), Duration.ofSeconds(10));
@@ -115,6 +119,7 @@ public final class MaintenanceEngine implements Maintenance {
     this.restores = new RestoreService(ctx, manifests, backups);
     this.recovery = new Recovery(ctx, restores);
     this.housekeeping = new HousekeepingService(ctx, manifests, backups, recovery);
+    this.drills = new DrillService(ctx, manifests, drillCatalog, sandboxes);
     this.readiness = readiness;
     this.owned = owned;
     // Whoever takes the lock over from an owner that is gone settles what that owner left first (the sweep
@@ -209,13 +214,13 @@ public final class MaintenanceEngine implements Maintenance {
   @Override
   public TaskResult runTask(TaskRequest request, Principal principal) {
     authorize(principal, Scope.HOUSEKEEPING, "task." + request.type().name().toLowerCase(java.util.Locale.ROOT), "-");
-    return operations.run(housekeeping.start(request, principal.name()));
+    return operations.run(startTask(request, principal.name()));
   }
 
   @Override
   public Operation submitTask(TaskRequest request, Principal principal) {
     authorize(principal, Scope.HOUSEKEEPING, "task." + request.type().name().toLowerCase(java.util.Locale.ROOT), "-");
-    return operations.submit(housekeeping.start(request, principal.name()));
+    return operations.submit(startTask(request, principal.name()));
   }
 
   @Override
@@ -349,7 +354,7 @@ public final class MaintenanceEngine implements Maintenance {
   private Operation launch(ScheduleDefinition s) {
     String actor = "schedule:" + s.name();
     io.maintenance.core.internal.operations.Job<?> job = s.backup().isPresent() ? backups.start(s.backup().get(), actor)
-        : housekeeping.start(s.task().orElseThrow(), actor);
+        : startTask(s.task().orElseThrow(), actor);
     String id = job.lease().id();
     ctx.operations().tagSchedule(id, s.name());
     return operations.submit(job, result -> {
@@ -365,6 +370,11 @@ public final class MaintenanceEngine implements Maintenance {
         }
       }
     });
+  }
+
+  /** A housekeeping task or a restore drill, checked and holding its lease. */
+  private io.maintenance.core.internal.operations.Job<TaskResult> startTask(TaskRequest request, String actor) {
+    return request.type() == TaskType.DRILL ? drills.start(request, actor) : housekeeping.start(request, actor);
   }
 
   /** Settles what a crashed process left behind, if no other replica is working right now. */
@@ -417,6 +427,8 @@ public final class MaintenanceEngine implements Maintenance {
     private final Map<String, Map<String, String>> schedules = new LinkedHashMap<>();
     private Duration schedulerPollInterval = Duration.ofSeconds(5);
     private boolean schedulerEnabled = true;
+    private final Map<String, Map<String, String>> drillConfigs = new LinkedHashMap<>();
+    private final Map<String, DrillService.Sandbox> drillSandboxes = new LinkedHashMap<>();
     /** Configuration problems found by {@link #configure}, reported by {@link #build} with the plugins' own. */
     private final List<MaintenanceException> configProblems = new ArrayList<>();
 
@@ -484,6 +496,7 @@ public final class MaintenanceEngine implements Maintenance {
       c.schedules().forEach(this::schedule);
       c.schedulerPollInterval().ifPresent(this::schedulerPollInterval);
       c.schedulerEnabled().ifPresent(this::schedulerEnabled);
+      c.drills().forEach(this::drill);
       restorePolicy = c.restorePolicy();
       retentionPolicy = c.retentionPolicy();
       return this;
@@ -605,6 +618,27 @@ public final class MaintenanceEngine implements Maintenance {
       return this;
     }
 
+    /**
+     * A restore drill for a datastore, from the keys after {@code drills.<datastore>.}: {@code sandbox.<key>}, the
+     * plugin settings (of the datastore's own type) of its sandbox, a scratch database, graph or collection that
+     * only drills write; and {@code max-age} (e.g. {@code 8d}; default none): readiness reports {@code drill:<datastore>}
+     * DEGRADED when no drill passed within it. The sandbox's plugin must support {@code discard}. Checked when the
+     * engine is built.
+     */
+    public Builder drill(String datastoreId, Map<String, String> settings) {
+      drillConfigs.put(datastoreId, Map.copyOf(settings));
+      return this;
+    }
+
+    /**
+     * A restore drill into a sandbox the host built itself (with the source datastore's id and type; the host
+     * closes it); {@code maxAge} may be null (no readiness entry).
+     */
+    public Builder drill(String datastoreId, Datastore sandbox, Duration maxAge) {
+      drillSandboxes.put(datastoreId, new DrillService.Sandbox(sandbox, Optional.ofNullable(maxAge)));
+      return this;
+    }
+
     /** How often this replica looks for due schedules (default 5 s). */
     public Builder schedulerPollInterval(Duration interval) {
       this.schedulerPollInterval = Objects.requireNonNull(interval);
@@ -664,11 +698,12 @@ public final class MaintenanceEngine implements Maintenance {
       if (all.isEmpty() && errors.isEmpty()) {
         errors.add(new MaintenanceException(ErrorCode.CONFIG_INVALID, "no datastores configured"));
       }
+      Map<String, DrillService.Sandbox> sandboxMap = sandboxes(plugins, errors, all, owned);
       List<ScheduleDefinition> definitions = new ArrayList<>();
       schedules.forEach((name, settings) -> {
         ScheduleDefinition d = errors.collect(() -> ScheduleDefinition.parse(name, settings));
         if (d != null && errors.collect(() -> {
-          checkScheduleTargets(d, all);
+          checkScheduleTargets(d, all, sandboxMap.keySet());
           return d;
         }) != null) {
           definitions.add(d);
@@ -703,18 +738,25 @@ public final class MaintenanceEngine implements Maintenance {
       Leases leases = new Leases(db, owner, leaseTimeout, progressInterval, scheduler, clock);
       Scheduler schedulerService = new Scheduler(definitions, new ScheduleCatalog(db), leases, clock, schedulerPollInterval,
           scheduler);
+      DrillCatalog drillCatalog = new DrillCatalog(db);
+      DrillService.Sandboxes sandboxes = new DrillService.Sandboxes(sandboxMap, drillCatalog, clock);
       List<String> extraComponents = new ArrayList<>();
       definitions.forEach(d -> extraComponents.add("schedule:" + d.name()));
-      Readiness readiness = new Readiness(db, schema, store, datastoreMap, clock, probeTimeout, extraComponents,
-          schedulerService::probes);
+      extraComponents.addAll(sandboxes.components());
+      Readiness readiness = new Readiness(db, schema, store, datastoreMap, clock, probeTimeout, extraComponents, () -> {
+        List<io.maintenance.api.ProbeResult> checks = new ArrayList<>(schedulerService.probes());
+        checks.addAll(sandboxes.probes());
+        return checks;
+      });
       EngineMetrics metrics = new EngineMetrics(Optional.ofNullable(meterRegistry), clock, backupCatalog, restoreCatalog,
           Duration.ofSeconds(15), all.keySet(), readiness.components(), readiness::check,
-          new EngineMetrics.Sources(definitions.stream().map(ScheduleDefinition::name).toList(), schedulerService::status));
+          new EngineMetrics.Sources(definitions.stream().map(ScheduleDefinition::name).toList(), schedulerService::status,
+              sandboxes.datastores(), sandboxes::lastPassed));
       EngineContext ctx = new EngineContext(clock, owner, engineVersion(), store, backupFolder, datastoreMap,
           backupCatalog, restoreCatalog, new TaskCatalog(db), new UploadSessionCatalog(db, clock, owner),
           leases, new AuditLog(db, sinks), metrics, restorePolicy, retentionPolicy,
           artifacts, backupCatalog.deploymentId(), partialUploadAge, new OperationCatalog(db));
-      MaintenanceEngine engine = new MaintenanceEngine(ctx, readiness, schedulerService, owned);
+      MaintenanceEngine engine = new MaintenanceEngine(ctx, readiness, schedulerService, drillCatalog, sandboxes, owned);
       engine.recover();
       if (schedulerEnabled) {
         schedulerService.start(engine::launch);
@@ -724,8 +766,85 @@ public final class MaintenanceEngine implements Maintenance {
       return engine;
     }
 
-    /** A schedule names only configured datastores. */
-    private void checkScheduleTargets(ScheduleDefinition d, Map<String, Datastore> all) {
+    /**
+     * The drill sandboxes: each a plugin instance of its datastore's type, created from {@code drills.<id>.sandbox.*}
+     * with the datastore's id (so the plugin's checks of a manifest pass) and never registered as a datastore.
+     * Mistakes go to {@code errors} with everything else.
+     */
+    private Map<String, DrillService.Sandbox> sandboxes(Plugins plugins, ConfigErrors errors, Map<String, Datastore> all,
+        List<AutoCloseable> owned) {
+      Map<String, DrillService.Sandbox> out = new LinkedHashMap<>();
+      drillSandboxes.forEach((id, sandbox) -> {
+        Datastore source = all.get(id);
+        if (source == null || drillConfigs.containsKey(id)) {
+          errors.add(new MaintenanceException(ErrorCode.CONFIG_INVALID, source == null ? "a drill sandbox is given for " + id
+              + ", which is not a configured datastore" : "the drill of " + id + " is configured twice",
+              Map.of("key", "drills." + id)));
+        } else if (errors.collect(() -> checkSandbox(id, source, sandbox.datastore())) != null) {
+          out.put(id, sandbox);
+        }
+      });
+      for (var e : drillConfigs.entrySet()) {
+        String id = e.getKey();
+        String prefix = "drills." + id;
+        Datastore source = all.get(id);
+        if (source == null) {
+          if (!datastoreConfigs.containsKey(id)) { // one that failed to start was reported already
+            errors.add(new MaintenanceException(ErrorCode.CONFIG_INVALID, "'" + prefix + ".*' names " + id
+                + ", which is not a configured datastore; configured: " + String.join(", ", new java.util.TreeSet<>(all.keySet())),
+                Map.of("key", prefix)));
+          }
+          continue;
+        }
+        Map<String, String> sandboxConfig = new java.util.TreeMap<>();
+        Map<String, String> own = new java.util.TreeMap<>();
+        e.getValue().forEach((k, v) -> {
+          if (k.startsWith("sandbox.")) {
+            sandboxConfig.put(k.substring("sandbox.".length()), v);
+          } else {
+            own.put(k, v);
+          }
+        });
+        PluginConfig drillConfig = PluginConfig.collecting(prefix, own);
+        Optional<Duration> maxAge = drillConfig.optional("max-age").map(v -> drillConfig.duration("max-age", null));
+        if (maxAge.isPresent() && (maxAge.get().isNegative() || maxAge.get().isZero())) {
+          errors.add(drillConfig.invalid("max-age", "must be a positive duration such as 8d"));
+        }
+        drillConfig.problems().forEach(errors::add);
+        errors.collect(() -> {
+          drillConfig.requireAllRead();
+          return null;
+        });
+        if (sandboxConfig.isEmpty()) {
+          errors.add(new MaintenanceException(ErrorCode.CONFIG_INVALID, "'" + prefix + ".sandbox.*' is required: the settings"
+              + " of the scratch " + source.type() + " target the drill restores into", Map.of("key", prefix + ".sandbox")));
+          continue;
+        }
+        PluginConfig config = PluginConfig.collecting("drill sandbox of " + id + " (" + source.type() + ", " + prefix
+            + ".sandbox.*)", sandboxConfig);
+        Datastore sandbox = create(errors, config, () -> plugins.datastore(source.type()).create(id, config), owned);
+        if (sandbox != null && errors.collect(() -> checkSandbox(id, source, sandbox)) != null && drillConfig.problems().isEmpty()) {
+          out.put(id, new DrillService.Sandbox(sandbox, maxAge.filter(d -> !d.isNegative() && !d.isZero())));
+        }
+      }
+      return out;
+    }
+
+    private static Datastore checkSandbox(String id, Datastore source, Datastore sandbox) {
+      if (!sandbox.supportsDiscard()) {
+        throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "the drill sandbox of " + id + " is a " + sandbox.type()
+            + " datastore, which cannot discard what a drill restored; drills need a plugin that supports discard",
+            Map.of("key", "drills." + id + ".sandbox"));
+      }
+      if (!sandbox.type().equals(source.type()) || !sandbox.id().equals(id)) {
+        throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "the drill sandbox of " + id + " must be a " + source.type()
+            + " datastore with id " + id + ", was " + sandbox.type() + " " + sandbox.id(), Map.of("key", "drills." + id + ".sandbox"));
+      }
+      return sandbox;
+    }
+
+    /** A schedule names only configured datastores (a drill schedule: only datastores with a sandbox). */
+    private void checkScheduleTargets(ScheduleDefinition d, Map<String, Datastore> all, java.util.Set<String> sandboxes) {
       java.util.Set<String> named = d.backup().map(BackupRequest::datastores)
           .orElseGet(() -> d.task().map(TaskRequest::datastores).orElse(java.util.Set.of()));
       String key = "schedules." + d.name() + ".datastores";
@@ -734,6 +853,12 @@ public final class MaintenanceEngine implements Maintenance {
           throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "'" + key + "' names " + id + ", which is not a configured datastore",
               Map.of("key", key));
         }
+      }
+      boolean drill = d.task().map(t -> t.type() == TaskType.DRILL).orElse(false);
+      if (drill && (sandboxes.isEmpty() || !sandboxes.containsAll(named))) {
+        throw new MaintenanceException(ErrorCode.CONFIG_INVALID, "schedule " + d.name() + " runs drills, but "
+            + (sandboxes.isEmpty() ? "no datastore has a drill sandbox" : "not every datastore in '" + key + "' has one")
+            + "; configure drills.<datastore>.sandbox.*", Map.of("key", key));
       }
     }
 

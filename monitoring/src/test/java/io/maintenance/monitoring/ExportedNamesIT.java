@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The dashboard's and the rules' queries against what a real engine exports: a real catalog and datastore on
- * embedded PostgreSQL, local storage, every kind of operation once (a failed backup too), then the engine's
+ * embedded PostgreSQL, local storage, every kind of operation once (a failed backup too, and a restore drill), then the engine's
  * Prometheus text is handed to promql-check, which parses both with Prometheus's own parsers.
  */
 class ExportedNamesIT {
@@ -36,9 +36,7 @@ class ExportedNamesIT {
   private static final List<String> KNOWN_ELSEWHERE = List.of(
       // Per-datastore limits the operator adds as recording rules (see maintenance-alerts.yml).
       "maintenance:backup_max_age_seconds:datastore",
-      "maintenance:verified_restore_max_age_seconds:datastore",
-      // Pending issue 11 (restore drills): written by the drills once they exist.
-      "maintenance_last_verified_restore_timestamp_seconds:datastore");
+      "maintenance:verified_restore_max_age_seconds:datastore");
 
   static EmbeddedPostgres pg;
 
@@ -48,7 +46,7 @@ class ExportedNamesIT {
   @BeforeAll
   static void start() throws Exception {
     pg = EmbeddedPostgres.builder().start();
-    sql("postgres", "CREATE DATABASE shop");
+    sql("postgres", "CREATE DATABASE shop", "CREATE DATABASE shop_drill");
     sql("shop", "CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL)",
         "INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 100) g");
   }
@@ -113,6 +111,7 @@ class ExportedNamesIT {
         .storage("local", Map.of("path", storage.toString()))
         .datastore("postgres", "shop", Map.of("url", pg.getJdbcUrl("postgres", "shop"), "user", "postgres"))
         .datastore("postgres", "doomed", Map.of("url", pg.getJdbcUrl("postgres", doomed), "user", "postgres"))
+        .drill("shop", Map.of("sandbox.url", pg.getJdbcUrl("postgres", "shop_drill"), "sandbox.user", "postgres", "max-age", "8d"))
         .restorePolicy(new RestorePolicy(1, Duration.ofMinutes(15), false))
         .build()) {
       Principal alice = Principal.system("alice");
@@ -126,10 +125,14 @@ class ExportedNamesIT {
       engine.confirmRestore(applied.token(), alice);
       assertThat(waiting.token()).isNotEqualTo(applied.token());
       engine.runTask(TaskRequest.builder(TaskType.VERIFY).build(), alice);
+      assertThat(engine.runTask(TaskRequest.of(TaskType.DRILL), alice).status()).isEqualTo(io.maintenance.api.TaskStatus.SUCCEEDED);
       engine.readiness(alice);
       String text = engine.prometheusText(alice);
       assertThat(text).contains("maintenance_backup_total{provider=\"local\",status=\"FAILED\",type=\"FULL\"} 1.0");
       assertThat(text).contains("maintenance_ready{component=\"datastore:doomed\"} 0.0");
+      // Written by the drill that just passed (absent before one passed).
+      assertThat(text).containsPattern("maintenance_last_verified_restore_timestamp_seconds\\{datastore=\"shop\"} [1-9]")
+          .contains("maintenance_drill_failures_total{datastore=\"shop\"} 0.0");
       return text;
     }
   }

@@ -5,6 +5,7 @@ import io.maintenance.api.ErrorCode;
 import io.maintenance.api.MaintenanceException;
 import io.maintenance.api.ProbeResult;
 import io.maintenance.datastore.falkordb.internal.Backup;
+import io.maintenance.datastore.falkordb.internal.Discard;
 import io.maintenance.datastore.falkordb.internal.FalkorDbErrors;
 import io.maintenance.datastore.falkordb.internal.Fingerprints;
 import io.maintenance.datastore.falkordb.internal.Plan;
@@ -100,6 +101,18 @@ public final class FalkorDbDatastore implements Datastore {
   @Override
   public RestoreOutcome restore(RestoreContext context) throws IOException {
     return new Restore(server).restore(context);
+  }
+
+  /** A restore drill's sandbox must be another server: graphs in two databases of one server share names. */
+  @Override
+  public boolean supportsDiscard() {
+    return true;
+  }
+
+  /** Deletes the graphs and this plugin's staging and safety keys for them; refuses names a graph in another database also has. */
+  @Override
+  public void discard(Set<String> graphs) {
+    new Discard(server).discard(graphs);
   }
 
   @Override

@@ -57,8 +57,13 @@ public final class TestServer {
   }
 
   public static FalkorConnection connect(String url) {
+    return connect(url, 0);
+  }
+
+  /** A raw connection to one logical database of a server. */
+  public static FalkorConnection connect(String url, int database) {
     URI u = URI.create(url);
-    return FalkorConnection.open(new Settings(u.getHost(), u.getPort(), false, 0, Optional.empty(), Optional.empty(), List.of(),
+    return FalkorConnection.open(new Settings(u.getHost(), u.getPort(), false, database, Optional.empty(), Optional.empty(), List.of(),
         List.of(), 1000, 1000, Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofMinutes(1), true, false, "__maintenance__:",
         Path.of(System.getProperty("java.io.tmpdir")), Settings.Format.PHYSICAL, Long.MAX_VALUE));
   }

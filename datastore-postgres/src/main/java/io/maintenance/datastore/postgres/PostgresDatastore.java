@@ -149,6 +149,24 @@ public final class PostgresDatastore implements Datastore {
   }
 
   @Override
+  public boolean supportsDiscard() {
+    return true;
+  }
+
+  /**
+   * Empties a drill's sandbox database: with the {@code schema} resource, drops every user schema {@code CASCADE}
+   * and creates {@code public} again as a fresh database has it; with tables only, drops them (see docs).
+   */
+  @Override
+  public void discard(Set<String> resources) throws IOException {
+    try {
+      io.maintenance.datastore.postgres.internal.Discard.run(dataSource, settings, resources);
+    } catch (SQLException e) {
+      throw PostgresErrors.datastore("discard failed", e);
+    }
+  }
+
+  @Override
   public String toString() {
     return "PostgresDatastore[" + id + "]";
   }

@@ -5,6 +5,7 @@ import io.maintenance.api.ErrorCode;
 import io.maintenance.api.MaintenanceException;
 import io.maintenance.api.ProbeResult;
 import io.maintenance.datastore.qdrant.internal.Backup;
+import io.maintenance.datastore.qdrant.internal.Discard;
 import io.maintenance.datastore.qdrant.internal.Fingerprints;
 import io.maintenance.datastore.qdrant.internal.Plan;
 import io.maintenance.datastore.qdrant.internal.Probe;
@@ -98,6 +99,21 @@ public final class QdrantDatastore implements Datastore {
   @Override
   public RestoreOutcome restore(RestoreContext context) {
     return new Restore(server).restore(context);
+  }
+
+  /**
+   * A restore drill's sandbox is another Qdrant server or cluster: collection names are the server's
+   * namespace, so a sandbox on the live server would restore over the live collections.
+   */
+  @Override
+  public boolean supportsDiscard() {
+    return true;
+  }
+
+  /** Deletes the collections and every alias pointing at them; other collections and aliases stay. */
+  @Override
+  public void discard(Set<String> collections) {
+    new Discard(server).discard(collections);
   }
 
   @Override

@@ -110,8 +110,13 @@ final class QdrantFixture implements AutoCloseable {
 
   /** Every collection's vector config, indexes and points, and every alias, in a canonical text form. */
   String liveData() throws Exception {
+    return liveData(c -> true);
+  }
+
+  /** {@link #liveData()} of the collections {@code selected} accepts and of the aliases pointing at them. */
+  String liveData(java.util.function.Predicate<String> selected) throws Exception {
     StringBuilder sb = new StringBuilder();
-    for (String c : client.listCollectionsAsync().get().stream().sorted().toList()) {
+    for (String c : client.listCollectionsAsync().get().stream().filter(selected).sorted().toList()) {
       CollectionInfo info = client.getCollectionInfoAsync(c).get();
       sb.append("collection ").append(c).append('\n');
       sb.append("  vectors ").append(info.getConfig().getParams().getVectorsConfig().toString().replaceAll("\\s+", " ")).append('\n');
@@ -137,7 +142,7 @@ final class QdrantFixture implements AutoCloseable {
         offset = page.hasNextPageOffset() ? page.getNextPageOffset() : null;
       } while (offset != null);
     }
-    for (AliasDescription a : client.listAliasesAsync().get().stream()
+    for (AliasDescription a : client.listAliasesAsync().get().stream().filter(a -> selected.test(a.getCollectionName()))
         .sorted(java.util.Comparator.comparing(AliasDescription::getAliasName)).toList()) {
       sb.append("alias ").append(a.getAliasName()).append(" -> ").append(a.getCollectionName()).append('\n');
     }

@@ -25,6 +25,12 @@ final class QdrantServers {
     return new Node(URI.create(env("MAINTENANCE_IT_QDRANT_URL")), Integer.parseInt(env("MAINTENANCE_IT_QDRANT_GRPC_PORT")));
   }
 
+  /** A second single node with default settings, the sandbox of restore drills. */
+  static Node sandbox() {
+    return new Node(URI.create(env("MAINTENANCE_IT_QDRANT_SANDBOX_URL")),
+        Integer.parseInt(env("MAINTENANCE_IT_QDRANT_SANDBOX_GRPC_PORT")));
+  }
+
   /** The single node that keeps its snapshots in S3 and refuses recovery from URLs. */
   static Node s3() {
     return new Node(URI.create(env("MAINTENANCE_IT_QDRANT_S3_URL")), Integer.parseInt(env("MAINTENANCE_IT_QDRANT_S3_GRPC_PORT")));

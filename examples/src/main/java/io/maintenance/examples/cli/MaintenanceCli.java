@@ -489,13 +489,13 @@ public final class MaintenanceCli {
   }
 
   @Command(name = "task", mixinStandardHelpOptions = true,
-      description = "Run a housekeeping task (progress on stderr).")
+      description = "Run a housekeeping task or a restore drill (DRILL; progress on stderr).")
   static final class Task extends Sub {
     @Parameters(paramLabel = "TYPE", description = "one of ${COMPLETION-CANDIDATES}")
     TaskType type;
     @Option(names = "--dry-run")
     boolean dryRun;
-    @Option(names = "--datastore", paramLabel = "ID", description = "REINDEX: only these")
+    @Option(names = "--datastore", paramLabel = "ID", description = "REINDEX, DRILL: only these")
     List<String> datastores = new ArrayList<>();
     @Option(names = "--backup", paramLabel = "ID", description = "VERIFY: only these")
     List<String> backups = new ArrayList<>();
@@ -503,8 +503,11 @@ public final class MaintenanceCli {
 
     @Override
     void validate() {
-      if (!datastores.isEmpty() && type != TaskType.REINDEX) {
-        throw new Usage("--datastore: only REINDEX takes datastores");
+      if (!datastores.isEmpty() && type != TaskType.REINDEX && type != TaskType.DRILL) {
+        throw new Usage("--datastore: only REINDEX and DRILL take datastores");
+      }
+      if (dryRun && type == TaskType.DRILL) {
+        throw new Usage("--dry-run: a DRILL has no dry run");
       }
       if (!backups.isEmpty() && type != TaskType.VERIFY) {
         throw new Usage("--backup: only VERIFY takes backups");

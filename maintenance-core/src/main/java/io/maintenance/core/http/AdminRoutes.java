@@ -436,8 +436,8 @@ public final class AdminRoutes {
       TaskType type = parseEnum(TaskType.class, "/type", required("/type", b.type()));
       TaskRequest.Builder req = TaskRequest.builder(type).dryRun(Boolean.TRUE.equals(b.dryRun()));
       if (b.datastores() != null) {
-        if (type != TaskType.REINDEX) {
-          throw invalid("/datastores", "only REINDEX takes datastores");
+        if (type != TaskType.REINDEX && type != TaskType.DRILL) {
+          throw invalid("/datastores", "only REINDEX and DRILL take datastores");
         }
         distinct("/datastores", b.datastores()).forEach(req::datastore);
       }

@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Engine settings from flat properties ({@code storage.type}, {@code datastores.<id>.type}, {@code restore.*},
- * {@code retention.*}, {@code artifacts.*}, {@code backup-folder}); unknown top-level keys are refused so typos do not pass silently.
+ * {@code retention.*}, {@code artifacts.*}, {@code schedules.*}, {@code drills.*}, {@code backup-folder}); unknown top-level keys are refused so typos do not pass silently.
  */
 public record EngineConfig(
     Optional<Map.Entry<String, Map<String, String>>> storage,
@@ -33,6 +33,7 @@ public record EngineConfig(
     Map<String, Map<String, String>> schedules,
     Optional<java.time.Duration> schedulerPollInterval,
     Optional<Boolean> schedulerEnabled,
+    Map<String, Map<String, String>> drills,
     List<MaintenanceException> problems) {
 
   private static final Logger LOG = LoggerFactory.getLogger(EngineConfig.class);
@@ -57,28 +58,19 @@ public record EngineConfig(
     Optional<String> prefix = Optional.empty();
     Map<String, String> engine = new TreeMap<>();
     Map<String, Map<String, String>> schedules = new TreeMap<>();
+    Map<String, Map<String, String>> drills = new TreeMap<>();
     for (var e : new TreeMap<>(props).entrySet()) {
       String k = e.getKey();
       if (ENGINE_KEYS.contains(k)) {
         engine.put(k, e.getValue());
       } else if (k.startsWith("schedules.")) {
-        String rest = k.substring("schedules.".length());
-        int dot = rest.indexOf('.');
-        if (dot <= 0) {
-          errors.add(invalid(k, "must look like schedules.<name>.<key>"));
-          continue;
-        }
-        schedules.computeIfAbsent(rest.substring(0, dot), x -> new TreeMap<>()).put(rest.substring(dot + 1), e.getValue());
+        section(k, e.getValue(), "schedules.", schedules, errors, "schedules.<name>.<key>");
+      } else if (k.startsWith("drills.")) {
+        section(k, e.getValue(), "drills.", drills, errors, "drills.<datastore>.max-age or drills.<datastore>.sandbox.<key>");
       } else if (k.startsWith("storage.")) {
         storage.put(k.substring("storage.".length()), e.getValue());
       } else if (k.startsWith("datastores.")) {
-        String rest = k.substring("datastores.".length());
-        int dot = rest.indexOf('.');
-        if (dot <= 0) {
-          errors.add(invalid(k, "must look like datastores.<id>.<key>"));
-          continue;
-        }
-        datastores.computeIfAbsent(rest.substring(0, dot), x -> new TreeMap<>()).put(rest.substring(dot + 1), e.getValue());
+        section(k, e.getValue(), "datastores.", datastores, errors, "datastores.<id>.<key>");
       } else if (k.startsWith("restore.") && RESTORE_KEYS.contains(k.substring(8))) {
         restore.put(k.substring(8), e.getValue());
       } else if (k.startsWith("retention.") && RETENTION_KEYS.contains(k.substring(10))) {
@@ -142,7 +134,19 @@ public record EngineConfig(
         partialUploadAge == null ? Optional.empty() : partialUploadAge,
         progressInterval == null ? Optional.empty() : progressInterval, schedules,
         pollInterval == null ? Optional.empty() : pollInterval, schedulerEnabled == null ? Optional.empty() : schedulerEnabled,
-        errors.problems());
+        drills, errors.problems());
+  }
+
+  /** {@code <prefix><name>.<key>=value} into {@code into[name][key]}; a key without a name part is a problem. */
+  private static void section(String k, String value, String prefix, Map<String, Map<String, String>> into, ConfigErrors errors,
+      String shape) {
+    String rest = k.substring(prefix.length());
+    int dot = rest.indexOf('.');
+    if (dot <= 0) {
+      errors.add(invalid(k, "must look like " + shape));
+    } else {
+      into.computeIfAbsent(rest.substring(0, dot), x -> new TreeMap<>()).put(rest.substring(dot + 1), value);
+    }
   }
 
   private static Optional<java.time.Duration> positive(PluginConfig config, String key) {

@@ -35,6 +35,19 @@ class EngineConfigTest {
   }
 
   @Test
+  void drillSectionsAreGroupedByDatastoreAndAKeyWithoutOneIsAProblem() {
+    EngineConfig c = EngineConfig.parse(Map.of("drills.orders.sandbox.url", "jdbc:postgresql://db/orders_drill",
+        "drills.orders.sandbox.user", "drill", "drills.orders.max-age", "8d", "drills.max-age", "1d"), RestorePolicy.defaults(),
+        RetentionPolicy.keepAll());
+
+    assertThat(c.drills()).containsOnlyKeys("orders");
+    assertThat(c.drills().get("orders")).containsOnly(Map.entry("sandbox.url", "jdbc:postgresql://db/orders_drill"),
+        Map.entry("sandbox.user", "drill"), Map.entry("max-age", "8d"));
+    assertThat(c.problems()).singleElement().satisfies(e -> assertThat(e.getMessage()).contains("drills.max-age",
+        "drills.<datastore>.sandbox.<key>"));
+  }
+
+  @Test
   void everyTypoAndBadValueIsListedAtOnceWithItsKey() {
     EngineConfig c = EngineConfig.parse(Map.of("retention.keep-lats", "7", "restore.token-ttl", "soon",
         "datastores.x.url", "u", "lease-timeout", "-1s", "storage.type", "local"), RestorePolicy.defaults(),

@@ -84,6 +84,7 @@ public class MaintenanceAutoConfiguration {
       b.artifacts(PropertiesCheck.pluginConfig(props.getArtifacts()));
     }
     props.getSchedules().forEach(b::schedule);
+    props.getDrills().forEach(b::drill);
     if (props.getInstanceName() != null) {
       b.instanceName(props.getInstanceName());
     }

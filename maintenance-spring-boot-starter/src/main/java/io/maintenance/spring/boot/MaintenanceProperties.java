@@ -48,6 +48,13 @@ public class MaintenanceProperties {
    */
   private Map<String, Map<String, String>> schedules = new LinkedHashMap<>();
 
+  /**
+   * Restore drills, one per datastore, with the engine's drill keys, e.g.
+   * maintenance.drills.orders.sandbox.url=jdbc:postgresql://db/orders_drill and maintenance.drills.orders.max-age=8d
+   * (see docs/maintenance-core.md#restore-drills).
+   */
+  private Map<String, Map<String, String>> drills = new LinkedHashMap<>();
+
   /** How this instance appears in catalog rows (default: host and process id). */
   private String instanceName;
 
@@ -119,6 +126,14 @@ public class MaintenanceProperties {
 
   public void setSchedules(Map<String, Map<String, String>> schedules) {
     this.schedules = schedules;
+  }
+
+  public Map<String, Map<String, String>> getDrills() {
+    return drills;
+  }
+
+  public void setDrills(Map<String, Map<String, String>> drills) {
+    this.drills = drills;
   }
 
   public String getInstanceName() {

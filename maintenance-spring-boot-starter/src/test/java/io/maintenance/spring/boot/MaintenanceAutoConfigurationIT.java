@@ -100,6 +100,24 @@ class MaintenanceAutoConfigurationIT {
   }
 
   @Test
+  void drillsComeFromTheProperties() {
+    String sandbox = TestPostgres.newDatabase("drill");
+    runner().withPropertyValues("maintenance.drills.shop.sandbox.url=" + sandbox, "maintenance.drills.shop.sandbox.user=postgres",
+            "maintenance.drills.shop.max-age=8d")
+        .run(ctx -> {
+          assertThat(ctx).hasNotFailed();
+          Maintenance engine = ctx.getBean(Maintenance.class);
+          engine.backup(BackupRequest.all(), Principal.system("test"));
+          var drill = engine.runTask(io.maintenance.api.TaskRequest.of(io.maintenance.api.TaskType.DRILL), Principal.system("test"));
+          assertThat(drill.status()).as(drill.toString()).isEqualTo(io.maintenance.api.TaskStatus.SUCCEEDED);
+          assertThat(ctx.getBean(MaintenanceHealthIndicator.class).health().getDetails()).containsKey("drill:shop");
+        });
+    runner().withPropertyValues("maintenance.drills.shop.sandbox.url=" + TestPostgres.newDatabase("drill"),
+            "maintenance.drills.shop.sandbox.colour=blue")
+        .run(ctx -> assertThat(ctx).hasFailed().getFailure().hasStackTraceContaining("colour"));
+  }
+
+  @Test
   void healthIsDownWithTheProbeCodeWhenADatastoreIsUnreachable() {
     runner().withPropertyValues("maintenance.datastores.gone.type=postgres",
             "maintenance.datastores.gone.url=jdbc:postgresql://127.0.0.1:1/none", "maintenance.datastores.gone.user=postgres",

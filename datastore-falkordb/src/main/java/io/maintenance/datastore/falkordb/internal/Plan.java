@@ -37,7 +37,9 @@ public final class Plan {
     Map<String, MaintenanceException> problems = new TreeMap<>();
     try (FalkorConnection c = server.connect()) {
       Physical.Target[] target = new Physical.Target[1];
-      for (ResourceSummary r : staging.graphs(ctx)) {
+      List<ResourceSummary> graphs = staging.graphs(ctx);
+      SharedNames.requireOwn(c, server, graphs.stream().map(ResourceSummary::name).toList(), "restore");
+      for (ResourceSummary r : graphs) {
         ctx.ensureActive();
         String g = r.name();
         try {

@@ -47,9 +47,11 @@ public final class Restore {
     List<Staged> staged = new ArrayList<>();
     try (FalkorConnection c = server.connect()) {
       server.version(c);
+      List<ResourceSummary> graphs = staging.graphs(ctx);
+      SharedNames.requireOwn(c, server, graphs.stream().map(ResourceSummary::name).toList(), "restore");
       Physical.Target[] target = new Physical.Target[1];
       try {
-        for (ResourceSummary r : staging.graphs(ctx)) {
+        for (ResourceSummary r : graphs) {
           ctx.ensureActive();
           Source source = staging.source(c, ctx, r, target);
           String key = server.reserved("staging", tag, r.name());

@@ -92,7 +92,7 @@ public final class AliasChange {
     return deletes;
   }
 
-  private static AliasOperations delete(String alias) {
+  static AliasOperations delete(String alias) {
     return AliasOperations.newBuilder().setDeleteAlias(DeleteAlias.newBuilder().setAliasName(alias)).build();
   }
 

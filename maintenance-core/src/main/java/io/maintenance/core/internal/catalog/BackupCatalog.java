@@ -149,6 +149,12 @@ public final class BackupCatalog {
         rs -> rs.getString("id"), id));
   }
 
+  /** The newest SUCCEEDED backup that holds the datastore (what a restore drill restores). */
+  public Optional<Row> latestSucceededWith(String datastore) {
+    return db.call(c -> Db.queryOne(c, "SELECT " + COLUMNS + " FROM maintenance_backups WHERE status = 'SUCCEEDED'"
+        + " AND ? = ANY(datastores) ORDER BY started_at DESC, id DESC LIMIT 1", BackupCatalog::row, datastore));
+  }
+
   public List<Row> withStatus(BackupStatus status) {
     return db.call(c -> Db.query(c, "SELECT " + COLUMNS + " FROM maintenance_backups WHERE status = ?"
         + " ORDER BY started_at DESC, id DESC", BackupCatalog::row, status));

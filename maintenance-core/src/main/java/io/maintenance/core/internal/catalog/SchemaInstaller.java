@@ -29,7 +29,8 @@ public final class SchemaInstaller {
       new Migration(2, "restore resources", "V2__restore_resources.sql"),
       new Migration(3, "leases, reconciliation, corrupt backups, storage ownership", "V3__reliability.sql"),
       new Migration(4, "artifact keys", "V4__artifact_keys.sql"),
-      new Migration(5, "operations, schedules", "V5__operations.sql"));
+      new Migration(5, "operations, schedules", "V5__operations.sql"),
+      new Migration(6, "restore drills", "V6__drills.sql"));
 
   public static final int CURRENT_VERSION = MIGRATIONS.get(MIGRATIONS.size() - 1).version();
 

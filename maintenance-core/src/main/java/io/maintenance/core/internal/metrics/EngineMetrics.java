@@ -65,14 +65,21 @@ public final class EngineMetrics {
   /** What the catalog said at one moment; refreshed at most every {@code catalogRefresh}. */
   record CatalogSnapshot(Instant takenAt, Map<BackupStatus, Long> backups, BackupCatalog.Totals totals,
       Map<RestoreStatus, Long> restores, Map<String, Instant> lastSucceededByDatastore, long awaitingApproval,
-      Map<String, ScheduleStatus> schedules) {}
+      Map<String, ScheduleStatus> schedules, Map<String, Instant> lastVerifiedRestore) {}
 
-  /** What the engine reads besides backups and restores: the schedules. */
-  public record Sources(Collection<String> schedules, Supplier<List<ScheduleStatus>> scheduleStatus) {
+  /**
+   * What the engine reads besides backups and restores: the schedules, and the datastores with a drill sandbox with
+   * when their newest drill passed.
+   */
+  public record Sources(Collection<String> schedules, Supplier<List<ScheduleStatus>> scheduleStatus, Collection<String> drills,
+      Supplier<Map<String, Instant>> lastVerifiedRestore) {
     public static Sources none() {
-      return new Sources(List.of(), List::of);
+      return new Sources(List.of(), List::of, List.of(), Map::of);
     }
   }
+
+  /** Datastores whose {@code maintenance_last_verified_restore_timestamp_seconds} is registered (once a drill passed). */
+  private final java.util.Set<String> verifiedGauges = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private final Sources sources;
 
@@ -138,6 +145,9 @@ public final class EngineMetrics {
           .description("When an operation the schedule started last succeeded (epoch seconds; 0 if never)")
           .register(registry);
     }
+    for (String id : sources.drills()) {
+      drillFailures(id); // exported at 0 from the start, so rate() and increase() see the first failure
+    }
     Gauge.builder("maintenance.restores.awaiting.approval", this, m -> m.catalog().awaitingApproval())
         .description("Unexpired restore previews that still lack approvals")
         .register(registry);
@@ -178,6 +188,40 @@ public final class EngineMetrics {
   public void task(String taskType, String status) {
     Counter.builder("maintenance.task").description("Housekeeping runs by outcome")
         .tags("task_type", taskType, "status", status).register(registry).increment();
+  }
+
+  /** Reads the catalog again at the next scrape (a drill passed: its gauge should not wait for the refresh period). */
+  public void refreshSoon() {
+    snapshot.set(null);
+    lastCatalogAttempt = Instant.EPOCH;
+  }
+
+  /** A restore drill of the datastore failed. */
+  public void drillFailed(String datastore) {
+    drillFailures(datastore).increment();
+  }
+
+  private Counter drillFailures(String datastore) {
+    return Counter.builder("maintenance.drill.failures").description("Restore drills that failed, by datastore")
+        .tags("datastore", datastore).register(registry);
+  }
+
+  /**
+   * Registers the gauge of a datastore whose drill passed; absent before, since "never proven" has no timestamp
+   * (readiness reports it instead).
+   */
+  private void verifiedGauges(Map<String, Instant> lastVerified) {
+    for (String id : lastVerified.keySet()) {
+      if (sources.drills().contains(id) && verifiedGauges.add(id)) {
+        Gauge.builder("maintenance.last.verified.restore.timestamp", this,
+                m -> Optional.ofNullable(m.catalog().lastVerifiedRestore().get(id)).map(t -> t.toEpochMilli() / 1000.0)
+                    .orElse(Double.NaN))
+            .tag("datastore", id)
+            .baseUnit("seconds")
+            .description("When the newest passing restore drill of the datastore finished (epoch seconds)")
+            .register(registry);
+      }
+    }
   }
 
   public void approval(String status) {
@@ -236,15 +280,17 @@ public final class EngineMetrics {
       try {
         s = new CatalogSnapshot(now, backups.countByStatus(), backups.succeededTotals(), restores.countByStatus(),
             backups.lastSucceededByDatastore(), restores.awaitingApproval(now),
-            sources.scheduleStatus().get().stream().collect(java.util.stream.Collectors.toMap(ScheduleStatus::name, x -> x)));
+            sources.scheduleStatus().get().stream().collect(java.util.stream.Collectors.toMap(ScheduleStatus::name, x -> x)),
+            sources.drills().isEmpty() ? Map.of() : sources.lastVerifiedRestore().get());
         snapshot.set(s);
+        verifiedGauges(s.lastVerifiedRestore());
       } catch (RuntimeException e) {
         // Keep serving the last snapshot; maintenance_metrics_age_seconds shows how stale it is.
       }
     }
     if (s == null) {
       s = new CatalogSnapshot(Instant.EPOCH, new EnumMap<>(BackupStatus.class), new BackupCatalog.Totals(Optional.empty(), 0),
-          new EnumMap<>(RestoreStatus.class), Map.of(), 0, Map.of());
+          new EnumMap<>(RestoreStatus.class), Map.of(), 0, Map.of(), Map.of());
     }
     return s;
   }

@@ -127,8 +127,11 @@ public record ScheduleDefinition(
           || c.optional("pinned").isPresent()) {
         throw c.invalid("kind", "is " + kind + ": type, pinned, retention and labels belong to backup schedules");
       }
-      if (!datastores.isEmpty() && type != TaskType.REINDEX) {
-        throw c.invalid("datastores", "only backup and reindex schedules take datastores");
+      if (!datastores.isEmpty() && type != TaskType.REINDEX && type != TaskType.DRILL) {
+        throw c.invalid("datastores", "only backup, reindex and drill schedules take datastores");
+      }
+      if (type == TaskType.DRILL && c.optional("dry-run").isPresent()) {
+        throw c.invalid("dry-run", "a drill has no dry run");
       }
       TaskRequest.Builder t = TaskRequest.builder(type).dryRun(c.bool("dry-run", false));
       datastores.forEach(t::datastore);
@@ -161,7 +164,7 @@ public record ScheduleDefinition(
 
   /** Whether it runs under the operation lock (so it must wait while another operation holds it). */
   public boolean exclusive() {
-    return task.map(t -> t.type() != TaskType.VERIFY && t.type() != TaskType.REINDEX).orElse(true);
+    return task.map(t -> t.type() != TaskType.VERIFY && t.type() != TaskType.REINDEX && t.type() != TaskType.DRILL).orElse(true);
   }
 
   /** The first firing strictly after {@code t}, without jitter. */
