@@ -14,6 +14,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZES="${1:-200000,1000000}"
 REPS="${2:-3}"
+# The servers' logs (a crash report among them) stay in this tree until the next run.
+export RUN_DIR="${RUN_DIR:-$PWD/benchmarks/target/falkordb-servers}"
 source scripts/lib/services.sh
 source scripts/services/falkordb.sh
 trap stop_services EXIT

@@ -123,14 +123,14 @@ public final class Backup {
       Approximations approximations;
       Exporter exporter;
       try (OutputStream out = ctx.artifacts().create(Artifact.nameFor(g), Artifact.CONTENT_TYPE)) {
-        exporter = new Exporter(c, source, g, server.settings().readBatchSize(), ctx.progress(), server.settings().tempDir(),
+        exporter = new Exporter(c, server::connect, source, g, server.settings().readBatchSize(), ctx.progress(), server.settings().tempDir(),
             ctx::ensureActive);
         counts = exporter.export(out, version, schema);
         approximations = exporter.approximations();
       }
       approximations.warnings().forEach(w -> LOG.warn("{}", w));
       return new Exported(counts, schema, approximations, Fingerprints.component(counts, schema, exporter.names(),
-          exporter.content().digest(), GraphOps.structure(c, source, exporter.names())));
+          exporter.content().digest(), exporter.structure()));
     } finally {
       if (snapshot != null) {
         c.delete(snapshot);

@@ -8,14 +8,21 @@ import java.nio.file.Path;
 /**
  * Records keyed by id, written in any order and read back by id: a temporary file of records and an
  * {@link IdMap} from id to offset, so that the heap stays flat. The exporter reads edges by ranges of
- * their source node (the only cheap way) and writes them in id order through this.
+ * their source node (the only cheap way) and writes them in id order through this. Writes go through
+ * a buffer, reads through a window of the file: records read by id mostly lie near each other
+ * (a graph's edges of one source were mostly created together), and a system call per record cost
+ * more than the rest of the export's client side.
  */
 final class RecordSpool implements AutoCloseable {
+  private static final int BUFFER = 1 << 20;
+
   private final FileChannel file;
   private final IdMap index;
-  private long end;
+  private final ByteBuffer out = ByteBuffer.allocate(BUFFER);
+  private long end; // bytes written, buffered ones included
   private long maxId = -1;
-  private final ByteBuffer length = ByteBuffer.allocate(4);
+  private ByteBuffer window = ByteBuffer.allocate(BUFFER);
+  private long windowStart = -1;
 
   RecordSpool(Path tempDir) {
     file = IdMap.tempFile(tempDir, "falkordb-records-");
@@ -29,16 +36,32 @@ final class RecordSpool implements AutoCloseable {
     for (byte[] p : parts) {
       size += 4 + p.length;
     }
-    ByteBuffer b = ByteBuffer.allocate(size);
+    if (size > out.remaining()) {
+      flush();
+    }
+    ByteBuffer b = size <= out.remaining() ? out : ByteBuffer.allocate(size);
     b.putInt(parts.length);
     for (byte[] p : parts) {
       b.putInt(p.length).put(p);
     }
-    b.flip();
-    while (b.hasRemaining()) {
-      end += file.write(b, end);
+    if (b != out) {
+      write(b.flip(), end);
     }
+    end += size;
     maxId = Math.max(maxId, id);
+  }
+
+  private void flush() throws IOException {
+    out.flip();
+    write(out, end - out.remaining());
+    out.clear();
+  }
+
+  private void write(ByteBuffer b, long at) throws IOException {
+    long pos = at;
+    while (b.hasRemaining()) {
+      pos += file.write(b, pos);
+    }
   }
 
   long maxId() {
@@ -47,37 +70,45 @@ final class RecordSpool implements AutoCloseable {
 
   /** The parts of the record of {@code id}, or null. */
   byte[][] get(long id) throws IOException {
+    if (out.position() > 0) {
+      flush();
+    }
     long offset = index.get(id);
     if (offset < 0) {
       return null;
     }
-    byte[][] parts = new byte[readInt(offset)][];
-    long at = offset + 4;
-    for (int i = 0; i < parts.length; i++) {
-      int n = readInt(at);
-      ByteBuffer b = ByteBuffer.allocate(n);
-      read(b, at + 4);
-      parts[i] = b.array();
-      at += 4 + n;
+    ByteBuffer b = at(offset, 4);
+    int count = b.getInt();
+    byte[][] parts = new byte[count][];
+    long pos = offset + 4;
+    for (int i = 0; i < count; i++) {
+      int n = at(pos, 4).getInt();
+      parts[i] = new byte[n];
+      at(pos + 4, n).get(parts[i]);
+      pos += 4 + n;
     }
     return parts;
   }
 
-  private int readInt(long at) throws IOException {
-    length.clear();
-    read(length, at);
-    return length.flip().getInt();
-  }
-
-  private void read(ByteBuffer b, long at) throws IOException {
-    long pos = at;
-    while (b.hasRemaining()) {
-      int n = file.read(b, pos);
-      if (n < 0) {
-        throw new IOException("the spool file ended early");
+  /** The window positioned at {@code offset}, holding at least {@code n} bytes from there. */
+  private ByteBuffer at(long offset, int n) throws IOException {
+    if (windowStart < 0 || offset < windowStart || offset + n > windowStart + window.limit()) {
+      if (n > window.capacity()) {
+        window = ByteBuffer.allocate(n);
       }
-      pos += n;
+      window.clear();
+      long pos = offset;
+      while (window.position() < n) {
+        int r = file.read(window, pos);
+        if (r < 0) {
+          throw new IOException("the spool file ended early");
+        }
+        pos += r;
+      }
+      window.flip();
+      windowStart = offset;
     }
+    return window.position((int) (offset - windowStart));
   }
 
   @Override
