@@ -43,13 +43,9 @@ public final class Backup {
         GraphSchema schema;
         String component;
         if (server.settings().format() == Settings.Format.PHYSICAL && entities(c, g) <= server.settings().physicalLimit()) {
-          // The structure digest runs on the server's query threads beside the DUMP (which holds the main thread).
-          GraphNames names = GraphNames.read(c, g);
-          java.util.concurrent.CompletableFuture<String> structure = Fingerprints.structureAsync(server, g, names);
           Physical.Dumped d = Physical.dump(c, g, server.reserved("dump", ctx.backupId(), g), server.settings().socketTimeout());
-          if (!d.snapshot().names().equals(names)) {
-            structure = Fingerprints.structureAsync(server, g, d.snapshot().names()); // names changed meanwhile: read it again
-          }
+          // The structure digest runs on a query thread while the payload streams, after the DUMP (never beside it).
+          java.util.concurrent.CompletableFuture<String> structure = Fingerprints.structureAsync(server, g, d.snapshot().names());
           Physical.Copied copied;
           try (InputStream payload = d.payload();
               OutputStream out = ctx.artifacts().create(Artifact.dumpName(g), Dump.CONTENT_TYPE)) {

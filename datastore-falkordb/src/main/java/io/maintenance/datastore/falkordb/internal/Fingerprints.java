@@ -37,13 +37,9 @@ public final class Fingerprints {
    * changes it.
    */
   private String contentFingerprint(FalkorConnection c, String g) {
-    GraphNames names = GraphNames.read(c, g);
-    java.util.concurrent.CompletableFuture<String> structure = structureAsync(server, g, names);
     Physical.Dumped d = Physical.dump(c, g, server.reserved("fingerprint", java.util.UUID.randomUUID().toString(), g),
         server.settings().socketTimeout());
-    if (!d.snapshot().names().equals(names)) {
-      structure = structureAsync(server, g, d.snapshot().names());
-    }
+    java.util.concurrent.CompletableFuture<String> structure = structureAsync(server, g, d.snapshot().names());
     String content;
     try (InputStream payload = d.payload()) {
       ContentHash hash = new ContentHash(null, null);
@@ -60,7 +56,14 @@ public final class Fingerprints {
     return component(d.snapshot().counts(), d.snapshot().schema(), d.snapshot().names(), content, join(structure));
   }
 
-  /** The structure digest (see {@link GraphOps#structure}), read on a second connection while the payload streams. */
+  /**
+   * The structure digest (see {@link GraphOps#structure}), read on a second connection while the payload
+   * streams. Start it only after the graph's {@code DUMP} returned, never beside it: FalkorDB's
+   * {@code DUMP} (run on the main thread under the graph's read lock only) unloads every matrix into a
+   * container and loads it back, so a query reading the same graph on a query thread meanwhile sees
+   * empty or half-unloaded matrices: wrong degree sums, or the server dies with SIGSEGV in
+   * {@code Tensor_ColDegree} (FalkorDB 4.16, {@code encode_matrix.c}; docs/datastore-falkordb.md).
+   */
   static java.util.concurrent.CompletableFuture<String> structureAsync(Server server, String g, GraphNames names) {
     return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
       try (FalkorConnection other = server.connect()) {
