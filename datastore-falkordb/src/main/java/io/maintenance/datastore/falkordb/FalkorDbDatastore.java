@@ -142,6 +142,7 @@ public final class FalkorDbDatastore implements Datastore {
     private Path tempDir = Path.of(System.getProperty("java.io.tmpdir"));
     private Settings.Format format = Settings.Format.PHYSICAL;
     private long physicalLimit = DEFAULT_PHYSICAL_LIMIT;
+    private Settings.DumpSource dumpSource = Settings.DumpSource.COPY;
 
     private Builder(String id) {
       super(id);
@@ -287,6 +288,22 @@ public final class FalkorDbDatastore implements Datastore {
       return this;
     }
 
+    /**
+     * What fingerprints (every preview and confirm) and the preview's diff {@code DUMP}: {@code copy}
+     * (default) a private {@code GRAPH.COPY} of the graph, deleted afterwards; {@code live} the live
+     * graph itself, faster and without server memory for a copy, but FalkorDB 4.16's {@code DUMP} unloads
+     * the graph's matrices while it runs, so another client's query of that graph meanwhile can read
+     * wrong results or crash the server.
+     */
+    public Builder dumpSource(String source) {
+      try {
+        this.dumpSource = Settings.DumpSource.valueOf(source.trim().toUpperCase(java.util.Locale.ROOT));
+      } catch (IllegalArgumentException | NullPointerException e) {
+        throw new IllegalArgumentException("dump-source must be 'copy' or 'live'");
+      }
+      return this;
+    }
+
     /** Where the restore keeps its node-id map file; default {@code java.io.tmpdir}. */
     public Builder tempDir(Path dir) {
       this.tempDir = dir;
@@ -314,7 +331,7 @@ public final class FalkorDbDatastore implements Datastore {
       }
       return new FalkorDbDatastore(id(), new Settings(host, port, tls, database, Optional.ofNullable(user),
           Optional.ofNullable(password), includes(), excludes(), batchSize, readBatchSize, connectTimeout, socketTimeout,
-          indexTimeout, snapshot, keepSafetyCopy, reservedPrefix, tempDir, format, physicalLimit));
+          indexTimeout, snapshot, keepSafetyCopy, reservedPrefix, tempDir, format, physicalLimit, dumpSource));
     }
   }
 }

@@ -12,7 +12,8 @@ import java.time.Duration;
  * (or {@code host}/{@code port}/{@code database}/{@code tls}), {@code user}, {@code password},
  * {@code include}, {@code exclude} (comma-separated globs), {@code batch-size}, {@code read-batch-size},
  * {@code connect-timeout}, {@code socket-timeout}, {@code index-timeout}, {@code snapshot},
- * {@code keep-safety-copy}, {@code reserved-prefix}, {@code temp-dir}, {@code format}, {@code physical-limit}.
+ * {@code keep-safety-copy}, {@code reserved-prefix}, {@code temp-dir}, {@code format}, {@code physical-limit},
+ * {@code dump-source}.
  */
 @AutoService(DatastoreFactory.class)
 public final class FalkorDbDatastoreFactory implements DatastoreFactory {
@@ -64,6 +65,13 @@ public final class FalkorDbDatastoreFactory implements DatastoreFactory {
         b.format(f);
       } catch (IllegalArgumentException e) {
         throw config.invalid("format", "must be 'physical' or 'logical'");
+      }
+    });
+    config.optional("dump-source").ifPresent(v -> {
+      try {
+        b.dumpSource(v);
+      } catch (IllegalArgumentException e) {
+        throw config.invalid("dump-source", "must be 'copy' or 'live'");
       }
     });
     if (config.optional("physical-limit").isPresent()) {

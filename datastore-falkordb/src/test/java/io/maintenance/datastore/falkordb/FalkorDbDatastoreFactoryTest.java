@@ -37,12 +37,19 @@ class FalkorDbDatastoreFactoryTest {
         "port", Map.of("port", "70000"),
         "socket-timeout", Map.of("socket-timeout", "soon"),
         "snapshot", Map.of("snapshot", "maybe"),
+        "dump-source", Map.of("dump-source", "replica"),
         "uri", Map.of("uri", "http://u:hunter2@x"));
     bad.forEach((key, values) -> assertThatThrownBy(() -> create(values)).isInstanceOfSatisfying(MaintenanceException.class, e -> {
       assertThat(e.code()).isEqualTo(ErrorCode.CONFIG_INVALID);
       assertThat(e.details()).containsEntry("key", key);
       assertThat(e.getMessage()).doesNotContain("hunter2");
     }));
+  }
+
+  @Test
+  void dumpSourceAcceptsCopyAndLive() {
+    assertThat(create(Map.of("dump-source", "copy")).type()).isEqualTo("falkordb");
+    assertThat(create(Map.of("dump-source", " LIVE ")).type()).isEqualTo("falkordb");
   }
 
   @Test

@@ -65,7 +65,8 @@ public final class TestServer {
     URI u = URI.create(url);
     return FalkorConnection.open(new Settings(u.getHost(), u.getPort(), false, database, Optional.empty(), Optional.empty(), List.of(),
         List.of(), 1000, 1000, Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofMinutes(1), true, false, "__maintenance__:",
-        Path.of(System.getProperty("java.io.tmpdir")), Settings.Format.PHYSICAL, Long.MAX_VALUE));
+        Path.of(System.getProperty("java.io.tmpdir")), Settings.Format.PHYSICAL, Long.MAX_VALUE,
+        Settings.DumpSource.COPY));
   }
 
   public static QueryResult query(FalkorConnection c, String graph, String cypher) {

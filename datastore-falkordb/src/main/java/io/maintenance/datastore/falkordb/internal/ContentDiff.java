@@ -16,7 +16,8 @@ import java.util.Map;
  * properties) and which it brings ("created"), in total and per label and relationship type.
  *
  * <p>The backup side is hashed per entity while its artifact is read for the plan; the live side
- * from a DUMP of the live graph (the server's own serialization, read by {@link DumpContent}); lost
+ * from a DUMP of the live graph or a private copy of it (the server's own serialization, read by
+ * {@link DumpContent}; {@code graph} is the key read, see {@link Server#onDumpSource}); lost
  * entities are attributed to labels and types by scanning the live graph's label and type ids in
  * ranges. An entity counts as kept when id and properties match (a relabelled node with unchanged
  * properties counts as kept; per-label "created" is derived from the counts).

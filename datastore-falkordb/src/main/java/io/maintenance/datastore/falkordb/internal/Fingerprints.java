@@ -37,9 +37,19 @@ public final class Fingerprints {
    * changes it.
    */
   private String contentFingerprint(FalkorConnection c, String g) {
-    Physical.Dumped d = Physical.dump(c, g, server.reserved("fingerprint", java.util.UUID.randomUUID().toString(), g),
-        server.settings().socketTimeout());
-    java.util.concurrent.CompletableFuture<String> structure = structureAsync(server, g, d.snapshot().names());
+    String operation = java.util.UUID.randomUUID().toString();
+    try {
+      return server.onDumpSource(c, g, "fingerprint-copy", operation, source -> contentFingerprint(c, g, source, operation));
+    } catch (IOException e) {
+      throw new MaintenanceException(ErrorCode.DATASTORE_FAILURE, "graph '" + g + "': cannot read its DUMP: " + e.getMessage(),
+          Map.of("graph", g), e);
+    }
+  }
+
+  /** {@code g}'s component read from {@code source}: {@code g} itself or a private copy of it. */
+  private String contentFingerprint(FalkorConnection c, String g, String source, String operation) throws IOException {
+    Physical.Dumped d = Physical.dump(c, source, server.reserved("fingerprint", operation, g), server.settings().socketTimeout());
+    java.util.concurrent.CompletableFuture<String> structure = structureAsync(server, source, d.snapshot().names());
     String content;
     try (InputStream payload = d.payload()) {
       ContentHash hash = new ContentHash(null, null);
@@ -49,9 +59,6 @@ public final class Fingerprints {
       } catch (ArtifactFormatException e) {
         content = "unreadable"; // another graph encoding: counts, schema, names and structure still count
       }
-    } catch (IOException e) {
-      throw new MaintenanceException(ErrorCode.DATASTORE_FAILURE, "graph '" + g + "': cannot read its DUMP: " + e.getMessage(),
-          Map.of("graph", g), e);
     }
     return component(d.snapshot().counts(), d.snapshot().schema(), d.snapshot().names(), content, join(structure));
   }

@@ -110,8 +110,9 @@ public final class Plan {
       items = List.of();
     } else if (content != null) {
       Settings s = server.settings();
-      ContentDiff.Result r = content.compare(c, g, server.reserved("diff", ctx.requestId(), g), s.socketTimeout(), s.tempDir(),
-          before, after, s.readBatchSize());
+      // The DUMP and the queries that attribute lost entities to labels and types read the same state.
+      ContentDiff.Result r = server.onDumpSource(c, g, "diff-copy", ctx.requestId(), source -> content.compare(c, source,
+          server.reserved("diff", ctx.requestId(), g), s.socketTimeout(), s.tempDir(), before, after, s.readBatchSize()));
       lost = r.itemsLost();
       items = r.items();
     } else {

@@ -47,6 +47,36 @@ public final class Server {
     }
   }
 
+  /** Work on a graph to {@code DUMP}, given the key to read (the graph itself or a copy of it). */
+  interface OnDumpSource<T> {
+    T apply(String key) throws java.io.IOException;
+  }
+
+  /**
+   * Runs {@code work} on what a fingerprint or a diff DUMPs (setting {@code dump-source}): a private
+   * {@code GRAPH.COPY} of {@code graph} under a reserved key, deleted afterwards whatever happens, or
+   * the live graph. FalkorDB 4.16's {@code DUMP} unloads a graph's matrices and loads them back under the
+   * graph's read lock only, so another client's query of the graph meanwhile reads wrong results or
+   * crashes the server; nobody else reads our copy. The copy keeps the graph's ids, names, schema and
+   * content ({@code GRAPH.COPY} encodes and decodes it like {@code DUMP} / {@code RESTORE}), so its
+   * fingerprint is the graph's. The physical backup DUMPs the live graph (its payload must carry the
+   * graph's own name).
+   */
+  <T> T onDumpSource(FalkorConnection c, String graph, String purpose, String operation, OnDumpSource<T> work)
+      throws java.io.IOException {
+    if (settings.dumpSource() == Settings.DumpSource.LIVE) {
+      return work.apply(graph);
+    }
+    String copy = reserved(purpose, operation, graph);
+    c.delete(copy);
+    try {
+      c.copy(graph, copy);
+      return work.apply(copy);
+    } finally {
+      c.delete(copy);
+    }
+  }
+
   /** A key of ours: never selected for backup, unique per operation. */
   public String reserved(String purpose, String operation, String graph) {
     String op = operation.replaceAll("[^A-Za-z0-9_-]", "_");

@@ -26,7 +26,8 @@ public record Settings(
     String reservedPrefix,
     Path tempDir,
     Format format,
-    long physicalLimit) {
+    long physicalLimit,
+    DumpSource dumpSource) {
 
   /** How graphs are backed up. */
   public enum Format {
@@ -34,6 +35,19 @@ public record Settings(
     PHYSICAL,
     /** A portable export of every node, edge and value (NDJSON), restorable into other versions. */
     LOGICAL
+  }
+
+  /** What fingerprints and the preview's diff DUMP. */
+  public enum DumpSource {
+    /**
+     * A private {@code GRAPH.COPY} of the graph (made in a forked child), deleted afterwards: costs a
+     * copy's time and server memory, but no query of another client ever runs beside a DUMP of the live
+     * graph (FalkorDB 4.16 unloads the matrices while it DUMPs: such a query reads wrong results or
+     * crashes the server).
+     */
+    COPY,
+    /** The live graph itself: faster and no extra memory, but exposed to that race. */
+    LIVE
   }
 
   public Settings {
@@ -48,6 +62,7 @@ public record Settings(
     Objects.requireNonNull(reservedPrefix, "reservedPrefix");
     Objects.requireNonNull(tempDir, "tempDir");
     Objects.requireNonNull(format, "format");
+    Objects.requireNonNull(dumpSource, "dumpSource");
   }
 
   @Override

@@ -99,7 +99,7 @@ class SwapFailureIT {
     URI u = URI.create(TestServer.url());
     return new Server("graphs", new Settings(u.getHost(), u.getPort(), false, 0, Optional.empty(), Optional.empty(),
         List.of("sw_*"), List.of(), 5, 5, Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofMinutes(1), true, false,
-        "__maintenance__:", Path.of(System.getProperty("java.io.tmpdir")), format, Long.MAX_VALUE));
+        "__maintenance__:", Path.of(System.getProperty("java.io.tmpdir")), format, Long.MAX_VALUE, Settings.DumpSource.COPY));
   }
 
   @ParameterizedTest
