@@ -127,6 +127,9 @@ public final class FalkorDbBenchmark {
       if (System.getProperty("bench.readBatchSize") != null) {
         builder.readBatchSize(Integer.getInteger("bench.readBatchSize"));
       }
+      if (System.getProperty("bench.dumpSource") != null) {
+        builder.dumpSource(System.getProperty("bench.dumpSource")); // copy (default) or live: the fingerprint's cost both ways
+      }
       try (FalkorDbDatastore ds = builder.build()) {
         // The engine's own artifact plumbing (SHA-256 on the way in, verified reads) over local files;
         // fsync off, as the reference tools do not fsync either.
