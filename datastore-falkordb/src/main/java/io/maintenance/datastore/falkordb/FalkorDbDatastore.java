@@ -270,11 +270,7 @@ public final class FalkorDbDatastore implements Datastore {
      * portable export of every node, edge and value, restorable into other versions.
      */
     public Builder format(String format) {
-      try {
-        this.format = Settings.Format.valueOf(format.trim().toUpperCase(java.util.Locale.ROOT));
-      } catch (IllegalArgumentException | NullPointerException e) {
-        throw new IllegalArgumentException("format must be 'physical' or 'logical'");
-      }
+      this.format = choice(Settings.Format.class, format, "format must be 'physical' or 'logical'");
       return this;
     }
 
@@ -296,12 +292,16 @@ public final class FalkorDbDatastore implements Datastore {
      * wrong results or crash the server.
      */
     public Builder dumpSource(String source) {
-      try {
-        this.dumpSource = Settings.DumpSource.valueOf(source.trim().toUpperCase(java.util.Locale.ROOT));
-      } catch (IllegalArgumentException | NullPointerException e) {
-        throw new IllegalArgumentException("dump-source must be 'copy' or 'live'");
-      }
+      this.dumpSource = choice(Settings.DumpSource.class, source, "dump-source must be 'copy' or 'live'");
       return this;
+    }
+
+    private static <E extends Enum<E>> E choice(Class<E> type, String value, String problem) {
+      try {
+        return Enum.valueOf(type, value.trim().toUpperCase(java.util.Locale.ROOT));
+      } catch (IllegalArgumentException | NullPointerException e) {
+        throw new IllegalArgumentException(problem);
+      }
     }
 
     /** Where the restore keeps its node-id map file; default {@code java.io.tmpdir}. */
