@@ -69,11 +69,22 @@ public final class Server {
     }
     String copy = reserved(purpose, operation, graph);
     c.delete(copy);
+    Throwable failure = null;
     try {
       c.copy(graph, copy);
       return work.apply(copy);
+    } catch (Throwable t) {
+      failure = t;
+      throw t;
     } finally {
-      c.delete(copy);
+      try {
+        c.delete(copy);
+      } catch (RuntimeException e) {
+        if (failure == null) {
+          throw e;
+        }
+        failure.addSuppressed(e); // the first failure is the one to report
+      }
     }
   }
 
