@@ -1,6 +1,8 @@
 package io.maintenance.spi;
 
 import io.maintenance.api.DatastorePlan;
+import io.maintenance.api.ErrorCode;
+import io.maintenance.api.MaintenanceException;
 import io.maintenance.api.ProbeResult;
 import java.io.IOException;
 import java.util.Set;
@@ -75,10 +77,12 @@ public interface Datastore extends AutoCloseable {
    * aliases), leaving this datastore as empty of them as before the restore. Used on the sandbox of a restore
    * drill after the drill's restore was verified (or failed); never called on a datastore that is backed up or
    * restored for real. Resources that do not exist are skipped. Throws {@code DATASTORE_FAILURE} when the
-   * server refuses.
+   * server refuses, {@code CONFIG_INVALID} when the plugin does not support it.
    */
   default void discard(Set<String> resources) throws IOException {
-    throw new UnsupportedOperationException(type() + " datastores cannot discard resources");
+    // The engine checks supportsDiscard() at start; reaching this is a configuration the engine let through.
+    throw new MaintenanceException(ErrorCode.CONFIG_INVALID, type()
+        + " datastores cannot discard resources, so they cannot be the sandbox of a restore drill");
   }
 
   @Override
