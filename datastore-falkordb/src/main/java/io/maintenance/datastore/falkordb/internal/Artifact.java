@@ -174,6 +174,7 @@ public final class Artifact {
       g = JSON.createGenerator(out);
       g.setRootValueSeparator(new SerializedString("\n"));
       record = JSON.createGenerator(recordBytes);
+      record.setRootValueSeparator(null); // each record alone (the default " " started every record but the first)
     }
 
     public void header(String graph, String serverVersion) throws IOException {

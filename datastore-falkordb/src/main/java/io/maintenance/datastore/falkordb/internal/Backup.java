@@ -112,8 +112,20 @@ public final class Backup {
       c.delete(snapshot);
       c.copy(g, snapshot);
       source = snapshot;
+      ctx.ensureActive();
     }
     try {
+      // From the snapshot's DUMP (only a private copy: never DUMP the live graph beside its readers) when it
+      // does not hold the server longer than a physical backup may (physical-limit) and its encoding is readable.
+      if (snapshot != null && entities(c, snapshot) <= server.settings().physicalLimit()) {
+        DumpExporter e = DumpExporter.export(server, c, ctx, g, version, snapshot);
+        if (e != null) {
+          e.approximations().warnings().forEach(w -> LOG.warn("{}", w));
+          return new Exported(e.counts(), e.schema(), e.approximations(), Fingerprints.component(e.counts(), e.schema(), e.names(),
+              e.content().digest(), e.structure()));
+        }
+        ctx.ensureActive();
+      }
       GraphSchema schema = GraphOps.schema(c, source);
       GraphCounts counts;
       Approximations approximations;
