@@ -85,6 +85,7 @@ class PhysicalIT {
     harness.restore(m, plan);
 
     assertThat(Canonical.of(conn, G)).isEqualTo(before);
+    Corpus.assertSchemaServes(conn, G);
     // The content fingerprint hashes every value to the bit: the same as at backup.
     assertThat(datastore.fingerprint(Set.of(G)).value()).isEqualTo(m.sourceFingerprint());
     assertThat(conn.graphList()).noneMatch(g -> g.startsWith("__maintenance__:"));
@@ -105,6 +106,7 @@ class PhysicalIT {
       onTarget.restore(m, plan);
     }
     assertThat(Canonical.of(target, G)).isEqualTo(before);
+    Corpus.assertSchemaServes(target, G);
     assertThat(Canonical.of(conn, G)).isEqualTo(before);
     try (FalkorDbDatastore other = FalkorDbDatastore.builder("graphs").uri(TestServer.targetUrl()).include("ph_*").build()) {
       assertThat(other.fingerprint(Set.of(G)).value()).isEqualTo(m.sourceFingerprint());
