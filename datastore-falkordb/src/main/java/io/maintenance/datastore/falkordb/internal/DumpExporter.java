@@ -28,12 +28,13 @@ import java.util.function.Supplier;
  * ({@code GRAPH.COPY}) instead of range queries returning whole entities: every node's and edge's id
  * and properties come exactly from the payload ({@link DumpContent}: every float's bits, in stored
  * order, no float expression on the server). The payload keeps labels, types and endpoints in
- * GraphBLAS matrices we do not read, so two reader connections ask the snapshot for them with light
+ * GraphBLAS matrices we do not read, so reader connections ask the snapshot for them with light
  * queries (ids and names only) while this thread decodes the payload: node labels by ranges of node
  * id, merged with the payload's nodes (both ascend), and edge endpoints and types by ranges of source
  * node, spooled by edge id into two memory-mapped {@link IdMap}s (the heap stays flat) and read in the
- * payload's edge order (ascending ids). The edge reader computes the structure digest on the snapshot
- * after its last range.
+ * payload's edge order (ascending ids). A third reader computes the structure digest meanwhile.
+ * Every node and edge of the payload must be found by the queries and the other way round, and the
+ * counts must be those read in the DUMP's transaction.
  *
  * <p>Only for a private snapshot: FalkorDB 4.16's {@code DUMP} empties each matrix while it writes it,
  * so the queries start once the {@code DUMP} returned and nobody else reads the snapshot.
@@ -144,17 +145,9 @@ final class DumpExporter {
     try (IdMap sources = new IdMap(tempDir); IdMap targets = new IdMap(tempDir);
         Artifact.Writer w = new Artifact.Writer(out)) {
       CompletableFuture<Long> labels = start("labels", c -> readLabels(c, maxId));
-      CompletableFuture<Long> edges = new CompletableFuture<>();
-      CompletableFuture<String> digest = start("endpoints", c -> {
-        try {
-          edges.complete(readEndpoints(c, maxId, typeIds, sources, targets));
-        } catch (RuntimeException | Error e) {
-          edges.completeExceptionally(e);
-          throw e;
-        }
-        // On the snapshot, while this thread writes the edges out.
-        return GraphOps.structure(c, key, names);
-      });
+      CompletableFuture<Long> edges = start("endpoints", c -> readEndpoints(c, maxId, typeIds, sources, targets));
+      // On the snapshot too, at once: the server's query threads work while this thread decodes and writes.
+      CompletableFuture<String> digest = start("structure", c -> GraphOps.structure(c, key, names));
       try {
         w.header(graph, serverVersion);
         w.schema(snapshot.schema(), names);
@@ -177,6 +170,7 @@ final class DumpExporter {
         closed = true;
         labelRanges.clear();
         await(labels);
+        await(edges);
         await(digest);
       }
     }
