@@ -58,11 +58,15 @@ class DumpExportIT {
     dumps = dumpCalls();
     Backed fromQueries = backup(false);
     assertThat(dumpCalls() - dumps).as("snapshot=false never DUMPs the live graph").isZero();
+    dumps = dumpCalls();
+    Backed beyondLimit = backup(true, 10);
+    assertThat(dumpCalls() - dumps).as("only the empty graph is within physical-limit=10").isEqualTo(1);
 
     for (String g : GRAPHS) {
       String a = Artifacts.text(fromDump.harness, fromDump.manifest, Artifact.nameFor(g));
       String b = Artifacts.text(fromQueries.harness, fromQueries.manifest, Artifact.nameFor(g));
       assertThat(a).as(g).isEqualTo(b);
+      assertThat(Artifacts.text(beyondLimit.harness, beyondLimit.manifest, Artifact.nameFor(g))).as(g).isEqualTo(b);
     }
     String corpus = Artifacts.text(fromDump.harness, fromDump.manifest, Artifact.nameFor("dx_corpus"));
     // a node without labels, one with three, a self-loop, gaps in the node and edge ids
@@ -72,7 +76,8 @@ class DumpExportIT {
         + conn.readOnly("dx_bench", "MATCH ()-[e]->() RETURN count(e)", Map.of()).singleLong();
     assertThat(entities).isGreaterThan(8000);
     assertThat(Artifacts.text(fromDump.harness, fromDump.manifest, Artifact.nameFor("dx_bench")).lines().count()).isEqualTo(3 + entities);
-    assertThat(fromDump.manifest.sourceFingerprint()).isEqualTo(fromQueries.manifest.sourceFingerprint());
+    assertThat(fromDump.manifest.sourceFingerprint()).isEqualTo(fromQueries.manifest.sourceFingerprint())
+        .isEqualTo(beyondLimit.manifest.sourceFingerprint());
     assertThat(fromDump.manifest.resources()).isEqualTo(fromQueries.manifest.resources());
     assertThat(fromDump.manifest.metadata()).containsOnlyKeys(fromQueries.manifest.metadata().keySet());
     fromQueries.manifest.metadata().forEach((k, v) -> {
@@ -87,9 +92,13 @@ class DumpExportIT {
   private record Backed(DatastoreHarness harness, DatastoreManifest manifest) {}
 
   private static Backed backup(boolean snapshot) throws Exception {
+    return backup(snapshot, 4_000_000);
+  }
+
+  private static Backed backup(boolean snapshot, long physicalLimit) throws Exception {
     // Small ranges: many label ranges queue up ahead of the payload, endpoint ranges adapt to the hub.
     try (FalkorDbDatastore d = TestServer.datastore("graphs").include("dx_*").format("logical").snapshot(snapshot).readBatchSize(7)
-        .build()) {
+        .physicalLimit(physicalLimit).build()) {
       DatastoreHarness h = new DatastoreHarness(d);
       return new Backed(h, h.backup());
     }
