@@ -158,6 +158,7 @@ final class DumpExporter {
           throw e.getCause();
         }
         merge.nodesDone(); // also for a graph without edges
+        progress.onProgress("graph " + graph + " edges", counts.edges(), snapshot.counts().edges());
         long labelled = join(labels);
         long queried = join(edges);
         if (labelled != counts.nodes() || queried != counts.edges() || !counts.equals(snapshot.counts())) {
@@ -234,12 +235,7 @@ final class DumpExporter {
       }
       total += rows.size();
       lo += width;
-      // One reply stays near the batch size whatever the out-degree (as in Exporter).
-      if (rows.size() > 2L * batch && width > 1) {
-        width = Math.max(1, width / 2);
-      } else if (rows.size() < batch / 2 && width < (1L << 30)) {
-        width *= 2;
-      }
+      width = Exporter.edgeWidth(width, rows.size(), batch);
     }
     return total;
   }

@@ -293,6 +293,17 @@ public final class Exporter {
     return e;
   }
 
+  /**
+   * The width of the next range of source nodes, after one of {@code width} gave {@code rows} edges:
+   * halved or doubled so that one reply stays near the batch size whatever the out-degree.
+   */
+  static long edgeWidth(long width, long rows, int batch) {
+    if (rows > 2L * batch && width > 1) {
+      return Math.max(1, width / 2);
+    }
+    return rows < batch / 2 && width < (1L << 30) ? width * 2 : width;
+  }
+
   /** One range of node ids, its reply and the float keys its query named. */
   private static final class Range {
     private final boolean edges;
@@ -400,11 +411,8 @@ public final class Exporter {
           Range r = range(c, e, e ? EDGES : NODES, from, to);
           synchronized (lock) {
             done.put(seq, r);
-            int n = r.result().rows().size();
-            if (e && n > 2L * batch && width > 1) {
-              width = Math.max(1, width / 2);
-            } else if (e && n < batch / 2 && width < (1L << 30)) {
-              width *= 2;
+            if (e) {
+              width = edgeWidth(width, r.result().rows().size(), batch);
             }
             lock.notifyAll();
           }
