@@ -169,10 +169,17 @@ public final class Cypher {
     if (v instanceof Double d) {
       return d.isNaN() ? (Values.negative(d) ? "-nan" : "nan") : d > 0 ? "inf" : "-inf";
     }
-    if (v instanceof Point) {
-      return "point";
+    // Finite coordinates take the plain constructor: the guarded one costs the server about as much as
+    // setting all other properties of a row (0.6 s of 2.4 s for 200k nodes with a point each).
+    if (v instanceof Point p) {
+      return Float.isFinite(p.latitude()) && Float.isFinite(p.longitude()) ? "point" : "point~";
     }
-    if (v instanceof VectorF32) {
+    if (v instanceof VectorF32 vec) {
+      for (float f : vec.elements()) {
+        if (!Float.isFinite(f)) {
+          return "vecf32~";
+        }
+      }
       return "vecf32";
     }
     if (v instanceof Temporal t) {
@@ -216,8 +223,10 @@ public final class Cypher {
       case "datetime" -> "localdatetime({year: " + x + "[0], month: " + x + "[1], day: " + x + "[2], hour: " + x + "[3], minute: "
           + x + "[4], second: " + x + "[5]})";
       case "duration" -> "duration({years: " + x + "[0], days: " + x + "[1], seconds: " + x + "[2]})";
-      case "point" -> "point({latitude: " + number(x + "[0]") + ", longitude: " + number(x + "[1]") + "})";
-      case "vecf32" -> "vecf32([e IN " + x + " | " + number("e") + "])";
+      case "point" -> "point({latitude: " + x + "[0], longitude: " + x + "[1]})";
+      case "point~" -> "point({latitude: " + number(x + "[0]") + ", longitude: " + number(x + "[1]") + "})";
+      case "vecf32" -> "vecf32(" + x + ")";
+      case "vecf32~" -> "vecf32([e IN " + x + " | " + number("e") + "])";
       case "nan" -> "toFloat('nan')";
       case "-nan" -> "toFloat('-nan')";
       case "inf" -> "1.0/0.0";
@@ -249,8 +258,8 @@ public final class Cypher {
         + " WHEN 'time' THEN " + construct("time", "(CASE " + t + " WHEN 'time' THEN " + v + " ELSE [0, 0, 0, 0, 0, 0, 0] END)")
         + " WHEN 'datetime' THEN " + construct("datetime", "(CASE " + t + " WHEN 'datetime' THEN " + v + " ELSE [1970, 1, 1, 0, 0, 0] END)")
         + " WHEN 'duration' THEN " + construct("duration", "(CASE " + t + " WHEN 'duration' THEN " + v + " ELSE [0, 0, 0] END)")
-        + " WHEN 'point' THEN " + construct("point", "(CASE " + t + " WHEN 'point' THEN " + v + " ELSE [0.0, 0.0] END)")
-        + " WHEN 'vecf32' THEN " + construct("vecf32", "(CASE " + t + " WHEN 'vecf32' THEN " + v + " ELSE [0.0] END)")
+        + " WHEN 'point' THEN " + construct("point~", "(CASE " + t + " WHEN 'point' THEN " + v + " ELSE [0.0, 0.0] END)")
+        + " WHEN 'vecf32' THEN " + construct("vecf32~", "(CASE " + t + " WHEN 'vecf32' THEN " + v + " ELSE [0.0] END)")
         + " WHEN 'nan' THEN toFloat('nan') WHEN '-nan' THEN toFloat('-nan') WHEN 'inf' THEN 1.0/0.0 WHEN '-inf' THEN -1.0/0.0 END";
   }
 
