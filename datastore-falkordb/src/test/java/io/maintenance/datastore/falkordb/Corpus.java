@@ -69,6 +69,7 @@ public final class Corpus {
         + " 0.0/0.0, toFloat('nan'), [localtime('10:11:12'), duration('P1D'), 1.0/0.0]]})");
     // Constructed values between plain ones: the order of keys() must survive.
     q(c, g, "CREATE (:T:Temporal:Multi {a: 1, d: date('1815-12-10'), b: 'two', old: date({year: -5, month: 3, day: 1}),"
+        + " first: date('0001-01-01'), last: date('9999-12-31'),"
         + " t: localtime('23:59:59'), dt: localdatetime('2024-02-29T12:34:56'), early: localdatetime('0001-01-01T00:00:00'),"
         + " du: duration('P1Y2M3DT4H5M6S'), neg: duration({seconds: -1}), long: duration('P1000Y'),"
         + " p: point({latitude: 51.50722, longitude: -0.1275}), z: 0.5, v: vecf32([0.1, -2.5, 3.4028235e38, 1.0e-45])})");

@@ -183,7 +183,7 @@ public final class Cypher {
       return "vecf32";
     }
     if (v instanceof Temporal t) {
-      return t.kind().tag();
+      return dateText(t) != null ? "datetext" : t.kind().tag();
     }
     if (v instanceof List<?>) {
       return "list" + Values.depth(v);
@@ -204,12 +204,39 @@ public final class Cypher {
       return out;
     }
     if (v instanceof Temporal t) {
-      return t.construction();
+      String text = dateText(t);
+      return text != null ? text : t.construction();
     }
     if (v instanceof List<?>) {
       return v; // encoded with tagged maps by literal()
     }
     return null;
+  }
+
+  /**
+   * A date of the years 1-9999 as {@code YYYY-MM-DD} (its construction's fields), which the server parses
+   * to the same value as {@code date({year, month, day})} at less cost (1.5 s against 1.8 s for 200k
+   * nodes with a date each); null for other values.
+   */
+  private static String dateText(Temporal t) {
+    if (t.kind() != Values.TemporalKind.DATE) {
+      return null;
+    }
+    List<Object> c = t.construction();
+    long year = (Long) c.get(0);
+    if (year < 1 || year > 9999) {
+      return null;
+    }
+    StringBuilder sb = new StringBuilder(10);
+    pad(sb, year, 4).append('-');
+    pad(sb, (Long) c.get(1), 2).append('-');
+    return pad(sb, (Long) c.get(2), 2).toString();
+  }
+
+  private static StringBuilder pad(StringBuilder sb, long v, int width) {
+    String digits = Long.toString(v);
+    sb.append("0".repeat(Math.max(0, width - digits.length())));
+    return sb.append(digits);
   }
 
   /** An expression building the value of kind {@code kind} from its payload {@code x} (see {@link #payload}). */
@@ -219,6 +246,7 @@ public final class Cypher {
     }
     return switch (kind) {
       case "date" -> "date({year: " + x + "[0], month: " + x + "[1], day: " + x + "[2]})";
+      case "datetext" -> "date(" + x + ")";
       case "time" -> time(x);
       case "datetime" -> "localdatetime({year: " + x + "[0], month: " + x + "[1], day: " + x + "[2], hour: " + x + "[3], minute: "
           + x + "[4], second: " + x + "[5]})";
