@@ -105,4 +105,21 @@ public final class Corpus {
     c.command(g, "constraint", "GRAPH.CONSTRAINT", "CREATE", g, "MANDATORY", "NODE", "N", "PROPERTIES", "1", "uid");
     c.awaitIndexes(g, false);
   }
+
+  /**
+   * What a user of the restored corpus relies on beyond its content: the range index is used, the vector
+   * index answers a query, the full-text index finds a word, and the unique constraint refuses a duplicate
+   * (so the schema was rebuilt and is live under the graph's name, not only listed).
+   */
+  static void assertSchemaServes(FalkorConnection c, String g) {
+    String plan = ((List<?>) c.command(g, "explain", "GRAPH.EXPLAIN", g, "MATCH (n:N) WHERE n.uid = 2 RETURN n")).stream()
+        .map(FalkorConnection::text).collect(java.util.stream.Collectors.joining("\n"));
+    org.assertj.core.api.Assertions.assertThat(plan).as(g + " plan").contains("Node By Index Scan");
+    org.assertj.core.api.Assertions.assertThat(c.readOnly(g, "CALL db.idx.vector.queryNodes('T', 'v', 1, vecf32([0.1, -2.5, 3.0, 1.0]))"
+        + " YIELD node RETURN node.b", Map.of()).rows()).as(g + " vector query").containsExactly(java.util.List.of("two"));
+    org.assertj.core.api.Assertions.assertThat(c.readOnly(g, "CALL db.idx.fulltext.queryNodes('S', 'wörld') YIELD node"
+        + " RETURN node.`key with space`", Map.of()).rows()).as(g + " full-text query").containsExactly(java.util.List.of(1L));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> c.query(g, "CREATE (:N {uid: 1})", Map.of()))
+        .as(g + " unique constraint").hasMessageContaining("constraint");
+  }
 }

@@ -23,8 +23,9 @@ import org.junit.jupiter.api.Test;
 /**
  * FalkorDB's {@code DUMP} unloads a graph's matrices and loads them back while holding only the graph's
  * read lock, so a query reading the graph meanwhile gets wrong degrees or crashes the server. The
- * fingerprint (and the physical backup) must never run their structure query beside their own DUMP:
- * repeated fingerprints of a freshly restored graph are all the backup's, and the server survives.
+ * fingerprint and the physical backup DUMP a private copy by default, and never run their structure
+ * query beside their own DUMP: repeated fingerprints of a freshly restored graph are all the backup's,
+ * and the server survives.
  * The race depends on timing (the query must reach a query thread just before the DUMP script starts),
  * so this guards the result rather than forcing the overlap; {@code -Dfalkordb.race.nodes=200000
  * -Dfalkordb.race.runs=20} runs it on the benchmark's size.
@@ -84,45 +85,92 @@ class FingerprintRaceIT {
    */
   @Test
   void fingerprintsBesideLiveReadersLeaveThemRightAndTheServerUp() throws Exception {
+    long nodes = generateForReaders();
+    try (FalkorDbDatastore ds = raceDatastore()) {
+      String backedUp = new DatastoreHarness(ds).backup().sourceFingerprint();
+      int fingerprints = besideLiveReaders(nodes, () -> assertThat(ds.fingerprint(Set.of(G)).value()).isEqualTo(backedUp));
+      assertThat(fingerprints).isGreaterThanOrEqualTo(3);
+    }
+  }
+
+  /**
+   * Physical backups beside the same readers: the backup DUMPs a private copy too (its payload carries
+   * the copy's name, and a restore renames it into place), so the readers are never disturbed, and each
+   * backup restores to the graph it was taken from. {@code -Dfalkordb.race.dumpSource=live} DUMPs the
+   * live graph instead and crashed the server within seconds on FalkorDB 4.16.3.
+   */
+  @Test
+  void physicalBackupsBesideLiveReadersLeaveThemRightAndRestore() throws Exception {
+    long nodes = generateForReaders();
+    try (FalkorDbDatastore ds = raceDatastore()) {
+      DatastoreHarness harness = new DatastoreHarness(ds);
+      String before = Canonical.of(conn, G);
+      List<DatastoreManifest> backups = new CopyOnWriteArrayList<>();
+      int taken = besideLiveReaders(nodes, () -> backups.add(harness.backup()));
+      assertThat(taken).isGreaterThanOrEqualTo(3);
+      DatastoreManifest last = backups.get(backups.size() - 1);
+      assertThat(last.sourceFingerprint()).isEqualTo(backups.get(0).sourceFingerprint());
+      TestServer.query(conn, G, "MATCH (n) WHERE id(n) < 100 DETACH DELETE n");
+      harness.restore(last, harness.plan(last));
+      assertThat(Canonical.of(conn, G)).isEqualTo(before);
+    }
+  }
+
+  private interface Work {
+    void run() throws Exception;
+  }
+
+  private static FalkorDbDatastore raceDatastore() {
+    return TestServer.datastore("race").include(G).format("physical").dumpSource(System.getProperty("falkordb.race.dumpSource", "copy"))
+        .build();
+  }
+
+  /**
+   * Runs {@code work} for a few seconds (at least 3 times) while another connection keeps asking the live
+   * graph of {@code nodes} nodes for its degrees; then checks that every answer was right, the server is up and none of our
+   * reserved keys is left. Returns how often {@code work} ran.
+   */
+  private static long generateForReaders() {
     long nodes = Long.getLong("falkordb.race.readers.nodes", 25_000);
     generate(nodes);
+    return nodes;
+  }
+
+  private static int besideLiveReaders(long nodes, Work work) throws Exception {
     String degrees = "MATCH (n) RETURN sum(indegree(n, 'KNOWS')), sum(outdegree(n)), sum(size((n)-->()))";
     List<Object> expected = TestServer.query(conn, G, degrees).rows().get(0);
     assertThat(expected).containsExactly((double) nodes, 2.0 * nodes, 2.0 * nodes);
-    try (FalkorDbDatastore ds = TestServer.datastore("race").include(G).format("physical")
-        .dumpSource(System.getProperty("falkordb.race.dumpSource", "copy")).build()) {
-      String backedUp = new DatastoreHarness(ds).backup().sourceFingerprint();
-      AtomicBoolean done = new AtomicBoolean();
-      List<List<Object>> wrong = new CopyOnWriteArrayList<>();
-      AtomicInteger reads = new AtomicInteger();
-      CompletableFuture<Void> reader = CompletableFuture.runAsync(() -> {
-        try (FalkorConnection other = TestServer.connect()) {
-          while (!done.get()) {
-            List<Object> row = other.readOnly(G, degrees, Map.of()).rows().get(0);
-            reads.incrementAndGet();
-            if (!row.equals(expected)) {
-              wrong.add(row);
-            }
+    AtomicBoolean done = new AtomicBoolean();
+    List<List<Object>> wrong = new CopyOnWriteArrayList<>();
+    AtomicInteger reads = new AtomicInteger();
+    CompletableFuture<Void> reader = CompletableFuture.runAsync(() -> {
+      try (FalkorConnection other = TestServer.connect()) {
+        while (!done.get()) {
+          List<Object> row = other.readOnly(G, degrees, Map.of()).rows().get(0);
+          reads.incrementAndGet();
+          if (!row.equals(expected)) {
+            wrong.add(row);
           }
         }
-      });
-      try {
-        long until = System.nanoTime() + Duration.ofSeconds(Long.getLong("falkordb.race.readers.seconds", 4)).toNanos();
-        int fingerprints = 0;
-        while (System.nanoTime() < until || fingerprints < 3) {
-          assertThat(ds.fingerprint(Set.of(G)).value()).as("fingerprint " + fingerprints).isEqualTo(backedUp);
-          fingerprints++;
-        }
-      } finally {
-        done.set(true);
       }
-      reader.get(1, TimeUnit.MINUTES);
-      assertThat(wrong).as("degree answers read beside the fingerprints").isEmpty();
-      assertThat(reads.get()).as("degree queries run").isPositive();
+    });
+    int runs = 0;
+    try {
+      long until = System.nanoTime() + Duration.ofSeconds(Long.getLong("falkordb.race.readers.seconds", 4)).toNanos();
+      while (System.nanoTime() < until || runs < 3) {
+        work.run();
+        runs++;
+      }
+    } finally {
+      done.set(true);
     }
+    reader.get(1, TimeUnit.MINUTES);
+    assertThat(wrong).as("degree answers read beside the work").isEmpty();
+    assertThat(reads.get()).as("degree queries run").isPositive();
     assertThat(FalkorConnection.text(conn.raw("PING"))).isEqualTo("PONG");
     assertThat(TestServer.keys(conn, "__maintenance__:*")).as("reserved keys left").isEmpty();
     assertThat(conn.graphList()).as("graphs listed").noneMatch(g -> g.startsWith("__maintenance__:"));
+    return runs;
   }
 
   /** The benchmark's graph: N nodes with mixed properties (one in ten also a Company) and 2N edges of two types. */

@@ -66,6 +66,7 @@ class LogicalValuesIT {
     assertThat(plan.warnings()).singleElement().asString().contains("property 'vnan'").contains("positive quiet NaN");
 
     assertThat(Canonical.of(target, G)).isEqualTo(Canonical.of(conn, G));
+    Corpus.assertSchemaServes(target, G);
     for (String check : new String[] {
         "MATCH (n:Edge) RETURN n.offday = localtime('23:00:00') + duration({hours: 2})",
         "MATCH (n:Edge) RETURN n.wrapped = duration({seconds: 1.0e19})",

@@ -70,6 +70,10 @@ class PhysicalIT {
     String before = Canonical.of(conn, G);
     DatastoreManifest m = harness.backup();
     assertThat(m.artifacts()).extracting(a -> a.name()).containsExactly(Artifact.dumpName(G), Artifact.metaName(G));
+    // The payload is a DUMP of a private copy (never of the live graph, which other clients may be reading).
+    assertThat(Artifacts.text(harness, m, Artifact.metaName(G))).contains("\"version\":2")
+        .containsPattern("\"payloadGraph\":\"__maintenance__:backup-copy:[^\"]+:" + G + "\"");
+    assertThat(TestServer.keys(conn, "__maintenance__:*")).isEmpty();
 
     q(G, "MATCH (n:F) WHERE n.i < 5 DETACH DELETE n");
     q(G, "MATCH (n:N {uid: 1}) SET n.extra = 'x', n.uid = 1");
@@ -81,6 +85,7 @@ class PhysicalIT {
     harness.restore(m, plan);
 
     assertThat(Canonical.of(conn, G)).isEqualTo(before);
+    Corpus.assertSchemaServes(conn, G);
     // The content fingerprint hashes every value to the bit: the same as at backup.
     assertThat(datastore.fingerprint(Set.of(G)).value()).isEqualTo(m.sourceFingerprint());
     assertThat(conn.graphList()).noneMatch(g -> g.startsWith("__maintenance__:"));
@@ -101,6 +106,7 @@ class PhysicalIT {
       onTarget.restore(m, plan);
     }
     assertThat(Canonical.of(target, G)).isEqualTo(before);
+    Corpus.assertSchemaServes(target, G);
     assertThat(Canonical.of(conn, G)).isEqualTo(before);
     try (FalkorDbDatastore other = FalkorDbDatastore.builder("graphs").uri(TestServer.targetUrl()).include("ph_*").build()) {
       assertThat(other.fingerprint(Set.of(G)).value()).isEqualTo(m.sourceFingerprint());
@@ -196,8 +202,65 @@ class PhysicalIT {
     String other = Canonical.of(conn, "ph_other");
     assertThatThrownBy(() -> harness.plan(forged)).isInstanceOfSatisfying(MaintenanceException.class, e -> {
       assertThat(e.code()).isEqualTo(ErrorCode.INCOMPATIBLE_ARTIFACT);
-      assertThat(e.getMessage()).contains("holds graph 'ph_other'");
+      assertThat(e.getMessage()).contains("holds graph '__maintenance__:backup-copy:").contains(":ph_other'");
     });
     assertThat(Canonical.of(conn, "ph_other")).isEqualTo(other);
+  }
+
+  /** A backup taken from the live graph ({@code dump-source=live}: the payload carries the graph's own name) restores as before. */
+  @Test
+  void aBackupOfTheLiveGraphRestoresInPlaceAndIntoAnEmptyServer() throws Exception {
+    Corpus.seed(conn, G);
+    String before = Canonical.of(conn, G);
+    DatastoreManifest m;
+    try (FalkorDbDatastore live = TestServer.datastore("graphs").include("ph_*").format("physical").dumpSource("live").build()) {
+      m = new DatastoreHarness(live, harness.storage()).backup();
+    }
+    assertThat(Artifacts.text(harness, m, Artifact.metaName(G))).contains("\"version\":1").doesNotContain("payloadGraph");
+    q(G, "MATCH (n:F) WHERE n.i < 5 DETACH DELETE n");
+    harness.restore(m, harness.plan(m));
+    assertThat(Canonical.of(conn, G)).isEqualTo(before);
+    assertThat(datastore.fingerprint(Set.of(G)).value()).isEqualTo(m.sourceFingerprint());
+    try (FalkorDbDatastore other = FalkorDbDatastore.builder("graphs").uri(TestServer.targetUrl()).include("ph_*").build()) {
+      DatastoreHarness onTarget = new DatastoreHarness(other, harness.storage());
+      onTarget.restore(m, onTarget.plan(m));
+    }
+    assertThat(Canonical.of(target, G)).isEqualTo(before);
+  }
+
+  /**
+   * The payload's own name must be free on the target: a graph of that name in another database is refused
+   * at preview (FalkorDB resolves graph names across databases); a leftover of ours (an interrupted
+   * restore's) in this database is replaced.
+   */
+  @Test
+  void thePayloadsOwnNameMustBeFreeOrALeftoverOfOurs() throws Exception {
+    q(G, "CREATE (:A {x: 1})-[:E]->(:B {y: 2})");
+    String before = Canonical.of(conn, G);
+    DatastoreManifest m = harness.backup();
+    String meta = Artifacts.text(harness, m, Artifact.metaName(G));
+    java.util.regex.Matcher name = java.util.regex.Pattern.compile("\"payloadGraph\":\"([^\"]+)\"").matcher(meta);
+    assertThat(name.find()).isTrue();
+    String payloadGraph = name.group(1);
+    try (FalkorDbDatastore other = FalkorDbDatastore.builder("graphs").uri(TestServer.targetUrl()).include("ph_*").build();
+        FalkorConnection db1 = TestServer.connect(TestServer.targetUrl(), 1)) {
+      DatastoreHarness onTarget = new DatastoreHarness(other, harness.storage());
+      TestServer.query(db1, payloadGraph, "CREATE (:Someone {else: true})");
+      try {
+        assertThatThrownBy(() -> onTarget.plan(m)).isInstanceOfSatisfying(MaintenanceException.class, e -> {
+          assertThat(e.code()).isEqualTo(ErrorCode.INCOMPATIBLE_ARTIFACT);
+          assertThat(e.details()).containsEntry("reason", "PAYLOAD_NAME_TAKEN").containsEntry("graph", G);
+          assertThat(e.getMessage()).contains(payloadGraph);
+        });
+        assertThat(target.graphList()).doesNotContain(G);
+        assertThat(TestServer.query(db1, payloadGraph, "MATCH (n:Someone) RETURN count(n)").singleLong()).isEqualTo(1);
+      } finally {
+        db1.delete(payloadGraph);
+      }
+      TestServer.query(target, payloadGraph, "CREATE (:Leftover)");
+      onTarget.restore(m, onTarget.plan(m));
+    }
+    assertThat(Canonical.of(target, G)).isEqualTo(before);
+    assertThat(target.graphList()).noneMatch(g -> g.startsWith("__maintenance__:"));
   }
 }

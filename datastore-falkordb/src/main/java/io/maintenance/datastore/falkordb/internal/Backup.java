@@ -43,26 +43,11 @@ public final class Backup {
         GraphSchema schema;
         String component;
         if (server.settings().format() == Settings.Format.PHYSICAL && entities(c, g) <= server.settings().physicalLimit()) {
-          Physical.Dumped d = Physical.dump(c, g, server.reserved("dump", ctx.backupId(), g), server.settings().socketTimeout());
-          // The structure digest runs on a query thread while the payload streams, after the DUMP (never beside it).
-          java.util.concurrent.CompletableFuture<String> structure = Fingerprints.structureAsync(server, g, d.snapshot().names());
-          Physical.Copied copied;
-          try (InputStream payload = d.payload();
-              OutputStream out = ctx.artifacts().create(Artifact.dumpName(g), Dump.CONTENT_TYPE)) {
-            copied = Physical.copy(g, d, out);
-            writtenBy = copied.writtenBy();
-          } catch (ArtifactFormatException e) {
-            throw new MaintenanceException(ErrorCode.DATASTORE_FAILURE, "graph '" + g + "': the server's DUMP cannot be restored: "
-                + e.getMessage(), Map.of("graph", g), e);
-          }
-          counts = d.snapshot().counts();
-          schema = d.snapshot().schema();
-          GraphMeta meta = new GraphMeta(g, version, writtenBy.encodingVersion(), writtenBy.rdbVersion(),
-              d.snapshot().payloadSize(), counts.asMap(), d.snapshot().names(), schema);
-          try (OutputStream out = ctx.artifacts().create(Artifact.metaName(g), GraphMeta.CONTENT_TYPE)) {
-            meta.write(out);
-          }
-          component = Fingerprints.component(counts, schema, d.snapshot().names(), copied.content(), Fingerprints.join(structure));
+          Dumped dumped = server.onDumpSource(c, g, "backup-copy", ctx.backupId(), source -> dumpPhysical(c, ctx, g, source, version));
+          writtenBy = dumped.writtenBy();
+          counts = dumped.counts();
+          schema = dumped.schema();
+          component = dumped.component();
         } else {
           if (server.settings().format() == Settings.Format.PHYSICAL) {
             logicalFallback.add(g);
@@ -99,6 +84,36 @@ public final class Backup {
       }
       return new DatastoreBackup(Fingerprint.of(components), resources, metadata);
     }
+  }
+
+  private record Dumped(GraphCounts counts, GraphSchema schema, Physical.Target writtenBy, String component) {}
+
+  /**
+   * Writes {@code g}'s payload and metadata from a DUMP of {@code source}: by default a private copy
+   * (see {@link Server#onDumpSource}), whose payload then carries the copy's name, recorded in the
+   * metadata so that a restore decodes it under that name and renames it into place.
+   */
+  private Dumped dumpPhysical(FalkorConnection c, BackupContext ctx, String g, String source, String version) throws IOException {
+    Physical.Dumped d = Physical.dump(c, source, server.reserved("dump", ctx.backupId(), g), server.settings().socketTimeout());
+    // The structure digest runs on a query thread while the payload streams, after the DUMP (never beside it).
+    java.util.concurrent.CompletableFuture<String> structure = Fingerprints.structureAsync(server, source, d.snapshot().names());
+    Physical.Copied copied;
+    try (InputStream payload = d.payload();
+        OutputStream out = ctx.artifacts().create(Artifact.dumpName(g), Dump.CONTENT_TYPE)) {
+      copied = Physical.copy(source, d, out);
+    } catch (ArtifactFormatException e) {
+      throw new MaintenanceException(ErrorCode.DATASTORE_FAILURE, "graph '" + g + "': the server's DUMP cannot be restored: "
+          + e.getMessage(), Map.of("graph", g), e);
+    }
+    GraphCounts counts = d.snapshot().counts();
+    GraphSchema schema = d.snapshot().schema();
+    GraphMeta meta = new GraphMeta(g, version, copied.writtenBy().encodingVersion(), copied.writtenBy().rdbVersion(),
+        d.snapshot().payloadSize(), counts.asMap(), d.snapshot().names(), schema, source);
+    try (OutputStream out = ctx.artifacts().create(Artifact.metaName(g), GraphMeta.CONTENT_TYPE)) {
+      meta.write(out);
+    }
+    return new Dumped(counts, schema, copied.writtenBy(),
+        Fingerprints.component(counts, schema, d.snapshot().names(), copied.content(), Fingerprints.join(structure)));
   }
 
   private record Exported(GraphCounts counts, GraphSchema schema, Approximations approximations, String component) {}

@@ -15,13 +15,18 @@ import java.util.TreeMap;
 /**
  * What a physical artifact holds, readable without the payload: the graph, the server it came from
  * (FalkorDB version, encoding version, RDB version), the payload's size, counts per label and type,
- * the schema names in id order, indexes and constraints. Written beside the payload as
- * {@code graph-<name>.meta.json}; a restore checks the payload against it.
+ * the schema names in id order, indexes and constraints, and the name the payload carries. Written beside
+ * the payload as {@code graph-<name>.meta.json}; a restore checks the payload against it.
+ *
+ * <p>Version 1 payloads carry the graph's own name (a DUMP of the live graph); version 2 payloads carry
+ * {@code payloadGraph}, the reserved name of the private copy that was dumped (see {@link Backup}), and are
+ * restored under that name, then renamed into place.
  */
 public record GraphMeta(String graph, String falkordbVersion, int encodingVersion, int rdbVersion, long payloadSize,
-    Map<String, Long> counts, GraphNames names, GraphSchema schema) {
+    Map<String, Long> counts, GraphNames names, GraphSchema schema, String payloadGraph) {
   public static final String FORMAT = "falkordb-graph-dump";
-  public static final int VERSION = 1;
+  /** The version written for a payload dumped from a copy; 1 (the graph's own name inside) is still read. */
+  public static final int VERSION = 2;
   public static final String CONTENT_TYPE = "application/json";
 
   private static final JsonFactory JSON = JsonFactory.builder()
@@ -31,14 +36,23 @@ public record GraphMeta(String graph, String falkordbVersion, int encodingVersio
 
   public GraphMeta {
     counts = Map.copyOf(new TreeMap<>(counts));
+    payloadGraph = payloadGraph == null ? graph : payloadGraph;
+  }
+
+  /** Whether the payload carries another name than the graph's (restored under it, then renamed). */
+  public boolean renamed() {
+    return !graph.equals(payloadGraph);
   }
 
   public void write(OutputStream out) throws IOException {
     try (JsonGenerator g = JSON.createGenerator(out)) {
       g.writeStartObject();
       g.writeStringField("format", FORMAT);
-      g.writeNumberField("version", VERSION);
+      g.writeNumberField("version", renamed() ? VERSION : 1);
       g.writeStringField("graph", graph);
+      if (renamed()) {
+        g.writeStringField("payloadGraph", payloadGraph);
+      }
       g.writeStringField("falkordb", falkordbVersion);
       g.writeNumberField("encoding", encodingVersion);
       g.writeNumberField("rdb", rdbVersion);
@@ -65,6 +79,7 @@ public record GraphMeta(String graph, String falkordbVersion, int encodingVersio
       String format = null;
       Long version = null;
       String name = null;
+      String payloadGraph = null;
       String falkordb = null;
       long encoding = -1;
       long rdb = -1;
@@ -79,6 +94,7 @@ public record GraphMeta(String graph, String falkordbVersion, int encodingVersio
           case "format" -> format = p.getValueAsString();
           case "version" -> version = t == JsonToken.VALUE_NUMBER_INT ? p.getLongValue() : null;
           case "graph" -> name = p.getValueAsString();
+          case "payloadGraph" -> payloadGraph = p.getValueAsString();
           case "falkordb" -> falkordb = p.getValueAsString();
           case "encoding" -> encoding = number(p, field);
           case "rdb" -> rdb = number(p, field);
@@ -98,8 +114,12 @@ public record GraphMeta(String graph, String falkordbVersion, int encodingVersio
           default -> throw new ArtifactFormatException("unknown field '" + field + "' in the graph metadata");
         }
       }
-      if (!FORMAT.equals(format) || !Long.valueOf(VERSION).equals(version)) {
+      if (!FORMAT.equals(format) || version == null || version < 1 || version > VERSION) {
         throw new ArtifactFormatException("unsupported graph metadata (format " + format + ", version " + version + ")");
+      }
+      if ((version == 1) != (payloadGraph == null) || graph.equals(payloadGraph)) {
+        throw new ArtifactFormatException(version == 1 ? "version 1 graph metadata cannot name a payload graph"
+            : "version " + version + " graph metadata must name the payload's own graph, another than '" + graph + "'");
       }
       if (!graph.equals(name)) {
         throw new ArtifactFormatException("the metadata describes another graph");
@@ -111,7 +131,7 @@ public record GraphMeta(String graph, String falkordbVersion, int encodingVersio
       for (String id : schema.identifiers()) {
         Artifact.checkIdentifier(id, "schema");
       }
-      return new GraphMeta(name, falkordb, (int) encoding, (int) rdb, size, counts, names, schema);
+      return new GraphMeta(name, falkordb, (int) encoding, (int) rdb, size, counts, names, schema, payloadGraph);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new ArtifactFormatException("malformed JSON: " + e.getOriginalMessage());
     }

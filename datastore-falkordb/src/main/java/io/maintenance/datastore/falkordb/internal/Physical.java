@@ -36,7 +36,10 @@ import redis.clients.jedis.exceptions.JedisException;
  *
  * <p>A payload is always restored under the name stored inside it: FalkorDB decodes a payload into the
  * graph of that name whatever key it is restored under, so restoring it under another key while that
- * graph exists corrupts the live graph (and crashed FalkorDB 4.16.3 in our tests).
+ * graph exists corrupts the live graph (and crashed FalkorDB 4.16.3 in our tests). A backup by default
+ * DUMPs a private copy (see {@link Server#onDumpSource}), so its payload carries the copy's reserved name:
+ * a restore decodes it under that name, away from the live graph, and renames it into place (version 2
+ * of {@link GraphMeta}); a payload carrying the graph's own name is restored in the swap itself.
  */
 public final class Physical {
   /** Bytes per {@code GETRANGE} / {@code APPEND}. */
@@ -73,6 +76,16 @@ public final class Physical {
       end
       redis.call('DEL', KEYS[2])
       return existed
+      """;
+
+  // KEYS[1] graph to create, KEYS[2] payload key. Returns 1.
+  private static final String RESTORE_STAGED_SCRIPT = """
+      local p = redis.call('GET', KEYS[2])
+      if not p then return redis.error_reply('PAYLOAD_MISSING the staged payload expired or was removed') end
+      if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('STAGED_EXISTS the name inside the payload is taken') end
+      redis.call('RESTORE', KEYS[1], '0', p)
+      redis.call('DEL', KEYS[2])
+      return 1
       """;
 
   // KEYS[1] graph, KEYS[2] staged graph, KEYS[3] safety key. Returns 1 if a graph was replaced, 0 if created.
@@ -377,6 +390,14 @@ public final class Physical {
   public static boolean swap(FalkorConnection c, String graph, String payloadKey, String safetyKey) {
     Object r = c.eval(graph, "restore", SWAP_SCRIPT, List.of(graph, payloadKey, safetyKey), List.of());
     return Long.valueOf(1).equals(r);
+  }
+
+  /**
+   * Decodes a staged payload into a new graph under {@code payloadGraph}, the name stored inside it (not
+   * a live graph: see the class comment), and removes the payload key.
+   */
+  public static void restoreStaged(FalkorConnection c, String payloadGraph, String payloadKey) {
+    c.eval(payloadGraph, "restore", RESTORE_STAGED_SCRIPT, List.of(payloadGraph, payloadKey), List.of());
   }
 
   /**

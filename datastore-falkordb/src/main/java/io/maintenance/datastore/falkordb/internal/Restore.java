@@ -36,8 +36,8 @@ public final class Restore {
   }
 
   /**
-   * Stages every graph (a physical payload in a temporary key, or a logical export rebuilt into a
-   * staging graph; nothing live is touched while artifacts stream in and are verified), then swaps
+   * Stages every graph (a physical payload in a temporary key, decoded into a graph of its own name when
+   * it carries a copy's, or a logical export rebuilt into a staging graph; nothing live is touched while artifacts stream in and are verified), then swaps
    * each into place, keeping the original under a safety key, verifies the result, and puts the
    * originals back if anything failed.
    */
@@ -56,7 +56,18 @@ public final class Restore {
           Source source = staging.source(c, ctx, r, target);
           String key = server.reserved("staging", tag, r.name());
           c.delete(key);
-          if (source instanceof PhysicalSource p) {
+          if (source instanceof PhysicalSource p && p.meta().renamed()) {
+            // Decoded under the name inside the payload (checked free, or a leftover of ours), renamed into place by the swap.
+            String decoded = p.meta().payloadGraph();
+            c.delete(decoded);
+            staged.add(new Staged(p, Staging.counts(p.meta().counts()), p.meta().schema(), decoded, List.of()));
+            try {
+              ArtifactReads.read(ctx, p.graph(), Artifact.dumpName(p.graph()), in -> Staging.checkScan(p, Physical.stage(c, in, key)));
+              Physical.restoreStaged(c, decoded, key);
+            } finally {
+              Physical.deleteQuietly(c, key);
+            }
+          } else if (source instanceof PhysicalSource p) {
             Staged s = new Staged(p, Staging.counts(p.meta().counts()), p.meta().schema(), key, List.of());
             staged.add(s);
             ArtifactReads.read(ctx, p.graph(), Artifact.dumpName(p.graph()), in -> Staging.checkScan(p, Physical.stage(c, in, key)));
@@ -105,7 +116,7 @@ public final class Restore {
       for (Staged s : staged) {
         String g = s.source().graph();
         String safety = server.reserved("safety", tag, g);
-        boolean existed = s.source() instanceof PhysicalSource
+        boolean existed = s.source() instanceof PhysicalSource p && !p.meta().renamed()
             ? Physical.swap(c, g, s.key(), safety)
             : Physical.swapStaged(c, g, s.key(), safety);
         swapped.put(g, existed);

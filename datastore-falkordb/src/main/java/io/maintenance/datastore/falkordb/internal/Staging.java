@@ -77,6 +77,9 @@ final class Staging {
             + meta.payloadSize() + " bytes and this server takes strings up to " + t.maxPayload()
             + " (proto-max-bulk-len); raise it for the restore, or take a logical backup", Map.of("graph", g));
       }
+      if (meta.renamed()) {
+        requireFree(c, g, meta.payloadGraph());
+      }
       if (!meta.counts().equals(new TreeMap<>(r.counts()))) {
         throw new MaintenanceException(ErrorCode.INCOMPATIBLE_ARTIFACT, "graph '" + g + "': the artifact holds " + meta.counts()
             + " but the manifest records " + new TreeMap<>(r.counts()), Map.of("graph", g));
@@ -88,6 +91,22 @@ final class Staging {
     }
     throw new MaintenanceException(ErrorCode.ARTIFACT_MISSING, "graph '" + g + "': artifact '" + Artifact.dumpName(g) + "' (or '"
         + Artifact.nameFor(g) + "') is not in the backup", Map.of("graph", g, "artifact", Artifact.dumpName(g)));
+  }
+
+  /**
+   * A payload carrying another name is decoded under that name first: no graph of the server may hold
+   * it, except a leftover of ours in this database (an interrupted restore's), which the restore replaces.
+   */
+  private void requireFree(FalkorConnection c, String g, String payloadGraph) {
+    boolean listed = c.graphList().contains(payloadGraph);
+    boolean here = c.exists(payloadGraph);
+    boolean leftover = listed && here && server.selector().reserved(payloadGraph);
+    if ((listed || here) && !leftover) {
+      throw new MaintenanceException(ErrorCode.INCOMPATIBLE_ARTIFACT, "graph '" + g + "': the physical backup's payload is named '"
+          + payloadGraph + "' inside and this server already holds a key of that name that is not a leftover of this plugin in "
+          + "this database; delete or rename that graph, or restore from a logical backup",
+          Map.of("graph", g, "payloadGraph", payloadGraph, "reason", "PAYLOAD_NAME_TAKEN"));
+    }
   }
 
   GraphMeta readMeta(RestoreContext ctx, String g) throws IOException {
@@ -104,7 +123,7 @@ final class Staging {
   }
 
   static void checkScan(PhysicalSource p, Dump.Scan scan) {
-    Physical.check(p.graph(), scan.header(), counts(p.meta().counts()));
+    Physical.check(p.meta().payloadGraph(), scan.header(), counts(p.meta().counts()));
     if (scan.header().encodingVersion() != p.meta().encodingVersion() || scan.trailer().rdbVersion() != p.meta().rdbVersion()
         || scan.trailer().size() != p.meta().payloadSize()) {
       throw new ArtifactFormatException("the payload does not match its metadata");

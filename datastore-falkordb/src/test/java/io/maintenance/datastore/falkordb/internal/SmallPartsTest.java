@@ -30,6 +30,31 @@ class SmallPartsTest {
   }
 
   @Test
+  void graphMetadataRecordsTheNameInsideThePayloadAndRefusesInconsistentVersions() throws Exception {
+    java.util.Map<String, Long> counts = java.util.Map.of(GraphCounts.NODES, 2L, GraphCounts.EDGES, 1L);
+    for (String inside : new String[] {"__maintenance__:backup-copy:b1:g", null}) {
+      GraphMeta meta = new GraphMeta("g", "4.16.3", 18, 12, 100, counts, GraphNames.EMPTY, GraphSchema.EMPTY, inside);
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      meta.write(out);
+      GraphMeta back = GraphMeta.read(new java.io.ByteArrayInputStream(out.toByteArray()), "g");
+      assertThat(back).isEqualTo(meta);
+      assertThat(back.renamed()).isEqualTo(inside != null);
+      assertThat(out.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("\"version\":" + (inside != null ? 2 : 1));
+    }
+    String v2 = "{\"format\":\"falkordb-graph-dump\",\"version\":%s,\"graph\":\"g\",%s\"falkordb\":\"4.16.3\",\"encoding\":18,"
+        + "\"rdb\":12,\"payloadSize\":1,\"counts\":{\"nodes\":0,\"edges\":0},"
+        + "\"names\":{\"labels\":[],\"types\":[],\"keys\":[]},\"schema\":{\"indexes\":[],\"constraints\":[]}}";
+    for (String[] bad : new String[][] {{"1", "\"payloadGraph\":\"x\","}, {"2", ""}, {"2", "\"payloadGraph\":\"g\","},
+        {"3", "\"payloadGraph\":\"x\","}}) {
+      byte[] text = String.format(v2, bad[0], bad[1]).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> GraphMeta.read(new java.io.ByteArrayInputStream(text), "g"))
+          .as(bad[0] + " " + bad[1]).isInstanceOf(ArtifactFormatException.class);
+    }
+    assertThat(GraphMeta.read(new java.io.ByteArrayInputStream(String.format(v2, "2", "\"payloadGraph\":\"x\",")
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8)), "g").payloadGraph()).isEqualTo("x");
+  }
+
+  @Test
   void selectorAppliesIncludeExcludeAndNeverSelectsReservedKeys() {
     GraphSelector s = new GraphSelector(List.of("app_*", "audit"), List.of("app_tmp?"), "__maintenance__:");
     assertThat(s.select(List.of("app_b", "app_a", "app_tmp1", "audit", "other", "__maintenance__:staging:x:app_a")))

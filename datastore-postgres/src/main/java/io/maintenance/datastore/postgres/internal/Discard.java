@@ -128,14 +128,14 @@ public final class Discard {
         ps.setString(i + 1, params[i]);
       }
       try (ResultSet rs = ps.executeQuery()) {
-      int n = rs.getMetaData().getColumnCount();
-      while (rs.next()) {
-        String[] row = new String[n];
-        for (int i = 0; i < n; i++) {
-          row[i] = rs.getString(i + 1);
+        int n = rs.getMetaData().getColumnCount();
+        while (rs.next()) {
+          String[] row = new String[n];
+          for (int i = 0; i < n; i++) {
+            row[i] = rs.getString(i + 1);
+          }
+          out.add(row);
         }
-        out.add(row);
-      }
       }
     }
     return out;
