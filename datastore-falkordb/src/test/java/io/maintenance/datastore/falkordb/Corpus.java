@@ -69,6 +69,7 @@ public final class Corpus {
         + " 0.0/0.0, toFloat('nan'), [localtime('10:11:12'), duration('P1D'), 1.0/0.0]]})");
     // Constructed values between plain ones: the order of keys() must survive.
     q(c, g, "CREATE (:T:Temporal:Multi {a: 1, d: date('1815-12-10'), b: 'two', old: date({year: -5, month: 3, day: 1}),"
+        + " first: date('0001-01-01'), last: date('9999-12-31'),"
         + " t: localtime('23:59:59'), dt: localdatetime('2024-02-29T12:34:56'), early: localdatetime('0001-01-01T00:00:00'),"
         + " du: duration('P1Y2M3DT4H5M6S'), neg: duration({seconds: -1}), long: duration('P1000Y'),"
         + " p: point({latitude: 51.50722, longitude: -0.1275}), z: 0.5, v: vecf32([0.1, -2.5, 3.4028235e38, 1.0e-45])})");
@@ -80,6 +81,12 @@ public final class Corpus {
     q(c, g, "CREATE (), (:OnlyLabel), (a:N {uid: 1}), (b:N {uid: 2}), (a)-[:R {w: 0.1, at: date('2020-01-01')}]->(b),"
         + " (a)-[:R {w: 0.1, at: date('2020-01-01')}]->(b), (a)-[:R]->(b), (b)-[:LOOP {v: vecf32([2.0, 3.0])}]->(b),"
         + " (b)-[:`odd type`]->(a)");
+    // Consecutive edges of one type whose keys come and go and change order (the restore creates a run
+    // of them with the union of their keys, in order, in one pattern map).
+    q(c, g, "MATCH (a:N {uid: 1}), (b:N {uid: 2}) CREATE (a)-[:KO {x: 1, y: 'a'}]->(b), (a)-[:KO {y: 'b', x: 2}]->(b),"
+        + " (a)-[:KO {x: 3}]->(b), (b)-[:KO {y: 'c'}]->(a), (a)-[:KO {x: 4, z: 0.1}]->(b), (a)-[:KO]->(b),"
+        + " (a)-[:KO {y: 'd', p: point({latitude: 1.0, longitude: 2.0}), x: 5}]->(b), (a)-[:KO {z: 0.2, y: 'e', x: 6}]->(b),"
+        + " (a)-[:KO {x: 7, y: [1, 2], z: 0.30000000000000004}]->(b)");
     // Ids with gaps: nodes and edges deleted in the middle.
     q(c, g, "UNWIND range(1, 30) AS i CREATE (:Gap {i: i})");
     q(c, g, "MATCH (x:Gap), (y:Gap) WHERE y.i = x.i + 1 CREATE (x)-[:NEXT {i: x.i}]->(y)");

@@ -169,14 +169,21 @@ public final class Cypher {
     if (v instanceof Double d) {
       return d.isNaN() ? (Values.negative(d) ? "-nan" : "nan") : d > 0 ? "inf" : "-inf";
     }
-    if (v instanceof Point) {
-      return "point";
+    // Finite coordinates take the plain constructor: the guarded one costs the server about as much as
+    // setting all other properties of a row (0.6 s of 2.4 s for 200k nodes with a point each).
+    if (v instanceof Point p) {
+      return Float.isFinite(p.latitude()) && Float.isFinite(p.longitude()) ? "point" : "point~";
     }
-    if (v instanceof VectorF32) {
+    if (v instanceof VectorF32 vec) {
+      for (float f : vec.elements()) {
+        if (!Float.isFinite(f)) {
+          return "vecf32~";
+        }
+      }
       return "vecf32";
     }
     if (v instanceof Temporal t) {
-      return t.kind().tag();
+      return dateText(t) != null ? "datetext" : t.kind().tag();
     }
     if (v instanceof List<?>) {
       return "list" + Values.depth(v);
@@ -197,12 +204,39 @@ public final class Cypher {
       return out;
     }
     if (v instanceof Temporal t) {
-      return t.construction();
+      String text = dateText(t);
+      return text != null ? text : t.construction();
     }
     if (v instanceof List<?>) {
       return v; // encoded with tagged maps by literal()
     }
     return null;
+  }
+
+  /**
+   * A date of the years 1-9999 as {@code YYYY-MM-DD} (its construction's fields), which the server parses
+   * to the same value as {@code date({year, month, day})} at less cost (1.5 s against 1.8 s for 200k
+   * nodes with a date each); null for other values.
+   */
+  private static String dateText(Temporal t) {
+    if (t.kind() != Values.TemporalKind.DATE) {
+      return null;
+    }
+    List<Object> c = t.construction();
+    long year = (Long) c.get(0);
+    if (year < 1 || year > 9999) {
+      return null;
+    }
+    StringBuilder sb = new StringBuilder(10);
+    pad(sb, year, 4).append('-');
+    pad(sb, (Long) c.get(1), 2).append('-');
+    return pad(sb, (Long) c.get(2), 2).toString();
+  }
+
+  private static StringBuilder pad(StringBuilder sb, long v, int width) {
+    String digits = Long.toString(v);
+    sb.append("0".repeat(Math.max(0, width - digits.length())));
+    return sb.append(digits);
   }
 
   /** An expression building the value of kind {@code kind} from its payload {@code x} (see {@link #payload}). */
@@ -212,12 +246,15 @@ public final class Cypher {
     }
     return switch (kind) {
       case "date" -> "date({year: " + x + "[0], month: " + x + "[1], day: " + x + "[2]})";
+      case "datetext" -> "date(" + x + ")";
       case "time" -> time(x);
       case "datetime" -> "localdatetime({year: " + x + "[0], month: " + x + "[1], day: " + x + "[2], hour: " + x + "[3], minute: "
           + x + "[4], second: " + x + "[5]})";
       case "duration" -> "duration({years: " + x + "[0], days: " + x + "[1], seconds: " + x + "[2]})";
-      case "point" -> "point({latitude: " + number(x + "[0]") + ", longitude: " + number(x + "[1]") + "})";
-      case "vecf32" -> "vecf32([e IN " + x + " | " + number("e") + "])";
+      case "point" -> "point({latitude: " + x + "[0], longitude: " + x + "[1]})";
+      case "point~" -> "point({latitude: " + number(x + "[0]") + ", longitude: " + number(x + "[1]") + "})";
+      case "vecf32" -> "vecf32(" + x + ")";
+      case "vecf32~" -> "vecf32([e IN " + x + " | " + number("e") + "])";
       case "nan" -> "toFloat('nan')";
       case "-nan" -> "toFloat('-nan')";
       case "inf" -> "1.0/0.0";
@@ -249,8 +286,8 @@ public final class Cypher {
         + " WHEN 'time' THEN " + construct("time", "(CASE " + t + " WHEN 'time' THEN " + v + " ELSE [0, 0, 0, 0, 0, 0, 0] END)")
         + " WHEN 'datetime' THEN " + construct("datetime", "(CASE " + t + " WHEN 'datetime' THEN " + v + " ELSE [1970, 1, 1, 0, 0, 0] END)")
         + " WHEN 'duration' THEN " + construct("duration", "(CASE " + t + " WHEN 'duration' THEN " + v + " ELSE [0, 0, 0] END)")
-        + " WHEN 'point' THEN " + construct("point", "(CASE " + t + " WHEN 'point' THEN " + v + " ELSE [0.0, 0.0] END)")
-        + " WHEN 'vecf32' THEN " + construct("vecf32", "(CASE " + t + " WHEN 'vecf32' THEN " + v + " ELSE [0.0] END)")
+        + " WHEN 'point' THEN " + construct("point~", "(CASE " + t + " WHEN 'point' THEN " + v + " ELSE [0.0, 0.0] END)")
+        + " WHEN 'vecf32' THEN " + construct("vecf32~", "(CASE " + t + " WHEN 'vecf32' THEN " + v + " ELSE [0.0] END)")
         + " WHEN 'nan' THEN toFloat('nan') WHEN '-nan' THEN toFloat('-nan') WHEN 'inf' THEN 1.0/0.0 WHEN '-inf' THEN -1.0/0.0 END";
   }
 

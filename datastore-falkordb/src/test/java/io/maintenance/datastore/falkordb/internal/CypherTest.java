@@ -84,6 +84,13 @@ class CypherTest {
       assertThat(Cypher.construct(Cypher.kind(v), "x")).isNotBlank();
     }
     assertThat(Cypher.kind(List.of(List.of(Double.NaN)))).isEqualTo("list2");
+    // Finite points and vectors, and dates of years 1-9999, take the cheaper constructors.
+    assertThat(Cypher.kind(new Point(1, 2))).isEqualTo("point");
+    assertThat(Cypher.kind(new Point(Float.NaN, 2))).isEqualTo("point~");
+    assertThat(Cypher.kind(new VectorF32(new float[] {1, Float.NEGATIVE_INFINITY}))).isEqualTo("vecf32~");
+    assertThat(Cypher.payload(new Temporal(TemporalKind.DATE, -5364662400L))).isEqualTo("1800-01-01");
+    assertThat(Cypher.payload(new Temporal(TemporalKind.DATE, -62135596800L))).isEqualTo("0001-01-01");
+    assertThat(Cypher.kind(new Temporal(TemporalKind.DATE, -62135596800L - 86400))).isEqualTo("date");
     assertThat(Values.isSpecial(List.of(1L, "a", 2.5))).isFalse();
   }
 }
