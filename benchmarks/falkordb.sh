@@ -7,7 +7,8 @@
 #
 #   benchmarks/falkordb.sh [SIZES] [REPS]          e.g. benchmarks/falkordb.sh 200000 5
 #   BENCH_JAVA_OPTS="-Dbench.batchSize=5000 -Dbench.readBatchSize=20000" benchmarks/falkordb.sh   (tuning)
-#   BENCH_JAVA_OPTS="-Dbench.formats=physical -Dbench.dumpSource=live" benchmarks/falkordb.sh 200000 2   (fingerprint of the live graph)
+#   BENCH_JAVA_OPTS="-Dbench.formats=physical -Dbench.dumpSource=live" benchmarks/falkordb.sh 200000 2   (everything from the live graph;
+#   by default the physical backup and the fingerprint are also timed with dump-source=live beside the default copy)
 #
 # Provisions FalkorDB with scripts/services/falkordb.sh, installs redis-cli (Debian redis-tools) if
 # missing, builds the benchmarks module.

@@ -175,6 +175,14 @@ public final class FalkorDbBenchmark {
         if (format.equals("physical")) {
           times.put(announce("fingerprint (content checksum, drift check)"), repeat(() -> ds.fingerprint(Set.of(GRAPH)), null));
         }
+        if (format.equals("physical") && System.getProperty("bench.dumpSource") == null) {
+          // What the default's safety costs: the same steps DUMPing the live graph (exposed to FalkorDB 4.16's DUMP race).
+          try (FalkorDbDatastore live = builder.dumpSource("live").build()) {
+            times.put(announce("physical backup (dump-source=live)"), repeat(() -> live.backup(backupContext(new StorageArtifactSink(
+                storage, "bench/live-" + run[0]++, UploadTracker.NONE, Optional.empty()))), null));
+            times.put(announce("fingerprint (dump-source=live)"), repeat(() -> live.fingerprint(Set.of(GRAPH)), null));
+          }
+        }
         long bytes = files.completed().stream().mapToLong(ArtifactInfo::size).sum();
         notes.put(format, String.format(Locale.ROOT, "%s artifacts %,d bytes; longest single server command during backup %.3f s, "
             + "during restore %.3f s; restored graph verified identical", format, bytes, dumpBlocked / 1e6, restoreBlocked / 1e6));
@@ -191,6 +199,7 @@ public final class FalkorDbBenchmark {
     ratio(times, "physical restore (in place)", "GRAPH.COPY", 2);
     ratio(times, "logical backup", "GRAPH.COPY", 3);
     ratio(times, "logical restore (in place)", "GRAPH.COPY", 5);
+    ratio(times, "physical backup (dump-source=live)", "BGSAVE (server holding only the graph)", 2);
     ratio(times, "physical backup", "redis-cli --rdb", 0);
     System.out.printf("JVM: max heap %d MiB, peak RSS (VmHWM) %s; server used_memory_peak %s%n", Runtime.getRuntime().maxMemory() >> 20,
         vmHwm(), info(j, "memory", "used_memory_peak_human"));
