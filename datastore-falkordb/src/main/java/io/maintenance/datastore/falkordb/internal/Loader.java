@@ -34,7 +34,7 @@ import java.util.Map;
  * Values that need a server-side constructor (points, vectors, temporals, non-finite floats) travel
  * as tagged maps in the parameter header (see {@link Cypher#literal}).
  */
-public final class Loader implements Artifact.Visitor {
+public final class Loader implements Artifact.Visitor, AutoCloseable {
   private static final int MAX_GROUPS = 64;
   private static final int MAX_BATCH_CHARS = 8 << 20;
   private static final int MAX_RUN_KEYS = 64;
@@ -51,6 +51,9 @@ public final class Loader implements Artifact.Visitor {
   private final Approximations approximations;
   private final DumpContent.Visitor content; // null, or where entities go to be hashed
   private final Runnable active; // throws when the operation must stop (checked between batches)
+  // One batch in flight: the server runs it while this thread parses and builds the next (in order).
+  private final java.util.concurrent.ExecutorService sender;
+  private java.util.concurrent.Future<?> inFlight;
   private GraphSchema schema = GraphSchema.EMPTY;
   private GraphNames names = GraphNames.EMPTY;
 
@@ -102,6 +105,61 @@ public final class Loader implements Artifact.Visitor {
     this.expectedNodes = expectedNodes;
     this.expectedEdges = expectedEdges;
     this.approximations = new Approximations(graph);
+    this.sender = conn == null ? null : java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "falkordb-restore-" + graph);
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /**
+   * Sends a batch after the one in flight has finished and passed its check; {@code check} runs on the
+   * reply when it arrives, and its failure surfaces at the next send (or at {@link #end}).
+   */
+  private void send(String query, java.util.function.Consumer<QueryResult> check) {
+    await();
+    inFlight = sender.submit(() -> check.accept(conn.query(key, query, Map.of())));
+  }
+
+  /** Waits for the batch in flight and rethrows its failure. */
+  private void await() {
+    java.util.concurrent.Future<?> f = inFlight;
+    if (f == null) {
+      return;
+    }
+    inFlight = null;
+    try {
+      f.get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      f.cancel(true);
+      Thread.currentThread().interrupt();
+      throw new MaintenanceException(ErrorCode.DATASTORE_FAILURE, "restoring graph '" + graph + "': interrupted", Map.of("graph", graph));
+    }
+  }
+
+  /**
+   * Waits for the batch in flight (so that nothing writes to the staging graph once the caller removes
+   * it after a failure; its own failure is then not the one to report) and stops the sender thread.
+   */
+  @Override
+  public void close() {
+    if (sender == null) {
+      return;
+    }
+    try {
+      if (inFlight != null) {
+        inFlight.get();
+      }
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.CancellationException e) {
+      // a later failure than the one being reported
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      inFlight = null;
+      sender.shutdown();
+    }
   }
 
   /** Values this restore brings back only approximately. */
@@ -199,12 +257,14 @@ public final class Loader implements Artifact.Visitor {
       return;
     }
     active.run();
+    long first = createFirstId;
     long last = createFirstId + createCount - 1;
-    List<Object> row = conn.query(key, creates.append(" RETURN id(n0) AS first, id(n").append(createCount - 1).append(") AS last").toString(), Map.of())
-        .rows().get(0);
-    if ((Long) row.get(0) != createFirstId || (Long) row.get(1) != last) {
-      throw idsDiffer("nodes", createFirstId + ".." + last, row.get(0) + ".." + row.get(1));
-    }
+    send(creates.append(" RETURN id(n0) AS first, id(n").append(createCount - 1).append(") AS last").toString(), r -> {
+      List<Object> row = r.rows().get(0);
+      if ((Long) row.get(0) != first || (Long) row.get(1) != last) {
+        throw idsDiffer("nodes", first + ".." + last, row.get(0) + ".." + row.get(1));
+      }
+    });
     creates.setLength(0);
     createCount = 0;
     progress.onProgress("graph " + graph + " restore nodes", last + 1, expectedNodes);
@@ -310,14 +370,16 @@ public final class Loader implements Artifact.Visitor {
   }
 
   private void createEdgePlaceholders(long lo, long hi, String type) {
-    for (long from = lo; from <= hi; from += 10L * batchSize) {
+    for (long start = lo; start <= hi; start += 10L * batchSize) {
+      long from = start;
       long to = Math.min(hi, from + 10L * batchSize - 1);
-      QueryResult r = conn.query(key, "MATCH (n) WHERE id(n) = " + firstNodeId + " UNWIND range(" + from + ", " + to
-          + ") AS i CREATE (n)-[e:" + Cypher.quote(type) + "]->(n) RETURN min(id(e)), max(id(e)), count(e)", Map.of());
-      List<Object> row = r.rows().get(0);
-      if ((Long) row.get(0) != from || (Long) row.get(1) != to || (Long) row.get(2) != to - from + 1) {
-        throw idsDiffer("edges", from + ".." + to, row.get(0) + ".." + row.get(1));
-      }
+      send("MATCH (n) WHERE id(n) = " + firstNodeId + " UNWIND range(" + from + ", " + to
+          + ") AS i CREATE (n)-[e:" + Cypher.quote(type) + "]->(n) RETURN min(id(e)), max(id(e)), count(e)", r -> {
+            List<Object> row = r.rows().get(0);
+            if ((Long) row.get(0) != from || (Long) row.get(1) != to || (Long) row.get(2) != to - from + 1) {
+              throw idsDiffer("edges", from + ".." + to, row.get(0) + ".." + row.get(1));
+            }
+          });
       for (long g = from; g <= to; g++) {
         edgeGaps.add(g);
       }
@@ -334,22 +396,24 @@ public final class Loader implements Artifact.Visitor {
     flushRun();
     flushGroups();
     deletePlaceholders();
+    await();
   }
 
   private void deletePlaceholders() {
     for (long[] chunk : edgeGaps.chunks(batchSize)) {
-      long deleted = conn.query(key, "MATCH (n)-[e]->(n) WHERE id(n) = " + firstNodeId + " AND id(e) IN "
-          + Arrays.toString(chunk) + " DELETE e RETURN count(e)", Map.of()).singleLong();
-      if (deleted != chunk.length) {
-        throw mismatch("edge placeholders deleted", chunk.length, deleted);
-      }
+      send("MATCH (n)-[e]->(n) WHERE id(n) = " + firstNodeId + " AND id(e) IN " + Arrays.toString(chunk) + " DELETE e RETURN count(e)",
+          r -> {
+            if (r.singleLong() != chunk.length) {
+              throw mismatch("edge placeholders deleted", chunk.length, r.singleLong());
+            }
+          });
     }
     for (long[] chunk : nodeGaps.chunks(batchSize)) {
-      long deleted = conn.query(key, "UNWIND " + Arrays.toString(chunk) + " AS i MATCH (n) WHERE id(n) = i DELETE n RETURN count(n)",
-          Map.of()).singleLong();
-      if (deleted != chunk.length) {
-        throw mismatch("node placeholders deleted", chunk.length, deleted);
-      }
+      send("UNWIND " + Arrays.toString(chunk) + " AS i MATCH (n) WHERE id(n) = i DELETE n RETURN count(n)", r -> {
+        if (r.singleLong() != chunk.length) {
+          throw mismatch("node placeholders deleted", chunk.length, r.singleLong());
+        }
+      });
     }
   }
 
@@ -441,10 +505,12 @@ public final class Loader implements Artifact.Visitor {
       setProperties(q, "x", "r[1]", gk);
     }
     q.append(" RETURN count(x)");
-    long done = conn.query(key, q.toString(), Map.of()).singleLong();
-    if (done != g.count) {
-      throw mismatch(gk.edge() ? "edges set up" : "nodes set up", g.count, done);
-    }
+    int sent = g.count;
+    send(q.toString(), r -> {
+      if (r.singleLong() != sent) {
+        throw mismatch(gk.edge() ? "edges set up" : "nodes set up", sent, r.singleLong());
+      }
+    });
   }
 
   /** Appends the SET items of one row shape, in key order. */
@@ -476,14 +542,18 @@ public final class Loader implements Artifact.Visitor {
       q.append(i == 0 ? " {" : ", ").append(Cypher.quote(runKeys.get(i))).append(": r[").append(i + 2).append(']');
     }
     q.append(runKeys.isEmpty() ? "" : "}").append("]->(b) RETURN min(id(e)), max(id(e)), count(e)");
-    List<Object> row = conn.query(key, q.toString(), Map.of()).rows().get(0);
-    long last = runFirstId + run.count - 1;
-    if ((Long) row.get(2) != run.count) {
-      throw mismatch("edges", run.count, (Long) row.get(2));
-    }
-    if ((Long) row.get(0) != runFirstId || (Long) row.get(1) != last) {
-      throw idsDiffer("edges", runFirstId + ".." + last, row.get(0) + ".." + row.get(1));
-    }
+    long first = runFirstId;
+    long count = run.count;
+    long last = first + count - 1;
+    send(q.toString(), r -> {
+      List<Object> row = r.rows().get(0);
+      if ((Long) row.get(2) != count) {
+        throw mismatch("edges", count, (Long) row.get(2));
+      }
+      if ((Long) row.get(0) != first || (Long) row.get(1) != last) {
+        throw idsDiffer("edges", first + ".." + last, row.get(0) + ".." + row.get(1));
+      }
+    });
     run = null;
     runKeys.clear();
     runKeyIndex.clear();

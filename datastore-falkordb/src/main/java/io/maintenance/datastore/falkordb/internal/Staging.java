@@ -153,11 +153,11 @@ final class Staging {
   Staged load(FalkorConnection c, RestoreContext ctx, LogicalSource s, String key, ContentDiff content) throws IOException {
     String g = s.graph();
     Loader loader;
-    try (IdMap ids = new IdMap(server.settings().tempDir())) {
-      loader = new Loader(c, key, g, server.settings().batchSize(), ids, ctx.progress(),
-          s.resource().counts().getOrDefault(GraphCounts.NODES, -1L), s.resource().counts().getOrDefault(GraphCounts.EDGES, -1L),
-          content == null ? null : content.backupSide(), ctx::ensureActive);
-      Loader l = loader;
+    try (IdMap ids = new IdMap(server.settings().tempDir());
+        Loader l = new Loader(c, key, g, server.settings().batchSize(), ids, ctx.progress(),
+            s.resource().counts().getOrDefault(GraphCounts.NODES, -1L), s.resource().counts().getOrDefault(GraphCounts.EDGES, -1L),
+            content == null ? null : content.backupSide(), ctx::ensureActive)) {
+      loader = l;
       ArtifactReads.read(ctx, g, Artifact.nameFor(g), in -> Artifact.read(in, g, l));
     }
     Map<String, Long> after = loader.counts().asMap();
