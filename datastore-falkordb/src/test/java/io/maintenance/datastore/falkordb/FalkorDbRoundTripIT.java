@@ -353,4 +353,35 @@ class FalkorDbRoundTripIT {
     String forged = text.replaceFirst("\"e\":\\[\\d+", "\"e\":[123456");
     assertRejected(Artifacts.forge(harness, m, Artifact.nameFor(G), forged), ErrorCode.INCOMPATIBLE_ARTIFACT, "references node");
   }
+
+  /**
+   * The server refusing a batch halfway through the load (here its per-query memory cap, met by one node's
+   * large string after many small batches; batches are sent one ahead of the checks): the restore fails
+   * with the server's reason, the live graph is unchanged and no staging key is left.
+   */
+  @Test
+  void aBatchTheServerRefusesMidwayFailsTheRestoreAndChangesNothing() throws Exception {
+    q(G, "UNWIND range(1, 60) AS i CREATE (:A {x: i})-[:E {w: i}]->(:B {y: i})");
+    q(G, "CREATE (:Big {s: reduce(s = '', i IN range(1, 20) | s + s + 'x') + reduce(s = '', i IN range(1, 20) | s + s + 'y')})");
+    q(G, "UNWIND range(1, 30) AS i CREATE (:C {z: i})");
+    DatastoreManifest m = harness.backup();
+    DatastorePlan plan = harness.plan(m);
+    q(G, "MATCH (c:C) DELETE c");
+    String live = Canonical.of(conn, G);
+    Object before = ((List<?>) conn.raw("GRAPH.CONFIG", "GET", "QUERY_MEM_CAPACITY")).get(1);
+    conn.raw("GRAPH.CONFIG", "SET", "QUERY_MEM_CAPACITY", "1048576");
+    try {
+      assertThatThrownBy(() -> harness.restore(m, plan)).isInstanceOfSatisfying(MaintenanceException.class, e -> {
+        assertThat(e.code()).isEqualTo(ErrorCode.DATASTORE_FAILURE);
+        assertThat(e.getMessage()).contains("mem consumption exceeded capacity");
+      });
+    } finally {
+      conn.raw("GRAPH.CONFIG", "SET", "QUERY_MEM_CAPACITY", FalkorConnection.text(before));
+    }
+    assertThat(Canonical.of(conn, G)).isEqualTo(live);
+    assertThat(TestServer.keys(conn, "__maintenance__:*")).isEmpty();
+    assertThat(conn.graphList()).noneMatch(g -> g.startsWith("__maintenance__:"));
+    harness.restore(m, harness.plan(m));
+    assertThat(TestServer.query(conn, G, "MATCH (c:C) RETURN count(c)").singleLong()).isEqualTo(30);
+  }
 }
