@@ -131,7 +131,7 @@ public final class FalkorDbDatastore implements Datastore {
     private int database;
     private String user;
     private String password;
-    private int batchSize = 2000;
+    private int batchSize = 10_000;
     private int readBatchSize = 10_000;
     private Duration connectTimeout = Duration.ofSeconds(5);
     private Duration socketTimeout = Duration.ofMinutes(10);
@@ -213,7 +213,7 @@ public final class FalkorDbDatastore implements Datastore {
       return this;
     }
 
-    /** Nodes or edges per restore {@code UNWIND} query; default 2000. */
+    /** Nodes or edges per restore {@code UNWIND} query; default 10000 (each query costs the server more as the graph grows). */
     public Builder batchSize(int n) {
       this.batchSize = n;
       return this;

@@ -51,7 +51,7 @@ public final class FalkorDbDatastoreFactory implements DatastoreFactory {
     config.optional("password").ifPresent(b::password);
     b.include(config.list("include").toArray(String[]::new));
     b.exclude(config.list("exclude").toArray(String[]::new));
-    b.batchSize(positive(config, "batch-size", 2000));
+    b.batchSize(positive(config, "batch-size", 10_000));
     b.readBatchSize(positive(config, "read-batch-size", 10_000));
     b.connectTimeout(config.duration("connect-timeout", Duration.ofSeconds(5)));
     b.socketTimeout(config.duration("socket-timeout", Duration.ofMinutes(10)));
