@@ -116,6 +116,51 @@ class FingerprintRaceIT {
     }
   }
 
+  /**
+   * {@code GRAPH.COPY} (under every fingerprint, preview diff, physical backup and logical snapshot) while
+   * the server runs a BGSAVE child: FalkorDB 4.16.3 then hangs the whole server (its copy retries the
+   * fork forever holding the global lock). The plugin waits for the child to end: the fingerprint and a
+   * logical backup complete after the BGSAVE, right, and the server answers throughout.
+   */
+  @Test
+  void copiesWaitForTheServersBackgroundSave() throws Exception {
+    TestServer.query(conn, G, "UNWIND range(1, 300) AS i CREATE (:A {i: i})-[:E]->(:B)");
+    String before = null;
+    try (FalkorDbDatastore ds = TestServer.datastore("race").include(G).format("logical").socketTimeout(Duration.ofSeconds(30)).build()) {
+      before = ds.fingerprint(Set.of(G)).value();
+      for (int round = 0; round < 2; round++) {
+        conn.raw("CONFIG", "SET", "rdb-key-save-delay", "400000"); // 0.4 s per key: the BGSAVE child lasts a few seconds
+        try {
+          conn.raw("BGSAVE");
+          assertThat(FalkorConnection.text(conn.raw("INFO", "persistence"))).contains("rdb_bgsave_in_progress:1");
+          long t = System.nanoTime();
+          DatastoreHarness harness = new DatastoreHarness(ds);
+          CompletableFuture<String> work = CompletableFuture.supplyAsync(() -> {
+            try {
+              return ds.fingerprint(Set.of(G)).value() + "|" + harness.backup().sourceFingerprint();
+            } catch (java.io.IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          });
+          java.net.URI u = java.net.URI.create(TestServer.url());
+          while (!work.isDone()) {
+            try (redis.clients.jedis.Jedis other = new redis.clients.jedis.Jedis(u.getHost(), u.getPort(), 5000)) {
+              assertThat(other.ping()).as("the server answers while the copy waits").isEqualTo("PONG");
+            }
+            Thread.sleep(200);
+          }
+          assertThat(work.get(40, TimeUnit.SECONDS)).isEqualTo(before + "|" + before);
+          assertThat(FalkorConnection.text(conn.raw("INFO", "persistence"))).contains("rdb_bgsave_in_progress:0")
+              .contains("rdb_last_bgsave_status:ok");
+          assertThat(Duration.ofNanos(System.nanoTime() - t)).isGreaterThan(Duration.ofMillis(300));
+        } finally {
+          conn.raw("CONFIG", "SET", "rdb-key-save-delay", "0");
+        }
+      }
+    }
+    assertThat(TestServer.keys(conn, "__maintenance__:*")).isEmpty();
+  }
+
   private interface Work {
     void run() throws Exception;
   }

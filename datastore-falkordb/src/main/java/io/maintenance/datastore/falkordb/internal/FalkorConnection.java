@@ -21,10 +21,12 @@ import redis.clients.jedis.exceptions.JedisException;
 public final class FalkorConnection implements AutoCloseable {
   private final Jedis jedis;
   private final Duration indexTimeout;
+  private final Duration forkWait;
 
-  private FalkorConnection(Jedis jedis, Duration indexTimeout) {
+  private FalkorConnection(Jedis jedis, Duration indexTimeout, Duration forkWait) {
     this.jedis = jedis;
     this.indexTimeout = indexTimeout;
+    this.forkWait = forkWait;
   }
 
   public static FalkorConnection open(Settings s) {
@@ -43,7 +45,7 @@ public final class FalkorConnection implements AutoCloseable {
       jedis.close();
       throw e;
     }
-    return new FalkorConnection(jedis, s.indexTimeout());
+    return new FalkorConnection(jedis, s.indexTimeout(), s.socketTimeout());
   }
 
   /** A command by name (GRAPH.QUERY, GRAPH.COPY, ...). */
@@ -122,8 +124,49 @@ public final class FalkorConnection implements AutoCloseable {
    */
   public void copy(String from, String to) {
     awaitIndexes(from, false);
-    command(from, "copy to '" + to + "'", "GRAPH.COPY", from, to);
+    long deadline = System.nanoTime() + forkWait.toNanos();
+    while (true) {
+      awaitNoChildProcess(from, deadline);
+      try {
+        command(from, "copy to '" + to + "'", "GRAPH.COPY", from, to);
+        break;
+      } catch (MaintenanceException e) {
+        // FalkorDB 4.16.6+ gives up when another child (BGSAVE, AOF rewrite, replica sync) holds the fork.
+        if (!String.valueOf(e.getMessage()).contains("could not fork") || System.nanoTime() > deadline) {
+          throw e;
+        }
+      }
+    }
     awaitIndexes(to, false);
+  }
+
+  /**
+   * Waits (until {@code deadline}) while the server runs a child process. {@code GRAPH.COPY} forks one
+   * of its own, and Redis allows one child at a time: FalkorDB before 4.16.6 then retries the fork
+   * forever while holding the server's global lock, which hangs the whole server (seen at 1M nodes
+   * when a replica sync's child was still being reaped; {@code cmd_copy.c}); later versions give up.
+   * A child starting between this check and the copy's fork cannot be excluded from outside the
+   * server (docs/datastore-falkordb.md, Limits).
+   */
+  private void awaitNoChildProcess(String graph, long deadline) {
+    while (true) {
+      String info = text(command(graph, "read persistence state", "INFO", "persistence"));
+      if (!info.contains("rdb_bgsave_in_progress:1") && !info.contains("aof_rewrite_in_progress:1")
+          && !info.contains("module_fork_in_progress:1")) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new MaintenanceException(ErrorCode.DATASTORE_FAILURE, "graph '" + graph + "': the server kept a child process (BGSAVE, "
+            + "AOF rewrite or replica sync) running for longer than " + forkWait + "; GRAPH.COPY needs a moment without one",
+            Map.of("graph", graph));
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new MaintenanceException(ErrorCode.DATASTORE_FAILURE, "interrupted", e);
+      }
+    }
   }
 
   /**
